@@ -1,0 +1,449 @@
+package tickets
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Inbound is one parsed incoming mail, as the mail reader hands it over.
+type Inbound struct {
+	Mailbox     string // the configured mailbox it came through
+	MessageID   string // without brackets; "" when the mail has none
+	InReplyTo   []string
+	References  []string
+	From        Address
+	ReplyTo     []Address
+	To, Cc      []Address
+	Recipients  []string // every address it was delivered to (To, Cc, Delivered-To, ...)
+	Subject     string
+	Date        time.Time
+	Text, HTML  string
+	Attachments []Attachment
+	// ContentHash identifies a mail without a Message-ID (hex sha256 of the
+	// normalised raw mail); computed from Raw when empty.
+	ContentHash string
+	// AutoReason is non-empty when the mail was written by a robot (an
+	// auto-reply, a bounce, a list); such mail is never answered automatically.
+	AutoReason string
+	// Raw is the mail as received; it is kept.
+	Raw []byte
+}
+
+// Result says what Ingest did with a mail.
+type Result struct {
+	TicketID int64
+	Ref      string
+	// Created: the mail opened a new ticket.
+	Created bool
+	// Duplicate: the mail was stored before; nothing changed.
+	Duplicate bool
+	// ThreadedBy says how a reply found its ticket: "token", "message-id" or "subject-tag".
+	ThreadedBy string
+	// Reopened: the reply set a resolved or closed ticket back to open.
+	Reopened bool
+	// Queued counts the mails put on the outbox.
+	Queued int
+}
+
+// Key returns the dedupe key of an inbound mail.
+func (in *Inbound) Key() string {
+	if id := strings.TrimSpace(in.MessageID); id != "" {
+		return id
+	}
+	if in.ContentHash != "" {
+		return "sha256:" + in.ContentHash
+	}
+	norm := strings.ReplaceAll(string(in.Raw), "\r\n", "\n")
+	sum := sha256.Sum256([]byte(norm))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Ingest stores one incoming mail: as a new ticket, or as the next message
+// of the ticket it answers. Everything it decides, including the mails to
+// send, commits in one transaction. The same mail twice changes nothing.
+func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
+	mb, ok := s.opts.Mailboxes[in.Mailbox]
+	if !ok {
+		return Result{}, fmt.Errorf("ingesting into mailbox %q: no such mailbox in the config", in.Mailbox)
+	}
+	if strings.TrimSpace(in.From.Email) == "" {
+		return Result{}, fmt.Errorf("ingesting into mailbox %q: the mail has no sender", in.Mailbox)
+	}
+	var res Result
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		res = Result{}
+		return s.ingest(ctx, tx, in, mb, &res)
+	})
+	if errors.Is(err, ErrDuplicate) {
+		// Another writer stored the same mail first.
+		return s.duplicate(ctx, in)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("ingesting %s into mailbox %q: %w", in.Key(), in.Mailbox, err)
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "mail stored",
+		slog.String("mailbox", in.Mailbox), slog.String("message_id", in.MessageID),
+		slog.String("ticket", res.Ref), slog.Bool("new", res.Created), slog.Bool("duplicate", res.Duplicate),
+		slog.String("threaded_by", res.ThreadedBy))
+	return res, nil
+}
+
+func (s *Service) duplicate(ctx context.Context, in *Inbound) (Result, error) {
+	var res Result
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		m, err := tx.MessageByKey(ctx, in.Key())
+		if err != nil {
+			return err
+		}
+		res = Result{TicketID: m.TicketID, Ref: s.Ref(m.TicketID), Duplicate: true}
+		return nil
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("looking up duplicate %s: %w", in.Key(), err)
+	}
+	return res, nil
+}
+
+func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, res *Result) error {
+	now := s.now().UTC()
+	key := in.Key()
+	if prev, err := tx.MessageByKey(ctx, key); err == nil {
+		*res = Result{TicketID: prev.TicketID, Ref: s.Ref(prev.TicketID), Duplicate: true}
+		return nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("checking for duplicate: %w", err)
+	}
+
+	msg := s.inboundMessage(in, key, now)
+	t, how, err := s.thread(ctx, tx, in)
+	if err != nil {
+		return err
+	}
+	if t != nil && t.Status == StatusClosed && msg.Kind == KindCustomer && now.Sub(t.ClosedAt) > s.opts.ReopenWindow {
+		// Too late to reopen: a new ticket, linked to the old one.
+		old := t
+		t, err = s.newTicket(ctx, tx, in, mb, msg, now, res)
+		if err != nil {
+			return err
+		}
+		if err := s.link(ctx, tx, old, t, now); err != nil {
+			return err
+		}
+		return nil
+	}
+	if t == nil {
+		_, err := s.newTicket(ctx, tx, in, mb, msg, now, res)
+		return err
+	}
+	return s.reply(ctx, tx, t, how, in, msg, now, res)
+}
+
+// thread finds the ticket an incoming mail answers, in order of trust.
+func (s *Service) thread(ctx context.Context, tx Tx, in *Inbound) (*Ticket, string, error) {
+	// 1. A signed token in an address it was sent to, or in one of our Message-IDs.
+	for _, rcpt := range recipients(in) {
+		if id, ok := s.signer.TicketFromAddress(rcpt); ok {
+			if t, err := s.live(ctx, tx, id); err != nil || t != nil {
+				return t, "token", err
+			}
+		}
+	}
+	refs := append(append([]string(nil), in.InReplyTo...), in.References...)
+	for _, ref := range refs {
+		if id, ok := s.signer.TicketFromMessageID(ref); ok {
+			if t, err := s.live(ctx, tx, id); err != nil || t != nil {
+				return t, "token", err
+			}
+		}
+	}
+	// 2. In-Reply-To / References naming a stored message.
+	if len(refs) > 0 {
+		t, err := tx.TicketByMessageIDs(ctx, refs)
+		if err == nil {
+			t, err = s.follow(ctx, tx, t)
+			return t, "message-id", err
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, "", fmt.Errorf("threading by references: %w", err)
+		}
+	}
+	// 3. The subject tag, only from someone already on that ticket.
+	if id, ok := s.tag.Find(in.Subject); ok {
+		t, err := s.live(ctx, tx, id)
+		if err != nil || t == nil {
+			return nil, "", err
+		}
+		for _, addr := range senders(in) {
+			ok, err := tx.IsParticipant(ctx, t.ID, addr)
+			if err != nil {
+				return nil, "", fmt.Errorf("checking participants of ticket %d: %w", t.ID, err)
+			}
+			if ok {
+				return t, "subject-tag", nil
+			}
+		}
+		s.log.InfoContext(ctx, "subject tag from a stranger ignored", slog.String("ticket", s.Ref(id)),
+			slog.String("message_id", in.MessageID))
+	}
+	return nil, "", nil
+}
+
+// live returns ticket id, following merges; nil when there is no such ticket.
+func (s *Service) live(ctx context.Context, tx Tx, id int64) (*Ticket, error) {
+	t, err := tx.Ticket(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading ticket %d: %w", id, err)
+	}
+	return s.follow(ctx, tx, t)
+}
+
+// follow goes from a merged ticket to the one it was merged into.
+func (s *Service) follow(ctx context.Context, tx Tx, t *Ticket) (*Ticket, error) {
+	for i := 0; i < 10 && t.Status == StatusMerged && t.MergedInto != 0; i++ {
+		next, err := tx.Ticket(ctx, t.MergedInto)
+		if err != nil {
+			return nil, fmt.Errorf("following merge of ticket %d: %w", t.ID, err)
+		}
+		t = next
+	}
+	return t, nil
+}
+
+func (s *Service) inboundMessage(in *Inbound, key string, now time.Time) *Message {
+	kind := KindCustomer
+	if in.AutoReason != "" {
+		kind = KindAutomatic
+	}
+	m := &Message{
+		Direction:   In,
+		Kind:        kind,
+		Mailbox:     in.Mailbox,
+		Key:         key,
+		MessageID:   in.MessageID,
+		References:  in.References,
+		From:        in.From,
+		To:          in.To,
+		Cc:          in.Cc,
+		Subject:     in.Subject,
+		Text:        in.Text,
+		HTML:        in.HTML,
+		AutoReason:  in.AutoReason,
+		Attachments: in.Attachments,
+		CreatedAt:   now,
+	}
+	if len(in.InReplyTo) > 0 {
+		m.InReplyTo = in.InReplyTo[0]
+	}
+	if len(in.ReplyTo) > 0 {
+		r := in.ReplyTo[0]
+		m.ReplyTo = &r
+	}
+	return m
+}
+
+func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, msg *Message, now time.Time, res *Result) (*Ticket, error) {
+	requester := in.From
+	for _, r := range in.ReplyTo {
+		if r.Email != "" && !s.isOwnAddress(r.Email) {
+			requester = r
+			break
+		}
+	}
+	requester.Email = strings.ToLower(requester.Email)
+	subject := s.tag.Strip(in.Subject)
+	if subject == "" {
+		subject = "(no subject)"
+	}
+	t := &Ticket{
+		Subject:   subject,
+		Status:    StatusNew,
+		Priority:  "P3",
+		Queue:     mb.Queue,
+		Mailbox:   in.Mailbox,
+		Requester: requester,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	if err := tx.CreateTicket(ctx, t, s.opts.FirstTicketID); err != nil {
+		return nil, fmt.Errorf("creating ticket: %w", err)
+	}
+	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), Created: true}
+	if _, err := tx.AddParticipant(ctx, t.ID, Participant{Address: requester, Role: "requester"}); err != nil {
+		return nil, fmt.Errorf("adding requester to ticket %d: %w", t.ID, err)
+	}
+	if err := s.addCCs(ctx, tx, t, in, now); err != nil {
+		return nil, err
+	}
+	msg.TicketID = t.ID
+	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
+		return nil, fmt.Errorf("storing message on ticket %d: %w", t.ID, err)
+	}
+	if err := s.event(ctx, tx, t.ID, EventCreated, requester.Email, fmt.Sprintf("ticket opened by mail to %s (mailbox %s, queue %s)", mb.Address, in.Mailbox, t.Queue), now); err != nil {
+		return nil, err
+	}
+	if why := s.noAutoAnswer(in, requester.Email); why != "" {
+		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: "+why, now)
+	}
+	n, err := s.queueNotice(ctx, tx, t, msg, "acknowledgement", KindAcknowledgement, now)
+	res.Queued += n
+	return t, err
+}
+
+// noAutoAnswer says why a mail must not get an automatic answer ("" if it may).
+func (s *Service) noAutoAnswer(in *Inbound, to string) string {
+	if in.AutoReason != "" {
+		return "automatic mail (" + in.AutoReason + ")"
+	}
+	if reason := UnanswerableAddress(to); reason != "" {
+		return reason
+	}
+	if s.isOwnAddress(to) {
+		return "the sender is the desk itself"
+	}
+	return ""
+}
+
+// UnanswerableAddress says why mail to addr must never be sent automatically
+// ("" when it may be): robots' and role addresses that do not read replies.
+func UnanswerableAddress(addr string) string {
+	local, _, ok := strings.Cut(strings.ToLower(addr), "@")
+	if !ok {
+		return "not an address"
+	}
+	if i := strings.IndexByte(local, '+'); i >= 0 {
+		local = local[:i]
+	}
+	switch local {
+	case "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
+		"mailer-daemon", "postmaster", "bounce", "bounces":
+		return "mail to " + local + "@ is never sent"
+	}
+	return ""
+}
+
+func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *Inbound, msg *Message, now time.Time, res *Result) error {
+	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), ThreadedBy: how}
+	msg.TicketID = t.ID
+	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
+		return fmt.Errorf("storing reply on ticket %d: %w", t.ID, err)
+	}
+	actor := strings.ToLower(in.From.Email)
+	detail := fmt.Sprintf("reply from %s (threaded by %s)", actor, how)
+	if msg.Kind == KindAutomatic {
+		detail = fmt.Sprintf("automatic mail from %s (%s), threaded by %s", actor, in.AutoReason, how)
+	}
+	if err := s.event(ctx, tx, t.ID, EventMessage, actor, detail, now); err != nil {
+		return err
+	}
+	if msg.Kind == KindAutomatic || t.Status.Terminal() {
+		// A robot's mail or a reply to spam changes nothing.
+		t.UpdatedAt = now
+		return tx.UpdateTicket(ctx, t)
+	}
+	if err := s.addSender(ctx, tx, t, in, now); err != nil {
+		return err
+	}
+	if err := s.addCCs(ctx, tx, t, in, now); err != nil {
+		return err
+	}
+	prev := t.Status
+	switch prev {
+	case StatusPending, StatusResolved, StatusClosed:
+		t.Status = StatusOpen
+		t.ResolvedAt, t.ClosedAt = time.Time{}, time.Time{}
+		res.Reopened = prev != StatusPending
+		if err := s.event(ctx, tx, t.ID, EventStatus, actor, fmt.Sprintf("%s -> open: customer replied", prev), now); err != nil {
+			return err
+		}
+	}
+	t.UpdatedAt = now
+	if err := tx.UpdateTicket(ctx, t); err != nil {
+		return fmt.Errorf("updating ticket %d: %w", t.ID, err)
+	}
+	if res.Reopened && s.noAutoAnswer(in, t.Requester.Email) == "" {
+		n, err := s.queueNotice(ctx, tx, t, msg, "reopened", "reopened", now)
+		res.Queued += n
+		return err
+	}
+	return nil
+}
+
+// addSender puts a person who replied on the ticket, so a later mail of
+// theirs with only the subject tag threads too. Threading by tag alone
+// never gets here for a stranger.
+func (s *Service) addSender(ctx context.Context, tx Tx, t *Ticket, in *Inbound, now time.Time) error {
+	addr := strings.ToLower(in.From.Email)
+	if addr == "" || s.isOwnAddress(addr) {
+		return nil
+	}
+	added, err := tx.AddParticipant(ctx, t.ID, Participant{Address: Address{Name: in.From.Name, Email: addr}, Role: "cc"})
+	if err != nil {
+		return fmt.Errorf("adding %s to ticket %d: %w", addr, t.ID, err)
+	}
+	if added {
+		return s.event(ctx, tx, t.ID, EventParticipant, addr, addr+" joined the conversation", now)
+	}
+	return nil
+}
+
+// addCCs keeps the people a customer copied, so they are answered too.
+func (s *Service) addCCs(ctx context.Context, tx Tx, t *Ticket, in *Inbound, now time.Time) error {
+	for _, a := range append(append([]Address(nil), in.To...), in.Cc...) {
+		email := strings.ToLower(strings.TrimSpace(a.Email))
+		if email == "" || s.isOwnAddress(email) || SameEmail(email, t.Requester.Email) {
+			continue
+		}
+		added, err := tx.AddParticipant(ctx, t.ID, Participant{Address: Address{Name: a.Name, Email: email}, Role: "cc"})
+		if err != nil {
+			return fmt.Errorf("adding cc %s to ticket %d: %w", email, t.ID, err)
+		}
+		if added {
+			if err := s.event(ctx, tx, t.ID, EventParticipant, strings.ToLower(in.From.Email), "cc "+email, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) link(ctx context.Context, tx Tx, old, t *Ticket, now time.Time) error {
+	if err := s.event(ctx, tx, t.ID, EventLinked, "system", fmt.Sprintf("follow-up of %s, closed %s", s.Ref(old.ID), old.ClosedAt.Format(time.DateOnly)), now); err != nil {
+		return err
+	}
+	return s.event(ctx, tx, old.ID, EventLinked, "system", fmt.Sprintf("customer wrote again after closing; follow-up is %s", s.Ref(t.ID)), now)
+}
+
+func (s *Service) event(ctx context.Context, tx Tx, ticketID int64, kind, actor, detail string, now time.Time) error {
+	if err := tx.AddEvent(ctx, &Event{TicketID: ticketID, Kind: kind, Actor: actor, Detail: detail, CreatedAt: now}); err != nil {
+		return fmt.Errorf("recording %s event on ticket %d: %w", kind, ticketID, err)
+	}
+	return nil
+}
+
+func recipients(in *Inbound) []string {
+	out := append([]string(nil), in.Recipients...)
+	for _, a := range in.To {
+		out = append(out, a.Email)
+	}
+	for _, a := range in.Cc {
+		out = append(out, a.Email)
+	}
+	return out
+}
+
+func senders(in *Inbound) []string {
+	out := []string{in.From.Email}
+	for _, a := range in.ReplyTo {
+		out = append(out, a.Email)
+	}
+	return out
+}

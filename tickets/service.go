@@ -1,0 +1,144 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Composer renders the text of a notice to a customer (acknowledgement,
+// status update, ...). Admins own its templates; the service owns headers.
+type Composer interface {
+	Compose(ctx context.Context, n Notice) (Composed, error)
+}
+
+// Notice is one templated mail the desk decided to send.
+type Notice struct {
+	Template string   // template name, e.g. "acknowledgement"
+	Ticket   *Ticket  // the ticket as it stands after the change
+	Trigger  *Message // the message that caused it, if any
+	To       Address
+}
+
+// Composed is a rendered notice.
+type Composed struct{ Subject, Text, HTML string }
+
+// MailboxInfo is what the service knows of a configured mailbox.
+type MailboxInfo struct {
+	Address string // e.g. support@example.com
+	Queue   string
+}
+
+// Options configure a Service. Store, Composer, From and Secret are required.
+type Options struct {
+	Store    Store
+	Composer Composer
+	// Tag is the subject tag, "HD" by default: [HD#1042].
+	Tag string
+	// Secret signs reply tokens.
+	Secret []byte
+	// From is the desk's sender address for every outgoing mail.
+	From Address
+	// Mailboxes by name; an Inbound's Mailbox must be one of them.
+	Mailboxes map[string]MailboxInfo
+	// FirstTicketID is the lowest ticket number handed out (default 1000).
+	FirstTicketID int64
+	// ReopenWindow is how long after closing a customer reply reopens the
+	// ticket; after it, the reply opens a new ticket linked to the old one.
+	// Default 14 days.
+	ReopenWindow time.Duration
+	// LoopHeader marks every mail the desk sends (default "X-Helpdesk-Loop").
+	LoopHeader string
+	// Now is the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Service applies the help desk's rules to incoming mail and the outbox.
+type Service struct {
+	opts   Options
+	store  Store
+	signer *Signer
+	tag    SubjectTag
+	domain string
+	own    map[string]bool // our own mailbox addresses, lowercased
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// NewService checks opts and returns a Service.
+func NewService(opts Options) (*Service, error) {
+	if opts.Store == nil || opts.Composer == nil {
+		return nil, fmt.Errorf("tickets: store and composer are required")
+	}
+	if len(opts.Secret) == 0 {
+		return nil, fmt.Errorf("tickets: a secret is required to sign reply tokens")
+	}
+	_, domain, ok := strings.Cut(opts.From.Email, "@")
+	if !ok || domain == "" {
+		return nil, fmt.Errorf("tickets: from address %q has no domain", opts.From.Email)
+	}
+	if opts.Tag == "" {
+		opts.Tag = "HD"
+	}
+	if opts.FirstTicketID <= 0 {
+		opts.FirstTicketID = 1000
+	}
+	if opts.ReopenWindow <= 0 {
+		opts.ReopenWindow = 14 * 24 * time.Hour
+	}
+	if opts.LoopHeader == "" {
+		opts.LoopHeader = "X-Helpdesk-Loop"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	own := map[string]bool{strings.ToLower(opts.From.Email): true}
+	for _, mb := range opts.Mailboxes {
+		own[strings.ToLower(mb.Address)] = true
+	}
+	return &Service{
+		opts:   opts,
+		store:  opts.Store,
+		signer: NewSigner(opts.Secret),
+		tag:    NewSubjectTag(opts.Tag),
+		domain: strings.ToLower(domain),
+		own:    own,
+		log:    opts.Logger,
+		now:    opts.Now,
+	}, nil
+}
+
+// Signer returns the service's reply-token signer.
+func (s *Service) Signer() *Signer { return s.signer }
+
+// Ref formats a ticket ID as customers see it.
+func (s *Service) Ref(id int64) string { return Ref(s.opts.Tag, id) }
+
+// Domain is the domain of the desk's Message-IDs.
+func (s *Service) Domain() string { return s.domain }
+
+// LoopHeader is the header that marks the desk's own mail.
+func (s *Service) LoopHeader() string { return s.opts.LoopHeader }
+
+// isOwnAddress reports whether addr is one of the desk's addresses,
+// plus-tagged or not.
+func (s *Service) isOwnAddress(addr string) bool {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	if s.own[addr] {
+		return true
+	}
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexByte(local, '+'); i >= 0 {
+		return s.own[local[:i]+"@"+domain]
+	}
+	return false
+}

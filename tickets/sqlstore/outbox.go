@@ -1,0 +1,105 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"helpdesk/tickets"
+)
+
+// ClaimOutbox leases the due items in one transaction, so that two senders
+// (the daemon and `helpdesk outbox flush`, say) never take the same item.
+func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]tickets.OutboxItem, error) {
+	now = now.UTC()
+	var ids []int64
+	err := s.InTx(ctx, func(txi tickets.Tx) error {
+		q := txi.(*queries)
+		if err := q.selectAll(ctx, &ids, "due-outbox", now, now, limit); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		query, args, err := q.in("lease-outbox", now.Add(lease), ids)
+		if err != nil {
+			return err
+		}
+		if _, err := q.x.ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("lease-outbox: %w", err)
+		}
+		return nil
+	})
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return s.read().outboxItems(ctx, ids)
+}
+
+func (s *Store) OutboxSent(ctx context.Context, id int64, at time.Time) error {
+	_, err := s.read().exec(ctx, "outbox-sent", at.UTC(), id)
+	return err
+}
+
+func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error {
+	_, err := s.read().exec(ctx, "outbox-retry", next.UTC(), lastErr, id)
+	return err
+}
+
+func (s *Store) OutboxNextDue(ctx context.Context) (time.Time, error) {
+	var next sql.NullString
+	if err := sqlx.GetContext(ctx, s.db, &next, s.q["outbox-next-due"]); err != nil {
+		return time.Time{}, fmt.Errorf("outbox-next-due: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, nil
+	}
+	return parseSQLiteTime(next.String)
+}
+
+// parseSQLiteTime reads a time the sqlite driver wrote, for aggregates
+// whose column type the driver cannot see.
+func parseSQLiteTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unreadable time %q", s)
+}
+
+func (s *Store) Quarantine(ctx context.Context, q *tickets.Quarantined) error {
+	if q.CreatedAt.IsZero() {
+		q.CreatedAt = time.Now()
+	}
+	q.Size = int64(len(q.Raw))
+	r, err := s.read().exec(ctx, "insert-quarantine", q.Mailbox, q.Reason, nonNilBytes(q.Raw), q.Size, q.CreatedAt.UTC())
+	if err != nil {
+		return err
+	}
+	q.ID, err = r.LastInsertId()
+	return err
+}
+
+func (s *Store) LoadMailboxState(ctx context.Context, mailbox string) (uint32, uint32, error) {
+	var st struct {
+		UIDValidity int64 `db:"uid_validity"`
+		LastUID     int64 `db:"last_uid"`
+	}
+	err := s.read().get(ctx, &st, "mailbox-state", mailbox)
+	if err == tickets.ErrNotFound {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return uint32(st.UIDValidity), uint32(st.LastUID), nil
+}
+
+func (s *Store) SaveMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
+	_, err := s.read().exec(ctx, "save-mailbox-state", mailbox, int64(uidValidity), int64(lastUID), time.Now().UTC())
+	return err
+}

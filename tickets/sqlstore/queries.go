@@ -1,0 +1,591 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"helpdesk/tickets"
+)
+
+// queries runs the named queries on a database or inside a transaction.
+type queries struct {
+	x interface {
+		sqlx.ExtContext
+		sqlx.PreparerContext
+	}
+	q map[string]string
+}
+
+var _ tickets.Tx = (*queries)(nil)
+
+func (q *queries) get(ctx context.Context, dest any, name string, args ...any) error {
+	err := sqlx.GetContext(ctx, q.x, dest, q.q[name], args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tickets.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func (q *queries) selectAll(ctx context.Context, dest any, name string, args ...any) error {
+	if err := sqlx.SelectContext(ctx, q.x, dest, q.q[name], args...); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Result, error) {
+	r, err := q.x.ExecContext(ctx, q.q[name], args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return r, nil
+}
+
+// in expands a query with an IN (?) list.
+func (q *queries) in(name string, args ...any) (string, []any, error) {
+	query, a, err := sqlx.In(q.q[name], args...)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return q.x.Rebind(query), a, nil
+}
+
+type ticketRow struct {
+	ID              int64         `db:"id"`
+	Subject         string        `db:"subject"`
+	Status          string        `db:"status"`
+	Priority        string        `db:"priority"`
+	Queue           string        `db:"queue"`
+	Mailbox         string        `db:"mailbox"`
+	Category        string        `db:"category"`
+	RequesterEmail  string        `db:"requester_email"`
+	RequesterName   string        `db:"requester_name"`
+	Assignee        string        `db:"assignee"`
+	MergedInto      sql.NullInt64 `db:"merged_into"`
+	CreatedAt       time.Time     `db:"created_at"`
+	UpdatedAt       time.Time     `db:"updated_at"`
+	FirstResponseAt sql.NullTime  `db:"first_response_at"`
+	ResolvedAt      sql.NullTime  `db:"resolved_at"`
+	ClosedAt        sql.NullTime  `db:"closed_at"`
+}
+
+func nullTime(t time.Time) sql.NullTime {
+	if t.IsZero() {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: t.UTC(), Valid: true}
+}
+
+func nullInt(n int64) sql.NullInt64 { return sql.NullInt64{Int64: n, Valid: n != 0} }
+
+func toTicketRow(t *tickets.Ticket) ticketRow {
+	return ticketRow{
+		ID: t.ID, Subject: t.Subject, Status: string(t.Status), Priority: t.Priority, Queue: t.Queue,
+		Mailbox: t.Mailbox, Category: t.Category, RequesterEmail: t.Requester.Email, RequesterName: t.Requester.Name,
+		Assignee: t.Assignee, MergedInto: nullInt(t.MergedInto), CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
+		FirstResponseAt: nullTime(t.FirstResponseAt), ResolvedAt: nullTime(t.ResolvedAt), ClosedAt: nullTime(t.ClosedAt),
+	}
+}
+
+func (r ticketRow) ticket() tickets.Ticket {
+	return tickets.Ticket{
+		ID: r.ID, Subject: r.Subject, Status: tickets.Status(r.Status), Priority: r.Priority, Queue: r.Queue,
+		Mailbox: r.Mailbox, Category: r.Category, Requester: tickets.Address{Name: r.RequesterName, Email: r.RequesterEmail},
+		Assignee: r.Assignee, MergedInto: r.MergedInto.Int64, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		FirstResponseAt: r.FirstResponseAt.Time, ResolvedAt: r.ResolvedAt.Time, ClosedAt: r.ClosedAt.Time,
+	}
+}
+
+func (q *queries) Ticket(ctx context.Context, id int64) (*tickets.Ticket, error) {
+	var r ticketRow
+	if err := q.get(ctx, &r, "ticket-by-id", id); err != nil {
+		return nil, err
+	}
+	t := r.ticket()
+	if err := q.selectAll(ctx, &t.Tags, "ticket-tags", id); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (q *queries) ListTickets(ctx context.Context, f tickets.TicketFilter) ([]tickets.Ticket, error) {
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, string(f.Status))
+	}
+	if f.Queue != "" {
+		where = append(where, "queue = ?")
+		args = append(args, f.Queue)
+	}
+	query := "SELECT * FROM tickets"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id"
+	if f.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	var rows []ticketRow
+	if err := sqlx.SelectContext(ctx, q.x, &rows, q.x.Rebind(query), args...); err != nil {
+		return nil, fmt.Errorf("listing tickets: %w", err)
+	}
+	var tags []struct {
+		TicketID int64  `db:"ticket_id"`
+		Tag      string `db:"tag"`
+	}
+	if err := sqlx.SelectContext(ctx, q.x, &tags, "SELECT ticket_id, tag FROM ticket_tags ORDER BY tag"); err != nil {
+		return nil, fmt.Errorf("listing ticket tags: %w", err)
+	}
+	byID := map[int64][]string{}
+	for _, t := range tags {
+		byID[t.TicketID] = append(byID[t.TicketID], t.Tag)
+	}
+	out := make([]tickets.Ticket, len(rows))
+	for i, r := range rows {
+		out[i] = r.ticket()
+		out[i].Tags = byID[r.ID]
+	}
+	return out, nil
+}
+
+func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID int64) error {
+	if err := q.get(ctx, &t.ID, "next-ticket-id", firstID); err != nil {
+		return err
+	}
+	if t.ID < firstID {
+		t.ID = firstID
+	}
+	query, args, err := sqlx.Named(q.q["insert-ticket"], toTicketRow(t))
+	if err != nil {
+		return fmt.Errorf("insert-ticket: %w", err)
+	}
+	if _, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...); err != nil {
+		return fmt.Errorf("insert-ticket: %w", err)
+	}
+	return q.saveTags(ctx, t)
+}
+
+func (q *queries) UpdateTicket(ctx context.Context, t *tickets.Ticket) error {
+	query, args, err := sqlx.Named(q.q["update-ticket"], toTicketRow(t))
+	if err != nil {
+		return fmt.Errorf("update-ticket: %w", err)
+	}
+	r, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("update-ticket: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return tickets.ErrNotFound
+	}
+	return q.saveTags(ctx, t)
+}
+
+func (q *queries) saveTags(ctx context.Context, t *tickets.Ticket) error {
+	if _, err := q.exec(ctx, "delete-ticket-tags", t.ID); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, tag := range t.Tags {
+		if tag == "" || seen[tag] {
+			continue
+		}
+		seen[tag] = true
+		if _, err := q.exec(ctx, "insert-ticket-tag", t.ID, tag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (q *queries) IsParticipant(ctx context.Context, ticketID int64, email string) (bool, error) {
+	var n int
+	if err := q.get(ctx, &n, "participant-exists", ticketID, strings.ToLower(strings.TrimSpace(email))); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+func (q *queries) AddParticipant(ctx context.Context, ticketID int64, p tickets.Participant) (bool, error) {
+	r, err := q.exec(ctx, "insert-participant", ticketID, strings.ToLower(strings.TrimSpace(p.Email)), p.Name, p.Role)
+	if err != nil {
+		return false, err
+	}
+	n, _ := r.RowsAffected()
+	return n > 0, nil
+}
+
+func (q *queries) Participants(ctx context.Context, ticketID int64) ([]tickets.Participant, error) {
+	var rows []struct {
+		Email string `db:"email"`
+		Name  string `db:"name"`
+		Role  string `db:"role"`
+	}
+	if err := q.selectAll(ctx, &rows, "participants", ticketID); err != nil {
+		return nil, err
+	}
+	out := make([]tickets.Participant, len(rows))
+	for i, r := range rows {
+		out[i] = tickets.Participant{Address: tickets.Address{Name: r.Name, Email: r.Email}, Role: r.Role}
+	}
+	return out, nil
+}
+
+type messageRow struct {
+	ID         int64     `db:"id"`
+	TicketID   int64     `db:"ticket_id"`
+	Direction  string    `db:"direction"`
+	Kind       string    `db:"kind"`
+	Mailbox    string    `db:"mailbox"`
+	Key        string    `db:"msg_key"`
+	MessageID  string    `db:"message_id"`
+	InReplyTo  string    `db:"in_reply_to"`
+	Refs       string    `db:"refs"`
+	FromEmail  string    `db:"from_email"`
+	FromName   string    `db:"from_name"`
+	To         string    `db:"to_addrs"`
+	Cc         string    `db:"cc_addrs"`
+	ReplyTo    string    `db:"reply_to"`
+	Subject    string    `db:"subject"`
+	Text       string    `db:"body_text"`
+	HTML       string    `db:"body_html"`
+	Headers    string    `db:"headers"`
+	AutoReason string    `db:"auto_reason"`
+	CreatedAt  time.Time `db:"created_at"`
+}
+
+func toMessageRow(m *tickets.Message) (messageRow, error) {
+	to, err := json.Marshal(nonNil(m.To))
+	if err != nil {
+		return messageRow{}, err
+	}
+	cc, err := json.Marshal(nonNil(m.Cc))
+	if err != nil {
+		return messageRow{}, err
+	}
+	headers := []byte("{}")
+	if len(m.Headers) > 0 {
+		if headers, err = json.Marshal(m.Headers); err != nil {
+			return messageRow{}, err
+		}
+	}
+	replyTo := ""
+	if m.ReplyTo != nil {
+		b, err := json.Marshal(m.ReplyTo)
+		if err != nil {
+			return messageRow{}, err
+		}
+		replyTo = string(b)
+	}
+	return messageRow{
+		ID: m.ID, TicketID: m.TicketID, Direction: string(m.Direction), Kind: m.Kind, Mailbox: m.Mailbox, Key: m.Key,
+		MessageID: m.MessageID, InReplyTo: m.InReplyTo, Refs: strings.Join(m.References, " "),
+		FromEmail: m.From.Email, FromName: m.From.Name, To: string(to), Cc: string(cc), ReplyTo: replyTo,
+		Subject: m.Subject, Text: m.Text, HTML: m.HTML, Headers: string(headers), AutoReason: m.AutoReason,
+		CreatedAt: m.CreatedAt.UTC(),
+	}, nil
+}
+
+func nonNil(as []tickets.Address) []tickets.Address {
+	if as == nil {
+		return []tickets.Address{}
+	}
+	return as
+}
+
+func (r messageRow) message() (tickets.Message, error) {
+	m := tickets.Message{
+		ID: r.ID, TicketID: r.TicketID, Direction: tickets.Direction(r.Direction), Kind: r.Kind, Mailbox: r.Mailbox,
+		Key: r.Key, MessageID: r.MessageID, InReplyTo: r.InReplyTo, References: strings.Fields(r.Refs),
+		From: tickets.Address{Name: r.FromName, Email: r.FromEmail}, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		AutoReason: r.AutoReason, CreatedAt: r.CreatedAt.UTC(),
+	}
+	if err := json.Unmarshal([]byte(r.To), &m.To); err != nil {
+		return m, fmt.Errorf("message %d to_addrs: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.Cc), &m.Cc); err != nil {
+		return m, fmt.Errorf("message %d cc_addrs: %w", r.ID, err)
+	}
+	if r.Headers != "" && r.Headers != "{}" {
+		if err := json.Unmarshal([]byte(r.Headers), &m.Headers); err != nil {
+			return m, fmt.Errorf("message %d headers: %w", r.ID, err)
+		}
+	}
+	if r.ReplyTo != "" {
+		m.ReplyTo = new(tickets.Address)
+		if err := json.Unmarshal([]byte(r.ReplyTo), m.ReplyTo); err != nil {
+			return m, fmt.Errorf("message %d reply_to: %w", r.ID, err)
+		}
+	}
+	return m, nil
+}
+
+func (q *queries) MessageByKey(ctx context.Context, key string) (*tickets.Message, error) {
+	var r messageRow
+	if err := q.get(ctx, &r, "message-by-key", key); err != nil {
+		return nil, err
+	}
+	m, err := r.message()
+	return &m, err
+}
+
+func (q *queries) TicketByMessageIDs(ctx context.Context, ids []string) (*tickets.Ticket, error) {
+	if len(ids) == 0 {
+		return nil, tickets.ErrNotFound
+	}
+	query, args, err := q.in("ticket-by-message-ids", ids)
+	if err != nil {
+		return nil, err
+	}
+	var id int64
+	if err := sqlx.GetContext(ctx, q.x, &id, query, args...); errors.Is(err, sql.ErrNoRows) {
+		return nil, tickets.ErrNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("ticket-by-message-ids: %w", err)
+	}
+	return q.Ticket(ctx, id)
+}
+
+func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []byte) error {
+	row, err := toMessageRow(m)
+	if err != nil {
+		return fmt.Errorf("encoding message: %w", err)
+	}
+	query, args, err := sqlx.Named(q.q["insert-message"], row)
+	if err != nil {
+		return fmt.Errorf("insert-message: %w", err)
+	}
+	r, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...)
+	if isUniqueViolation(err) {
+		return tickets.ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("insert-message: %w", err)
+	}
+	if m.ID, err = r.LastInsertId(); err != nil {
+		return fmt.Errorf("insert-message: %w", err)
+	}
+	if raw != nil {
+		if _, err := q.exec(ctx, "insert-raw-mail", m.ID, raw); err != nil {
+			return err
+		}
+	}
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		size := a.Size
+		if size == 0 {
+			size = int64(len(a.Data))
+		}
+		r, err := q.exec(ctx, "insert-attachment", m.ID, a.Filename, a.ContentType, size, nonNilBytes(a.Data))
+		if err != nil {
+			return err
+		}
+		a.ID, _ = r.LastInsertId()
+	}
+	return nil
+}
+
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+func (q *queries) Messages(ctx context.Context, ticketID int64) ([]tickets.Message, error) {
+	var rows []messageRow
+	if err := q.selectAll(ctx, &rows, "messages-of-ticket", ticketID); err != nil {
+		return nil, err
+	}
+	var atts []struct {
+		ID          int64  `db:"id"`
+		MessageID   int64  `db:"message_id"`
+		Filename    string `db:"filename"`
+		ContentType string `db:"content_type"`
+		Size        int64  `db:"size"`
+	}
+	if err := q.selectAll(ctx, &atts, "attachments-of-ticket", ticketID); err != nil {
+		return nil, err
+	}
+	byMsg := map[int64][]tickets.Attachment{}
+	for _, a := range atts {
+		byMsg[a.MessageID] = append(byMsg[a.MessageID], tickets.Attachment{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
+	}
+	out := make([]tickets.Message, 0, len(rows))
+	for _, r := range rows {
+		m, err := r.message()
+		if err != nil {
+			return nil, err
+		}
+		m.Attachments = byMsg[m.ID]
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (q *queries) AddEvent(ctx context.Context, e *tickets.Event) error {
+	r, err := q.exec(ctx, "insert-event", e.TicketID, e.Kind, e.Actor, e.Detail, e.CreatedAt.UTC())
+	if err != nil {
+		return err
+	}
+	e.ID, _ = r.LastInsertId()
+	return nil
+}
+
+func (q *queries) Events(ctx context.Context, ticketID int64) ([]tickets.Event, error) {
+	var rows []struct {
+		ID        int64     `db:"id"`
+		TicketID  int64     `db:"ticket_id"`
+		Kind      string    `db:"kind"`
+		Actor     string    `db:"actor"`
+		Detail    string    `db:"detail"`
+		CreatedAt time.Time `db:"created_at"`
+	}
+	if err := q.selectAll(ctx, &rows, "events-of-ticket", ticketID); err != nil {
+		return nil, err
+	}
+	out := make([]tickets.Event, len(rows))
+	for i, r := range rows {
+		out[i] = tickets.Event{ID: r.ID, TicketID: r.TicketID, Kind: r.Kind, Actor: r.Actor, Detail: r.Detail, CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+func (q *queries) EnqueueMail(ctx context.Context, messageID, ticketID int64, due time.Time) error {
+	_, err := q.exec(ctx, "enqueue-mail", messageID, ticketID, due.UTC(), due.UTC())
+	return err
+}
+
+func (q *queries) OutboxFailed(ctx context.Context, id int64, at time.Time, lastErr string) error {
+	_, err := q.exec(ctx, "outbox-failed", lastErr, at.UTC(), id)
+	return err
+}
+
+type outboxRow struct {
+	OID            int64        `db:"o_id"`
+	OTicketID      int64        `db:"o_ticket_id"`
+	OStatus        string       `db:"o_status"`
+	OAttempts      int          `db:"o_attempts"`
+	ONextAttemptAt time.Time    `db:"o_next_attempt_at"`
+	OLastError     string       `db:"o_last_error"`
+	OCreatedAt     time.Time    `db:"o_created_at"`
+	OSentAt        sql.NullTime `db:"o_sent_at"`
+	messageRow
+}
+
+func (q *queries) outboxItems(ctx context.Context, ids []int64) ([]tickets.OutboxItem, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	query, args, err := q.in("outbox-items", ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []outboxRow
+	if err := sqlx.SelectContext(ctx, q.x, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("outbox-items: %w", err)
+	}
+	out := make([]tickets.OutboxItem, 0, len(rows))
+	for _, r := range rows {
+		m, err := r.messageRow.message()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tickets.OutboxItem{
+			ID: r.OID, TicketID: r.OTicketID, Message: m, Status: r.OStatus, Attempts: r.OAttempts,
+			NextAttemptAt: r.ONextAttemptAt.UTC(), LastError: r.OLastError, CreatedAt: r.OCreatedAt.UTC(), SentAt: r.OSentAt.Time,
+		})
+	}
+	return out, nil
+}
+
+func (q *queries) Outbox(ctx context.Context, f tickets.OutboxFilter) ([]tickets.OutboxItem, error) {
+	query := "SELECT id FROM outbox WHERE 1=1"
+	var args []any
+	if f.Status != "" {
+		query += " AND status = ?"
+		args = append(args, f.Status)
+	}
+	if f.TicketID != 0 {
+		query += " AND ticket_id = ?"
+		args = append(args, f.TicketID)
+	}
+	var ids []int64
+	if err := sqlx.SelectContext(ctx, q.x, &ids, q.x.Rebind(query+" ORDER BY id"), args...); err != nil {
+		return nil, fmt.Errorf("listing outbox: %w", err)
+	}
+	var out []tickets.OutboxItem
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		items, err := q.outboxItems(ctx, ids[:n])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+type quarantineRow struct {
+	ID         int64         `db:"id"`
+	Mailbox    string        `db:"mailbox"`
+	Reason     string        `db:"reason"`
+	Raw        []byte        `db:"raw"`
+	Size       int64         `db:"size"`
+	CreatedAt  time.Time     `db:"created_at"`
+	ReleasedAt sql.NullTime  `db:"released_at"`
+	TicketID   sql.NullInt64 `db:"ticket_id"`
+}
+
+func (r quarantineRow) quarantined() tickets.Quarantined {
+	return tickets.Quarantined{ID: r.ID, Mailbox: r.Mailbox, Reason: r.Reason, Raw: r.Raw, Size: r.Size,
+		CreatedAt: r.CreatedAt.UTC(), ReleasedAt: r.ReleasedAt.Time, TicketID: r.TicketID.Int64}
+}
+
+func (q *queries) QuarantineList(ctx context.Context) ([]tickets.Quarantined, error) {
+	var rows []quarantineRow
+	if err := q.selectAll(ctx, &rows, "quarantine-list"); err != nil {
+		return nil, err
+	}
+	out := make([]tickets.Quarantined, len(rows))
+	for i, r := range rows {
+		out[i] = r.quarantined()
+	}
+	return out, nil
+}
+
+func (q *queries) QuarantineGet(ctx context.Context, id int64) (*tickets.Quarantined, error) {
+	var r quarantineRow
+	if err := q.get(ctx, &r, "quarantine-get", id); err != nil {
+		return nil, err
+	}
+	out := r.quarantined()
+	return &out, nil
+}
+
+func (q *queries) QuarantineReleased(ctx context.Context, id, ticketID int64, at time.Time) error {
+	r, err := q.exec(ctx, "quarantine-released", at.UTC(), nullInt(ticketID), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return tickets.ErrNotFound
+	}
+	return nil
+}
+
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

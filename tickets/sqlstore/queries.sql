@@ -1,0 +1,119 @@
+-- Queries of the SQL store, one per name, with ? placeholders (rebound per driver).
+
+-- name: ticket-by-id
+SELECT * FROM tickets WHERE id = ?;
+
+-- name: next-ticket-id
+SELECT COALESCE(MAX(id) + 1, ?) FROM tickets;
+
+-- name: insert-ticket
+INSERT INTO tickets (id, subject, status, priority, queue, mailbox, category, requester_email, requester_name,
+    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at)
+VALUES (:id, :subject, :status, :priority, :queue, :mailbox, :category, :requester_email, :requester_name,
+    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at);
+
+-- name: update-ticket
+UPDATE tickets SET subject = :subject, status = :status, priority = :priority, queue = :queue, category = :category,
+    requester_email = :requester_email, requester_name = :requester_name, assignee = :assignee,
+    merged_into = :merged_into, updated_at = :updated_at, first_response_at = :first_response_at,
+    resolved_at = :resolved_at, closed_at = :closed_at
+WHERE id = :id;
+
+-- name: ticket-tags
+SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag;
+
+-- name: delete-ticket-tags
+DELETE FROM ticket_tags WHERE ticket_id = ?;
+
+-- name: insert-ticket-tag
+INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?);
+
+-- name: participant-exists
+SELECT COUNT(*) FROM participants WHERE ticket_id = ? AND email = ?;
+
+-- name: insert-participant
+INSERT INTO participants (ticket_id, email, name, role) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING;
+
+-- name: participants
+SELECT email, name, role FROM participants WHERE ticket_id = ? ORDER BY CASE role WHEN 'requester' THEN 0 ELSE 1 END, email;
+
+-- name: message-by-key
+SELECT * FROM messages WHERE msg_key = ?;
+
+-- name: ticket-by-message-ids
+SELECT ticket_id FROM messages WHERE message_id IN (?) ORDER BY id DESC LIMIT 1;
+
+-- name: insert-message
+INSERT INTO messages (ticket_id, direction, kind, mailbox, msg_key, message_id, in_reply_to, refs, from_email,
+    from_name, to_addrs, cc_addrs, reply_to, subject, body_text, body_html, headers, auto_reason, created_at)
+VALUES (:ticket_id, :direction, :kind, :mailbox, :msg_key, :message_id, :in_reply_to, :refs, :from_email,
+    :from_name, :to_addrs, :cc_addrs, :reply_to, :subject, :body_text, :body_html, :headers, :auto_reason, :created_at);
+
+-- name: insert-raw-mail
+INSERT INTO raw_mails (message_id, raw) VALUES (?, ?);
+
+-- name: insert-attachment
+INSERT INTO attachments (message_id, filename, content_type, size, content) VALUES (?, ?, ?, ?, ?);
+
+-- name: messages-of-ticket
+SELECT * FROM messages WHERE ticket_id = ? ORDER BY id;
+
+-- name: attachments-of-ticket
+SELECT a.id, a.message_id, a.filename, a.content_type, a.size FROM attachments a
+JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = ? ORDER BY a.id;
+
+-- name: insert-event
+INSERT INTO events (ticket_id, kind, actor, detail, created_at) VALUES (?, ?, ?, ?, ?);
+
+-- name: events-of-ticket
+SELECT * FROM events WHERE ticket_id = ? ORDER BY id;
+
+-- name: enqueue-mail
+INSERT INTO outbox (message_id, ticket_id, status, attempts, next_attempt_at, created_at)
+VALUES (?, ?, 'queued', 0, ?, ?);
+
+-- name: due-outbox
+SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+ORDER BY next_attempt_at, id LIMIT ?;
+
+-- name: lease-outbox
+UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN (?);
+
+-- name: outbox-items
+SELECT o.id AS o_id, o.ticket_id AS o_ticket_id, o.status AS o_status, o.attempts AS o_attempts,
+    o.next_attempt_at AS o_next_attempt_at, o.last_error AS o_last_error, o.created_at AS o_created_at,
+    o.sent_at AS o_sent_at, m.*
+FROM outbox o JOIN messages m ON m.id = o.message_id
+WHERE o.id IN (?) ORDER BY o.next_attempt_at, o.id;
+
+-- name: outbox-sent
+UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = '' WHERE id = ?;
+
+-- name: outbox-retry
+UPDATE outbox SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?;
+
+-- name: outbox-failed
+UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ?, sent_at = NULL, next_attempt_at = ? WHERE id = ?;
+
+-- name: outbox-next-due
+SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued';
+
+-- name: insert-quarantine
+INSERT INTO quarantine (mailbox, reason, raw, size, created_at) VALUES (?, ?, ?, ?, ?);
+
+-- name: quarantine-list
+SELECT id, mailbox, reason, size, created_at, released_at, ticket_id FROM quarantine ORDER BY id;
+
+-- name: quarantine-get
+SELECT * FROM quarantine WHERE id = ?;
+
+-- name: quarantine-released
+UPDATE quarantine SET released_at = ?, ticket_id = ? WHERE id = ?;
+
+-- name: mailbox-state
+SELECT uid_validity, last_uid FROM mailbox_state WHERE mailbox = ?;
+
+-- name: save-mailbox-state
+INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
+    updated_at = excluded.updated_at;

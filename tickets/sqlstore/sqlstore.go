@@ -1,0 +1,227 @@
+// Package sqlstore keeps tickets in SQL through sqlx: SQLite
+// (mattn/go-sqlite3) by default. Queries live in queries.sql, each under a
+// name, and are checked when the store opens; migrations are embedded and
+// applied at open, each in a transaction.
+package sqlstore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
+	"github.com/pressly/goose/v3"
+
+	"helpdesk/tickets"
+)
+
+//go:embed queries.sql
+var queriesSQL []byte
+
+//go:embed migrations
+var migrations embed.FS
+
+// Store is the SQL implementation of tickets.Store.
+type Store struct {
+	db *sqlx.DB
+	q  map[string]string
+}
+
+var _ tickets.Store = (*Store)(nil)
+
+// Options configure Open.
+type Options struct {
+	// Driver is "sqlite" (the default).
+	Driver string
+	// DSN is the database: for SQLite a file path (":memory:" is not
+	// supported: every connection would see its own database).
+	DSN string
+	// BusyTimeout is how long a writer waits for a locked SQLite database
+	// before giving up with a temporary error (default 5s).
+	BusyTimeout time.Duration
+}
+
+// Open connects, applies pending migrations and checks every query.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Driver == "" {
+		opts.Driver = "sqlite"
+	}
+	if opts.Driver != "sqlite" {
+		return nil, fmt.Errorf("opening database: driver %q is not supported (use sqlite)", opts.Driver)
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	db, err := sqlx.Open("sqlite3", sqliteDSN(opts.DSN, opts.BusyTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
+	}
+	s := &Store{db: db}
+	if err := s.init(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
+	}
+	return s, nil
+}
+
+// sqliteDSN adds the connection settings the store relies on: WAL so that
+// readers never block the writer, a busy timeout instead of instant
+// "database is locked", foreign keys, and write transactions that take the
+// write lock at BEGIN so two writers never deadlock on an upgrade.
+func sqliteDSN(path string, busy time.Duration) string {
+	v := url.Values{}
+	v.Set("_journal_mode", "WAL")
+	v.Set("_synchronous", "FULL")
+	v.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
+	v.Set("_foreign_keys", "on")
+	v.Set("_txlock", "immediate")
+	return "file:" + path + "?" + v.Encode()
+}
+
+func (s *Store) init(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return err
+	}
+	if err := Migrate(ctx, s.db.DB); err != nil {
+		return err
+	}
+	q, err := parseQueries(queriesSQL)
+	if err != nil {
+		return err
+	}
+	for name, text := range q {
+		stmt, err := s.db.PreparexContext(ctx, s.db.Rebind(text))
+		if err != nil {
+			return fmt.Errorf("checking query %s: %w", name, err)
+		}
+		stmt.Close()
+		q[name] = s.db.Rebind(text)
+	}
+	s.q = q
+	return nil
+}
+
+// Migrate applies the embedded migrations that db lacks.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	dir, err := fs.Sub(migrations, "migrations/sqlite")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, dir)
+	if err != nil {
+		return fmt.Errorf("loading migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	return nil
+}
+
+// parseQueries splits queries.sql into its named queries.
+func parseQueries(src []byte) (map[string]string, error) {
+	out := map[string]string{}
+	var name string
+	var body strings.Builder
+	flush := func() {
+		if name != "" {
+			out[name] = strings.TrimSuffix(strings.TrimSpace(body.String()), ";")
+		}
+		body.Reset()
+	}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	for sc.Scan() {
+		line := sc.Text()
+		if n, ok := strings.CutPrefix(line, "-- name:"); ok {
+			flush()
+			name = strings.TrimSpace(n)
+			if _, dup := out[name]; dup {
+				return nil, fmt.Errorf("queries.sql: query %s defined twice", name)
+			}
+			continue
+		}
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
+		body.WriteString(line)
+		body.WriteByte('\n')
+	}
+	flush()
+	return out, sc.Err()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the database handle for tools and tests.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// IsTemporary reports whether err is a database condition that passes by
+// itself (a locked or busy database), so that the caller may retry later.
+func IsTemporary(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	return false
+}
+
+// InTx runs fn in one write transaction.
+func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	if err := fn(&queries{x: tx, q: s.q}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) read() *queries { return &queries{x: s.db, q: s.q} }
+
+// Reads outside a transaction.
+
+func (s *Store) Ticket(ctx context.Context, id int64) (*tickets.Ticket, error) {
+	return s.read().Ticket(ctx, id)
+}
+
+func (s *Store) ListTickets(ctx context.Context, f tickets.TicketFilter) ([]tickets.Ticket, error) {
+	return s.read().ListTickets(ctx, f)
+}
+
+func (s *Store) Messages(ctx context.Context, ticketID int64) ([]tickets.Message, error) {
+	return s.read().Messages(ctx, ticketID)
+}
+
+func (s *Store) Events(ctx context.Context, ticketID int64) ([]tickets.Event, error) {
+	return s.read().Events(ctx, ticketID)
+}
+
+func (s *Store) Participants(ctx context.Context, ticketID int64) ([]tickets.Participant, error) {
+	return s.read().Participants(ctx, ticketID)
+}
+
+func (s *Store) Outbox(ctx context.Context, f tickets.OutboxFilter) ([]tickets.OutboxItem, error) {
+	return s.read().Outbox(ctx, f)
+}
+
+func (s *Store) QuarantineList(ctx context.Context) ([]tickets.Quarantined, error) {
+	return s.read().QuarantineList(ctx)
+}
+
+func (s *Store) QuarantineGet(ctx context.Context, id int64) (*tickets.Quarantined, error) {
+	return s.read().QuarantineGet(ctx, id)
+}

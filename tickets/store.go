@@ -1,0 +1,114 @@
+package tickets
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists tickets. Every method takes ctx first. The SQL
+// implementation lives in tickets/sqlstore.
+type Store interface {
+	Reader
+	// InTx runs fn in one write transaction: all of it commits, or none.
+	InTx(ctx context.Context, fn func(Tx) error) error
+
+	// ClaimOutbox leases up to limit outbox items due at now, so that no
+	// other sender takes them until the lease ends.
+	ClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboxItem, error)
+	// OutboxSent records a delivered item.
+	OutboxSent(ctx context.Context, id int64, at time.Time) error
+	// OutboxRetry puts an item back for another try at next.
+	OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error
+	// OutboxNextDue returns when the earliest queued item is due (zero if none).
+	OutboxNextDue(ctx context.Context) (time.Time, error)
+
+	// Quarantine keeps a mail that could not be taken, with the reason.
+	Quarantine(ctx context.Context, q *Quarantined) error
+
+	// LoadMailboxState and SaveMailboxState remember the IMAP position of a mailbox.
+	LoadMailboxState(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error)
+	SaveMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error
+
+	Close() error
+}
+
+// Reader answers questions about what is stored.
+type Reader interface {
+	Ticket(ctx context.Context, id int64) (*Ticket, error)
+	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
+	Messages(ctx context.Context, ticketID int64) ([]Message, error)
+	Events(ctx context.Context, ticketID int64) ([]Event, error)
+	Participants(ctx context.Context, ticketID int64) ([]Participant, error)
+	Outbox(ctx context.Context, f OutboxFilter) ([]OutboxItem, error)
+	QuarantineList(ctx context.Context) ([]Quarantined, error)
+	QuarantineGet(ctx context.Context, id int64) (*Quarantined, error)
+}
+
+// Tx is what a write transaction can do.
+type Tx interface {
+	Reader
+	// MessageByKey finds a stored message by its dedupe key.
+	MessageByKey(ctx context.Context, key string) (*Message, error)
+	// TicketByMessageIDs finds the ticket of the newest stored message whose
+	// Message-ID is one of ids.
+	TicketByMessageIDs(ctx context.Context, ids []string) (*Ticket, error)
+	IsParticipant(ctx context.Context, ticketID int64, email string) (bool, error)
+
+	// CreateTicket stores t and sets its ID (never below firstID).
+	CreateTicket(ctx context.Context, t *Ticket, firstID int64) error
+	UpdateTicket(ctx context.Context, t *Ticket) error
+	AddParticipant(ctx context.Context, ticketID int64, p Participant) (added bool, err error)
+	// InsertMessage stores m (with raw, the mail as received, when inbound)
+	// and sets its ID; ErrDuplicate when its key is taken.
+	InsertMessage(ctx context.Context, m *Message, raw []byte) error
+	AddEvent(ctx context.Context, e *Event) error
+	// EnqueueMail puts an outbound message, already stored, on the outbox.
+	EnqueueMail(ctx context.Context, messageID int64, ticketID int64, due time.Time) error
+	OutboxFailed(ctx context.Context, id int64, at time.Time, lastErr string) error
+	QuarantineReleased(ctx context.Context, id int64, ticketID int64, at time.Time) error
+}
+
+// TicketFilter narrows ListTickets; zero fields match everything.
+type TicketFilter struct {
+	Status Status
+	Queue  string
+	Limit  int
+}
+
+// OutboxFilter narrows Outbox; zero fields match everything.
+type OutboxFilter struct {
+	Status   string // queued, sent, failed
+	TicketID int64
+}
+
+// Outbox item statuses.
+const (
+	OutboxQueued = "queued"
+	OutboxSent   = "sent"
+	OutboxFailed = "failed"
+)
+
+// OutboxItem is an outbound message waiting for, or done with, delivery.
+type OutboxItem struct {
+	ID            int64
+	TicketID      int64
+	Message       Message
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+	SentAt        time.Time
+}
+
+// Quarantined is a mail kept aside because it could not be taken.
+type Quarantined struct {
+	ID         int64
+	Mailbox    string
+	Reason     string
+	Raw        []byte
+	Size       int64
+	CreatedAt  time.Time
+	ReleasedAt time.Time
+	TicketID   int64 // the ticket it became once released
+}

@@ -1,0 +1,46 @@
+package tickets
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// SubjectTag finds and writes the ticket tag in subjects, "[HD#1042]".
+type SubjectTag struct {
+	tag string
+	re  *regexp.Regexp
+}
+
+// NewSubjectTag returns the tag handling for tag, e.g. "HD".
+func NewSubjectTag(tag string) SubjectTag {
+	return SubjectTag{tag: tag, re: regexp.MustCompile(`(?i)\[\s*` + regexp.QuoteMeta(tag) + `\s*#\s*([0-9]{1,18})\s*\]`)}
+}
+
+// Find returns the ticket ID in the subject's tag, if there is one.
+func (s SubjectTag) Find(subject string) (int64, bool) {
+	m := s.re.FindStringSubmatch(subject)
+	if m == nil {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(m[1], 10, 64)
+	return id, err == nil
+}
+
+// Ensure returns subject with the ticket's tag in front, unless it carries it already.
+func (s SubjectTag) Ensure(subject string, id int64) string {
+	if got, ok := s.Find(subject); ok && got == id {
+		return subject
+	}
+	subject = strings.TrimSpace(s.re.ReplaceAllString(subject, ""))
+	tag := "[" + Ref(s.tag, id) + "]"
+	if subject == "" {
+		return tag
+	}
+	return tag + " " + subject
+}
+
+// Strip removes any ticket tag from subject.
+func (s SubjectTag) Strip(subject string) string {
+	return strings.Join(strings.Fields(s.re.ReplaceAllString(subject, "")), " ")
+}
