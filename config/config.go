@@ -1,0 +1,321 @@
+// Package config owns the help desk's configuration: one TOML file turned into
+// plain, validated structs that the other packages receive.
+//
+// [Load] applies the defaults of [Default], then the file, then the secrets named
+// by the *_env and *_file keys, then [Config.Validate]. Every problem is reported
+// at once, each naming the file, the line where one is known, and the key:
+//
+//	helpdesk.toml:12: expected '.' or '=', but got 'x' instead
+//	helpdesk.toml:7: unknown key "smtp.pasword"
+//	helpdesk.toml: mailbox[1].imap.port: must be 1-65535
+//
+// Array entries are counted from 0, as in mailbox[0] for the first [[mailbox]].
+//
+// Secrets (passwords, the signing secret) never appear in an error message, in
+// [Config.String], or in a log line built from them.
+//
+// Relative paths (database.dsn, templates.dir, *_file) are used as written, that
+// is relative to the daemon's working directory.
+package config
+
+import (
+	"bytes"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration of one help desk.
+type Config struct {
+	// Path is the file the configuration was loaded from; "" when it came from Parse.
+	Path string `toml:"-"`
+	// Database says where tickets are stored.
+	Database Database `toml:"database"`
+	// SMTP is the server every outgoing mail is handed to.
+	SMTP SMTP `toml:"smtp"`
+	// Tickets holds the ticket numbering and size limits.
+	Tickets Tickets `toml:"tickets"`
+	// Security holds the secret that signs reply tokens.
+	Security Security `toml:"security"`
+	// Templates says where the admin's mail templates live.
+	Templates Templates `toml:"templates"`
+	// Outbox tunes the delivery of outgoing mail.
+	Outbox Outbox `toml:"outbox"`
+	// Log sets the level and format of the daemon's log.
+	Log Log `toml:"log"`
+	// Mailboxes are the support addresses the desk answers; at least one.
+	Mailboxes []Mailbox `toml:"mailbox"`
+}
+
+// Database says where tickets are stored.
+type Database struct {
+	// Driver is "sqlite" (the default) or "postgres".
+	Driver string `toml:"driver"`
+	// DSN is the SQLite file name or the PostgreSQL connection string; default "helpdesk.db".
+	DSN string `toml:"dsn"`
+	// MaxOpenConns caps the open connections; 0 (the default) lets the store choose.
+	MaxOpenConns int `toml:"max_open_conns"`
+}
+
+// SMTP is the server every outgoing mail is handed to.
+type SMTP struct {
+	// Host is the SMTP server's host name or address; default "localhost".
+	Host string `toml:"host"`
+	// Port is the SMTP server's port; 0 (the default) means 587 for starttls,
+	// 465 for tls and 25 for none.
+	Port int `toml:"port"`
+	// TLS is "starttls" (the default), "tls" (implicit TLS) or "none".
+	TLS string `toml:"tls"`
+	// From is the sender of the desk's mail, "Support <support@example.com>"; required.
+	From string `toml:"from"`
+	// Username for SMTP AUTH; "" sends without authenticating.
+	Username string `toml:"username"`
+	// Password for SMTP AUTH. Set at most one of Password, PasswordEnv, PasswordFile.
+	Password string `toml:"password"`
+	// PasswordEnv names an environment variable holding the password.
+	PasswordEnv string `toml:"password_env"`
+	// PasswordFile names a file holding the password (a trailing newline is trimmed).
+	PasswordFile string `toml:"password_file"`
+	// HELO is the name sent in EHLO; "" means the local host name.
+	HELO string `toml:"helo"`
+	// Timeout bounds one SMTP conversation; default 30s.
+	Timeout Duration `toml:"timeout"`
+	// InsecureSkipVerify accepts any TLS certificate; for tests only. Default false.
+	InsecureSkipVerify bool `toml:"insecure_skip_verify"`
+
+	passwordResolved bool // Password was filled from PasswordEnv or PasswordFile
+}
+
+// FromAddress returns the display name and the e-mail address of From; both are
+// "" when From does not parse (Validate reports that).
+func (s SMTP) FromAddress() (name, email string) {
+	a, err := mail.ParseAddress(s.From)
+	if err != nil {
+		return "", ""
+	}
+	return a.Name, a.Address
+}
+
+// Tickets holds the ticket numbering and size limits.
+type Tickets struct {
+	// Tag is the subject tag, "HD" for [HD#1042]; 1 to 10 of A-Z and 0-9. Default "HD".
+	Tag string `toml:"tag"`
+	// MaxMessageSize is the largest mail accepted ("25MiB", "10MB" or bytes); default 25MiB.
+	MaxMessageSize Size `toml:"max_message_size"`
+	// FirstTicketID is the number of the first ticket; default 1000.
+	FirstTicketID int64 `toml:"first_ticket_id"`
+}
+
+// Security holds the secret that signs reply tokens.
+type Security struct {
+	// Secret signs reply tokens; at least 16 bytes. Set exactly one of Secret,
+	// SecretEnv, SecretFile.
+	Secret string `toml:"secret"`
+	// SecretEnv names an environment variable holding the secret.
+	SecretEnv string `toml:"secret_env"`
+	// SecretFile names a file holding the secret (a trailing newline is trimmed).
+	SecretFile string `toml:"secret_file"`
+
+	secretResolved bool // Secret was filled from SecretEnv or SecretFile
+}
+
+// Templates says where the admin's mail templates live.
+type Templates struct {
+	// Dir holds templates that override the embedded defaults file by file;
+	// "" (the default) uses the embedded defaults only.
+	Dir string `toml:"dir"`
+}
+
+// Outbox tunes the delivery of outgoing mail.
+type Outbox struct {
+	// RetryMin is the wait before the first retry; default 1m.
+	RetryMin Duration `toml:"retry_min"`
+	// RetryMax caps the wait between retries; default 1h.
+	RetryMax Duration `toml:"retry_max"`
+	// GiveUpAfter is how long a mail is retried before it is given up; default 48h.
+	GiveUpAfter Duration `toml:"give_up_after"`
+	// BatchSize is how many outbox rows one pass takes; default 100.
+	BatchSize int `toml:"batch_size"`
+}
+
+// Log sets the level and format of the daemon's log.
+type Log struct {
+	// Level is debug, info (the default), warn or error.
+	Level string `toml:"level"`
+	// Format is text (the default) or json.
+	Format string `toml:"format"`
+}
+
+// Mailbox is one support address.
+type Mailbox struct {
+	// Name identifies the mailbox (helpdesk ingest --mailbox NAME); [a-z0-9_-]+, unique.
+	Name string `toml:"name"`
+	// Address is the support address customers write to, "support@example.com"; unique.
+	Address string `toml:"address"`
+	// Queue receives the tickets opened through this mailbox; default the mailbox name.
+	Queue string `toml:"queue"`
+	// IMAP is the server the daemon polls; nil when the mailbox is fed only by
+	// `helpdesk ingest` from an MTA pipe.
+	IMAP *IMAP `toml:"imap"`
+}
+
+// IMAP is the server a mailbox is read from.
+type IMAP struct {
+	// Host is the IMAP server's host name or address; required.
+	Host string `toml:"host"`
+	// Port is the IMAP server's port; 0 (the default) means 993 for tls, 143 otherwise.
+	Port int `toml:"port"`
+	// TLS is "tls" (the default, implicit TLS), "starttls" or "none".
+	TLS string `toml:"tls"`
+	// Username to log in with; required.
+	Username string `toml:"username"`
+	// Password for plain authentication. Set exactly one of Password,
+	// PasswordEnv, PasswordFile when Auth is plain.
+	Password string `toml:"password"`
+	// PasswordEnv names an environment variable holding the password.
+	PasswordEnv string `toml:"password_env"`
+	// PasswordFile names a file holding the password (a trailing newline is trimmed).
+	PasswordFile string `toml:"password_file"`
+	// Auth is "plain" (the default: LOGIN or AUTHENTICATE PLAIN), "xoauth2" or "oauthbearer".
+	Auth string `toml:"auth"`
+	// TokenCommand is, for xoauth2 and oauthbearer, the argv of a command that
+	// prints an access token on its standard output.
+	TokenCommand []string `toml:"token_command"`
+	// Folder is the folder new mail is read from; default "INBOX".
+	Folder string `toml:"folder"`
+	// ProcessedFolder receives mail once recorded; "" (the default) flags it \Seen instead.
+	ProcessedFolder string `toml:"processed_folder"`
+	// PollInterval is the time between two polls; default 30s.
+	PollInterval Duration `toml:"poll_interval"`
+	// IDLE waits for new mail with IMAP IDLE between polls when the server
+	// supports it; default true. Load always leaves it non-nil; read it with UseIDLE.
+	IDLE *bool `toml:"idle"`
+	// BatchSize is how many mails one poll fetches at most; default 200.
+	BatchSize int `toml:"batch_size"`
+	// InsecureSkipVerify accepts any TLS certificate; for tests only. Default false.
+	InsecureSkipVerify bool `toml:"insecure_skip_verify"`
+
+	passwordResolved bool // Password was filled from PasswordEnv or PasswordFile
+}
+
+// UseIDLE reports whether IMAP IDLE is wanted; true when IDLE is unset.
+func (i *IMAP) UseIDLE() bool {
+	return i.IDLE == nil || *i.IDLE
+}
+
+// Default returns the configuration used for every key the file does not set.
+// It has no mailbox and no secret, so it does not pass Validate by itself.
+func Default() *Config {
+	return &Config{
+		Database: Database{Driver: "sqlite", DSN: "helpdesk.db"},
+		SMTP: SMTP{
+			Host:    "localhost",
+			TLS:     "starttls",
+			Timeout: Duration{30 * time.Second},
+		},
+		Tickets: Tickets{
+			Tag:            "HD",
+			MaxMessageSize: 25 * MiB,
+			FirstTicketID:  1000,
+		},
+		Outbox: Outbox{
+			RetryMin:    Duration{time.Minute},
+			RetryMax:    Duration{time.Hour},
+			GiveUpAfter: Duration{48 * time.Hour},
+			BatchSize:   100,
+		},
+		Log: Log{Level: "info", Format: "text"},
+	}
+}
+
+// fillDerived sets the defaults that depend on other keys or live in array
+// entries, which Default cannot hold.
+func (c *Config) fillDerived() {
+	if c.SMTP.Port == 0 {
+		switch c.SMTP.TLS {
+		case "tls":
+			c.SMTP.Port = 465
+		case "none":
+			c.SMTP.Port = 25
+		default:
+			c.SMTP.Port = 587
+		}
+	}
+	for i := range c.Mailboxes {
+		m := &c.Mailboxes[i]
+		if m.Queue == "" {
+			m.Queue = m.Name
+		}
+		im := m.IMAP
+		if im == nil {
+			continue
+		}
+		if im.TLS == "" {
+			im.TLS = "tls"
+		}
+		if im.Port == 0 {
+			im.Port = 143
+			if im.TLS == "tls" {
+				im.Port = 993
+			}
+		}
+		if im.Auth == "" {
+			im.Auth = "plain"
+		}
+		if im.Folder == "" {
+			im.Folder = "INBOX"
+		}
+		if im.PollInterval.Duration == 0 {
+			im.PollInterval = Duration{30 * time.Second}
+		}
+		if im.IDLE == nil {
+			t := true
+			im.IDLE = &t
+		}
+		if im.BatchSize == 0 {
+			im.BatchSize = 200
+		}
+	}
+}
+
+// Mailbox returns the mailbox with the given name, or nil.
+func (c *Config) Mailbox(name string) *Mailbox {
+	for i := range c.Mailboxes {
+		if c.Mailboxes[i].Name == name {
+			return &c.Mailboxes[i]
+		}
+	}
+	return nil
+}
+
+const redacted = "(redacted)"
+
+// String renders the configuration as TOML with every secret replaced by
+// "(redacted)", for `helpdesk config show` and debug logs.
+func (c *Config) String() string {
+	r := *c
+	if r.SMTP.Password != "" {
+		r.SMTP.Password = redacted
+	}
+	if r.Security.Secret != "" {
+		r.Security.Secret = redacted
+	}
+	r.Mailboxes = make([]Mailbox, len(c.Mailboxes))
+	copy(r.Mailboxes, c.Mailboxes)
+	for i := range r.Mailboxes {
+		if im := r.Mailboxes[i].IMAP; im != nil {
+			cp := *im
+			if cp.Password != "" {
+				cp.Password = redacted
+			}
+			r.Mailboxes[i].IMAP = &cp
+		}
+	}
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(r); err != nil {
+		return "config: " + err.Error()
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

@@ -1,0 +1,105 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Duration is a time.Duration written in the file as a Go duration string:
+// "30s", "5m", "1h30m".
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string such as "30s".
+func (d *Duration) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (write it like \"30s\", \"5m\" or \"1h\")", s)
+	}
+	if v < 0 {
+		return fmt.Errorf("invalid duration %q: must not be negative", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) {
+	return []byte(d.Duration.String()), nil
+}
+
+// Size is a number of bytes, written in the file as an integer of bytes or as a
+// string with a unit: "512KiB", "25MiB", "1GiB" (powers of 1024) or "10kB",
+// "10MB", "1GB" (powers of 1000). Units are not case sensitive.
+type Size int64
+
+// Units of Size.
+const (
+	KiB Size = 1 << 10
+	MiB Size = 1 << 20
+	GiB Size = 1 << 30
+)
+
+var sizeUnits = map[string]Size{
+	"": 1, "b": 1,
+	"kb": 1000, "mb": 1000 * 1000, "gb": 1000 * 1000 * 1000,
+	"kib": KiB, "mib": MiB, "gib": GiB,
+}
+
+// UnmarshalTOML accepts a TOML integer (bytes) or a string with a unit.
+func (s *Size) UnmarshalTOML(v any) error {
+	switch v := v.(type) {
+	case int64:
+		if v < 0 {
+			return fmt.Errorf("invalid size %d: must not be negative", v)
+		}
+		*s = Size(v)
+		return nil
+	case string:
+		return s.UnmarshalText([]byte(v))
+	default:
+		return fmt.Errorf("invalid size: want an integer of bytes or a string such as \"25MiB\", got %T", v)
+	}
+}
+
+// UnmarshalText parses "25MiB", "10MB", "512KiB" or a plain number of bytes.
+func (s *Size) UnmarshalText(text []byte) error {
+	str := strings.TrimSpace(string(text))
+	i := 0
+	for i < len(str) && str[i] >= '0' && str[i] <= '9' {
+		i++
+	}
+	num, unit := str[:i], strings.ToLower(strings.TrimSpace(str[i:]))
+	mult, ok := sizeUnits[unit]
+	if num == "" || !ok {
+		return fmt.Errorf("invalid size %q (write it like \"25MiB\", \"10MB\" or a number of bytes)", str)
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n > math.MaxInt64/int64(mult) {
+		return fmt.Errorf("invalid size %q: too large", str)
+	}
+	*s = Size(n) * mult
+	return nil
+}
+
+// MarshalText writes the size with the largest binary unit that divides it
+// exactly, or as a number of bytes.
+func (s Size) MarshalText() ([]byte, error) {
+	return []byte(s.String()), nil
+}
+
+// String returns the size as "25MiB", "512KiB" or "1234".
+func (s Size) String() string {
+	for _, u := range []struct {
+		name string
+		size Size
+	}{{"GiB", GiB}, {"MiB", MiB}, {"KiB", KiB}} {
+		if s != 0 && s%u.size == 0 {
+			return strconv.FormatInt(int64(s/u.size), 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(s), 10)
+}
