@@ -60,7 +60,9 @@ func (a Address) String() string {
 }
 
 // SameEmail compares email addresses case-insensitively.
-func SameEmail(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
+func SameEmail(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
 
 // Ticket is one customer request and everything said about it.
 type Ticket struct {
