@@ -73,7 +73,7 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 		return Result{}, fmt.Errorf("ingesting into mailbox %q: no such mailbox in the config", in.Mailbox)
 	}
 	if strings.TrimSpace(in.From.Email) == "" {
-		return Result{}, fmt.Errorf("ingesting into mailbox %q: the mail has no sender", in.Mailbox)
+		return Result{}, fmt.Errorf("ingesting into mailbox %q: %w: the mail has no sender", in.Mailbox, ErrUnusable)
 	}
 	var res Result
 	err := s.store.InTx(ctx, func(tx Tx) error {

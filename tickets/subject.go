@@ -32,7 +32,7 @@ func (s SubjectTag) Ensure(subject string, id int64) string {
 	if got, ok := s.Find(subject); ok && got == id {
 		return subject
 	}
-	subject = strings.TrimSpace(s.re.ReplaceAllString(subject, ""))
+	subject = s.Strip(subject)
 	tag := "[" + Ref(s.tag, id) + "]"
 	if subject == "" {
 		return tag

@@ -43,6 +43,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrDuplicate: a message with the same key is already stored.
 	ErrDuplicate = errors.New("duplicate message")
+	// ErrUnusable: the mail lacks what a ticket needs (a sender); it belongs
+	// in the quarantine, not in a retry.
+	ErrUnusable = errors.New("unusable mail")
 )
 
 // Address is one mailbox: a display name and an email address.

@@ -1,0 +1,381 @@
+package tickets_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"helpdesk/tickets"
+	"helpdesk/tickets/sqlstore"
+)
+
+// plainComposer renders notices as fixed text; the real templates are
+// tested in package templates and end to end in package desk.
+type plainComposer struct{}
+
+func (plainComposer) Compose(_ context.Context, n tickets.Notice) (tickets.Composed, error) {
+	return tickets.Composed{Subject: n.Ticket.Subject, Text: n.Template + " for " + n.To.Email}, nil
+}
+
+type fixture struct {
+	t     *testing.T
+	ctx   context.Context
+	store *sqlstore.Store
+	svc   *tickets.Service
+	now   time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlstore.Open(ctx, sqlstore.Options{DSN: filepath.Join(t.TempDir(), "hd.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := &fixture{t: t, ctx: ctx, store: store, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	f.svc, err = tickets.NewService(tickets.Options{
+		Store:    store,
+		Composer: plainComposer{},
+		Secret:   []byte("a test secret of enough length"),
+		From:     tickets.Address{Name: "Example Support", Email: "support@example.com"},
+		Mailboxes: map[string]tickets.MailboxInfo{
+			"support": {Address: "support@example.com", Queue: "general"},
+			"sales":   {Address: "sales@example.com", Queue: "sales"},
+		},
+		Now: func() time.Time { return f.now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) ingest(in *tickets.Inbound) tickets.Result {
+	f.t.Helper()
+	if in.Mailbox == "" {
+		in.Mailbox = "support"
+	}
+	if len(in.To) == 0 {
+		in.To = []tickets.Address{{Email: "support@example.com"}}
+	}
+	res, err := f.svc.Ingest(f.ctx, in)
+	if err != nil {
+		f.t.Fatalf("ingest %s: %v", in.MessageID, err)
+	}
+	f.now = f.now.Add(time.Minute)
+	return res
+}
+
+func (f *fixture) ticket(id int64) *tickets.Ticket {
+	f.t.Helper()
+	t, err := f.store.Ticket(f.ctx, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return t
+}
+
+func (f *fixture) queued(ticketID int64) []tickets.OutboxItem {
+	f.t.Helper()
+	items, err := f.store.Outbox(f.ctx, tickets.OutboxFilter{TicketID: ticketID})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return items
+}
+
+func (f *fixture) setStatus(id int64, s tickets.Status) {
+	f.t.Helper()
+	err := f.store.InTx(f.ctx, func(tx tickets.Tx) error {
+		t, err := tx.Ticket(f.ctx, id)
+		if err != nil {
+			return err
+		}
+		t.Status = s
+		if s == tickets.StatusClosed {
+			t.ClosedAt = f.now
+		}
+		return tx.UpdateTicket(f.ctx, t)
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func customerMail(id, from, subject string) *tickets.Inbound {
+	return &tickets.Inbound{
+		MessageID: id,
+		From:      tickets.Address{Name: "Customer", Email: from},
+		Subject:   subject,
+		Text:      "Hello, something is broken.",
+		Raw:       []byte("Message-ID: <" + id + ">\r\n\r\nHello"),
+	}
+}
+
+func TestNewMailOpensTicketAndQueuesAcknowledgement(t *testing.T) {
+	f := newFixture(t)
+	in := customerMail("a1@customer.test", "alice@customer.test", "Printer on fire")
+	in.Cc = []tickets.Address{{Name: "Bob", Email: "Bob@Customer.test"}, {Email: "support@example.com"}}
+	res := f.ingest(in)
+	if !res.Created || res.Ref != "HD#1000" {
+		t.Fatalf("result = %+v, want a new ticket HD#1000", res)
+	}
+	tk := f.ticket(res.TicketID)
+	if tk.Status != tickets.StatusNew || tk.Priority != "P3" || tk.Queue != "general" || tk.Requester.Email != "alice@customer.test" || tk.Subject != "Printer on fire" {
+		t.Errorf("ticket = %+v", tk)
+	}
+	parts, err := f.store.Participants(f.ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 2 || parts[0].Email != "alice@customer.test" || parts[1].Email != "bob@customer.test" {
+		t.Errorf("participants = %+v, want alice (requester) and bob (cc), not the desk", parts)
+	}
+	q := f.queued(tk.ID)
+	if len(q) != 1 {
+		t.Fatalf("outbox has %d items, want 1 acknowledgement", len(q))
+	}
+	m := q[0].Message
+	if m.Kind != tickets.KindAcknowledgement || m.Subject != "[HD#1000] Printer on fire" || m.To[0].Email != "alice@customer.test" {
+		t.Errorf("acknowledgement = %+v", m)
+	}
+	if m.InReplyTo != "a1@customer.test" || len(m.References) != 1 || m.References[0] != "a1@customer.test" {
+		t.Errorf("acknowledgement threading: In-Reply-To %q References %q", m.InReplyTo, m.References)
+	}
+	if m.Headers["Auto-Submitted"] != "auto-replied" || m.Headers["X-Auto-Response-Suppress"] != "All" || m.Headers["X-Helpdesk-Loop"] == "" {
+		t.Errorf("acknowledgement headers = %v", m.Headers)
+	}
+	if !strings.HasSuffix(m.MessageID, "@example.com") || !strings.HasPrefix(m.ReplyTo.Email, "support+1000-") {
+		t.Errorf("Message-ID %q, Reply-To %q: want our domain and a token address", m.MessageID, m.ReplyTo.Email)
+	}
+}
+
+func TestRepliesThread(t *testing.T) {
+	tests := []struct {
+		name     string
+		reply    func(ack tickets.Message) *tickets.Inbound
+		threaded string
+	}{
+		{"reply with In-Reply-To to the acknowledgement threads by its token", func(ack tickets.Message) *tickets.Inbound {
+			in := customerMail("r1@customer.test", "alice@customer.test", "Re: Printer on fire")
+			in.InReplyTo = []string{ack.MessageID}
+			return in
+		}, "token"},
+		{"reply to the Reply-To token address threads by token", func(ack tickets.Message) *tickets.Inbound {
+			in := customerMail("r2@customer.test", "alice@customer.test", "no tag here")
+			in.To = []tickets.Address{{Email: ack.ReplyTo.Email}}
+			return in
+		}, "token"},
+		{"reply referencing the customer's own first mail threads by message-id", func(ack tickets.Message) *tickets.Inbound {
+			in := customerMail("r3@customer.test", "alice@customer.test", "one more thing")
+			in.References = []string{"unknown@elsewhere.test", "a1@customer.test"}
+			return in
+		}, "message-id"},
+		{"subject tag from the requester threads by tag", func(ack tickets.Message) *tickets.Inbound {
+			return customerMail("r4@customer.test", "ALICE@customer.test", "Re: [HD#1000] Printer on fire")
+		}, "subject-tag"},
+		{"subject tag from a CC threads by tag", func(ack tickets.Message) *tickets.Inbound {
+			return customerMail("r5@customer.test", "bob@customer.test", "[hd#1000] me too")
+		}, "subject-tag"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			first := customerMail("a1@customer.test", "alice@customer.test", "Printer on fire")
+			first.Cc = []tickets.Address{{Email: "bob@customer.test"}}
+			res := f.ingest(first)
+			ack := f.queued(res.TicketID)[0].Message
+			got := f.ingest(tc.reply(ack))
+			if got.Created || got.TicketID != res.TicketID || got.ThreadedBy != tc.threaded {
+				t.Fatalf("reply result = %+v, want ticket %d threaded by %s", got, res.TicketID, tc.threaded)
+			}
+			if n := len(f.queued(res.TicketID)); n != 1 {
+				t.Errorf("outbox has %d items after the reply, want only the first acknowledgement", n)
+			}
+			msgs, _ := f.store.Messages(f.ctx, res.TicketID)
+			if len(msgs) != 3 {
+				t.Errorf("ticket has %d messages, want mail, acknowledgement, reply", len(msgs))
+			}
+		})
+	}
+}
+
+func TestSubjectTagFromStrangerOpensNewTicket(t *testing.T) {
+	f := newFixture(t)
+	first := f.ingest(customerMail("a1@customer.test", "alice@customer.test", "Printer on fire"))
+	res := f.ingest(customerMail("m1@evil.test", "mallory@evil.test", "Re: [HD#1000] Printer on fire"))
+	if !res.Created || res.TicketID == first.TicketID {
+		t.Fatalf("result = %+v, want a new ticket", res)
+	}
+	if got := f.ticket(res.TicketID).Subject; got != "Re: Printer on fire" {
+		t.Errorf("new ticket subject = %q, want the tag stripped", got)
+	}
+}
+
+func TestForgedTokenIsIgnored(t *testing.T) {
+	f := newFixture(t)
+	f.ingest(customerMail("a1@customer.test", "alice@customer.test", "Printer on fire"))
+	in := customerMail("m1@evil.test", "mallory@evil.test", "hello")
+	in.To = []tickets.Address{{Email: "support+1000-aaaaaaaaaaaa@example.com"}}
+	in.InReplyTo = []string{"1000-bbbbbbbbbbbb.x@example.com"}
+	if res := f.ingest(in); !res.Created {
+		t.Fatalf("result = %+v, want a new ticket: the token is forged", res)
+	}
+}
+
+func TestSameMailTwiceMakesOneTicket(t *testing.T) {
+	tests := []struct {
+		name          string
+		first, second func() *tickets.Inbound
+	}{
+		{"the same Message-ID twice", func() *tickets.Inbound {
+			return customerMail("same@customer.test", "alice@customer.test", "Hi")
+		}, func() *tickets.Inbound { return customerMail("same@customer.test", "alice@customer.test", "Hi") }},
+		{"one mail through two mailboxes", func() *tickets.Inbound {
+			return customerMail("both@customer.test", "alice@customer.test", "Hi")
+		}, func() *tickets.Inbound {
+			in := customerMail("both@customer.test", "alice@customer.test", "Hi")
+			in.Mailbox = "sales"
+			return in
+		}},
+		{"a mail without Message-ID, twice", func() *tickets.Inbound {
+			return &tickets.Inbound{From: tickets.Address{Email: "alice@customer.test"}, Subject: "Hi", Raw: []byte("From: alice@customer.test\r\n\r\nbody\r\n")}
+		}, func() *tickets.Inbound {
+			return &tickets.Inbound{From: tickets.Address{Email: "alice@customer.test"}, Subject: "Hi", Raw: []byte("From: alice@customer.test\n\nbody\n")}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			a := f.ingest(tc.first())
+			b := f.ingest(tc.second())
+			if !a.Created || !b.Duplicate || b.TicketID != a.TicketID {
+				t.Fatalf("first %+v, second %+v: want one ticket and a duplicate", a, b)
+			}
+			list, _ := f.store.ListTickets(f.ctx, tickets.TicketFilter{})
+			items, _ := f.store.Outbox(f.ctx, tickets.OutboxFilter{})
+			if len(list) != 1 || len(items) != 1 {
+				t.Errorf("%d tickets and %d outbox items, want 1 and 1", len(list), len(items))
+			}
+		})
+	}
+}
+
+func TestCustomerReplyChangesStatus(t *testing.T) {
+	tests := []struct {
+		name       string
+		before     tickets.Status
+		wait       time.Duration
+		wantStatus tickets.Status
+		wantNotice bool
+		wantNew    bool
+	}{
+		{"reply to a pending ticket opens it", tickets.StatusPending, 0, tickets.StatusOpen, false, false},
+		{"reply to a resolved ticket reopens it with a notice", tickets.StatusResolved, 0, tickets.StatusOpen, true, false},
+		{"reply to a closed ticket within the window reopens it", tickets.StatusClosed, 24 * time.Hour, tickets.StatusOpen, true, false},
+		{"reply to a closed ticket after the window opens a linked ticket", tickets.StatusClosed, 15 * 24 * time.Hour, tickets.StatusClosed, false, true},
+		{"reply to an open ticket keeps it open", tickets.StatusOpen, 0, tickets.StatusOpen, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			res := f.ingest(customerMail("a1@customer.test", "alice@customer.test", "Printer on fire"))
+			f.setStatus(res.TicketID, tc.before)
+			f.now = f.now.Add(tc.wait)
+			got := f.ingest(customerMail("r1@customer.test", "alice@customer.test", "Re: [HD#1000] Printer on fire"))
+			if got.Created != tc.wantNew {
+				t.Fatalf("result = %+v, want created=%v", got, tc.wantNew)
+			}
+			if st := f.ticket(res.TicketID).Status; st != tc.wantStatus {
+				t.Errorf("old ticket status = %s, want %s", st, tc.wantStatus)
+			}
+			notices := 0
+			for _, it := range f.queued(res.TicketID) {
+				if it.Message.Kind == "reopened" {
+					notices++
+				}
+			}
+			if (notices == 1) != tc.wantNotice {
+				t.Errorf("%d reopen notices, want notice=%v", notices, tc.wantNotice)
+			}
+			if tc.wantNew {
+				events, _ := f.store.Events(f.ctx, got.TicketID)
+				if !hasEvent(events, tickets.EventLinked, "follow-up of HD#1000") {
+					t.Errorf("new ticket events %+v lack the link to HD#1000", events)
+				}
+			}
+		})
+	}
+}
+
+func TestRobotsAreNotAnswered(t *testing.T) {
+	tests := []struct {
+		name string
+		in   *tickets.Inbound
+		why  string
+	}{
+		{"an auto-reply", func() *tickets.Inbound {
+			in := customerMail("ooo@customer.test", "alice@customer.test", "Out of office")
+			in.AutoReason = "auto-reply: Auto-Submitted: auto-replied"
+			return in
+		}(), "automatic mail"},
+		{"a noreply sender", customerMail("n1@shop.test", "noreply@shop.test", "Your order"), "noreply@"},
+		{"the desk's own address", customerMail("own@example.com", "support@example.com", "loop"), "the desk itself"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			res := f.ingest(tc.in)
+			if !res.Created {
+				t.Fatalf("result = %+v, want a ticket: robots' mail is recorded", res)
+			}
+			if n := len(f.queued(res.TicketID)); n != 0 {
+				t.Errorf("%d mails queued, want none", n)
+			}
+			events, _ := f.store.Events(f.ctx, res.TicketID)
+			if !hasEvent(events, tickets.EventNotAnswered, tc.why) {
+				t.Errorf("events %+v lack a not_answered event naming %q", events, tc.why)
+			}
+		})
+	}
+}
+
+func TestAutoReplyDoesNotReopenResolvedTicket(t *testing.T) {
+	f := newFixture(t)
+	res := f.ingest(customerMail("a1@customer.test", "alice@customer.test", "Printer on fire"))
+	f.setStatus(res.TicketID, tickets.StatusResolved)
+	in := customerMail("ooo@customer.test", "alice@customer.test", "Automatic reply: [HD#1000] Printer on fire")
+	in.AutoReason = "auto-reply: Auto-Submitted: auto-replied"
+	got := f.ingest(in)
+	if got.TicketID != res.TicketID {
+		t.Fatalf("auto-reply went to %+v, want ticket %d", got, res.TicketID)
+	}
+	if st := f.ticket(res.TicketID).Status; st != tickets.StatusResolved {
+		t.Errorf("status = %s, want it to stay resolved", st)
+	}
+}
+
+func TestTicketNumbersAreUniqueAndIncreasing(t *testing.T) {
+	f := newFixture(t)
+	seen := map[int64]bool{}
+	for i := range 20 {
+		res := f.ingest(customerMail(fmt.Sprintf("m%d@customer.test", i), fmt.Sprintf("c%d@customer.test", i), "hello"))
+		if seen[res.TicketID] || res.TicketID != int64(1000+i) {
+			t.Fatalf("mail %d got ticket %d", i, res.TicketID)
+		}
+		seen[res.TicketID] = true
+	}
+}
+
+func hasEvent(events []tickets.Event, kind, detail string) bool {
+	for _, e := range events {
+		if e.Kind == kind && strings.Contains(e.Detail, detail) {
+			return true
+		}
+	}
+	return false
+}
