@@ -1,0 +1,440 @@
+// Package templates owns the mails the help desk writes to customers: loading
+// the admin's templates, checking them, and rendering them.
+//
+// A template NAME is three files: NAME.subject (one line, text/template),
+// NAME.txt (the plain text part, text/template) and NAME.html (the HTML part,
+// html/template, so a customer's text is escaped there). Defaults for every
+// name are embedded in the binary (folder default/). An admin's folder
+// overrides them file by file: a name whose folder lacks one of the three
+// files uses the embedded file for that part. Files of the folder that end
+// in another extension are ignored; a .subject, .txt or .html file whose NAME
+// is not a known template is a problem, so a misspelt override is not silently
+// unused.
+//
+// Templates see a [Data] (the ticket, the customer, the agent, the mail that
+// caused the notice), and these functions besides the text/template ones:
+//
+//	firstname NAME  the first word of a name ("Jane" for "Jane Doe", also for
+//	                "Doe, Jane"), or "there" when the name is empty, as in
+//	                "Hello {{firstname .Customer.Name}},"
+//	quote TEXT      TEXT with "> " before each line, for quoting a mail
+//	date TIME       TIME as "2 Jan 2006 15:04 MST"; "" for the zero time
+//
+// Load parses every template and executes it with [SampleData], with the
+// option missingkey=error, so a broken template or a misspelt field is
+// reported when the daemon starts, with the file and line the admin edits,
+// rather than when a customer is owed a mail.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+)
+
+// Data is what a template sees.
+type Data struct {
+	// Desk is the help desk that writes.
+	Desk Desk
+	// Ticket is the ticket the mail is about.
+	Ticket Ticket
+	// Customer is the person the mail goes to.
+	Customer Person
+	// Agent is the agent assigned to the ticket; empty when none is.
+	Agent Person
+	// Message is the mail that caused this notice: the customer's mail for
+	// an acknowledgement, the agent's reply for agent_reply. It may be empty.
+	Message Message
+	// SurveyURL is the customer's satisfaction survey page; the csat_survey
+	// template links to it with "?rating=good" and "?rating=bad" appended.
+	SurveyURL string
+}
+
+// Desk is the help desk that writes.
+type Desk struct {
+	// Name is the desk's display name, "Example Support".
+	Name string
+	// Address is the desk's support address, "support@example.com".
+	Address string
+}
+
+// Ticket is the ticket a mail is about.
+type Ticket struct {
+	// ID is the ticket number, 1042.
+	ID int64
+	// Ref is the ticket reference with its tag, "HD#1042"; subjects carry it
+	// in brackets: [HD#1042].
+	Ref string
+	// Subject is the ticket's subject.
+	Subject string
+	// Status is the ticket's status: new, open, pending, resolved, closed.
+	Status string
+	// Priority is the ticket's priority, P1 to P4.
+	Priority string
+	// Queue is the queue the ticket is in.
+	Queue string
+	// CreatedAt is when the ticket was opened.
+	CreatedAt time.Time
+}
+
+// Person is a name and an e-mail address; either may be empty.
+type Person struct {
+	Name  string
+	Email string
+}
+
+// Message is the mail that caused a notice.
+type Message struct {
+	// From is the mail's sender.
+	From Person
+	// Subject is the mail's subject.
+	Subject string
+	// Text is the mail's text, without quoted history.
+	Text string
+	// Date is when the mail was written.
+	Date time.Time
+}
+
+// Rendered is a mail made from a template.
+type Rendered struct {
+	// Subject is one line, without control characters.
+	Subject string
+	// Text is the plain text part, with LF line ends and no trailing spaces.
+	Text string
+	// HTML is the HTML part.
+	HTML string
+}
+
+// ErrUnknownTemplate is returned (wrapped) by Render for a name that is not a template.
+var ErrUnknownTemplate = errors.New("unknown template")
+
+//go:embed default
+var defaults embed.FS
+
+// The three parts of a template, by file extension.
+const (
+	partSubject = "subject"
+	partText    = "txt"
+	partHTML    = "html"
+)
+
+var parts = []string{partSubject, partText, partHTML}
+
+// Embedded is the origin Source gives for a part that comes from the defaults.
+const Embedded = "embedded"
+
+// Set is a loaded, checked set of templates. It is safe for concurrent use.
+type Set struct {
+	byName map[string]*template
+}
+
+// template is one NAME: its three parsed parts and where each came from.
+type template struct {
+	subject *texttemplate.Template
+	text    *texttemplate.Template
+	html    *htmltemplate.Template
+	source  map[string]string // part -> Embedded or file path
+}
+
+// Load parses the embedded defaults overridden by the files of dir ("" for
+// the defaults only) and checks every template by executing it with
+// SampleData. It returns every problem at once as an *Error, each as
+// "dir/NAME.txt:LINE: problem".
+func Load(dir string) (*Set, error) {
+	names, err := defaultNames()
+	if err != nil {
+		return nil, fmt.Errorf("listing embedded templates: %w", err)
+	}
+	var ps []Problem
+	overrides := map[string]string{} // "NAME.txt" -> path
+	if dir != "" {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("reading templates folder: %w", err)
+		}
+		for _, e := range entries {
+			file := e.Name()
+			ext := strings.TrimPrefix(filepath.Ext(file), ".")
+			if e.IsDir() || strings.HasPrefix(file, ".") || !slices.Contains(parts, ext) {
+				continue
+			}
+			p := filepath.Join(dir, file)
+			name := strings.TrimSuffix(file, "."+ext)
+			if !slices.Contains(names, name) {
+				ps = append(ps, Problem{Path: p, Msg: fmt.Sprintf("unknown template %q (known: %s)", name, strings.Join(names, ", "))})
+				continue
+			}
+			overrides[file] = p
+		}
+	}
+
+	s := &Set{byName: make(map[string]*template, len(names))}
+	sample := SampleData()
+	for _, name := range names {
+		t := &template{source: map[string]string{}}
+		ok := true
+		for _, part := range parts {
+			file := name + "." + part
+			src, origin, err := readPart(file, overrides[file])
+			if err != nil {
+				return nil, err
+			}
+			t.source[part] = origin
+			label := origin
+			if origin == Embedded {
+				label = "embedded/" + file
+			}
+			if err := t.parse(part, label, src); err != nil {
+				ps = append(ps, problemOf(label, err))
+				ok = false
+				continue
+			}
+			if _, err := t.execute(part, sample); err != nil {
+				ps = append(ps, problemOf(label, err))
+				ok = false
+			}
+		}
+		if ok {
+			if r, _ := t.render(sample); r.Subject == "" {
+				ps = append(ps, Problem{Path: t.label(name, partSubject), Msg: "the subject is empty"})
+			}
+		}
+		s.byName[name] = t
+	}
+	if len(ps) > 0 {
+		slices.SortStableFunc(ps, func(a, b Problem) int {
+			if c := strings.Compare(a.Path, b.Path); c != 0 {
+				return c
+			}
+			return a.Line - b.Line
+		})
+		return nil, &Error{Problems: ps}
+	}
+	return s, nil
+}
+
+// Check reports the same problems as Load, for `helpdesk templates check`.
+func Check(dir string) error {
+	_, err := Load(dir)
+	return err
+}
+
+// defaultNames lists the embedded template names, sorted.
+func defaultNames() ([]string, error) {
+	entries, err := fs.ReadDir(defaults, "default")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		file := e.Name()
+		name := strings.TrimSuffix(file, path.Ext(file))
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// readPart returns the text of a part from the override file, or from the
+// embedded defaults when override is "".
+func readPart(file, override string) (src, origin string, err error) {
+	if override == "" {
+		b, err := defaults.ReadFile("default/" + file)
+		if err != nil {
+			return "", "", fmt.Errorf("reading embedded template %s: %w", file, err)
+		}
+		return string(b), Embedded, nil
+	}
+	b, err := os.ReadFile(override)
+	if err != nil {
+		return "", "", fmt.Errorf("reading template: %w", err)
+	}
+	return string(b), override, nil
+}
+
+// funcs are the helper functions every template may call; see the package doc.
+var funcs = map[string]any{
+	"firstname": firstname,
+	"quote":     quote,
+	"date":      formatDate,
+}
+
+// parse parses the source of one part, naming it label so that errors carry
+// the path the admin edits.
+func (t *template) parse(part, label, src string) error {
+	var err error
+	switch part {
+	case partSubject:
+		t.subject, err = texttemplate.New(label).Funcs(funcs).Option("missingkey=error").Parse(src)
+	case partText:
+		t.text, err = texttemplate.New(label).Funcs(funcs).Option("missingkey=error").Parse(src)
+	case partHTML:
+		t.html, err = htmltemplate.New(label).Funcs(funcs).Option("missingkey=error").Parse(src)
+	}
+	return err
+}
+
+// label returns the path errors use for part of the template name.
+func (t *template) label(name, part string) string {
+	if o := t.source[part]; o != Embedded {
+		return o
+	}
+	return "embedded/" + name + "." + part
+}
+
+func (t *template) execute(part string, data Data) (string, error) {
+	var b bytes.Buffer
+	var err error
+	switch part {
+	case partSubject:
+		err = t.subject.Execute(&b, data)
+	case partText:
+		err = t.text.Execute(&b, data)
+	case partHTML:
+		err = t.html.Execute(&b, data)
+	}
+	return b.String(), err
+}
+
+func (t *template) render(data Data) (Rendered, error) {
+	var r Rendered
+	subject, err := t.execute(partSubject, data)
+	if err != nil {
+		return r, err
+	}
+	text, err := t.execute(partText, data)
+	if err != nil {
+		return r, err
+	}
+	html, err := t.execute(partHTML, data)
+	if err != nil {
+		return r, err
+	}
+	r.Subject = oneLine(subject)
+	r.Text = cleanText(text)
+	r.HTML = lf(html)
+	return r, nil
+}
+
+// Render makes the mail of template name from data. An unknown name is an
+// error that wraps ErrUnknownTemplate.
+func (s *Set) Render(name string, data Data) (Rendered, error) {
+	t, ok := s.byName[name]
+	if !ok {
+		return Rendered{}, fmt.Errorf("rendering %q: %w", name, ErrUnknownTemplate)
+	}
+	r, err := t.render(data)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("rendering template %q: %w", name, err)
+	}
+	return r, nil
+}
+
+// Names returns the template names, sorted.
+func (s *Set) Names() []string {
+	names := make([]string, 0, len(s.byName))
+	for n := range s.byName {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Source says where each part of template name comes from: a map from part
+// ("subject", "txt", "html") to Embedded or the path of the admin's file.
+// It returns nil for an unknown name.
+func (s *Set) Source(name string) map[string]string {
+	t, ok := s.byName[name]
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(t.source))
+	for k, v := range t.source {
+		out[k] = v
+	}
+	return out
+}
+
+// oneLine makes s a single line: control characters (CR and LF among them)
+// become spaces, runs of spaces collapse to one, and the ends are trimmed.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// lf turns CRLF and lone CR line ends into LF.
+func lf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// cleanText gives text LF line ends, no trailing spaces on any line, no blank
+// lines at either end, and one final newline.
+func cleanText(s string) string {
+	lines := strings.Split(lf(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	s = strings.Trim(strings.Join(lines, "\n"), "\n")
+	if s == "" {
+		return ""
+	}
+	return s + "\n"
+}
+
+// firstname returns the first word of a name, or "there" when it is empty.
+// "Doe, Jane" gives "Jane".
+func firstname(name string) string {
+	if last, first, ok := strings.Cut(name, ","); ok && strings.TrimSpace(first) != "" && strings.TrimSpace(last) != "" {
+		name = first
+	}
+	for _, w := range strings.Fields(name) {
+		if w = strings.Trim(w, `"',;`); w != "" {
+			return w
+		}
+	}
+	return "there"
+}
+
+// quote puts "> " before each line of text, and ">" before a line that is
+// empty or already quoted.
+func quote(text string) string {
+	text = strings.TrimRight(lf(text), "\n")
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if l == "" || strings.HasPrefix(l, ">") {
+			lines[i] = ">" + l
+		} else {
+			lines[i] = "> " + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// formatDate writes t as "2 Jan 2006 15:04 MST"; "" for the zero time.
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2 Jan 2006 15:04 MST")
+}

@@ -1,0 +1,315 @@
+package templates
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+var defaultNamesWant = []string{
+	"acknowledgement", "agent_reply", "closed", "csat_survey",
+	"pending_reminder", "reopened", "resolved", "status_changed",
+}
+
+func mustLoad(t *testing.T, dir string) *Set {
+	t.Helper()
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatalf("Load(%q): %v", dir, err)
+	}
+	return s
+}
+
+// writeFiles creates a templates folder holding files (name -> content).
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestEveryDefaultRendersAndMatchesItsGoldenFiles(t *testing.T) {
+	s := mustLoad(t, "")
+	if got := s.Names(); !slices.Equal(got, defaultNamesWant) {
+		t.Fatalf("Names = %v, want %v", got, defaultNamesWant)
+	}
+	for _, name := range s.Names() {
+		t.Run(name, func(t *testing.T) {
+			r, err := s.Render(name, SampleData())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Subject == "" || strings.ContainsAny(r.Subject, "\r\n") || !strings.Contains(r.Subject, "[HD#1042]") {
+				t.Errorf("subject %q is not one line carrying [HD#1042]", r.Subject)
+			}
+			if !strings.Contains(r.Text, "HD#1042") || !strings.HasSuffix(r.Text, "\n") || strings.Contains(r.Text, "\r") {
+				t.Errorf("text does not carry the ticket ref or is not LF-terminated:\n%s", r.Text)
+			}
+			if _, err := html.Parse(strings.NewReader(r.HTML)); err != nil || !strings.Contains(r.HTML, "HD#1042") {
+				t.Errorf("html does not parse (%v) or lacks the ticket ref:\n%s", err, r.HTML)
+			}
+			for _, l := range strings.Split(r.Text, "\n") {
+				if strings.TrimRight(l, " \t") != l {
+					t.Errorf("text line %q has trailing spaces", l)
+				}
+			}
+			for ext, got := range map[string]string{"subject": r.Subject + "\n", "txt": r.Text, "html": r.HTML} {
+				golden := filepath.Join("testdata", "golden", name+"."+ext)
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./templates -update to create it)", err)
+				}
+				if got != string(want) {
+					t.Errorf("%s differs from its golden file (go test ./templates -update rewrites it)\ngot:\n%s\nwant:\n%s", golden, got, want)
+				}
+			}
+			if src := s.Source(name); src["subject"] != Embedded || src["txt"] != Embedded || src["html"] != Embedded {
+				t.Errorf("Source = %v, want every part embedded", src)
+			}
+		})
+	}
+}
+
+func TestDefaultsReadWellWithoutAgentOrMessage(t *testing.T) {
+	s := mustLoad(t, "")
+	d := SampleData()
+	d.Agent = Person{}
+	d.Message = Message{}
+	d.Customer.Name = ""
+	for _, name := range s.Names() {
+		r, err := s.Render(name, d)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if name != "agent_reply" && !strings.HasPrefix(r.Text, "Hello there,\n") {
+			t.Errorf("%s: text does not greet a customer without a name:\n%s", name, r.Text)
+		}
+		if strings.Contains(r.Text, "Our last message was") {
+			t.Errorf("%s: text introduces a message that is not there:\n%s", name, r.Text)
+		}
+	}
+}
+
+func TestOverrideFileWinsAndOtherPartsFallBack(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"acknowledgement.txt": "Dear {{.Customer.Name}}, we got {{.Ticket.Ref}}.\n",
+		"README.md":           "notes for the team, not a template\n",
+		"resolved.txt~":       "an editor's backup\n",
+	})
+	s := mustLoad(t, dir)
+	r, err := s.Render("acknowledgement", SampleData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Text != "Dear Jane Doe, we got HD#1042.\n" {
+		t.Errorf("text = %q, want the override", r.Text)
+	}
+	if r.Subject != "[HD#1042] We have received your request: Cannot log in to my account" {
+		t.Errorf("subject = %q, want the embedded one", r.Subject)
+	}
+	if !strings.Contains(r.HTML, "We have received your request") {
+		t.Errorf("html is not the embedded one:\n%s", r.HTML)
+	}
+	want := map[string]string{"subject": Embedded, "txt": filepath.Join(dir, "acknowledgement.txt"), "html": Embedded}
+	if got := s.Source("acknowledgement"); len(got) != 3 || got["subject"] != want["subject"] || got["txt"] != want["txt"] || got["html"] != want["html"] {
+		t.Errorf("Source = %v, want %v", got, want)
+	}
+	if s.Source("nope") != nil {
+		t.Error("Source of an unknown name is not nil")
+	}
+}
+
+func TestHTMLEscapesCustomerTextThatTheTextPartKeeps(t *testing.T) {
+	s := mustLoad(t, "")
+	d := SampleData()
+	d.Ticket.Subject = `<script>alert("x")</script>`
+	d.Message.Text = "See <script>steal()</script> & more"
+	for _, name := range []string{"acknowledgement", "agent_reply"} {
+		r, err := s.Render(name, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(r.HTML, "<script>") {
+			t.Errorf("%s: html keeps <script>:\n%s", name, r.HTML)
+		}
+		if !strings.Contains(r.HTML, "&lt;script&gt;") {
+			t.Errorf("%s: html does not show the escaped text:\n%s", name, r.HTML)
+		}
+		if !strings.Contains(r.Text, "<script>") {
+			t.Errorf("%s: text part does not keep the text literally:\n%s", name, r.Text)
+		}
+	}
+	r, _ := s.Render("agent_reply", d)
+	if !strings.Contains(r.Text, "See <script>steal()</script> & more") {
+		t.Errorf("agent reply text altered the agent's words:\n%s", r.Text)
+	}
+}
+
+func TestSubjectWithLineBreaksInDataBecomesOneLine(t *testing.T) {
+	s := mustLoad(t, "")
+	d := SampleData()
+	d.Ticket.Subject = "Printer\r\n  on fire\tagain\x00\r\nplease  help  "
+	r, err := s.Render("resolved", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[HD#1042] Resolved: Printer on fire again please help"; r.Subject != want {
+		t.Errorf("subject = %q, want %q", r.Subject, want)
+	}
+}
+
+func TestTextHasLFLineEndsAndNoTrailingSpaces(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"closed.txt": "\n\nLine one   \r\n{{.Message.Text}}\t\r\n\n\n",
+	})
+	s := mustLoad(t, dir)
+	d := SampleData()
+	d.Message.Text = "from the agent  \r\nsecond\rthird"
+	r, err := s.Render("closed", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Line one\nfrom the agent\nsecond\nthird\n"; r.Text != want {
+		t.Errorf("text = %q, want %q", r.Text, want)
+	}
+}
+
+func TestBrokenTemplatesAreReportedWithFileAndLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, content, want string
+	}{
+		{"unclosed if", "acknowledgement.txt", "Hello\n{{if .Agent.Name}}\nagent\n", "acknowledgement.txt:4: unexpected EOF"},
+		{"unknown function", "resolved.html", "<p>\n{{shout .Ticket.Ref}}\n</p>\n", `resolved.html:2: function "shout" not defined`},
+		{"misspelt field", "closed.subject", "[{{.Ticket.Ref}}]\n {{.Tikcet.Subject}}\n", "closed.subject:2: <.Tikcet.Subject>: can't evaluate field Tikcet"},
+		{"misspelt nested field", "csat_survey.txt", "{{.Ticket.Refs}}\n", "csat_survey.txt:1: <.Ticket.Refs>: can't evaluate field Refs"},
+		{"unknown template name", "acknowledgment.txt", "typo in the name\n", `acknowledgment.txt: unknown template "acknowledgment" (known: acknowledgement, agent_reply,`},
+		{"unclosed html attribute", "csat_survey.html", "<p>ok</p>\n<a href=\"{{.SurveyURL}}>x</a>\n", "csat_survey.html: ends inside an unclosed tag, attribute, <script> or comment"},
+		{"empty subject", "reopened.subject", "{{/* nothing */}}\n", "reopened.subject: the subject is empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{tc.file: tc.content})
+			s, err := Load(dir)
+			if err == nil {
+				t.Fatalf("Load succeeded with %s", tc.file)
+			}
+			if s != nil {
+				t.Error("Load returned a set along with its error")
+			}
+			want := filepath.Join(dir, tc.want)
+			if !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error = %q, want it to start with %q", err, want)
+			}
+			var te *Error
+			if !errors.As(err, &te) || len(te.Problems) != 1 {
+				t.Errorf("want one problem in a *Error, got %#v", err)
+			}
+			if cerr := Check(dir); cerr == nil || cerr.Error() != err.Error() {
+				t.Errorf("Check = %v, want the same as Load", cerr)
+			}
+		})
+	}
+}
+
+func TestTwoBrokenFilesAreBothReported(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"agent_reply.txt": "{{.Message.Text}}\n{{range .Agent}}\n",
+		"closed.html":     "<p>{{.Desk.Nmae}}</p>\n",
+	})
+	err := Check(dir)
+	if err == nil {
+		t.Fatal("Check succeeded")
+	}
+	var te *Error
+	if !errors.As(err, &te) || len(te.Problems) != 2 {
+		t.Fatalf("want two problems, got %v", err)
+	}
+	if te.Problems[0].Path != filepath.Join(dir, "agent_reply.txt") || te.Problems[0].Line != 3 ||
+		te.Problems[1].Path != filepath.Join(dir, "closed.html") || te.Problems[1].Line != 1 {
+		t.Errorf("problems = %+v", te.Problems)
+	}
+	if n := strings.Count(err.Error(), "\n"); n != 1 {
+		t.Errorf("error is not one line per problem:\n%s", err)
+	}
+}
+
+func TestRenderOfAnUnknownNameNamesIt(t *testing.T) {
+	s := mustLoad(t, "")
+	_, err := s.Render("welcome", SampleData())
+	if !errors.Is(err, ErrUnknownTemplate) || !strings.Contains(err.Error(), `"welcome"`) {
+		t.Errorf("Render(welcome) = %v, want ErrUnknownTemplate naming it", err)
+	}
+}
+
+func TestLoadNamesAMissingFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nope")
+	_, err := Load(dir)
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Load(missing) = %v, want a not-exist error naming %s", err, dir)
+	}
+}
+
+func TestHelperFunctions(t *testing.T) {
+	for in, want := range map[string]string{
+		"Jane Doe": "Jane", "  jane  ": "jane", "": "there", "Doe, Jane": "Jane",
+		`"Jane Q. Doe"`: "Jane", "Prince": "Prince", ",": "there",
+	} {
+		if got := firstname(in); got != want {
+			t.Errorf("firstname(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"one\r\ntwo\n\n> old\n": "> one\n> two\n>\n>> old",
+		"":                      "",
+		"single":                "> single",
+	} {
+		if got := quote(in); got != want {
+			t.Errorf("quote(%q) = %q, want %q", in, got, want)
+		}
+	}
+	paris := time.FixedZone("CEST", 2*60*60)
+	for in, want := range map[time.Time]string{
+		time.Date(2025, 3, 3, 9, 5, 0, 0, time.UTC): "3 Mar 2025 09:05 UTC",
+		time.Date(2025, 7, 14, 18, 30, 0, 0, paris): "14 Jul 2025 18:30 CEST",
+		{}: "",
+	} {
+		if got := formatDate(in); got != want {
+			t.Errorf("date(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func ExampleSet_Render() {
+	set, err := Load("") // the embedded defaults only
+	if err != nil {
+		panic(err)
+	}
+	r, err := set.Render("acknowledgement", SampleData())
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(r.Subject)
+	// Output: [HD#1042] We have received your request: Cannot log in to my account
+}
