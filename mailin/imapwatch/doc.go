@@ -1,0 +1,55 @@
+// Package imapwatch owns the IMAP side of mail intake: one Watcher per
+// configured mailbox keeps a connection to the server, finds every new mail,
+// hands it to a Handler and, once the Handler has stored it, marks it done on
+// the server (flag \Seen, or move it to a processed folder). It knows nothing
+// about tickets or SQL: delivery is the Handler interface and the per-mailbox
+// cursor is the State interface.
+//
+// # Exactly once
+//
+// For each batch of mails the order is fixed:
+//
+//  1. Handler.HandleBatch commits the mail (as a ticket message or in the
+//     quarantine) and returns nil for it;
+//  2. the Watcher marks it done on the server (UID STORE +FLAGS.SILENT (\Seen),
+//     or UID MOVE to Options.ProcessedFolder);
+//  3. the Watcher calls State.SaveState with the highest UID below which every
+//     mail has been handled.
+//
+// A crash (or shutdown) between 1 and 2 or between 2 and 3 means the mail is
+// delivered again after the restart: the Handler must dedupe (by Message-ID),
+// which makes the second delivery harmless. A crash before 1 commits loses
+// nothing, because nothing is marked. So every mail is stored exactly once and
+// none is lost. When the context is cancelled while a batch is with the
+// Handler, the Watcher does not mark that batch: it is re-delivered at the
+// next start.
+//
+// # Which mails are new
+//
+//   - First contact (stored UIDVALIDITY is 0): every message not \Seen
+//     (UID SEARCH UNSEEN); old read mail in an existing mailbox is not imported.
+//     The cursor is saved only once all of them are handled, then it points at
+//     UIDNEXT-1 of the SELECT.
+//   - UIDVALIDITY changed: a warning, then the whole box is read again (UID
+//     SEARCH ALL); the Handler's dedupe keeps this free of duplicates.
+//   - Otherwise: every UID above the cursor, whatever its flags (a person may
+//     have opened the mail in a mail client; it must still be handled).
+//
+// A mail the Handler could not store stops the cursor, but not the mails
+// after it: they are handled and marked, remembered in memory, and skipped in
+// later rounds; the failed one is retried after a backoff. The Handler is
+// expected to quarantine mail it cannot parse, so its errors are temporary.
+//
+// # Waiting for mail
+//
+// After each round the Watcher waits in IDLE when the server offers it and
+// Options.IDLE is set (woken by the server's EXISTS, by Kick, and every
+// IdleRefresh), otherwise it polls every PollInterval (or on Kick).
+//
+// # Faults
+//
+// Any error (network, server, Handler) closes the connection, is logged with
+// the keys "mailbox", "err" and "attempt", and the Watcher reconnects after
+// Backoff(attempt). A command the server does not answer within two minutes
+// counts as a dead connection. Passwords and tokens are never logged.
+package imapwatch

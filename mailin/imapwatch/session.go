@@ -1,0 +1,570 @@
+package imapwatch
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// commandTimeout is how long the server may leave a command unanswered (or
+// pause inside one FETCH response) before the connection counts as dead.
+const commandTimeout = 2 * time.Minute
+
+// errNoAnswer is the cause when the server leaves a command unanswered for
+// commandTimeout.
+var errNoAnswer = errors.New("server did not answer in time")
+
+// errClosed is the cause when the server ends the connection while idle.
+var errClosed = errors.New("server closed the connection")
+
+// session is one connection: from dial to the first error.
+type session struct {
+	w         *Watcher
+	c         *imapclient.Client
+	exists    chan struct{} // the server announced new mail (EXISTS)
+	watchdog  *time.Timer   // armed while waiting for the server
+	stopAfter func() bool   // unregisters the close on ctx done
+	timedOut  atomic.Bool
+
+	uidValidity uint32 // the server's, from SELECT
+	uidNext     uint32 // from SELECT; 0 when the server did not say
+	useIdle     bool
+
+	// The cursor as saved in State; stateUV 0 means first contact.
+	stateUV, last uint32
+}
+
+// retry is a mail the Handler could not store, waiting for another try.
+type retry struct {
+	attempt int
+	due     time.Time
+}
+
+// session connects, catches up and waits for mail until an error or ctx.
+func (w *Watcher) session(ctx context.Context) error {
+	s := &session{w: w, exists: make(chan struct{}, 1)}
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	defer s.stopAfter()
+	defer s.c.Close()
+	defer s.watchdog.Stop()
+
+	if err := s.login(ctx); err != nil {
+		return s.cause(err)
+	}
+	if err := s.open(ctx); err != nil {
+		return s.cause(err)
+	}
+	for {
+		if err := s.round(ctx); err != nil {
+			return s.cause(err)
+		}
+		w.attempt = 0
+		if err := s.wait(ctx); err != nil {
+			return s.cause(err)
+		}
+	}
+}
+
+// connect dials the server, sets up TLS and reads the greeting. It leaves
+// the connection closed when ctx is done and the watchdog armed.
+func (s *session) connect(ctx context.Context) error {
+	o := &s.w.opts
+	addr := net.JoinHostPort(o.Host, strconv.Itoa(o.Port))
+	dialer := &net.Dialer{
+		Timeout: 30 * time.Second,
+		// A peer that vanished is noticed within about 90s even while idle.
+		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 15 * time.Second, Count: 4},
+	}
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("connecting to %s: %w", addr, err)
+	}
+	s.stopAfter = context.AfterFunc(ctx, func() { conn.Close() })
+	s.watchdog = time.AfterFunc(commandTimeout, func() {
+		s.timedOut.Store(true)
+		conn.Close()
+	})
+
+	tlsConfig := &tls.Config{ServerName: o.Host, InsecureSkipVerify: o.InsecureSkipVerify}
+	options := &imapclient.Options{
+		TLSConfig: tlsConfig,
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
+				if data.NumMessages != nil {
+					select {
+					case s.exists <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	switch o.TLS {
+	case TLSImplicit:
+		tlsConfig.NextProtos = []string{"imap"}
+		tconn := tls.Client(conn, tlsConfig)
+		if err := tconn.HandshakeContext(ctx); err != nil {
+			s.abandon(conn)
+			return fmt.Errorf("tls handshake with %s: %w", addr, s.cause(err))
+		}
+		s.c = imapclient.New(tconn, options)
+	case TLSStartTLS:
+		c, err := imapclient.NewStartTLS(conn, options)
+		if err != nil {
+			s.abandon(conn)
+			return fmt.Errorf("starttls with %s: %w", addr, s.cause(err))
+		}
+		s.c = c
+	default:
+		s.c = imapclient.New(conn, options)
+	}
+	if err := s.c.WaitGreeting(); err != nil {
+		s.c.Close()
+		s.abandon(conn)
+		return fmt.Errorf("reading greeting of %s: %w", addr, s.cause(err))
+	}
+	return nil
+}
+
+// abandon undoes connect after a failure.
+func (s *session) abandon(conn net.Conn) {
+	s.watchdog.Stop()
+	s.stopAfter()
+	conn.Close()
+}
+
+// arm starts (or restarts) the watchdog before waiting for the server.
+func (s *session) arm() { s.watchdog.Reset(commandTimeout) }
+
+// disarm stops the watchdog while the wait is on our side (Handler, IDLE).
+func (s *session) disarm() { s.watchdog.Stop() }
+
+// cause replaces the error of a connection the watchdog closed by one that
+// says so.
+func (s *session) cause(err error) error {
+	if err != nil && s.timedOut.Load() {
+		return fmt.Errorf("%w (%v)", errNoAnswer, err)
+	}
+	return err
+}
+
+// open creates the processed folder if needed, selects the folder and loads
+// the cursor.
+func (s *session) open(ctx context.Context) error {
+	w := s.w
+	o := &w.opts
+	if o.ProcessedFolder != "" {
+		if err := s.ensureFolder(o.ProcessedFolder); err != nil {
+			return err
+		}
+	}
+	sel, err := s.c.Select(o.Folder, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("selecting %s: %w", o.Folder, err)
+	}
+	s.uidValidity = sel.UIDValidity
+	s.uidNext = uint32(sel.UIDNext)
+	s.useIdle = o.IDLE && s.c.Caps().Has(imap.CapIdle)
+	s.disarm()
+
+	s.stateUV, s.last, err = o.State.LoadState(ctx, o.Name)
+	if err != nil {
+		return fmt.Errorf("loading state of mailbox %s: %w", o.Name, err)
+	}
+	if w.doneForUIDV != s.uidValidity {
+		clear(w.done)
+		clear(w.retries)
+		w.doneForUIDV = s.uidValidity
+	}
+	switch {
+	case s.stateUV == 0:
+		w.log.Info("first contact with mailbox: taking every unseen mail", "uidvalidity", s.uidValidity)
+	case s.stateUV != s.uidValidity:
+		w.log.Warn("uidvalidity changed: reading the whole folder again",
+			"old_uidvalidity", s.stateUV, "uidvalidity", s.uidValidity)
+		if err := o.State.SaveState(ctx, o.Name, s.uidValidity, 0); err != nil {
+			return fmt.Errorf("saving state of mailbox %s: %w", o.Name, err)
+		}
+		s.stateUV, s.last = s.uidValidity, 0
+	case s.uidNext != 0 && s.last >= s.uidNext:
+		w.log.Warn("saved uid is beyond the server's uidnext; mail below it is not fetched",
+			"uid", s.last, "uidnext", s.uidNext)
+	}
+	w.setStatus(func(st *Status) {
+		st.Connected = true
+		st.UIDValidity, st.LastUID = s.stateUV, s.last
+	})
+	w.log.Info("connected", "folder", o.Folder, "messages", sel.NumMessages, "uidvalidity", s.uidValidity, "idle", s.useIdle)
+	return nil
+}
+
+// ensureFolder creates name unless LIST finds it.
+func (s *session) ensureFolder(name string) error {
+	s.arm()
+	defer s.disarm()
+	found, err := s.c.List("", name, nil).Collect()
+	if err != nil {
+		return fmt.Errorf("looking for folder %s: %w", name, err)
+	}
+	if len(found) > 0 {
+		return nil
+	}
+	err = s.c.Create(name, nil).Wait()
+	var imapErr *imap.Error
+	if errors.As(err, &imapErr) && imapErr.Code == imap.ResponseCodeAlreadyExists {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("creating folder %s: %w", name, err)
+	}
+	s.w.log.Info("created processed folder", "folder", name)
+	return nil
+}
+
+// round finds the new mails, hands them to the Handler batch by batch, marks
+// the stored ones and advances the cursor. It returns an error only for the
+// connection or the State; mails the Handler could not store are scheduled
+// for a retry.
+func (s *session) round(ctx context.Context) error {
+	w := s.w
+	o := &w.opts
+	firstContact := s.stateUV == 0
+
+	var criteria imap.SearchCriteria
+	if firstContact {
+		criteria.NotFlag = []imap.Flag{imap.FlagSeen}
+	} else {
+		criteria.UID = []imap.UIDSet{{imap.UIDRange{Start: imap.UID(s.last + 1), Stop: 0}}}
+	}
+	s.arm()
+	data, err := s.c.UIDSearch(&criteria, nil).Wait()
+	s.disarm()
+	if err != nil {
+		return fmt.Errorf("searching %s: %w", o.Folder, err)
+	}
+	var found []uint32 // every UID above the cursor (or unseen), ascending
+	for _, uid := range data.AllUIDs() {
+		// "UID n:*" always matches the highest UID, even when it is below n.
+		if firstContact || uint32(uid) > s.last {
+			found = append(found, uint32(uid))
+		}
+	}
+	slices.Sort(found)
+
+	now := time.Now()
+	var todo []uint32
+	waiting := false
+	for _, uid := range found {
+		if w.done[uid] {
+			continue
+		}
+		if r, ok := w.retries[uid]; ok && now.Before(r.due) {
+			waiting = true
+			continue
+		}
+		todo = append(todo, uid)
+	}
+	if len(todo) > 0 {
+		w.log.Debug("new mail", "count", len(todo))
+	}
+
+	failed := 0
+	next := 0 // index in found of the first UID the cursor has not passed
+	for start := 0; start < len(todo); start += o.BatchSize {
+		batch := todo[start:min(start+o.BatchSize, len(todo))]
+		n, err := s.batch(ctx, batch)
+		if err != nil {
+			return err
+		}
+		failed += n
+		if !firstContact {
+			if next, err = s.advance(ctx, found, next); err != nil {
+				return err
+			}
+		}
+	}
+	if failed > 0 || waiting {
+		return nil
+	}
+	w.setStatus(func(st *Status) { st.LastError = "" })
+	if firstContact {
+		last := s.uidNext - 1
+		if s.uidNext == 0 {
+			last = 0
+		}
+		if len(found) > 0 {
+			last = max(last, found[len(found)-1])
+		}
+		return s.save(ctx, s.uidValidity, last)
+	}
+	return nil
+}
+
+// batch fetches uids, hands them to the Handler and marks the stored ones.
+// It returns how many the Handler did not store.
+func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err error) {
+	w := s.w
+	o := &w.opts
+	mails, gone, err := s.fetch(uids)
+	if err != nil {
+		return 0, err
+	}
+	for _, uid := range gone {
+		w.done[uid] = true
+	}
+	if len(mails) == 0 {
+		return 0, nil
+	}
+
+	errs, batchErr := o.Handler.HandleBatch(ctx, o.Name, mails)
+	if batchErr == nil && len(errs) != len(mails) {
+		batchErr = fmt.Errorf("handler returned %d results for %d mails", len(errs), len(mails))
+	}
+	if ctx.Err() != nil {
+		// Shutting down: leave the batch unmarked; it is delivered again at
+		// the next start and the Handler dedupes it.
+		return 0, ctx.Err()
+	}
+	var stored []uint32
+	var firstErr error
+	for i, m := range mails {
+		err := batchErr
+		if err == nil {
+			err = errs[i]
+		}
+		if err == nil {
+			stored = append(stored, m.UID)
+			continue
+		}
+		failed++
+		if firstErr == nil {
+			firstErr = err
+		}
+		r := w.retries[m.UID]
+		r.attempt++
+		wait := o.Backoff(r.attempt)
+		r.due = time.Now().Add(wait)
+		w.retries[m.UID] = r
+		w.log.Warn("mail not stored, will retry", "uid", m.UID, "err", err, "attempt", r.attempt, "wait", wait)
+	}
+	if firstErr != nil {
+		w.setStatus(func(st *Status) { st.LastError = fmt.Sprintf("storing mail: %v", firstErr) })
+	}
+	if len(stored) == 0 {
+		return failed, nil
+	}
+	w.setStatus(func(st *Status) { st.Handled += int64(len(stored)) })
+
+	if err := s.markDone(stored); err != nil {
+		return failed, err
+	}
+	for _, uid := range stored {
+		w.done[uid] = true
+		delete(w.retries, uid)
+	}
+	w.log.Debug("mails stored", "count", len(stored), "uid", stored[len(stored)-1])
+	return failed, nil
+}
+
+// fetch fetches the whole message and INTERNALDATE of uids in one UID FETCH,
+// without setting \Seen. UIDs that no longer exist are returned as gone.
+func (s *session) fetch(uids []uint32) (mails []Mail, gone []uint32, err error) {
+	set := uidSet(uids)
+	section := &imap.FetchItemBodySection{Peek: true}
+	s.arm()
+	defer s.disarm()
+	cmd := s.c.Fetch(set, &imap.FetchOptions{
+		UID:          true,
+		InternalDate: true,
+		BodySection:  []*imap.FetchItemBodySection{section},
+	})
+	got := make(map[uint32]Mail, len(uids))
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		buf, err := msg.Collect()
+		if err != nil {
+			cmd.Close()
+			return nil, nil, fmt.Errorf("fetching uids %s from %s: %w", set, s.w.opts.Folder, err)
+		}
+		s.arm()
+		body := buf.FindBodySection(section)
+		if buf.UID == 0 || body == nil {
+			continue // a flag update from another client, not our data
+		}
+		date := buf.InternalDate
+		if date.IsZero() {
+			date = s.w.opts.Now()
+		}
+		got[uint32(buf.UID)] = Mail{UID: uint32(buf.UID), Raw: body, InternalDate: date}
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, nil, fmt.Errorf("fetching uids %s from %s: %w", set, s.w.opts.Folder, err)
+	}
+
+	var missing []uint32
+	for _, uid := range uids {
+		if m, ok := got[uid]; ok {
+			mails = append(mails, m)
+		} else {
+			missing = append(missing, uid)
+		}
+	}
+	if len(missing) == 0 {
+		return mails, nil, nil
+	}
+	// A mail expunged since the search is gone; one still there without a
+	// body is a server fault, retried with the connection.
+	data, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{uidSet(missing)}}, nil).Wait()
+	if err != nil {
+		return nil, nil, fmt.Errorf("searching uids %s in %s: %w", uidSet(missing), s.w.opts.Folder, err)
+	}
+	if still := data.AllUIDs(); len(still) > 0 {
+		return nil, nil, fmt.Errorf("fetching uids %s from %s: server returned no body for uid %d", set, s.w.opts.Folder, still[0])
+	}
+	s.w.log.Debug("mails expunged before fetch", "uid", missing)
+	return mails, missing, nil
+}
+
+// markDone flags uids \Seen, or moves them to the processed folder.
+func (s *session) markDone(uids []uint32) error {
+	o := &s.w.opts
+	set := uidSet(uids)
+	s.arm()
+	defer s.disarm()
+	if o.ProcessedFolder == "" {
+		err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+		if err != nil {
+			return fmt.Errorf("flagging uids %s seen in %s: %w", set, o.Folder, err)
+		}
+		return nil
+	}
+	// imapclient falls back to COPY, STORE \Deleted and UID EXPUNGE (plain
+	// EXPUNGE without UIDPLUS) on servers without MOVE.
+	if _, err := s.c.Move(set, o.ProcessedFolder).Wait(); err != nil {
+		return fmt.Errorf("moving uids %s from %s to %s: %w", set, o.Folder, o.ProcessedFolder, err)
+	}
+	return nil
+}
+
+// advance moves the cursor past every UID of found, from index next on, that
+// is done, saves it, and returns the index of the first UID not done.
+func (s *session) advance(ctx context.Context, found []uint32, next int) (int, error) {
+	w := s.w
+	last := s.last
+	for next < len(found) && w.done[found[next]] {
+		last = found[next]
+		next++
+	}
+	if last == s.last {
+		return next, nil
+	}
+	return next, s.save(ctx, s.stateUV, last)
+}
+
+// save stores the cursor and forgets what it covers.
+func (s *session) save(ctx context.Context, uidValidity, last uint32) error {
+	w := s.w
+	if err := w.opts.State.SaveState(ctx, w.opts.Name, uidValidity, last); err != nil {
+		return fmt.Errorf("saving state of mailbox %s (uid %d): %w", w.opts.Name, last, err)
+	}
+	s.stateUV, s.last = uidValidity, last
+	for uid := range w.done {
+		if uid <= last {
+			delete(w.done, uid)
+		}
+	}
+	for uid := range w.retries {
+		if uid <= last {
+			delete(w.retries, uid)
+		}
+	}
+	w.setStatus(func(st *Status) { st.UIDValidity, st.LastUID = uidValidity, last })
+	return nil
+}
+
+// wait returns when there may be new mail: the server said so, Kick, the
+// poll interval or IDLE refresh passed, or a failed mail is due for a retry.
+func (s *session) wait(ctx context.Context) error {
+	w := s.w
+	d := w.opts.PollInterval
+	if s.useIdle {
+		d = w.opts.IdleRefresh
+	}
+	if due, ok := w.nextRetry(); ok {
+		d = min(d, max(time.Until(due), 0))
+	}
+	if d == 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+
+	var idle *imapclient.IdleCommand
+	if s.useIdle {
+		s.arm()
+		var err error
+		idle, err = s.c.Idle()
+		s.disarm()
+		if err != nil {
+			return fmt.Errorf("starting idle on %s: %w", w.opts.Folder, err)
+		}
+	}
+	var result error
+	select {
+	case <-ctx.Done():
+		result = ctx.Err()
+	case <-s.c.Closed():
+		result = errClosed
+	case <-timer.C:
+	case <-w.kick:
+	case <-s.exists:
+	}
+	if idle == nil || result != nil {
+		if idle != nil {
+			idle.Close()
+		}
+		return result
+	}
+	s.arm()
+	defer s.disarm()
+	if err := idle.Close(); err != nil {
+		return fmt.Errorf("stopping idle on %s: %w", w.opts.Folder, err)
+	}
+	if err := idle.Wait(); err != nil {
+		return fmt.Errorf("stopping idle on %s: %w", w.opts.Folder, err)
+	}
+	return nil
+}
+
+// nextRetry returns when the earliest failed mail is due.
+func (w *Watcher) nextRetry() (time.Time, bool) {
+	var due time.Time
+	for _, r := range w.retries {
+		if due.IsZero() || r.due.Before(due) {
+			due = r.due
+		}
+	}
+	return due, !due.IsZero()
+}
+
+func uidSet(uids []uint32) imap.UIDSet {
+	var set imap.UIDSet
+	for _, uid := range uids {
+		set.AddNum(imap.UID(uid))
+	}
+	return set
+}

@@ -1,0 +1,280 @@
+package imapwatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Handler stores mail durably.
+type Handler interface {
+	// HandleBatch stores each mail of one batch. The first result holds one
+	// error per mail: nil once that mail is committed (as a ticket message or
+	// in the quarantine), only then is it marked done on the server; an error
+	// means "not stored, try again later" and leaves the mail unmarked. The
+	// second result fails the whole batch. A Handler must dedupe by
+	// Message-ID: after a crash a stored mail can be delivered again.
+	HandleBatch(ctx context.Context, mailbox string, mails []Mail) ([]error, error)
+}
+
+// Mail is one message as fetched from the server.
+type Mail struct {
+	UID          uint32
+	Raw          []byte    // the whole RFC 5322 message, as stored on the server
+	InternalDate time.Time // when the server received it
+}
+
+// State remembers, per mailbox name, the UIDVALIDITY and the highest UID
+// handled.
+type State interface {
+	// LoadState returns zeros when the mailbox is unknown.
+	LoadState(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error)
+	SaveState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error
+}
+
+// TLS modes for Options.TLS.
+const (
+	TLSImplicit = "tls"      // TLS from the first byte (port 993)
+	TLSStartTLS = "starttls" // plain connection upgraded with STARTTLS (port 143)
+	TLSNone     = "none"     // no encryption (loopback and tests only)
+)
+
+// Authentication mechanisms for Options.Auth.
+const (
+	AuthPlain       = "plain"       // LOGIN, or AUTHENTICATE PLAIN when the server announces LOGINDISABLED
+	AuthXOAuth2     = "xoauth2"     // AUTHENTICATE XOAUTH2 (Gmail, Microsoft 365)
+	AuthOAuthBearer = "oauthbearer" // AUTHENTICATE OAUTHBEARER (RFC 7628)
+)
+
+// Options configures a Watcher. Zero values take the defaults noted.
+type Options struct {
+	// Name is the mailbox name in the config; it keys the State and is
+	// logged as "mailbox". Default: Username@Host.
+	Name string
+	// Host and Port of the IMAP server. Port defaults to 993 for TLS "tls"
+	// and to 143 otherwise.
+	Host string
+	Port int
+	// TLS is "tls" (default), "starttls" or "none".
+	TLS string
+	// InsecureSkipVerify accepts any server certificate.
+	InsecureSkipVerify bool
+	// Username and Password log in. The password is used with Auth "plain"
+	// only.
+	Username, Password string
+	// Auth is "plain" (default), "xoauth2" or "oauthbearer".
+	Auth string
+	// TokenCommand is the argv run before each login with "xoauth2" or
+	// "oauthbearer"; its standard output, trimmed, is the access token.
+	TokenCommand []string
+	// Folder is the watched folder. Default "INBOX".
+	Folder string
+	// ProcessedFolder, when set, is where handled mails are moved (MOVE, or
+	// COPY + \Deleted + EXPUNGE on servers without MOVE); it is created when
+	// missing. When empty, handled mails are flagged \Seen and stay.
+	ProcessedFolder string
+	// PollInterval is the time between searches when IDLE is not used.
+	// Default 30s.
+	PollInterval time.Duration
+	// IDLE waits in IDLE when the server offers it, instead of polling.
+	IDLE bool
+	// IdleRefresh is how long one IDLE lasts before it is re-issued (servers
+	// drop IDLE after 30 minutes). Default 25m.
+	IdleRefresh time.Duration
+	// BatchSize is the number of mails fetched per round trip and handed to
+	// the Handler at once. Default 200.
+	BatchSize int
+	// Handler stores the mails. Required.
+	Handler Handler
+	// State keeps the cursor. Required.
+	State State
+	// Logger receives the log; nil discards it.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Backoff is the wait before reconnect attempt n (n >= 1). Default:
+	// exponential from 1s to 5m, with jitter.
+	Backoff func(attempt int) time.Duration
+}
+
+// Status is a snapshot of a Watcher for logs and health checks.
+type Status struct {
+	Connected   bool   // logged in and the folder selected
+	LastError   string // the error that ended the last connection; "" after a good round
+	LastUID     uint32 // the saved cursor
+	UIDValidity uint32 // the saved UIDVALIDITY
+	Handled     int64  // mails stored by the Handler since New
+}
+
+// Watcher watches one mailbox. Create it with New and run it with Run.
+type Watcher struct {
+	opts Options
+	log  *slog.Logger
+	kick chan struct{}
+
+	mu     sync.Mutex
+	status Status
+
+	// Owned by the Run goroutine.
+	attempt int
+	// done holds the UIDs above the saved cursor that are handled and marked
+	// but could not advance the cursor because a lower UID failed.
+	done map[uint32]bool
+	// retries holds the mails the Handler could not store, by UID.
+	retries     map[uint32]retry
+	doneForUIDV uint32 // the UIDVALIDITY done and retries belong to
+}
+
+// New checks opts, applies the defaults and returns a Watcher.
+func New(opts Options) (*Watcher, error) {
+	var problems []string
+	if opts.Host == "" {
+		problems = append(problems, "host is empty")
+	}
+	switch opts.TLS {
+	case "":
+		opts.TLS = TLSImplicit
+	case TLSImplicit, TLSStartTLS, TLSNone:
+	default:
+		problems = append(problems, fmt.Sprintf("tls %q is not one of tls, starttls, none", opts.TLS))
+	}
+	if opts.Port == 0 {
+		opts.Port = 143
+		if opts.TLS == TLSImplicit {
+			opts.Port = 993
+		}
+	}
+	if opts.Port < 0 || opts.Port > 65535 {
+		problems = append(problems, fmt.Sprintf("port %d is out of range", opts.Port))
+	}
+	if opts.Username == "" {
+		problems = append(problems, "username is empty")
+	}
+	switch opts.Auth {
+	case "":
+		opts.Auth = AuthPlain
+	case AuthPlain, AuthXOAuth2, AuthOAuthBearer:
+	default:
+		problems = append(problems, fmt.Sprintf("auth %q is not one of plain, xoauth2, oauthbearer", opts.Auth))
+	}
+	if opts.Auth == AuthPlain && opts.Password == "" {
+		problems = append(problems, "password is empty")
+	}
+	if (opts.Auth == AuthXOAuth2 || opts.Auth == AuthOAuthBearer) && len(opts.TokenCommand) == 0 {
+		problems = append(problems, fmt.Sprintf("auth %s needs a token command", opts.Auth))
+	}
+	if opts.Folder == "" {
+		opts.Folder = "INBOX"
+	}
+	if opts.ProcessedFolder != "" && opts.ProcessedFolder == opts.Folder {
+		problems = append(problems, fmt.Sprintf("processed folder %q is the watched folder", opts.ProcessedFolder))
+	}
+	if opts.PollInterval < 0 || opts.IdleRefresh < 0 || opts.BatchSize < 0 {
+		problems = append(problems, "poll interval, idle refresh and batch size must not be negative")
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = 30 * time.Second
+	}
+	if opts.IdleRefresh == 0 {
+		opts.IdleRefresh = 25 * time.Minute
+	}
+	if opts.BatchSize == 0 {
+		opts.BatchSize = 200
+	}
+	if opts.Handler == nil {
+		problems = append(problems, "handler is nil")
+	}
+	if opts.State == nil {
+		problems = append(problems, "state is nil")
+	}
+	if opts.Name == "" {
+		opts.Name = opts.Username + "@" + opts.Host
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("imap mailbox %q: %s", opts.Name, strings.Join(problems, "; "))
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Backoff == nil {
+		opts.Backoff = DefaultBackoff
+	}
+	return &Watcher{
+		opts:    opts,
+		log:     opts.Logger.With("mailbox", opts.Name),
+		kick:    make(chan struct{}, 1),
+		done:    make(map[uint32]bool),
+		retries: make(map[uint32]retry),
+	}, nil
+}
+
+// DefaultBackoff waits 1s before the first reconnect, doubling up to 5m, each
+// wait picked at random between half and all of that.
+func DefaultBackoff(attempt int) time.Duration {
+	d := time.Second
+	for i := 1; i < attempt && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	d = min(d, 5*time.Minute)
+	return d/2 + rand.N(d/2+1)
+}
+
+// Run watches the mailbox until ctx is done, then returns nil. It never
+// returns on IMAP or Handler errors: it logs them, backs off and reconnects.
+// Run must not be called twice at the same time on one Watcher.
+func (w *Watcher) Run(ctx context.Context) error {
+	w.log.Info("watching mailbox", "host", w.opts.Host, "folder", w.opts.Folder)
+	for {
+		err := w.session(ctx)
+		w.setStatus(func(s *Status) { s.Connected = false })
+		if ctx.Err() != nil {
+			w.log.Info("stopped watching mailbox")
+			return nil
+		}
+		if err == nil {
+			err = errors.New("connection ended")
+		}
+		w.attempt++
+		w.setStatus(func(s *Status) { s.LastError = err.Error() })
+		wait := w.opts.Backoff(w.attempt)
+		w.log.Warn("mailbox connection failed, reconnecting", "err", err, "attempt", w.attempt, "wait", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			w.log.Info("stopped watching mailbox")
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Kick wakes the Watcher now, like a poll tick. It never blocks. During a
+// reconnect backoff the kick is remembered for when the connection is back.
+func (w *Watcher) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns a snapshot of the Watcher's state.
+func (w *Watcher) Status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.status
+}
+
+func (w *Watcher) setStatus(f func(*Status)) {
+	w.mu.Lock()
+	f(&w.status)
+	w.mu.Unlock()
+}

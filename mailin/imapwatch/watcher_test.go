@@ -1,0 +1,590 @@
+package imapwatch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+func TestMailAppendedBeforeRunIsHandledOnceFlaggedSeenAndSaved(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	var uids []uint32
+	for _, id := range ids("before", 3) {
+		uids = append(uids, appendMail(t, c, "INBOX", id))
+	}
+	rec, st := newRecorder(), newMemState()
+	w, err := New(ts.options(t, rec, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the state to reach the last uid", func() bool { _, last := st.get("support"); return last == uids[2] })
+	stop()
+
+	for _, id := range ids("before", 3) {
+		if n := rec.deliveriesOf(id); n != 1 {
+			t.Errorf("%s delivered %d times, want 1", id, n)
+		}
+	}
+	for id, m := range folderContents(t, c, "INBOX") {
+		if !m.seen {
+			t.Errorf("%s (uid %d) is not \\Seen on the server", id, m.uid)
+		}
+	}
+	uv, _ := st.get("support")
+	if uv == 0 {
+		t.Error("uidvalidity was not saved")
+	}
+	if s := w.Status(); s.Handled != 3 || s.LastUID != uids[2] || s.UIDValidity != uv {
+		t.Errorf("status = %+v, want 3 handled, last uid %d, uidvalidity %d", s, uids[2], uv)
+	}
+}
+
+func TestTheHandlerGetsTheRawMessageAndItsInternalDate(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	date := time.Date(2024, 3, 1, 10, 30, 0, 0, time.UTC)
+	raw := testMail("raw")
+	cmd := c.Append("INBOX", int64(len(raw)), &imap.AppendOptions{Time: date})
+	cmd.Write(raw)
+	cmd.Close()
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	w, err := New(ts.options(t, rec, newMemState()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the mail", func() bool { return rec.storedCount() == 1 })
+	stop()
+	m := rec.mails[0]
+	if !bytes.Equal(m.Raw, raw) {
+		t.Errorf("raw = %q, want %q", m.Raw, raw)
+	}
+	if !m.InternalDate.Equal(date) {
+		t.Errorf("internal date = %v, want %v", m.InternalDate, date)
+	}
+	if m.UID != 1 {
+		t.Errorf("uid = %d, want 1", m.UID)
+	}
+}
+
+func TestFirstContactSkipsMailAlreadyRead(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	appendMail(t, c, "INBOX", "old-read", imap.FlagSeen)
+	appendMail(t, c, "INBOX", "unread")
+	last := appendMail(t, c, "INBOX", "old-read-2", imap.FlagSeen)
+	rec, st := newRecorder(), newMemState()
+	w, err := New(ts.options(t, rec, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the cursor past the old mail", func() bool { _, l := st.get("support"); return l == last })
+	stop()
+	if rec.storedCount() != 1 || !rec.has("unread") {
+		t.Errorf("stored %v, want only the unread mail", rec.stored)
+	}
+}
+
+func TestMailAppendedWhileRunningArrives(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		idle bool
+		poll time.Duration
+	}{
+		{name: "through idle", idle: true, poll: time.Hour},
+		{name: "by polling when idle is off", idle: false, poll: 10 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, serverConfig{})
+			c := ts.client(t)
+			rec, st := newRecorder(), newMemState()
+			opts := ts.options(t, rec, st)
+			opts.IDLE, opts.PollInterval = tc.idle, tc.poll
+			w, err := New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start(t, w)
+			eventually(t, "first contact", func() bool { uv, _ := st.get("support"); return uv != 0 })
+			if tc.idle {
+				<-ts.idling // appended while the watcher idles, so only EXISTS can wake it
+			}
+			uid := appendMail(t, c, "INBOX", "live")
+			eventually(t, "the live mail", func() bool { return rec.has("live") })
+			eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == uid })
+			if !tc.idle {
+				select {
+				case <-ts.idling:
+					t.Error("the watcher entered IDLE")
+				default:
+				}
+			}
+		})
+	}
+}
+
+func TestKickWakesAWatcherThatPollsRarely(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	rec, st := newRecorder(), newMemState()
+	opts := ts.options(t, rec, st)
+	opts.IDLE = false
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "first contact", func() bool { uv, _ := st.get("support"); return uv != 0 })
+	appendMail(t, c, "INBOX", "kicked")
+	w.Kick()
+	eventually(t, "the kicked mail", func() bool { return rec.has("kicked") })
+}
+
+func TestAFailedBatchStaysUnflaggedAndIsRetriedUntilStored(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	rec, st := newRecorder(), newMemState()
+	var retried atomic.Bool
+	var checkErr atomic.Value
+	rec.hook = func(ctx context.Context, call int, mails []Mail) ([]error, error) {
+		switch call {
+		case 1:
+			return nil, errors.New("database is locked")
+		case 2:
+			// The retry: nothing may be flagged or saved yet.
+			for id, m := range folderContents(t, ts.client(t), "INBOX") {
+				if m.seen {
+					checkErr.Store(id + " was flagged \\Seen after the failed batch")
+				}
+			}
+			if uv, _ := st.get("support"); uv != 0 {
+				checkErr.Store("state saved after the failed batch")
+			}
+			retried.Store(true)
+		}
+		return nil, nil
+	}
+	for _, id := range ids("locked", 3) {
+		appendMail(t, c, "INBOX", id)
+	}
+	var attempts atomic.Int32
+	opts := ts.options(t, rec, st)
+	opts.Backoff = func(n int) time.Duration { attempts.Add(1); return 5 * time.Millisecond }
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "the retried mails", func() bool { return rec.storedCount() == 3 })
+	eventually(t, "the state", func() bool { _, l := st.get("support"); return l == 3 })
+	if msg := checkErr.Load(); msg != nil {
+		t.Error(msg)
+	}
+	if !retried.Load() || attempts.Load() == 0 {
+		t.Errorf("retried = %v after %d backoffs, want a retry after a backoff", retried.Load(), attempts.Load())
+	}
+	for id, m := range folderContents(t, c, "INBOX") {
+		if !m.seen {
+			t.Errorf("%s is not \\Seen after the retry", id)
+		}
+	}
+}
+
+func TestOneMailThatKeepsFailingDoesNotHoldBackTheOthers(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	rec, st := newRecorder(), newMemState()
+	opts := ts.options(t, rec, st)
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Normal mode from the start: the cursor is at 0 for the server's
+	// uidvalidity.
+	start(t, w)
+	eventually(t, "first contact", func() bool { uv, _ := st.get("support"); return uv != 0 })
+
+	var failures atomic.Int32
+	var during atomic.Value
+	rec.hook = func(ctx context.Context, call int, mails []Mail) ([]error, error) {
+		errs := make([]error, len(mails))
+		for i, m := range mails {
+			if messageID(m.Raw) != "b" {
+				continue
+			}
+			if failures.Add(1) <= 3 {
+				errs[i] = errors.New("row locked")
+				continue
+			}
+			// The last try: a and c are done, the cursor waits at a.
+			got := folderContents(t, ts.client(t), "INBOX")
+			_, last := st.get("support")
+			if !got["a"].seen || !got["c"].seen || got["b"].seen || last != got["a"].uid {
+				during.Store("before b is stored: a and c must be \\Seen, b not, the cursor at a")
+			}
+		}
+		return errs, nil
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		appendMail(t, c, "INBOX", id)
+	}
+	eventually(t, "b after its retries", func() bool { return rec.has("b") })
+	eventually(t, "the cursor at c", func() bool { _, l := st.get("support"); return l == 3 })
+	if msg := during.Load(); msg != nil {
+		t.Error(msg)
+	}
+	for _, id := range []string{"a", "c"} {
+		if n := rec.deliveriesOf(id); n != 1 {
+			t.Errorf("%s delivered %d times, want 1 (it was done before b)", id, n)
+		}
+	}
+	if n := rec.deliveriesOf("b"); n != 4 {
+		t.Errorf("b delivered %d times, want 4", n)
+	}
+}
+
+func TestACrashBetweenStoringAndFlaggingDeliversAgainAndTheMailIsKeptOnce(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	appendMail(t, c, "INBOX", "crash")
+	rec, st := newRecorder(), newMemState()
+
+	// First process: the mail is committed, then the process dies.
+	ctx, cancel := context.WithCancel(context.Background())
+	rec.hook = func(context.Context, int, []Mail) ([]error, error) { cancel(); return nil, nil }
+	w, err := New(ts.options(t, rec, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Run(ctx); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	if m := folderContents(t, c, "INBOX")["crash"]; m.seen {
+		t.Fatal("the mail was flagged although the process died before")
+	}
+	if uv, last := st.get("support"); uv != 0 || last != 0 {
+		t.Fatalf("state = %d/%d, want nothing saved", uv, last)
+	}
+
+	// Second process, same state and same database.
+	rec.hook = nil
+	w2, err := New(ts.options(t, rec, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w2)
+	eventually(t, "the state", func() bool { _, l := st.get("support"); return l == 1 })
+	stop()
+	if n := rec.deliveriesOf("crash"); n != 2 {
+		t.Errorf("delivered %d times, want 2 (once before the crash, once after)", n)
+	}
+	if rec.storedCount() != 1 {
+		t.Errorf("stored %d mails, want 1", rec.storedCount())
+	}
+	if m := folderContents(t, c, "INBOX")["crash"]; !m.seen {
+		t.Error("the mail is not \\Seen after the restart")
+	}
+}
+
+func TestAChangedUIDValidityReadsTheWholeFolderAgain(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	appendMail(t, c, "INBOX", "read-1", imap.FlagSeen)
+	appendMail(t, c, "INBOX", "unread")
+	last := appendMail(t, c, "INBOX", "read-2", imap.FlagSeen)
+	rec, st := newRecorder(), newMemState()
+	st.SaveState(context.Background(), "support", 999, 100)
+	opts := ts.options(t, rec, st)
+	logger, logs := testLog(t)
+	opts.Logger = logger
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the cursor", func() bool { uv, l := st.get("support"); return uv != 999 && l == last })
+	stop()
+	if rec.storedCount() != 3 {
+		t.Errorf("stored %v, want all 3 mails", rec.stored)
+	}
+	if !strings.Contains(logs.String(), "uidvalidity changed") {
+		t.Error("no warning about the changed uidvalidity")
+	}
+}
+
+func TestTheWatcherReconnectsAfterTheServerWentAway(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	appendMail(t, c, "INBOX", "before-outage")
+	rec, st := newRecorder(), newMemState()
+	w, err := New(ts.options(t, rec, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "the first mail", func() bool { return rec.has("before-outage") })
+	<-ts.idling
+
+	ts.stop()
+	eventually(t, "the watcher to notice", func() bool { return !w.Status().Connected })
+	ts.appendDirect(t, "INBOX", "during-outage")
+	ts.restart()
+
+	eventually(t, "the mail from the outage", func() bool { return rec.has("during-outage") })
+	eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == 2 })
+	if n := rec.deliveriesOf("before-outage"); n != 1 {
+		t.Errorf("the first mail was delivered %d times, want 1", n)
+	}
+}
+
+func TestAWrongPasswordIsRetriedWithBackoffUntilTheContextEnds(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	rec := newRecorder()
+	opts := ts.options(t, rec, newMemState())
+	opts.Password = "wrong-password"
+	attempts := make(chan int, 100)
+	opts.Backoff = func(n int) time.Duration {
+		attempts <- n
+		return time.Millisecond
+	}
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	for want := 1; want <= 3; want++ {
+		if n := <-attempts; n != want {
+			t.Fatalf("backoff attempt %d, want %d", n, want)
+		}
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned %v before the context ended", err)
+	default:
+	}
+	if s := w.Status(); !strings.Contains(strings.ToLower(s.LastError), "authentication") || s.Connected {
+		t.Errorf("status = %+v, want an authentication error", s)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v after cancel, want nil", err)
+	}
+}
+
+func TestHandledMailIsMovedToTheProcessedFolder(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		caps imap.CapSet
+	}{
+		{name: "with MOVE"},
+		{name: "with COPY and UID EXPUNGE", caps: imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapUIDPlus: {}}},
+		{name: "with COPY and EXPUNGE", caps: imap.CapSet{imap.CapIMAP4rev1: {}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, serverConfig{caps: tc.caps})
+			c := ts.client(t)
+			for _, id := range ids("move", 3) {
+				appendMail(t, c, "INBOX", id)
+			}
+			rec, st := newRecorder(), newMemState()
+			opts := ts.options(t, rec, st)
+			opts.ProcessedFolder = "Processed/Helpdesk"
+			w, err := New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop := start(t, w)
+			eventually(t, "the mails", func() bool { return rec.storedCount() == 3 })
+			<-ts.idling
+			appendMail(t, c, "INBOX", "move-live")
+			eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == 4 })
+			stop()
+			if got := folderContents(t, c, "INBOX"); len(got) != 0 {
+				t.Errorf("INBOX still holds %v", got)
+			}
+			got := folderContents(t, c, "Processed/Helpdesk")
+			for _, id := range append(ids("move", 3), "move-live") {
+				if _, ok := got[id]; !ok {
+					t.Errorf("%s is not in the processed folder", id)
+				}
+			}
+			if rec.storedCount() != 4 || rec.batchCount() > 4 {
+				t.Errorf("stored %d mails in %d batches", rec.storedCount(), rec.batchCount())
+			}
+		})
+	}
+}
+
+func TestAThousandMailsAreHandledInFewBatches(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	for _, id := range ids("bulk", 1000) {
+		appendMail(t, c, "INBOX", id)
+	}
+	rec, st := newRecorder(), newMemState()
+	w, err := New(ts.options(t, rec, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == 1000 })
+	stop()
+	if rec.storedCount() != 1000 {
+		t.Errorf("stored %d mails, want 1000", rec.storedCount())
+	}
+	if n := rec.batchCount(); n != 5 {
+		t.Errorf("%d batches for 1000 mails, want 5 of 200", n)
+	}
+}
+
+func TestTLSModesConnect(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  serverConfig
+	}{
+		{name: "implicit tls", cfg: serverConfig{implicitTLS: true}},
+		{name: "starttls", cfg: serverConfig{startTLS: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, tc.cfg)
+			c := ts.client(t)
+			appendMail(t, c, "INBOX", "secure")
+			rec := newRecorder()
+			w, err := New(ts.options(t, rec, newMemState()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			start(t, w)
+			eventually(t, "the mail", func() bool { return rec.has("secure") })
+		})
+	}
+}
+
+func TestAnUntrustedCertificateIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  serverConfig
+	}{
+		{name: "implicit tls", cfg: serverConfig{implicitTLS: true}},
+		{name: "starttls", cfg: serverConfig{startTLS: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, tc.cfg)
+			opts := ts.options(t, newRecorder(), newMemState())
+			opts.InsecureSkipVerify = false
+			w, err := New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start(t, w)
+			eventually(t, "a certificate error", func() bool {
+				return strings.Contains(w.Status().LastError, "certificate")
+			})
+		})
+	}
+}
+
+func TestTokenLogins(t *testing.T) {
+	for _, auth := range []string{AuthXOAuth2, AuthOAuthBearer} {
+		t.Run(auth+" logs in with the token from the command", func(t *testing.T) {
+			ts := startServer(t, serverConfig{})
+			appendMail(t, ts.client(t), "INBOX", "oauth")
+			rec := newRecorder()
+			opts := ts.options(t, rec, newMemState())
+			opts.Auth, opts.Password, opts.TokenCommand = auth, "", []string{"echo", testToken}
+			w, err := New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start(t, w)
+			eventually(t, "the mail", func() bool { return rec.has("oauth") })
+		})
+		t.Run(auth+" with a refused token keeps retrying", func(t *testing.T) {
+			ts := startServer(t, serverConfig{})
+			opts := ts.options(t, newRecorder(), newMemState())
+			opts.Auth, opts.Password, opts.TokenCommand = auth, "", []string{"echo", "expired-" + testToken}
+			attempts := make(chan int, 100)
+			opts.Backoff = func(n int) time.Duration { attempts <- n; return time.Millisecond }
+			w, err := New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start(t, w)
+			<-attempts
+			<-attempts
+			if e := strings.ToLower(w.Status().LastError); !strings.Contains(e, "authentication") && !strings.Contains(e, "refused") {
+				t.Errorf("last error = %q, want an authentication error", e)
+			}
+		})
+	}
+	t.Run("a failing token command is reported with its error output", func(t *testing.T) {
+		ts := startServer(t, serverConfig{})
+		opts := ts.options(t, newRecorder(), newMemState())
+		opts.Auth, opts.Password = AuthXOAuth2, ""
+		opts.TokenCommand = []string{"sh", "-c", "echo 'refresh token revoked' >&2; exit 3"}
+		w, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start(t, w)
+		eventually(t, "the command's error", func() bool {
+			return strings.Contains(w.Status().LastError, "refresh token revoked")
+		})
+	})
+}
+
+func TestNewReportsEveryProblemAtOnce(t *testing.T) {
+	_, err := New(Options{Name: "support", TLS: "ssl", Auth: "kerberos", Folder: "INBOX", ProcessedFolder: "INBOX"})
+	if err == nil {
+		t.Fatal("New accepted empty options")
+	}
+	for _, want := range []string{"host", "username", `tls "ssl"`, `auth "kerberos"`, "processed folder", "handler", "state"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %s", err, want)
+		}
+	}
+}
+
+func TestNewAppliesDefaults(t *testing.T) {
+	w, err := New(Options{Host: "imap.example.com", Username: "u", Password: "p", Handler: newRecorder(), State: newMemState()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := w.opts
+	if o.Port != 993 || o.TLS != TLSImplicit || o.Auth != AuthPlain || o.Folder != "INBOX" ||
+		o.PollInterval != 30*time.Second || o.IdleRefresh != 25*time.Minute || o.BatchSize != 200 || o.Name != "u@imap.example.com" {
+		t.Errorf("defaults = %+v", o)
+	}
+}
+
+func TestDefaultBackoffGrowsToFiveMinutes(t *testing.T) {
+	for _, tc := range []struct {
+		attempt  int
+		min, max time.Duration
+	}{
+		{1, 500 * time.Millisecond, time.Second},
+		{2, time.Second, 2 * time.Second},
+		{4, 4 * time.Second, 8 * time.Second},
+		{20, 150 * time.Second, 5 * time.Minute},
+	} {
+		for range 50 {
+			if d := DefaultBackoff(tc.attempt); d < tc.min || d > tc.max {
+				t.Errorf("DefaultBackoff(%d) = %v, want in [%v, %v]", tc.attempt, d, tc.min, tc.max)
+			}
+		}
+	}
+}
