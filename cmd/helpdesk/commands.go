@@ -1,0 +1,332 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"helpdesk/desk"
+	"helpdesk/templates"
+	"helpdesk/tickets"
+	"helpdesk/tickets/sqlstore"
+)
+
+func (e *env) cmdMigrate(args []string) error {
+	fs, c := e.flags("migrate", false)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	d, err := e.open(c, true)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	fmt.Fprintf(e.stdout, "database %s is up to date\n", d.Config().Database.DSN)
+	return nil
+}
+
+func (e *env) cmdIngest(args []string) error {
+	fs, c := e.flags("ingest", true)
+	mailbox := fs.String("mailbox", "", "the configured mailbox `NAME` the mail arrived at (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *mailbox == "" {
+		return usageError{"--mailbox is required"}
+	}
+	// From here on every failure is temporary for the MTA: the mail is not
+	// stored, so it must stay queued and be offered again, never bounced.
+	temp := func(err error) error { return codeError{code: exitTempFail, err: err} }
+	raw, err := io.ReadAll(e.stdin)
+	if err != nil {
+		return temp(fmt.Errorf("reading the mail from stdin: %w", err))
+	}
+	d, err := e.open(c, true)
+	if err != nil {
+		return temp(err)
+	}
+	defer d.Close()
+	out, err := d.Deliver(e.ctx, *mailbox, raw)
+	if err != nil {
+		if sqlstore.IsTemporary(err) {
+			err = fmt.Errorf("%w (the database is busy; the MTA should retry)", err)
+		}
+		return temp(err)
+	}
+	if c.json {
+		return e.printJSON(outcomeViewOf(out))
+	}
+	fmt.Fprintln(e.stdout, describeOutcome(out))
+	return nil
+}
+
+func describeOutcome(out desk.Outcome) string {
+	switch {
+	case out.Quarantined:
+		return fmt.Sprintf("quarantined as #%d: %s", out.QuarantineID, out.Reason)
+	case out.Duplicate:
+		return fmt.Sprintf("%s: already stored, nothing changed", out.Ref)
+	case out.Created:
+		return fmt.Sprintf("%s: new ticket", out.Ref)
+	default:
+		s := fmt.Sprintf("%s: reply added (threaded by %s)", out.Ref, out.ThreadedBy)
+		if out.Reopened {
+			s += ", ticket reopened"
+		}
+		return s
+	}
+}
+
+func (e *env) cmdOutbox(args []string) error {
+	if len(args) == 0 {
+		return usageError{"expected: outbox flush | list"}
+	}
+	fs, c := e.flags("outbox "+args[0], true)
+	status := fs.String("status", "", "list only items in this status: queued, sent or failed")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	switch args[0] {
+	case "flush":
+		d, err := e.open(c, false)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		m := d.NewMailer()
+		defer m.Close()
+		st, err := d.FlushOutbox(e.ctx, m)
+		if err != nil {
+			return err
+		}
+		if c.json {
+			return e.printJSON(map[string]int{"sent": st.Sent, "deferred": st.Deferred, "failed": st.Failed})
+		}
+		fmt.Fprintf(e.stdout, "sent %d, deferred %d, failed %d\n", st.Sent, st.Deferred, st.Failed)
+		return nil
+	case "list":
+		d, err := e.open(c, true)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		items, err := d.Store.Outbox(e.ctx, tickets.OutboxFilter{Status: *status})
+		if err != nil {
+			return err
+		}
+		views := make([]outboxView, len(items))
+		for i, it := range items {
+			views[i] = newOutboxView(d, it)
+		}
+		if c.json {
+			return e.printJSON(views)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tTICKET\tKIND\tTO\tSTATUS\tTRIES\tNEXT\tLAST ERROR")
+		for _, v := range views {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", v.ID, v.Ticket, v.Kind, strings.Join(v.To, ","), v.Status,
+				v.Attempts, v.NextAttemptAt.Format(time.DateTime), v.LastError)
+		}
+		return tw.Flush()
+	}
+	return usageError{fmt.Sprintf("unknown outbox command %q: expected flush or list", args[0])}
+}
+
+func (e *env) cmdTickets(args []string) error {
+	if len(args) == 0 {
+		return usageError{"expected: tickets list | show ID"}
+	}
+	fs, c := e.flags("tickets "+args[0], true)
+	status := fs.String("status", "", "list only tickets in this status")
+	queue := fs.String("queue", "", "list only tickets in this queue")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	switch args[0] {
+	case "list":
+		d, err := e.open(c, true)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		list, err := d.Store.ListTickets(e.ctx, tickets.TicketFilter{Status: tickets.Status(*status), Queue: *queue})
+		if err != nil {
+			return err
+		}
+		views := make([]ticketView, len(list))
+		for i := range list {
+			views[i] = newTicketView(d, &list[i])
+		}
+		if c.json {
+			return e.printJSON(views)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "REF\tSTATUS\tPRIO\tQUEUE\tREQUESTER\tUPDATED\tSUBJECT")
+		for _, v := range views {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Ref, v.Status, v.Priority, v.Queue, v.Requester,
+				v.UpdatedAt.Local().Format(time.DateTime), v.Subject)
+		}
+		return tw.Flush()
+	case "show":
+		arg, err := oneArg(fs, "a ticket number: tickets show ID")
+		if err != nil {
+			return err
+		}
+		id, err := ticketID(arg)
+		if err != nil {
+			return err
+		}
+		d, err := e.open(c, true)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		v, err := loadTicketDetail(e.ctx, d, id)
+		if err != nil {
+			return err
+		}
+		if c.json {
+			return e.printJSON(v)
+		}
+		return printTicketDetail(e.stdout, v)
+	}
+	return usageError{fmt.Sprintf("unknown tickets command %q: expected list or show", args[0])}
+}
+
+func (e *env) cmdQuarantine(args []string) error {
+	if len(args) == 0 {
+		return usageError{"expected: quarantine list | show ID | retry ID"}
+	}
+	fs, c := e.flags("quarantine "+args[0], true)
+	raw := fs.Bool("raw", false, "show: print the raw mail only")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	d, err := e.open(c, true)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	switch args[0] {
+	case "list":
+		list, err := d.Store.QuarantineList(e.ctx)
+		if err != nil {
+			return err
+		}
+		views := make([]quarantineView, len(list))
+		for i, q := range list {
+			views[i] = newQuarantineView(d, q)
+		}
+		if c.json {
+			return e.printJSON(views)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tMAILBOX\tSIZE\tRECEIVED\tSTATE\tREASON")
+		for _, v := range views {
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\n", v.ID, v.Mailbox, v.Size, v.CreatedAt.Local().Format(time.DateTime), v.State, v.Reason)
+		}
+		return tw.Flush()
+	case "show", "retry":
+		arg, err := oneArg(fs, "a quarantine number: quarantine "+args[0]+" ID")
+		if err != nil {
+			return err
+		}
+		var id int64
+		if _, err := fmt.Sscan(strings.TrimPrefix(arg, "#"), &id); err != nil {
+			return usageError{fmt.Sprintf("%q is not a quarantine number", arg)}
+		}
+		if args[0] == "retry" {
+			out, err := d.RetryQuarantined(e.ctx, id)
+			if err != nil {
+				return err
+			}
+			if c.json {
+				return e.printJSON(outcomeViewOf(out))
+			}
+			if out.Quarantined {
+				return fmt.Errorf("quarantined mail %d still cannot be taken: %s", id, out.Reason)
+			}
+			fmt.Fprintln(e.stdout, describeOutcome(out))
+			return nil
+		}
+		q, err := d.Store.QuarantineGet(e.ctx, id)
+		if err != nil {
+			return fmt.Errorf("quarantined mail %d: %w", id, err)
+		}
+		if *raw {
+			_, err := e.stdout.Write(q.Raw)
+			return err
+		}
+		v := newQuarantineView(d, *q)
+		if c.json {
+			v.Raw = string(q.Raw)
+			return e.printJSON(v)
+		}
+		fmt.Fprintf(e.stdout, "quarantine #%d\nmailbox:  %s\nreceived: %s\nsize:     %d bytes\nstate:    %s\nreason:   %s\n\n",
+			v.ID, v.Mailbox, v.CreatedAt.Local().Format(time.DateTime), v.Size, v.State, v.Reason)
+		head := q.Raw
+		if len(head) > 4096 {
+			head = head[:4096]
+		}
+		fmt.Fprintf(e.stdout, "%s\n", head)
+		if len(q.Raw) > len(head) {
+			fmt.Fprintf(e.stdout, "... (%d more bytes; --raw prints all)\n", len(q.Raw)-len(head))
+		}
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown quarantine command %q: expected list, show or retry", args[0])}
+}
+
+func (e *env) cmdTemplates(args []string) error {
+	if len(args) == 0 {
+		return usageError{"expected: templates check | preview NAME"}
+	}
+	fs, c := e.flags("templates "+args[0], false)
+	dir := fs.String("dir", "", "the templates `folder` (default: templates.dir of the config)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	folder := *dir
+	if folder == "" {
+		cfg, err := e.loadConfig(c.config)
+		if err != nil {
+			return err
+		}
+		folder = cfg.Templates.Dir
+	}
+	switch args[0] {
+	case "check":
+		if err := templates.Check(folder); err != nil {
+			return err
+		}
+		set, err := templates.Load(folder)
+		if err != nil {
+			return err
+		}
+		where := "embedded defaults"
+		if folder != "" {
+			where = folder + " over the embedded defaults"
+		}
+		fmt.Fprintf(e.stdout, "%d templates OK (%s)\n", len(set.Names()), where)
+		return nil
+	case "preview":
+		name, err := oneArg(fs, "a template name: templates preview NAME")
+		if err != nil {
+			return err
+		}
+		set, err := templates.Load(folder)
+		if err != nil {
+			return err
+		}
+		r, err := set.Render(name, templates.SampleData())
+		if err != nil {
+			return err
+		}
+		src := set.Source(name)
+		fmt.Fprintf(e.stdout, "Subject: %s\n\n--- text (%s) ---\n%s\n--- html (%s) ---\n%s\n", r.Subject, src["txt"], r.Text, src["html"], r.HTML)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown templates command %q: expected check or preview", args[0])}
+}

@@ -1,0 +1,106 @@
+// Command helpdesk is an email-driven help desk: it turns mail to a support
+// address into tickets, answers with templated mail, and lets agents work
+// from their own mail client. Run `helpdesk help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK        = 0
+	exitError     = 1  // the command failed; the message says why
+	exitUsage     = 2  // unknown command or bad flags
+	exitTempFail  = 75 // EX_TEMPFAIL: `ingest` could not store the mail; the MTA should retry
+)
+
+const usage = `helpdesk: an email-driven help desk
+
+usage: helpdesk COMMAND [flags]
+
+commands:
+  run         the daemon: watch the IMAP mailboxes, deliver the outbox
+  demo        the whole desk on embedded IMAP and SMTP servers, for a first look
+  migrate     create or upgrade the database
+  ingest      take one raw mail on stdin for --mailbox NAME (an MTA pipe); exit 75 on a temporary failure
+  outbox      flush (deliver what is due, then exit) | list
+  tickets     list | show ID
+  quarantine  list | show ID | retry ID
+  templates   check | preview NAME
+
+Every command takes --config FILE (default $HELPDESK_CONFIG, else helpdesk.toml).
+Run "helpdesk COMMAND -h" for its flags.
+`
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitError carries a specific exit code.
+type codeError struct {
+	code int
+	err  error
+}
+
+func (e codeError) Error() string { return e.err.Error() }
+func (e codeError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "run":
+		err = env.cmdRun(args[1:])
+	case "demo":
+		err = env.cmdDemo(args[1:])
+	case "migrate":
+		err = env.cmdMigrate(args[1:])
+	case "ingest":
+		err = env.cmdIngest(args[1:])
+	case "outbox":
+		err = env.cmdOutbox(args[1:])
+	case "tickets":
+		err = env.cmdTickets(args[1:])
+	case "quarantine":
+		err = env.cmdQuarantine(args[1:])
+	case "templates":
+		err = env.cmdTemplates(args[1:])
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q (run \"helpdesk help\")", args[0])}
+	}
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "helpdesk %s: %v\n", args[0], err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	var ce codeError
+	if errors.As(err, &ce) {
+		return ce.code
+	}
+	return exitError
+}

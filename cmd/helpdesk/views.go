@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"helpdesk/desk"
+	"helpdesk/tickets"
+)
+
+// The JSON views below are a stable, documented interface (see the README):
+// add fields, never rename or remove them.
+
+type ticketView struct {
+	ID            int64     `json:"id"`
+	Ref           string    `json:"ref"`
+	Subject       string    `json:"subject"`
+	Status        string    `json:"status"`
+	Priority      string    `json:"priority"`
+	Queue         string    `json:"queue"`
+	Mailbox       string    `json:"mailbox"`
+	Category      string    `json:"category"`
+	Requester     string    `json:"requester"`
+	RequesterName string    `json:"requester_name"`
+	Assignee      string    `json:"assignee"`
+	Tags          []string  `json:"tags"`
+	MergedInto    string    `json:"merged_into,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
+	v := ticketView{
+		ID: t.ID, Ref: d.Service.Ref(t.ID), Subject: t.Subject, Status: string(t.Status), Priority: t.Priority,
+		Queue: t.Queue, Mailbox: t.Mailbox, Category: t.Category, Requester: t.Requester.Email,
+		RequesterName: t.Requester.Name, Assignee: t.Assignee, Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+	}
+	if v.Tags == nil {
+		v.Tags = []string{}
+	}
+	if t.MergedInto != 0 {
+		v.MergedInto = d.Service.Ref(t.MergedInto)
+	}
+	return v
+}
+
+type participantView struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+}
+
+type attachmentView struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+}
+
+type messageView struct {
+	ID          int64            `json:"id"`
+	Direction   string           `json:"direction"`
+	Kind        string           `json:"kind"`
+	From        string           `json:"from"`
+	FromName    string           `json:"from_name"`
+	To          []string         `json:"to"`
+	Cc          []string         `json:"cc"`
+	Subject     string           `json:"subject"`
+	Text        string           `json:"text"`
+	HTML        string           `json:"html,omitempty"`
+	MessageID   string           `json:"message_id"`
+	InReplyTo   string           `json:"in_reply_to,omitempty"`
+	AutoReason  string           `json:"auto_reason,omitempty"`
+	Attachments []attachmentView `json:"attachments"`
+	Delivery    string           `json:"delivery,omitempty"` // outbound only: queued, sent, failed
+	CreatedAt   time.Time        `json:"created_at"`
+}
+
+type eventView struct {
+	Kind      string    `json:"kind"`
+	Actor     string    `json:"actor"`
+	Detail    string    `json:"detail"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type ticketDetail struct {
+	ticketView
+	Participants []participantView `json:"participants"`
+	Messages     []messageView     `json:"messages"`
+	Events       []eventView       `json:"events"`
+}
+
+func emails(as []tickets.Address) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Email
+	}
+	return out
+}
+
+func loadTicketDetail(ctx context.Context, d *desk.Desk, id int64) (*ticketDetail, error) {
+	t, err := d.Store.Ticket(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("ticket %s: %w", d.Service.Ref(id), err)
+	}
+	msgs, err := d.Store.Messages(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	events, err := d.Store.Events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := d.Store.Participants(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	outbox, err := d.Store.Outbox(ctx, tickets.OutboxFilter{TicketID: id})
+	if err != nil {
+		return nil, err
+	}
+	delivery := map[int64]string{}
+	for _, it := range outbox {
+		delivery[it.Message.ID] = it.Status
+	}
+	v := &ticketDetail{ticketView: newTicketView(d, t), Participants: []participantView{}, Messages: []messageView{}, Events: []eventView{}}
+	for _, p := range parts {
+		v.Participants = append(v.Participants, participantView{Email: p.Email, Name: p.Name, Role: p.Role})
+	}
+	for _, m := range msgs {
+		mv := messageView{
+			ID: m.ID, Direction: string(m.Direction), Kind: m.Kind, From: m.From.Email, FromName: m.From.Name,
+			To: emails(m.To), Cc: emails(m.Cc), Subject: m.Subject, Text: m.Text, HTML: m.HTML, MessageID: m.MessageID,
+			InReplyTo: m.InReplyTo, AutoReason: m.AutoReason, Attachments: []attachmentView{},
+			Delivery: delivery[m.ID], CreatedAt: m.CreatedAt,
+		}
+		for _, a := range m.Attachments {
+			mv.Attachments = append(mv.Attachments, attachmentView{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
+		}
+		v.Messages = append(v.Messages, mv)
+	}
+	for _, e := range events {
+		v.Events = append(v.Events, eventView{Kind: e.Kind, Actor: e.Actor, Detail: e.Detail, CreatedAt: e.CreatedAt})
+	}
+	return v, nil
+}
+
+func printTicketDetail(w io.Writer, v *ticketDetail) error {
+	fmt.Fprintf(w, "%s  %s\nstatus %s, priority %s, queue %s, requester %s", v.Ref, v.Subject, v.Status, v.Priority, v.Queue, v.Requester)
+	if v.Assignee != "" {
+		fmt.Fprintf(w, ", assignee %s", v.Assignee)
+	}
+	if len(v.Tags) > 0 {
+		fmt.Fprintf(w, ", tags %s", strings.Join(v.Tags, " "))
+	}
+	fmt.Fprintf(w, "\nopened %s, updated %s\n", v.CreatedAt.Local().Format(time.DateTime), v.UpdatedAt.Local().Format(time.DateTime))
+	for _, m := range v.Messages {
+		arrow := "<-"
+		if m.Direction == "out" {
+			arrow = "->"
+		}
+		fmt.Fprintf(w, "\n%s %s %s %s  %s", arrow, m.CreatedAt.Local().Format(time.DateTime), m.Kind, m.From, m.Subject)
+		if m.Delivery != "" {
+			fmt.Fprintf(w, "  [%s]", m.Delivery)
+		}
+		fmt.Fprintln(w)
+		for _, a := range m.Attachments {
+			fmt.Fprintf(w, "   attachment: %s (%s, %d bytes)\n", a.Filename, a.ContentType, a.Size)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(m.Text), "\n") {
+			fmt.Fprintf(w, "   %s\n", line)
+		}
+	}
+	fmt.Fprintln(w, "\nevents:")
+	for _, e := range v.Events {
+		fmt.Fprintf(w, "  %s  %-16s %s  %s\n", e.CreatedAt.Local().Format(time.DateTime), e.Kind, e.Actor, e.Detail)
+	}
+	return nil
+}
+
+type outboxView struct {
+	ID            int64     `json:"id"`
+	Ticket        string    `json:"ticket"`
+	Kind          string    `json:"kind"`
+	To            []string  `json:"to"`
+	Subject       string    `json:"subject"`
+	MessageID     string    `json:"message_id"`
+	Status        string    `json:"status"`
+	Attempts      int       `json:"attempts"`
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	LastError     string    `json:"last_error"`
+	CreatedAt     time.Time `json:"created_at"`
+	SentAt        time.Time `json:"sent_at,omitzero"`
+}
+
+func newOutboxView(d *desk.Desk, it tickets.OutboxItem) outboxView {
+	return outboxView{
+		ID: it.ID, Ticket: d.Service.Ref(it.TicketID), Kind: it.Message.Kind, To: emails(it.Message.To),
+		Subject: it.Message.Subject, MessageID: it.Message.MessageID, Status: it.Status, Attempts: it.Attempts,
+		NextAttemptAt: it.NextAttemptAt, LastError: it.LastError, CreatedAt: it.CreatedAt, SentAt: it.SentAt,
+	}
+}
+
+type quarantineView struct {
+	ID        int64     `json:"id"`
+	Mailbox   string    `json:"mailbox"`
+	Reason    string    `json:"reason"`
+	Size      int64     `json:"size"`
+	State     string    `json:"state"` // held or released
+	Ticket    string    `json:"ticket,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	Raw       string    `json:"raw,omitempty"`
+}
+
+func newQuarantineView(d *desk.Desk, q tickets.Quarantined) quarantineView {
+	v := quarantineView{ID: q.ID, Mailbox: q.Mailbox, Reason: q.Reason, Size: q.Size, State: "held", CreatedAt: q.CreatedAt}
+	if !q.ReleasedAt.IsZero() {
+		v.State = "released"
+		v.Ticket = d.Service.Ref(q.TicketID)
+	}
+	return v
+}
+
+type outcomeView struct {
+	Ticket       string `json:"ticket,omitempty"`
+	TicketID     int64  `json:"ticket_id,omitempty"`
+	Created      bool   `json:"created"`
+	Duplicate    bool   `json:"duplicate"`
+	ThreadedBy   string `json:"threaded_by,omitempty"`
+	Reopened     bool   `json:"reopened"`
+	Quarantined  bool   `json:"quarantined"`
+	QuarantineID int64  `json:"quarantine_id,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+}
+
+func outcomeViewOf(o desk.Outcome) outcomeView {
+	return outcomeView{Ticket: o.Ref, TicketID: o.TicketID, Created: o.Created, Duplicate: o.Duplicate,
+		ThreadedBy: o.ThreadedBy, Reopened: o.Reopened, Quarantined: o.Quarantined, QuarantineID: o.QuarantineID, Reason: o.Reason}
+}

@@ -1,0 +1,237 @@
+// Package desk wires the parts of the help desk into one: the config, the
+// store, the ticket service, the mail reader and the mail sender. The
+// command line and the end-to-end tests build the same Desk, so what the
+// tests run is what admins run.
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"helpdesk/config"
+	"helpdesk/mailin"
+	"helpdesk/mailout"
+	"helpdesk/templates"
+	"helpdesk/tickets"
+	"helpdesk/tickets/sqlstore"
+)
+
+// Options configure Open beyond the config file.
+type Options struct {
+	// Logger receives structured logs (default: discarded).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Desk is one running help desk.
+type Desk struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	now       func() time.Time
+	Store     *sqlstore.Store
+	Service   *tickets.Service
+	Templates *templates.Set
+	parse     mailin.ParseOptions
+	classify  mailin.ClassifyOptions
+	retry     tickets.RetryPolicy
+}
+
+// Open loads the templates, opens (and migrates) the database and builds
+// the ticket service.
+func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	tpl, err := templates.Load(cfg.Templates.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("loading templates: %w", err)
+	}
+	store, err := sqlstore.Open(ctx, sqlstore.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN})
+	if err != nil {
+		return nil, err
+	}
+	fromName, fromEmail := cfg.SMTP.FromAddress()
+	boxes := map[string]tickets.MailboxInfo{}
+	for _, mb := range cfg.Mailboxes {
+		boxes[mb.Name] = tickets.MailboxInfo{Address: mb.Address, Queue: mb.Queue}
+	}
+	d := &Desk{
+		cfg:       cfg,
+		log:       opts.Logger,
+		now:       opts.Now,
+		Store:     store,
+		Templates: tpl,
+		parse:     mailin.ParseOptions{MaxSize: int64(cfg.Tickets.MaxMessageSize)},
+		retry: tickets.RetryPolicy{
+			Min:         cfg.Outbox.RetryMin.Duration,
+			Max:         cfg.Outbox.RetryMax.Duration,
+			GiveUpAfter: cfg.Outbox.GiveUpAfter.Duration,
+			BatchSize:   cfg.Outbox.BatchSize,
+		},
+	}
+	svc, err := tickets.NewService(tickets.Options{
+		Store:         store,
+		Composer:      &composer{set: tpl, tag: cfg.Tickets.Tag, desk: templates.Desk{Name: fromName, Address: fromEmail}},
+		Tag:           cfg.Tickets.Tag,
+		Secret:        []byte(cfg.Security.Secret),
+		From:          tickets.Address{Name: fromName, Email: fromEmail},
+		Mailboxes:     boxes,
+		FirstTicketID: cfg.Tickets.FirstTicketID,
+		Now:           opts.Now,
+		Logger:        opts.Logger,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	d.Service = svc
+	d.classify = mailin.ClassifyOptions{OwnLoopHeader: svc.LoopHeader(), OwnDomains: []string{svc.Domain()}}
+	return d, nil
+}
+
+// Close releases the database.
+func (d *Desk) Close() error { return d.Store.Close() }
+
+// Config is the configuration the desk runs with.
+func (d *Desk) Config() *config.Config { return d.cfg }
+
+// Outcome is what became of one raw mail.
+type Outcome struct {
+	tickets.Result
+	// Quarantined: the mail could not be taken and is kept aside.
+	Quarantined  bool
+	QuarantineID int64
+	Reason       string
+}
+
+// Deliver takes one raw mail that arrived through mailbox: it becomes a
+// ticket or a message on one, or, when it cannot be read, goes to the
+// quarantine with the reason. An error means nothing was stored and the
+// mail must be offered again later.
+func (d *Desk) Deliver(ctx context.Context, mailbox string, raw []byte) (Outcome, error) {
+	if d.cfg.Mailbox(mailbox) == nil {
+		return Outcome{}, fmt.Errorf("delivering to mailbox %q: no such mailbox in %s", mailbox, d.cfg.Path)
+	}
+	msg, err := mailin.Parse(raw, d.parse)
+	var perr *mailin.ParseError
+	if errors.As(err, &perr) {
+		return d.quarantine(ctx, mailbox, perr.Error(), raw)
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("parsing mail for mailbox %q: %w", mailbox, err)
+	}
+	in := d.inbound(mailbox, msg, raw)
+	res, err := d.Service.Ingest(ctx, in)
+	if errors.Is(err, tickets.ErrUnusable) {
+		return d.quarantine(ctx, mailbox, err.Error(), raw)
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Result: res}, nil
+}
+
+func (d *Desk) quarantine(ctx context.Context, mailbox, reason string, raw []byte) (Outcome, error) {
+	q := &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: raw, CreatedAt: d.now()}
+	if err := d.Store.Quarantine(ctx, q); err != nil {
+		return Outcome{}, fmt.Errorf("quarantining mail for mailbox %q (%s): %w", mailbox, reason, err)
+	}
+	d.log.WarnContext(ctx, "mail quarantined", slog.String("mailbox", mailbox), slog.Int64("quarantine", q.ID),
+		slog.String("reason", reason), slog.Int("size", len(raw)))
+	return Outcome{Quarantined: true, QuarantineID: q.ID, Reason: reason}, nil
+}
+
+// inbound converts a parsed mail into the ticket service's terms.
+func (d *Desk) inbound(mailbox string, m *mailin.Message, raw []byte) *tickets.Inbound {
+	auto := mailin.Classify(m, d.classify)
+	in := &tickets.Inbound{
+		Mailbox:     mailbox,
+		MessageID:   m.MessageID,
+		InReplyTo:   m.InReplyTo,
+		References:  m.References,
+		From:        addr(m.From),
+		ReplyTo:     addrs(m.ReplyTo),
+		To:          addrs(m.To),
+		Cc:          addrs(m.Cc),
+		Recipients:  m.Recipients,
+		Subject:     m.Subject,
+		Date:        m.Date,
+		Text:        m.Text,
+		HTML:        m.HTML,
+		ContentHash: m.ContentHash,
+		Raw:         raw,
+	}
+	if auto.Kind != "" {
+		in.AutoReason = string(auto.Kind) + ": " + auto.Reason
+	}
+	for _, a := range m.Attachments {
+		in.Attachments = append(in.Attachments, tickets.Attachment{
+			Filename: a.Filename, ContentType: a.ContentType, Size: int64(len(a.Data)), Data: a.Data,
+		})
+	}
+	return in
+}
+
+func addr(a mailin.Address) tickets.Address {
+	return tickets.Address{Name: a.Name, Email: strings.ToLower(a.Email)}
+}
+
+func addrs(as []mailin.Address) []tickets.Address {
+	out := make([]tickets.Address, 0, len(as))
+	for _, a := range as {
+		out = append(out, addr(a))
+	}
+	return out
+}
+
+// RetryQuarantined reads a quarantined mail again (after a fix to the
+// reader, say) and takes it if it can now be read.
+func (d *Desk) RetryQuarantined(ctx context.Context, id int64) (Outcome, error) {
+	q, err := d.Store.QuarantineGet(ctx, id)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("loading quarantined mail %d: %w", id, err)
+	}
+	if !q.ReleasedAt.IsZero() {
+		return Outcome{}, fmt.Errorf("quarantined mail %d was already released into %s", id, d.Service.Ref(q.TicketID))
+	}
+	msg, err := mailin.Parse(q.Raw, d.parse)
+	if err != nil {
+		return Outcome{Quarantined: true, QuarantineID: id, Reason: err.Error()}, nil
+	}
+	res, err := d.Service.Ingest(ctx, d.inbound(q.Mailbox, msg, q.Raw))
+	if errors.Is(err, tickets.ErrUnusable) {
+		return Outcome{Quarantined: true, QuarantineID: id, Reason: err.Error()}, nil
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	err = d.Store.InTx(ctx, func(tx tickets.Tx) error {
+		return tx.QuarantineReleased(ctx, id, res.TicketID, d.now())
+	})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("releasing quarantined mail %d: %w", id, err)
+	}
+	return Outcome{Result: res}, nil
+}
+
+// NewMailer returns an SMTP mailer for the desk's outbox.
+func (d *Desk) NewMailer() *Mailer {
+	s := d.cfg.SMTP
+	return &Mailer{sender: mailout.NewSender(mailout.Options{
+		Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password,
+		HELO: s.HELO, Timeout: s.Timeout.Duration, InsecureSkipVerify: s.InsecureSkipVerify, Logger: d.log,
+	})}
+}
+
+// FlushOutbox delivers what is due on the outbox through mailer, then returns.
+func (d *Desk) FlushOutbox(ctx context.Context, mailer *Mailer) (tickets.FlushStats, error) {
+	return d.Service.FlushOutbox(ctx, mailer, d.retry)
+}
