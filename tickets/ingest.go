@@ -76,13 +76,17 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 		return Result{}, fmt.Errorf("ingesting into mailbox %q: %w: the mail has no sender", in.Mailbox, ErrUnusable)
 	}
 	var res Result
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		res = Result{}
-		return s.ingest(ctx, tx, in, mb, &res)
-	})
-	if errors.Is(err, ErrDuplicate) {
-		// Another writer stored the same mail first.
-		return s.duplicate(ctx, in)
+	var err error
+	for range 2 {
+		err = s.store.InTx(ctx, func(tx Tx) error {
+			res = Result{}
+			return s.ingest(ctx, tx, in, mb, &res)
+		})
+		if !errors.Is(err, ErrDuplicate) {
+			break
+		}
+		// Another writer stored the same mail between our check and our
+		// insert; the second pass finds it and reports the duplicate.
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("ingesting %s into mailbox %q: %w", in.Key(), in.Mailbox, err)
@@ -94,30 +98,15 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 	return res, nil
 }
 
-func (s *Service) duplicate(ctx context.Context, in *Inbound) (Result, error) {
-	var res Result
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		m, err := tx.MessageByKey(ctx, in.Key())
-		if err != nil {
-			return err
-		}
-		res = Result{TicketID: m.TicketID, Ref: s.Ref(m.TicketID), Duplicate: true}
-		return nil
-	})
-	if err != nil {
-		return Result{}, fmt.Errorf("looking up duplicate %s: %w", in.Key(), err)
-	}
-	return res, nil
-}
-
 func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, res *Result) error {
 	now := s.now().UTC()
-	key := in.Key()
-	if prev, err := tx.MessageByKey(ctx, key); err == nil {
-		*res = Result{TicketID: prev.TicketID, Ref: s.Ref(prev.TicketID), Duplicate: true}
+	key, dup, err := s.dedupe(ctx, tx, in)
+	if err != nil {
+		return err
+	}
+	if dup != nil {
+		*res = Result{TicketID: dup.TicketID, Ref: s.Ref(dup.TicketID), Duplicate: true}
 		return nil
-	} else if !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("checking for duplicate: %w", err)
 	}
 
 	msg := s.inboundMessage(in, key, now)
@@ -142,6 +131,31 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 		return err
 	}
 	return s.reply(ctx, tx, t, how, in, msg, now, res)
+}
+
+// dedupe returns the stored message this mail duplicates, if any, else the
+// key to store it under. The same Message-ID with the same sender, subject
+// and text is the same mail, whichever mailbox or path brought it. A sender
+// that reuses a Message-ID for a different mail must not lose that mail, so
+// then the key gets a hash of the content.
+func (s *Service) dedupe(ctx context.Context, tx Tx, in *Inbound) (string, *Message, error) {
+	key := in.Key()
+	for range 2 {
+		prev, err := tx.MessageByKey(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			return key, nil, nil
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("checking for duplicate: %w", err)
+		}
+		if prev.Direction == In && SameEmail(prev.From.Email, in.From.Email) && prev.Subject == in.Subject &&
+			strings.TrimSpace(prev.Text) == strings.TrimSpace(in.Text) {
+			return "", prev, nil
+		}
+		sum := sha256.Sum256([]byte(in.From.Email + "\x00" + in.Subject + "\x00" + strings.TrimSpace(in.Text)))
+		key = in.Key() + "#" + hex.EncodeToString(sum[:8])
+	}
+	return "", nil, fmt.Errorf("checking for duplicate: message key %s is taken by another mail", key)
 }
 
 // thread finds the ticket an incoming mail answers, in order of trust.

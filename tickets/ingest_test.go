@@ -379,3 +379,16 @@ func hasEvent(events []tickets.Event, kind, detail string) bool {
 	}
 	return false
 }
+
+func TestReusedMessageIDDoesNotLoseTheSecondMail(t *testing.T) {
+	f := newFixture(t)
+	a := f.ingest(customerMail("reused@shop.test", "orders@shop.test", "Order 1"))
+	b := f.ingest(customerMail("reused@shop.test", "orders@shop.test", "Order 2"))
+	if !a.Created || !b.Created || a.TicketID == b.TicketID {
+		t.Fatalf("two different mails with one Message-ID: %+v / %+v, want two tickets", a, b)
+	}
+	c := f.ingest(customerMail("reused@shop.test", "orders@shop.test", "Order 2"))
+	if !c.Duplicate || c.TicketID != b.TicketID {
+		t.Errorf("the second mail again: %+v, want a duplicate of %d", c, b.TicketID)
+	}
+}
