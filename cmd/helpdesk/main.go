@@ -15,10 +15,10 @@ import (
 
 // Exit codes, documented in the README.
 const (
-	exitOK        = 0
-	exitError     = 1  // the command failed; the message says why
-	exitUsage     = 2  // unknown command or bad flags
-	exitTempFail  = 75 // EX_TEMPFAIL: `ingest` could not store the mail; the MTA should retry
+	exitOK       = 0
+	exitError    = 1  // the command failed; the message says why
+	exitUsage    = 2  // unknown command or bad flags
+	exitTempFail = 75 // EX_TEMPFAIL: `ingest` could not store the mail; the MTA should retry
 )
 
 const usage = `helpdesk: an email-driven help desk
