@@ -47,6 +47,12 @@ type Config struct {
 	Log Log `toml:"log"`
 	// Mailboxes are the support addresses the desk answers; at least one.
 	Mailboxes []Mailbox `toml:"mailbox"`
+	// Triage holds spam detection, header urgency and duplicate merging.
+	Triage Triage `toml:"triage"`
+	// Priority is the impact × urgency matrix.
+	Priority Priority `toml:"priority"`
+	// Rules sort new tickets, in the order of the file; none by default.
+	Rules []Rule `toml:"rule"`
 }
 
 // Database says where tickets are stored.
@@ -226,7 +232,9 @@ func Default() *Config {
 			GiveUpAfter: Duration{48 * time.Hour},
 			BatchSize:   100,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:      Log{Level: "info", Format: "text"},
+		Triage:   defaultTriage(),
+		Priority: DefaultPriority(),
 	}
 }
 
@@ -241,6 +249,11 @@ func (c *Config) fillDerived() {
 			c.SMTP.Port = 25
 		default:
 			c.SMTP.Port = 587
+		}
+	}
+	for i := range c.Rules {
+		if c.Rules[i].Match == "" {
+			c.Rules[i].Match = "all"
 		}
 	}
 	for i := range c.Mailboxes {

@@ -63,6 +63,10 @@ func (c *Config) Validate() error {
 	oneOf(&ps, "log.format", c.Log.Format, "text", "json")
 
 	c.validateMailboxes(&ps)
+
+	c.Triage.validate(&ps)
+	c.Priority.validate(&ps)
+	validateRules(&ps, c.Rules)
 	return ps.err(c.Path)
 }
 

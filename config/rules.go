@@ -1,0 +1,505 @@
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Triage says how a new ticket is sorted before anyone reads it: spam, the
+// urgency written in the mail's headers, and duplicates. The rules that set
+// queue, category, tags, priority and assignee are [Rule]s.
+type Triage struct {
+	// HeaderUrgency takes the urgency from the mail's Importance, X-Priority,
+	// X-MSMail-Priority or Priority header when no rule sets one; default false.
+	HeaderUrgency bool `toml:"header_urgency"`
+	// SpamHeader names a header set by the spam filter in front of the desk:
+	// a value of "YES" (or "Yes, score=..." as in X-Spam-Status) marks spam.
+	// Default "X-Spam-Flag"; "" turns the check off.
+	SpamHeader string `toml:"spam_header"`
+	// SpamScoreHeader names a header holding the spam filter's score, a number
+	// at its start. Default "X-Spam-Score"; "" turns the check off.
+	SpamScoreHeader string `toml:"spam_score_header"`
+	// SpamScoreThreshold is the score at or above which a mail is spam;
+	// default 5.0, 0 turns the check off.
+	SpamScoreThreshold float64 `toml:"spam_score_threshold"`
+	// Block lists senders whose mail is spam: whole addresses
+	// ("spammer@example.net") or "@domain" ("@bad.example", which also blocks
+	// its subdomains). Default empty.
+	Block []string `toml:"block"`
+	// DuplicateWindow is how long after a ticket a mail from the same requester
+	// with the same subject (ignoring Re:, Fwd: and tags) and nearly the same
+	// text is merged into it rather than opening a new ticket; default 10m,
+	// "0s" turns merging off.
+	DuplicateWindow Duration `toml:"duplicate_window"`
+}
+
+// The words of impact and urgency, and the priorities.
+const (
+	High   = "high"
+	Medium = "medium"
+	Low    = "low"
+)
+
+var (
+	levels     = []string{High, Medium, Low}
+	priorities = []string{"P1", "P2", "P3", "P4"}
+)
+
+// Priority is the impact × urgency matrix that gives a ticket its priority,
+// P1 (most pressing) to P4. Each row is an impact; within it, each key is an
+// urgency.
+type Priority struct {
+	// High is the row for impact high; default P1, P2, P3 for urgency high,
+	// medium, low.
+	High PriorityRow `toml:"high"`
+	// Medium is the row for impact medium; default P2, P3, P3.
+	Medium PriorityRow `toml:"medium"`
+	// Low is the row for impact low; default P3, P4, P4.
+	Low PriorityRow `toml:"low"`
+	// Default is the priority of a ticket that neither a rule nor a header
+	// gave an impact or urgency; default "P3".
+	Default string `toml:"default"`
+}
+
+// PriorityRow is one impact's row of the matrix: the priority for each urgency.
+type PriorityRow struct {
+	// High is the priority at urgency high.
+	High string `toml:"high"`
+	// Medium is the priority at urgency medium.
+	Medium string `toml:"medium"`
+	// Low is the priority at urgency low.
+	Low string `toml:"low"`
+}
+
+// DefaultPriority returns the matrix used for every cell the file does not set:
+//
+//	impact \ urgency  high  medium  low
+//	high              P1    P2      P3
+//	medium            P2    P3      P3
+//	low               P3    P4      P4
+//
+// and P3 when neither impact nor urgency is known.
+func DefaultPriority() Priority {
+	return Priority{
+		High:    PriorityRow{High: "P1", Medium: "P2", Low: "P3"},
+		Medium:  PriorityRow{High: "P2", Medium: "P3", Low: "P3"},
+		Low:     PriorityRow{High: "P3", Medium: "P4", Low: "P4"},
+		Default: "P3",
+	}
+}
+
+// Of returns the priority for impact and urgency, each "high", "medium" or
+// "low"; "" when either word is not one of those.
+func (p Priority) Of(impact, urgency string) string {
+	var row PriorityRow
+	switch impact {
+	case High:
+		row = p.High
+	case Medium:
+		row = p.Medium
+	case Low:
+		row = p.Low
+	default:
+		return ""
+	}
+	switch urgency {
+	case High:
+		return row.High
+	case Medium:
+		return row.Medium
+	case Low:
+		return row.Low
+	}
+	return ""
+}
+
+// Rule is one triage rule, a [[rule]] in the file. Rules are tried in the
+// order of the file; every rule whose conditions hold fires, and a later
+// rule's action overrides an earlier one's (tags add up).
+type Rule struct {
+	// Name identifies the rule in logs and in `helpdesk rules test`; required, unique.
+	Name string `toml:"name"`
+	// Stop ends the evaluation when this rule fires: no later rule is tried.
+	// Default false.
+	Stop bool `toml:"stop"`
+	// Match is "all" (the default: every condition must hold) or "any" (one is enough).
+	Match string `toml:"match"`
+	// When are the conditions, [[rule.when]]; a rule without any fires for every mail.
+	When []Condition `toml:"when"`
+	// Then is what the rule does when it fires, [rule.then].
+	Then Action `toml:"then"`
+}
+
+// The fields a condition can test.
+const (
+	FieldFrom          = "from"           // the sender's address
+	FieldFromName      = "from_name"      // the sender's display name
+	FieldFromDomain    = "from_domain"    // the domain of the sender's address
+	FieldTo            = "to"             // any of the To addresses
+	FieldCc            = "cc"             // any of the Cc addresses
+	FieldSubject       = "subject"        // the subject as written
+	FieldBody          = "body"           // the text of the mail
+	FieldHeader        = "header"         // any value of the header named in Condition.Header
+	FieldHasAttachment = "has_attachment" // whether the mail has an attachment
+	FieldMailbox       = "mailbox"        // the name of the [[mailbox]] the mail came to
+	FieldOpenTickets   = "open_tickets"   // how many open tickets the sender has
+)
+
+// The operators of a condition.
+const (
+	OpEquals   = "equals"   // the whole text, ignoring case; a number for open_tickets; true/false for has_attachment
+	OpContains = "contains" // the text contains value, ignoring case
+	OpRegex    = "regex"    // a Go regular expression (RE2), ignoring case unless it starts with (?-i)
+	OpDomain   = "domain"   // an address's domain is value or one of its subdomains
+	OpAnyOf    = "any_of"   // one of values: an address or "@domain" for address fields, a name for mailbox, contained for text
+	OpExists   = "exists"   // the header is present (field header only)
+	OpGTE      = "gte"      // at least value (open_tickets)
+	OpLTE      = "lte"      // at most value (open_tickets)
+)
+
+var (
+	allFields = []string{FieldFrom, FieldFromName, FieldFromDomain, FieldTo, FieldCc, FieldSubject, FieldBody,
+		FieldHeader, FieldHasAttachment, FieldMailbox, FieldOpenTickets}
+	allOps = []string{OpEquals, OpContains, OpRegex, OpDomain, OpAnyOf, OpExists, OpGTE, OpLTE}
+
+	addressOps = []string{OpEquals, OpContains, OpRegex, OpDomain, OpAnyOf}
+	textOps    = []string{OpEquals, OpContains, OpRegex, OpAnyOf}
+	fieldOps   = map[string][]string{
+		FieldFrom:          addressOps,
+		FieldFromName:      textOps,
+		FieldFromDomain:    addressOps,
+		FieldTo:            addressOps,
+		FieldCc:            addressOps,
+		FieldSubject:       textOps,
+		FieldBody:          textOps,
+		FieldHeader:        append(slices.Clip(textOps), OpExists),
+		FieldHasAttachment: {OpEquals},
+		FieldMailbox:       {OpEquals, OpContains, OpRegex, OpAnyOf},
+		FieldOpenTickets:   {OpEquals, OpGTE, OpLTE},
+	}
+)
+
+// IsAddressField reports whether field holds mail addresses or a domain, so
+// that any_of takes "@domain" entries and the domain operator applies.
+func IsAddressField(field string) bool {
+	return slices.Contains(fieldOps[field], OpDomain)
+}
+
+// Condition is one test of a rule, a [[rule.when]].
+type Condition struct {
+	// Field is what is tested: from, from_name, from_domain, to, cc, subject,
+	// body, header, has_attachment, mailbox or open_tickets. Required.
+	Field string `toml:"field"`
+	// Header names the header tested when Field is "header", "List-Id".
+	Header string `toml:"header"`
+	// Op is the test: equals, contains, regex, domain, any_of, exists, gte or
+	// lte; which apply depends on Field. Required, except for has_attachment
+	// where it can only be equals.
+	Op string `toml:"op"`
+	// Value is what Op compares with; for has_attachment true or false
+	// (default true), for open_tickets a whole number.
+	Value Value `toml:"value"`
+	// Values is the list for any_of.
+	Values []string `toml:"values"`
+	// Not negates the test: the condition holds when the test fails. Default false.
+	Not bool `toml:"not"`
+}
+
+// Value is the value of a condition. It is written as a string, or as a
+// number or true/false where the field takes one (value = 3 for
+// open_tickets); it holds the text either way.
+type Value string
+
+// UnmarshalTOML accepts a string, an integer, a float or a boolean.
+func (v *Value) UnmarshalTOML(x any) error {
+	switch x := x.(type) {
+	case string:
+		*v = Value(x)
+	case int64:
+		*v = Value(strconv.FormatInt(x, 10))
+	case float64:
+		*v = Value(strconv.FormatFloat(x, 'g', -1, 64))
+	case bool:
+		*v = Value(strconv.FormatBool(x))
+	default:
+		return fmt.Errorf("invalid value: want a string, a number or true/false, got %T (a list goes in values = [...])", x)
+	}
+	return nil
+}
+
+// Action is what a rule does when it fires, its [rule.then]. Unset keys leave
+// the ticket as earlier rules (or the mailbox) left it.
+type Action struct {
+	// Queue moves the ticket to this queue.
+	Queue string `toml:"queue"`
+	// Category sets the ticket's category.
+	Category string `toml:"category"`
+	// Tags are added to the ticket's tags.
+	Tags []string `toml:"tags"`
+	// Impact is high, medium or low: how many people or how much business is affected.
+	Impact string `toml:"impact"`
+	// Urgency is high, medium or low: how soon it hurts.
+	Urgency string `toml:"urgency"`
+	// Priority, P1 to P4, overrides the impact × urgency matrix.
+	Priority string `toml:"priority"`
+	// Assignee is the agent's address the ticket is assigned to.
+	Assignee string `toml:"assignee"`
+	// Spam true marks the mail as spam; false clears a verdict of the spam
+	// header, score or block list (an allow list); unset leaves it alone.
+	Spam *bool `toml:"spam"`
+	// Acknowledge false suppresses the acknowledgement to the customer; true
+	// restores it after an earlier rule suppressed it. Spam is never acknowledged.
+	Acknowledge *bool `toml:"acknowledge"`
+	// AckTemplate is the template of the acknowledgement; "" uses "acknowledgement".
+	AckTemplate string `toml:"ack_template"`
+}
+
+// empty reports whether the action sets nothing.
+func (a Action) empty() bool {
+	return a.Queue == "" && a.Category == "" && len(a.Tags) == 0 && a.Impact == "" && a.Urgency == "" &&
+		a.Priority == "" && a.Assignee == "" && a.Spam == nil && a.Acknowledge == nil && a.AckTemplate == ""
+}
+
+var (
+	headerNameRE   = regexp.MustCompile(`^[!-9;-~]+$`) // RFC 5322 3.6.8: printable ASCII but colon
+	templateNameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
+)
+
+// ValidateTriage checks the triage settings, the priority matrix and the
+// rules as Validate does, for callers that build them without a file. It
+// returns a *ValidationError naming every problem by key, or nil.
+func ValidateTriage(t Triage, p Priority, rules []Rule) error {
+	var ps problems
+	t.validate(&ps)
+	p.validate(&ps)
+	validateRules(&ps, rules)
+	return ps.err("")
+}
+
+func (t Triage) validate(ps *problems) {
+	for _, h := range []struct{ key, name string }{{"triage.spam_header", t.SpamHeader}, {"triage.spam_score_header", t.SpamScoreHeader}} {
+		if h.name != "" && !headerNameRE.MatchString(h.name) {
+			ps.add(h.key, "%q is not a header name", h.name)
+		}
+	}
+	if t.SpamScoreThreshold < 0 {
+		ps.add("triage.spam_score_threshold", "must not be negative (0 turns it off)")
+	}
+	for i, b := range t.Block {
+		if !validBlockEntry(b) {
+			ps.add(fmt.Sprintf("triage.block[%d]", i), "%q is neither an address like spammer@example.net nor a domain like @example.net", b)
+		}
+	}
+	if t.DuplicateWindow.Duration < 0 {
+		ps.add("triage.duplicate_window", "must not be negative (\"0s\" turns it off)")
+	}
+}
+
+// validBlockEntry reports whether b is "user@domain" or "@domain".
+func validBlockEntry(b string) bool {
+	if dom, ok := strings.CutPrefix(b, "@"); ok {
+		return validDomain(dom)
+	}
+	a, err := mail.ParseAddress(b)
+	return err == nil && a.Name == "" && a.Address == b && hasDomain(b)
+}
+
+// validDomain reports whether d looks like a domain name: no spaces, no @,
+// no empty label.
+func validDomain(d string) bool {
+	if d == "" || strings.ContainsAny(d, "@ \t<>,;") {
+		return false
+	}
+	return !slices.Contains(strings.Split(d, "."), "")
+}
+
+func (p Priority) validate(ps *problems) {
+	for _, r := range []struct {
+		name string
+		row  PriorityRow
+	}{{High, p.High}, {Medium, p.Medium}, {Low, p.Low}} {
+		oneOf(ps, "priority."+r.name+".high", r.row.High, priorities...)
+		oneOf(ps, "priority."+r.name+".medium", r.row.Medium, priorities...)
+		oneOf(ps, "priority."+r.name+".low", r.row.Low, priorities...)
+	}
+	oneOf(ps, "priority.default", p.Default, priorities...)
+}
+
+func validateRules(ps *problems, rules []Rule) {
+	names := map[string]int{}
+	for i, r := range rules {
+		key := fmt.Sprintf("rule[%d]", i)
+		switch name := strings.TrimSpace(r.Name); {
+		case name == "":
+			ps.add(key+".name", "required")
+		default:
+			if j, dup := names[name]; dup {
+				ps.add(key+".name", "%q is already the name of rule[%d]", r.Name, j)
+			} else {
+				names[name] = i
+			}
+		}
+		if r.Match != "" {
+			oneOf(ps, key+".match", r.Match, "all", "any")
+		}
+		for j, c := range r.When {
+			c.validate(ps, fmt.Sprintf("%s.when[%d]", key, j))
+		}
+		r.Then.validate(ps, key+".then", r.Stop)
+	}
+}
+
+func (c Condition) validate(ps *problems, key string) {
+	ops, known := fieldOps[c.Field]
+	switch {
+	case c.Field == "":
+		ps.add(key+".field", "required (one of %s)", strings.Join(allFields, ", "))
+		return
+	case !known:
+		ps.add(key+".field", "unknown field %q (one of %s)", c.Field, strings.Join(allFields, ", "))
+		return
+	}
+
+	if c.Field == FieldHeader {
+		if c.Header == "" {
+			ps.add(key+".header", "required for field \"header\" (the header's name, like \"List-Id\")")
+		} else if !headerNameRE.MatchString(c.Header) {
+			ps.add(key+".header", "%q is not a header name", c.Header)
+		}
+	} else if c.Header != "" {
+		ps.add(key+".header", "only for field \"header\"")
+	}
+
+	op := c.Op
+	if op == "" && c.Field == FieldHasAttachment {
+		op = OpEquals
+	}
+	switch {
+	case op == "":
+		ps.add(key+".op", "required (for field %q one of %s)", c.Field, strings.Join(ops, ", "))
+		return
+	case !slices.Contains(allOps, op):
+		ps.add(key+".op", "unknown operator %q (one of %s)", op, strings.Join(allOps, ", "))
+		return
+	case !slices.Contains(ops, op):
+		ps.add(key+".op", "%q does not apply to field %q (use one of %s)", op, c.Field, strings.Join(ops, ", "))
+		return
+	}
+
+	v := string(c.Value)
+	if op == OpAnyOf {
+		if v != "" {
+			ps.add(key+".value", "not used by any_of: write the list in values = [...]")
+		}
+		if len(c.Values) == 0 {
+			ps.add(key+".values", "required for any_of, like values = [\"a\", \"b\"]")
+		}
+		for k, e := range c.Values {
+			ek := fmt.Sprintf("%s.values[%d]", key, k)
+			switch {
+			case strings.TrimSpace(e) == "":
+				ps.add(ek, "must not be empty")
+			case IsAddressField(c.Field) && c.Field != FieldFromDomain && !strings.Contains(e, "@"):
+				ps.add(ek, "%q is neither an address like ann@example.com nor a domain like @example.com", e)
+			case c.Field == FieldFromDomain && !validDomain(strings.TrimPrefix(e, "@")):
+				ps.add(ek, "%q is not a domain like example.com", e)
+			}
+		}
+		return
+	}
+	if len(c.Values) > 0 {
+		ps.add(key+".values", "only for any_of (use value)")
+	}
+	switch op {
+	case OpExists:
+		if v != "" {
+			ps.add(key+".value", "not used by exists")
+		}
+	case OpRegex:
+		if v == "" {
+			ps.add(key+".value", "required")
+		} else if _, err := regexp.Compile(v); err != nil {
+			ps.add(key+".value", "bad regex: %v", err)
+		}
+	case OpDomain:
+		if !validDomain(strings.TrimPrefix(v, "@")) {
+			ps.add(key+".value", "%q is not a domain like example.com", v)
+		}
+	case OpGTE, OpLTE:
+		if _, err := strconv.Atoi(v); err != nil {
+			ps.add(key+".value", "%q is not a whole number", v)
+		}
+	case OpEquals:
+		switch c.Field {
+		case FieldHasAttachment:
+			if v != "" && v != "true" && v != "false" {
+				ps.add(key+".value", "%q must be true or false", v)
+			}
+		case FieldOpenTickets:
+			if _, err := strconv.Atoi(v); err != nil {
+				ps.add(key+".value", "%q is not a whole number", v)
+			}
+		default:
+			if v == "" {
+				ps.add(key+".value", "required")
+			}
+		}
+	default: // contains
+		if v == "" {
+			ps.add(key+".value", "required")
+		}
+	}
+}
+
+func (a Action) validate(ps *problems, key string, stop bool) {
+	if a.empty() && !stop {
+		ps.add(key, "sets nothing (set queue, category, tags, impact, urgency, priority, assignee, spam, acknowledge or ack_template, or stop = true)")
+		return
+	}
+	for _, f := range []struct{ name, v string }{{"queue", a.Queue}, {"category", a.Category}} {
+		if f.v != strings.TrimSpace(f.v) {
+			ps.add(key+"."+f.name, "%q has spaces at its ends", f.v)
+		}
+	}
+	for i, t := range a.Tags {
+		if t == "" || strings.ContainsFunc(t, isSpaceOrComma) {
+			ps.add(fmt.Sprintf("%s.tags[%d]", key, i), "%q must be one word, without spaces or commas", t)
+		}
+	}
+	if a.Impact != "" {
+		oneOf(ps, key+".impact", a.Impact, levels...)
+	}
+	if a.Urgency != "" {
+		oneOf(ps, key+".urgency", a.Urgency, levels...)
+	}
+	if a.Priority != "" {
+		oneOf(ps, key+".priority", a.Priority, priorities...)
+	}
+	if a.Assignee != "" {
+		if ad, err := mail.ParseAddress(a.Assignee); err != nil || ad.Name != "" || !hasDomain(ad.Address) {
+			ps.add(key+".assignee", "%q is not a plain address like ann@example.com", a.Assignee)
+		}
+	}
+	if a.AckTemplate != "" && !templateNameRE.MatchString(a.AckTemplate) {
+		ps.add(key+".ack_template", "%q must be a template name made of a-z, 0-9, _ and -", a.AckTemplate)
+	}
+}
+
+func isSpaceOrComma(r rune) bool {
+	return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
+}
+
+// defaultTriage returns the triage settings used for every key the file does not set.
+func defaultTriage() Triage {
+	return Triage{
+		SpamHeader:         "X-Spam-Flag",
+		SpamScoreHeader:    "X-Spam-Score",
+		SpamScoreThreshold: 5.0,
+		DuplicateWindow:    Duration{10 * time.Minute},
+	}
+}
