@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,7 +49,7 @@ type serverConfig struct {
 // testServer is imapserver + imapmemserver on 127.0.0.1, with a session
 // that also speaks XOAUTH2 and OAUTHBEARER and reports when it enters IDLE.
 type testServer struct {
-	t    *testing.T
+	t    testing.TB
 	cfg  serverConfig
 	user *imapmemserver.User
 	cert tls.Certificate
@@ -61,9 +62,12 @@ type testServer struct {
 
 	logMu  sync.Mutex
 	logOff bool
+
+	// beforeFetch, when set, runs once at the start of the next FETCH.
+	beforeFetch atomic.Pointer[func()]
 }
 
-func startServer(t *testing.T, cfg serverConfig) *testServer {
+func startServer(t testing.TB, cfg serverConfig) *testServer {
 	t.Helper()
 	user := imapmemserver.NewUser(testUser, testPassword)
 	if err := user.Create("INBOX", nil); err != nil {
@@ -174,6 +178,13 @@ func (s *testSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) err
 	return s.UserSession.Idle(w, stop)
 }
 
+func (s *testSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if hook := s.ts.beforeFetch.Swap(nil); hook != nil {
+		(*hook)()
+	}
+	return s.UserSession.Fetch(w, numSet, options)
+}
+
 func (s *testSession) AuthenticateMechanisms() []string {
 	return []string{"PLAIN", "XOAUTH2", sasl.OAuthBearer}
 }
@@ -236,7 +247,7 @@ func (a *xoauth2Server) Next(response []byte) ([]byte, bool, error) {
 	return nil, true, nil
 }
 
-func selfSignedCert(t *testing.T) tls.Certificate {
+func selfSignedCert(t testing.TB) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -135,6 +135,70 @@ func TestMailAppendedWhileRunningArrives(t *testing.T) {
 	}
 }
 
+func TestIdleIsReissuedEveryIdleRefresh(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	rec, st := newRecorder(), newMemState()
+	opts := ts.options(t, rec, st)
+	opts.IdleRefresh = 5 * time.Millisecond
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	for range 3 {
+		<-ts.idling
+	}
+	appendMail(t, c, "INBOX", "after-refresh")
+	eventually(t, "the mail", func() bool { return rec.has("after-refresh") })
+	if !w.Status().Connected {
+		t.Error("the watcher reconnected instead of refreshing IDLE")
+	}
+}
+
+func TestMailDeletedBetweenSearchAndFetchDoesNotHoldTheCursor(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	for _, id := range []string{"a", "deleted", "c"} {
+		appendMail(t, c, "INBOX", id)
+	}
+	sel, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := func() {
+		// A person deletes the mail while the watcher is about to fetch it.
+		other := ts.client(t)
+		if _, err := other.Select("INBOX", nil).Wait(); err != nil {
+			t.Error(err)
+		}
+		if err := other.Store(imap.UIDSetNum(2), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+			t.Error(err)
+		}
+		if err := other.Expunge().Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	ts.beforeFetch.Store(&hook)
+	rec, st := newRecorder(), newMemState()
+	st.SaveState(context.Background(), "support", sel.UIDValidity, 0)
+	opts := ts.options(t, rec, st)
+	logger, logs := testLog(t)
+	opts.Logger = logger
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "the cursor past the deleted mail", func() bool { _, l := st.get("support"); return l == 3 })
+	if rec.storedCount() != 2 || rec.has("deleted") {
+		t.Errorf("stored %v, want a and c", rec.stored)
+	}
+	if !strings.Contains(logs.String(), "expunged before fetch") {
+		t.Error("the deleted mail was not noticed as expunged")
+	}
+}
+
 func TestKickWakesAWatcherThatPollsRarely(t *testing.T) {
 	ts := startServer(t, serverConfig{})
 	c := ts.client(t)
