@@ -169,6 +169,7 @@ func (s *session) open(ctx context.Context) error {
 			return err
 		}
 	}
+	s.arm()
 	sel, err := s.c.Select(o.Folder, nil).Wait()
 	if err != nil {
 		return fmt.Errorf("selecting %s: %w", o.Folder, err)
@@ -260,7 +261,15 @@ func (s *session) round(ctx context.Context) error {
 			found = append(found, uint32(uid))
 		}
 	}
+	if firstContact {
+		// A failed mail that someone has read meanwhile is no longer
+		// UNSEEN, but it still waits for its retry.
+		for uid := range w.retries {
+			found = append(found, uid)
+		}
+	}
 	slices.Sort(found)
+	found = slices.Compact(found)
 
 	now := time.Now()
 	var todo []uint32
@@ -356,7 +365,11 @@ func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err err
 		wait := o.Backoff(r.attempt)
 		r.due = time.Now().Add(wait)
 		w.retries[m.UID] = r
-		w.log.Warn("mail not stored, will retry", "uid", m.UID, "err", err, "attempt", r.attempt, "wait", wait)
+		if batchErr == nil {
+			w.log.Warn("mail not stored, will retry", "uid", m.UID, "err", err, "attempt", r.attempt, "wait", wait)
+		} else if i == len(mails)-1 {
+			w.log.Warn("batch not stored, will retry", "uid", uidSet(uids).String(), "err", err, "attempt", r.attempt, "wait", wait)
+		}
 	}
 	if firstErr != nil {
 		w.setStatus(func(st *Status) { st.LastError = fmt.Sprintf("storing mail: %v", firstErr) })

@@ -87,7 +87,7 @@ type Options struct {
 	// drop IDLE after 30 minutes). Default 25m.
 	IdleRefresh time.Duration
 	// BatchSize is the number of mails fetched per round trip and handed to
-	// the Handler at once. Default 200.
+	// the Handler at once; a batch is held in memory whole. Default 200.
 	BatchSize int
 	// Handler stores the mails. Required.
 	Handler Handler
@@ -95,7 +95,8 @@ type Options struct {
 	State State
 	// Logger receives the log; nil discards it.
 	Logger *slog.Logger
-	// Now is the clock; nil means time.Now.
+	// Now is the clock, used as the InternalDate of a mail the server gave
+	// none; nil means time.Now. Waits use real time.
 	Now func() time.Time
 	// Backoff is the wait before reconnect attempt n (n >= 1). Default:
 	// exponential from 1s to 5m, with jitter.

@@ -319,6 +319,43 @@ func TestOneMailThatKeepsFailingDoesNotHoldBackTheOthers(t *testing.T) {
 	}
 }
 
+func TestAFailedMailThatSomeoneReadsMeanwhileIsStillRetried(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	appendMail(t, c, "INBOX", "a")
+	uidB := appendMail(t, c, "INBOX", "b")
+	rec, st := newRecorder(), newMemState()
+	var failed atomic.Bool
+	rec.hook = func(ctx context.Context, call int, mails []Mail) ([]error, error) {
+		errs := make([]error, len(mails))
+		for i, m := range mails {
+			if messageID(m.Raw) == "b" && !failed.Swap(true) {
+				errs[i] = errors.New("row locked")
+				// Before the retry, a person opens b in a mail client: it
+				// is no longer UNSEEN.
+				other := ts.client(t)
+				if _, err := other.Select("INBOX", nil).Wait(); err != nil {
+					return nil, err
+				}
+				seen := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
+				if err := other.Store(imap.UIDSetNum(imap.UID(uidB)), seen, nil).Close(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return errs, nil
+	}
+	w, err := New(ts.options(t, rec, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == uidB })
+	if !rec.has("a") || !rec.has("b") {
+		t.Errorf("stored %v, want a and b", rec.stored)
+	}
+}
+
 func TestACrashBetweenStoringAndFlaggingDeliversAgainAndTheMailIsKeptOnce(t *testing.T) {
 	ts := startServer(t, serverConfig{})
 	c := ts.client(t)
