@@ -1,0 +1,178 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"helpdesk/config"
+	"helpdesk/mailin/imapwatch"
+	"helpdesk/tickets"
+)
+
+// RunOptions tune Run; zero values take the defaults.
+type RunOptions struct {
+	// Grace is how long work in flight may go on after ctx ends (default 10s).
+	Grace time.Duration
+	// OutboxInterval is how often the sender looks at the outbox when no
+	// new mail wakes it (default 30s); due retries wake it on time anyway.
+	OutboxInterval time.Duration
+	// IMAPBackoff is the wait before IMAP reconnect attempt n (default:
+	// exponential from 1s to 5m with jitter).
+	IMAPBackoff func(attempt int) time.Duration
+}
+
+// Run is the daemon: one IMAP watcher per mailbox that has [mailbox.imap],
+// and the outbox sender, until ctx ends. Then it stops taking mail, lets
+// what is in flight finish within the grace period, and returns.
+func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
+	if opts.Grace <= 0 {
+		opts.Grace = 10 * time.Second
+	}
+	if opts.OutboxInterval <= 0 {
+		opts.OutboxInterval = 30 * time.Second
+	}
+	// Work in flight (a transaction, an SMTP conversation) runs on work,
+	// which ends only a grace period after ctx.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopGrace := context.AfterFunc(ctx, func() {
+		d.log.Info("shutting down: finishing work in flight", slog.Duration("grace", opts.Grace))
+		time.AfterFunc(opts.Grace, cancelWork)
+	})
+	defer stopGrace()
+
+	wake := make(chan struct{}, 1)
+	var watchers []*imapwatch.Watcher
+	for i := range d.cfg.Mailboxes {
+		mb := &d.cfg.Mailboxes[i]
+		if mb.IMAP == nil {
+			continue
+		}
+		w, err := imapwatch.New(watchOptions(mb, &batchHandler{d: d, work: work, wake: wake}, mailboxState{d.Store}, d.log, opts.IMAPBackoff))
+		if err != nil {
+			return fmt.Errorf("mailbox %s: %w", mb.Name, err)
+		}
+		watchers = append(watchers, w)
+	}
+	d.log.Info("help desk running", slog.Int("imap_mailboxes", len(watchers)), slog.Int("mailboxes", len(d.cfg.Mailboxes)))
+
+	var wg sync.WaitGroup
+	for _, w := range watchers {
+		wg.Go(func() { w.Run(ctx) })
+	}
+	wg.Go(func() { d.sendLoop(ctx, work, wake, opts.OutboxInterval) })
+	wg.Wait()
+	d.log.Info("help desk stopped")
+	return nil
+}
+
+func watchOptions(mb *config.Mailbox, h imapwatch.Handler, st imapwatch.State, log *slog.Logger, backoff func(int) time.Duration) imapwatch.Options {
+	c := mb.IMAP
+	return imapwatch.Options{
+		Name:               mb.Name,
+		Host:               c.Host,
+		Port:               c.Port,
+		TLS:                c.TLS,
+		InsecureSkipVerify: c.InsecureSkipVerify,
+		Username:           c.Username,
+		Password:           c.Password,
+		Auth:               c.Auth,
+		TokenCommand:       c.TokenCommand,
+		Folder:             c.Folder,
+		ProcessedFolder:    c.ProcessedFolder,
+		PollInterval:       c.PollInterval.Duration,
+		IDLE:               c.UseIDLE(),
+		BatchSize:          c.BatchSize,
+		Handler:            h,
+		State:              st,
+		Logger:             log,
+		Backoff:            backoff,
+	}
+}
+
+// sendLoop delivers the outbox: at once when new mail was queued, when a
+// retry falls due, and every interval. It keeps one SMTP connection.
+func (d *Desk) sendLoop(ctx, work context.Context, wake <-chan struct{}, interval time.Duration) {
+	mailer := d.NewMailer()
+	defer mailer.Close()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			// A last pass for what was queued just before the end.
+			d.flushOnce(work, mailer)
+			return
+		case <-wake:
+		case <-timer.C:
+		}
+		d.flushOnce(work, mailer)
+		timer.Reset(d.nextSend(work, interval))
+	}
+}
+
+func (d *Desk) flushOnce(ctx context.Context, mailer *Mailer) {
+	if _, err := d.FlushOutbox(ctx, mailer); err != nil && !errors.Is(err, context.Canceled) {
+		d.log.ErrorContext(ctx, "delivering the outbox", slog.Any("err", err))
+	}
+}
+
+// nextSend is how long to sleep until the next retry is due, at most interval.
+func (d *Desk) nextSend(ctx context.Context, interval time.Duration) time.Duration {
+	next, err := d.Store.OutboxNextDue(ctx)
+	if err != nil || next.IsZero() {
+		return interval
+	}
+	wait := next.Sub(d.now())
+	if wait < 10*time.Millisecond {
+		// Due now but not taken: another sender holds it. Look again soon.
+		wait = time.Second
+	}
+	return min(wait, interval)
+}
+
+// batchHandler stores the mails an IMAP watcher fetched.
+type batchHandler struct {
+	d    *Desk
+	work context.Context
+	wake chan<- struct{}
+}
+
+// HandleBatch stores each mail in its own transaction, on the work context
+// so that a shutdown does not abort a mail half-way. A mail that cannot be
+// read is quarantined, which counts as stored.
+func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []imapwatch.Mail) ([]error, error) {
+	errs := make([]error, len(mails))
+	queued := false
+	for i, m := range mails {
+		out, err := h.d.Deliver(h.work, mailbox, m.Raw)
+		if err != nil {
+			h.d.log.Error("storing mail", slog.String("mailbox", mailbox), slog.Uint64("uid", uint64(m.UID)), slog.Any("err", err))
+			errs[i] = err
+			continue
+		}
+		queued = queued || out.Queued > 0
+	}
+	if queued {
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+	}
+	return errs, nil
+}
+
+// mailboxState keeps the IMAP watchers' position in the database.
+type mailboxState struct{ store tickets.Store }
+
+func (s mailboxState) LoadState(ctx context.Context, mailbox string) (uint32, uint32, error) {
+	return s.store.LoadMailboxState(ctx, mailbox)
+}
+
+func (s mailboxState) SaveState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
+	return s.store.SaveMailboxState(ctx, mailbox, uidValidity, lastUID)
+}

@@ -1,0 +1,264 @@
+package desk_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"log/slog"
+
+	"helpdesk/config"
+	"helpdesk/desk"
+	"helpdesk/internal/imapmem"
+	"helpdesk/internal/smtpsink"
+	"helpdesk/tickets"
+)
+
+// daemon is the real `run` wiring against an in-process IMAP server and SMTP sink.
+type daemon struct {
+	t    *testing.T
+	imap *imapmem.Server
+	sink *smtpsink.Sink
+	cfg  *config.Config
+	desk *desk.Desk
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+const imapPassword = "imap secret"
+
+func daemonConfig(t *testing.T, dsn string, imapPort, smtpPort int, extra string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+[database]
+dsn = %q
+[smtp]
+host = "127.0.0.1"
+port = %d
+tls = "none"
+from = "Example Support <support@example.com>"
+[security]
+secret = "test secret, long enough to sign tokens"
+[[mailbox]]
+name = "support"
+address = "support@example.com"
+queue = "general"
+  [mailbox.imap]
+  host = "127.0.0.1"
+  port = %d
+  tls = "none"
+  username = "support"
+  password = %q
+  poll_interval = "1s"
+%s`, dsn, smtpPort, imapPort, imapPassword, extra)), "test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func newDaemon(t *testing.T, extra string) *daemon {
+	t.Helper()
+	im, err := imapmem.Start(imapmem.Options{Users: map[string]string{"support": imapPassword, "sales": imapPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { im.Close() })
+	sink, err := smtpsink.Start(smtpsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sink.Close() })
+	dm := &daemon{t: t, imap: im, sink: sink}
+	dm.cfg = daemonConfig(t, filepath.Join(t.TempDir(), "helpdesk.db"), im.Port(), sink.Port(), extra)
+	return dm
+}
+
+// start runs the daemon in the background, as `helpdesk run` does.
+func (dm *daemon) start() {
+	dm.t.Helper()
+	d, err := desk.Open(context.Background(), dm.cfg, desk.Options{Logger: testLogger(dm.t)})
+	if err != nil {
+		dm.t.Fatal(err)
+	}
+	dm.desk = d
+	ctx, cancel := context.WithCancel(context.Background())
+	dm.cancel, dm.done = cancel, make(chan struct{})
+	go func() {
+		defer close(dm.done)
+		d.Run(ctx, desk.RunOptions{Grace: 5 * time.Second, IMAPBackoff: func(int) time.Duration { return 100 * time.Millisecond }})
+	}()
+	dm.t.Cleanup(dm.stop)
+}
+
+// stop ends the daemon the way SIGTERM does, and waits for it.
+func (dm *daemon) stop() {
+	if dm.cancel == nil {
+		return
+	}
+	dm.cancel()
+	select {
+	case <-dm.done:
+	case <-time.After(30 * time.Second):
+		dm.t.Fatal("the daemon did not stop within 30s of the signal")
+	}
+	dm.desk.Close()
+	dm.cancel = nil
+}
+
+func (dm *daemon) appendMail(user, raw string) {
+	dm.t.Helper()
+	if err := dm.imap.Append(user, "INBOX", []byte(raw)); err != nil {
+		dm.t.Fatal(err)
+	}
+}
+
+// waitAcks waits until the SMTP sink holds n mails.
+func (dm *daemon) waitAcks(n int) {
+	dm.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := dm.sink.WaitFor(ctx, n); err != nil {
+		dm.t.Fatalf("waiting for %d mails at the SMTP server (have %d): %v", n, len(dm.sink.Mails()), err)
+	}
+}
+
+func (dm *daemon) tickets() []tickets.Ticket {
+	dm.t.Helper()
+	list, err := dm.desk.Store.ListTickets(context.Background(), tickets.TicketFilter{})
+	if err != nil {
+		dm.t.Fatal(err)
+	}
+	return list
+}
+
+// settle gives the daemon time to do anything it should not do (a
+// duplicate), then checks the counts.
+func (dm *daemon) expectCounts(ticketCount, mailCount int) {
+	dm.t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if len(dm.tickets()) > ticketCount || len(dm.sink.Mails()) > mailCount {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := len(dm.tickets()); got != ticketCount {
+		dm.t.Errorf("%d tickets, want %d", got, ticketCount)
+	}
+	if got := len(dm.sink.Mails()); got != mailCount {
+		dm.t.Errorf("%d mails sent, want %d", got, mailCount)
+	}
+}
+
+func TestDaemonTurnsIMAPMailIntoTicketsExactlyOnce(t *testing.T) {
+	dm := newDaemon(t, "")
+	for i := range 3 {
+		dm.appendMail("support", customer(fmt.Sprintf("before-%d@a.test", i), fmt.Sprintf("c%d@a.test", i), "Before start", "hello"))
+	}
+	dm.start()
+	dm.waitAcks(3)
+
+	// Mail arriving while the daemon runs.
+	for i := range 2 {
+		dm.appendMail("support", customer(fmt.Sprintf("while-%d@a.test", i), fmt.Sprintf("w%d@a.test", i), "While running", "hello"))
+	}
+	dm.waitAcks(5)
+
+	// The connection is cut; a mail arrives meanwhile; the server comes back.
+	dm.imap.Stop()
+	dm.appendMail("support", customer("cut@a.test", "cut@a.test", "During the outage", "hello"))
+	if err := dm.imap.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	dm.waitAcks(6)
+	dm.expectCounts(6, 6)
+	for _, s := range dm.sink.Mails() {
+		if !strings.Contains(string(s.Data), "[HD#") {
+			t.Errorf("a mail without the ticket tag was sent: %.200s", s.Data)
+		}
+	}
+}
+
+func TestDaemonKilledBetweenCommitAndSeenMakesNoDuplicate(t *testing.T) {
+	dm := newDaemon(t, "")
+	raw := customer("crash@a.test", "alice@a.test", "Crash", "hello")
+	dm.appendMail("support", raw)
+	// The state a crash leaves between the commit and the \Seen flag: the
+	// mail is stored (with its acknowledgement queued), the server still
+	// has it unmarked, the saved position is before it.
+	d, err := desk.Open(context.Background(), dm.cfg, desk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := d.Deliver(context.Background(), "support", []byte(raw)); err != nil || !out.Created {
+		t.Fatalf("deliver: %+v %v", out, err)
+	}
+	d.Close()
+
+	dm.start()
+	dm.waitAcks(1)
+	dm.appendMail("support", customer("after@a.test", "bob@b.test", "After", "hello"))
+	dm.waitAcks(2)
+	dm.expectCounts(2, 2)
+}
+
+func TestDaemonRereadsTheBoxAfterUIDValidityChangeWithoutDuplicates(t *testing.T) {
+	dm := newDaemon(t, "")
+	var raws [][]byte
+	for i := range 3 {
+		raw := customer(fmt.Sprintf("v-%d@a.test", i), fmt.Sprintf("v%d@a.test", i), "Validity", "hello")
+		raws = append(raws, []byte(raw))
+		dm.appendMail("support", raw)
+	}
+	dm.start()
+	dm.waitAcks(3)
+	dm.stop()
+
+	// The server rebuilds its index: new UIDVALIDITY, UIDs from 1, flags gone.
+	if err := dm.imap.Rebuild("support", "INBOX", raws); err != nil {
+		t.Fatal(err)
+	}
+	dm.appendMail("support", customer("v-new@a.test", "new@a.test", "Validity", "hello"))
+	dm.start()
+	dm.waitAcks(4)
+	dm.expectCounts(4, 4)
+}
+
+func TestOneBrokenMailboxDoesNotStopTheOthers(t *testing.T) {
+	for _, tc := range []struct{ name, imap string }{
+		{"wrong password", `host = "127.0.0.1"` + "\n  port = %d\n  tls = \"none\"\n  username = \"sales\"\n  password = \"wrong\"\n"},
+		{"unreachable server", `host = "127.0.0.1"` + "\n  port = 1\n  tls = \"none\"\n  username = \"sales\"\n  password = \"x\"\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dm := newDaemon(t, "")
+			imapBlock := tc.imap
+			if strings.Contains(imapBlock, "%d") {
+				imapBlock = fmt.Sprintf(imapBlock, dm.imap.Port())
+			}
+			dm.cfg = daemonConfig(t, dm.cfg.Database.DSN, dm.imap.Port(), dm.sink.Port(),
+				"[[mailbox]]\nname = \"sales\"\naddress = \"sales@example.com\"\n  [mailbox.imap]\n  "+imapBlock)
+			dm.appendMail("sales", customer("lost@a.test", "x@a.test", "Sales", "hello"))
+			dm.start()
+			dm.appendMail("support", customer("good@a.test", "alice@a.test", "Support works", "hello"))
+			dm.waitAcks(1)
+			dm.expectCounts(1, 1)
+		})
+	}
+}
+
+// testLogger sends the daemon's log to the test's log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

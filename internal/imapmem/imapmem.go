@@ -1,0 +1,185 @@
+// Package imapmem runs a real IMAP server in process (go-imap's imapserver
+// with the in-memory backend) for tests, benchmarks and the demo. Mail is
+// put in with Append, as an MTA would deliver it.
+package imapmem
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+)
+
+// Options configure Start.
+type Options struct {
+	// Addr to listen on; default "127.0.0.1:0".
+	Addr string
+	// Users maps user names to passwords; each gets an INBOX.
+	Users map[string]string
+	// Logger receives the server's errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server is a running in-process IMAP server. Safe for concurrent use.
+type Server struct {
+	backend *imapmemserver.Server
+	log     *slog.Logger
+	addr    string
+
+	mu    sync.Mutex
+	srv   *imapserver.Server
+	users map[string]*imapmemserver.User
+}
+
+// Start listens and serves IMAP (plain text, LOGIN allowed) until Close.
+func Start(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{backend: imapmemserver.New(), log: opts.Logger, users: map[string]*imapmemserver.User{}}
+	for name, pass := range opts.Users {
+		if err := s.AddUser(name, pass); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("imap server: %w", err)
+	}
+	s.addr = ln.Addr().String()
+	s.serve(ln)
+	return s, nil
+}
+
+func (s *Server) serve(ln net.Listener) {
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return s.backend.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		InsecureAuth: true,
+		Logger:       logAdapter{s.log},
+	})
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
+	go srv.Serve(ln)
+}
+
+// AddUser creates a user with an INBOX.
+func (s *Server) AddUser(name, password string) error {
+	u := imapmemserver.NewUser(name, password)
+	if err := u.Create("INBOX", nil); err != nil {
+		return fmt.Errorf("creating INBOX of %s: %w", name, err)
+	}
+	s.backend.AddUser(u)
+	s.mu.Lock()
+	s.users[name] = u
+	s.mu.Unlock()
+	return nil
+}
+
+// Addr is the host:port the server listens on.
+func (s *Server) Addr() string { return s.addr }
+
+// Host is the address the server listens on.
+func (s *Server) Host() string { h, _, _ := net.SplitHostPort(s.addr); return h }
+
+// Port is the port the server listens on.
+func (s *Server) Port() int {
+	_, p, _ := net.SplitHostPort(s.addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+func (s *Server) user(name string) (*imapmemserver.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[name]
+	if u == nil {
+		return nil, fmt.Errorf("imap server: no user %q", name)
+	}
+	return u, nil
+}
+
+// Append delivers raw into folder of user, as an MTA would.
+func (s *Server) Append(user, folder string, raw []byte) error {
+	u, err := s.user(user)
+	if err != nil {
+		return err
+	}
+	_, err = u.Append(folder, bytes.NewReader(raw), &imap.AppendOptions{Time: time.Now()})
+	if err != nil {
+		return fmt.Errorf("appending to %s/%s: %w", user, folder, err)
+	}
+	return nil
+}
+
+// Rebuild deletes folder and creates it anew with the same mails, as a
+// server does when it rebuilds its index: the UIDVALIDITY changes and
+// the UIDs start again at 1. Flags are lost, as they may be then.
+func (s *Server) Rebuild(user, folder string, raws [][]byte) error {
+	u, err := s.user(user)
+	if err != nil {
+		return err
+	}
+	if err := u.Delete(folder); err != nil {
+		return fmt.Errorf("deleting %s/%s: %w", user, folder, err)
+	}
+	if err := u.Create(folder, nil); err != nil {
+		return fmt.Errorf("creating %s/%s: %w", user, folder, err)
+	}
+	for _, raw := range raws {
+		if err := s.Append(user, folder, raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stop closes the listener and every connection; the mail stays.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+// Restart listens again on the same address after Stop.
+func (s *Server) Restart() error {
+	var ln net.Listener
+	var err error
+	for range 50 {
+		if ln, err = net.Listen("tcp", s.addr); err == nil {
+			s.serve(ln)
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("imap server: listening again on %s: %w", s.addr, err)
+}
+
+// Close stops the server for good.
+func (s *Server) Close() error {
+	s.Stop()
+	return nil
+}
+
+type logAdapter struct{ log *slog.Logger }
+
+func (a logAdapter) Printf(format string, v ...any) {
+	a.log.Debug(fmt.Sprintf(format, v...))
+}
