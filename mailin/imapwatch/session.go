@@ -19,6 +19,9 @@ import (
 // pause inside one FETCH response) before the connection counts as dead.
 const commandTimeout = 2 * time.Minute
 
+// minRetryWait is the shortest wait for a mail's retry.
+const minRetryWait = 5 * time.Millisecond
+
 // errNoAnswer is the cause when the server leaves a command unanswered for
 // commandTimeout.
 var errNoAnswer = errors.New("server did not answer in time")
@@ -270,6 +273,15 @@ func (s *session) round(ctx context.Context) error {
 	}
 	slices.Sort(found)
 	found = slices.Compact(found)
+	if !firstContact {
+		// A failed mail above the cursor that the search no longer finds
+		// has been deleted: nothing to retry.
+		for uid := range w.retries {
+			if _, ok := slices.BinarySearch(found, uid); !ok && uid > s.last {
+				delete(w.retries, uid)
+			}
+		}
+	}
 
 	now := time.Now()
 	var todo []uint32
@@ -303,6 +315,13 @@ func (s *session) round(ctx context.Context) error {
 			}
 		}
 	}
+	if !firstContact && len(todo) == 0 {
+		// Nothing fetched, but mails done in earlier rounds may now lead
+		// the cursor on.
+		if _, err := s.advance(ctx, found, next); err != nil {
+			return err
+		}
+	}
 	if failed > 0 || waiting {
 		return nil
 	}
@@ -331,6 +350,7 @@ func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err err
 	}
 	for _, uid := range gone {
 		w.done[uid] = true
+		delete(w.retries, uid)
 	}
 	if len(mails) == 0 {
 		return 0, nil
@@ -518,10 +538,8 @@ func (s *session) wait(ctx context.Context) error {
 		d = w.opts.IdleRefresh
 	}
 	if due, ok := w.nextRetry(); ok {
-		d = min(d, max(time.Until(due), 0))
-	}
-	if d == 0 {
-		return nil
+		// The floor keeps a retry that is due from spinning the loop.
+		d = min(d, max(time.Until(due), minRetryWait))
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()

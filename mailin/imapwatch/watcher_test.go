@@ -356,6 +356,55 @@ func TestAFailedMailThatSomeoneReadsMeanwhileIsStillRetried(t *testing.T) {
 	}
 }
 
+func TestAFailedMailThatIsDeletedBeforeItsRetryDoesNotHoldTheCursor(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	sel, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendMail(t, c, "INBOX", "a")
+	uidB := appendMail(t, c, "INBOX", "b")
+	uidC := appendMail(t, c, "INBOX", "c")
+	rec, st := newRecorder(), newMemState()
+	st.SaveState(context.Background(), "support", sel.UIDValidity, 0)
+	rec.hook = func(ctx context.Context, call int, mails []Mail) ([]error, error) {
+		errs := make([]error, len(mails))
+		for i, m := range mails {
+			if messageID(m.Raw) != "b" {
+				continue
+			}
+			errs[i] = errors.New("row locked")
+			// Before the retry, a person deletes b.
+			other := ts.client(t)
+			if _, err := other.Select("INBOX", nil).Wait(); err != nil {
+				return nil, err
+			}
+			deleted := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
+			if err := other.Store(imap.UIDSetNum(imap.UID(uidB)), deleted, nil).Close(); err != nil {
+				return nil, err
+			}
+			if err := other.Expunge().Close(); err != nil {
+				return nil, err
+			}
+		}
+		return errs, nil
+	}
+	opts := ts.options(t, rec, st)
+	opts.Backoff = func(int) time.Duration { return time.Hour } // no retry comes in time
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "the failure", func() bool { return rec.deliveriesOf("b") == 1 })
+	w.Kick()
+	eventually(t, "the cursor past the deleted mail", func() bool { _, l := st.get("support"); return l == uidC })
+	if !rec.has("a") || !rec.has("c") || rec.has("b") {
+		t.Errorf("stored %v, want a and c", rec.stored)
+	}
+}
+
 func TestACrashBetweenStoringAndFlaggingDeliversAgainAndTheMailIsKeptOnce(t *testing.T) {
 	ts := startServer(t, serverConfig{})
 	c := ts.client(t)
