@@ -30,26 +30,33 @@
 //     (UID SEARCH UNSEEN); old read mail in an existing mailbox is not imported.
 //     The cursor is saved only once all of them are handled, then it points at
 //     UIDNEXT-1 of the SELECT.
-//   - UIDVALIDITY changed: a warning, then the whole box is read again (UID
-//     SEARCH ALL); the Handler's dedupe keeps this free of duplicates.
+//   - UIDVALIDITY changed: a warning, the cursor is reset to 0 for the new
+//     UIDVALIDITY, and the whole box is read again (UID SEARCH UID 1:*); the
+//     Handler's dedupe keeps this free of duplicates.
 //   - Otherwise: every UID above the cursor, whatever its flags (a person may
 //     have opened the mail in a mail client; it must still be handled).
 //
-// A mail the Handler could not store stops the cursor, but not the mails
-// after it: they are handled and marked, remembered in memory, and skipped in
-// later rounds; the failed one is retried after a backoff. The Handler is
-// expected to quarantine mail it cannot parse, so its errors are temporary.
+// A mail the Handler could not store (or a whole batch it failed) stops the
+// cursor, but not the mails after it: they are handled and marked,
+// remembered in memory, and skipped in later rounds; the failed one stays
+// unmarked and is retried on the same connection after Backoff(n) for its
+// n-th failure. The Handler is expected to quarantine mail it cannot parse,
+// so its errors are temporary. A failed mail that is deleted meanwhile is
+// dropped.
 //
 // # Waiting for mail
 //
 // After each round the Watcher waits in IDLE when the server offers it and
 // Options.IDLE is set (woken by the server's EXISTS, by Kick, and every
-// IdleRefresh), otherwise it polls every PollInterval (or on Kick).
+// IdleRefresh), otherwise it polls every PollInterval (or on Kick). Mail
+// that arrives between the last command and the start of IDLE is announced
+// by the server when IDLE begins (Dovecot does; go-imap's imapmemserver does
+// not), and is found at the next IdleRefresh at the latest.
 //
 // # Faults
 //
-// Any error (network, server, Handler) closes the connection, is logged with
-// the keys "mailbox", "err" and "attempt", and the Watcher reconnects after
-// Backoff(attempt). A command the server does not answer within two minutes
+// Any other error (network, server, State) closes the connection, is logged
+// with the keys "mailbox", "err" and "attempt", and the Watcher reconnects
+// after Backoff(attempt); attempt restarts at 1 after a good round. A command the server does not answer within two minutes
 // counts as a dead connection. Passwords and tokens are never logged.
 package imapwatch
