@@ -1,0 +1,172 @@
+package mailin
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const plainHeader = "From: Kim <kim@example.org>\nTo: support@helpdesk.example\nMessage-ID: <m1@example.org>\n"
+
+func TestClassify(t *testing.T) {
+	dsn := "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\nTo: support@helpdesk.example\nSubject: Undelivered Mail Returned to Sender\n" +
+		"Message-ID: <dsn1@mx.example.net>\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\n\n" +
+		"--r\nContent-Type: text/plain\n\nYour message could not be delivered.\n" +
+		"--r\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n" +
+		"Final-Recipient: rfc822; Gone@Example.net\nOriginal-Recipient: rfc822;gone@example.net\nAction: failed\nStatus: 5.1.1\n\n" +
+		"Final-Recipient: rfc822; slow@example.net\nAction: delayed\nStatus: 4.4.1\n" +
+		"--r\nContent-Type: text/rfc822-headers\n\nFrom: support@helpdesk.example\nTo: gone@example.net\nMessage-ID: <hd-7-1@helpdesk.example>\nSubject: Your ticket\n" +
+		"--r--\n"
+	tests := []struct {
+		name     string
+		raw      string
+		opts     ClassifyOptions
+		kind     AutoKind
+		reason   string
+		origIDs  []string
+		failedTo []string
+	}{
+		{"a person's mail is not automatic", plainHeader + "Subject: Printer\n\nHelp please.\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"Auto-Submitted: no is a person", plainHeader + "Auto-Submitted: no\nSubject: x\n\nx\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"RFC 3834 Auto-Submitted auto-replied is an auto-reply", plainHeader + "Auto-Submitted: auto-replied\nSubject: Re: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "Auto-Submitted: auto-replied", nil, nil},
+		{"Auto-Submitted auto-generated with a comment is an auto-reply", plainHeader + "Auto-Submitted: auto-generated (notice)\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "Auto-Submitted: auto-generated", nil, nil},
+		{"X-Autoreply marks an auto-reply", plainHeader + "X-Autoreply: yes\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Autoreply header present", nil, nil},
+		{"X-Autorespond marks an auto-reply", plainHeader + "X-Autorespond: x\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Autorespond header present", nil, nil},
+		{"Precedence auto_reply marks an auto-reply", plainHeader + "Precedence: auto_reply\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "Precedence: auto_reply", nil, nil},
+		{"X-Auto-Response-Suppress on incoming mail marks an auto-reply", plainHeader + "X-Auto-Response-Suppress: All\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Auto-Response-Suppress header present", nil, nil},
+		{"an Exchange generated-message header marks an auto-reply", plainHeader + "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Ms-Exchange-Generated-Message-Source header present", nil, nil},
+		{"an Out of Office subject is an auto-reply", plainHeader + "Subject: Out of Office: back Monday\n\nx\n", ClassifyOptions{}, KindAutoReply, "out-of-office subject \"Out of Office: back Monday\"", nil, nil},
+		{"a German Abwesenheitsnotiz is an auto-reply", plainHeader + "Subject: Abwesenheitsnotiz: Drucker\n\nx\n", ClassifyOptions{}, KindAutoReply, "", nil, nil},
+		{"a French Réponse automatique encoded-word subject is an auto-reply", plainHeader + "Subject: =?utf-8?q?R=C3=A9ponse_automatique=C2=A0:_x?=\n\nx\n", ClassifyOptions{}, KindAutoReply, "", nil, nil},
+		{"an Automatic reply subject is an auto-reply", plainHeader + "Subject: Automatic reply: Your ticket\n\nx\n", ClassifyOptions{}, KindAutoReply, "", nil, nil},
+		{"a Lotus Notes AUTO: subject is an auto-reply", plainHeader + "Subject: AUTO: Kim is out of the office\n\nx\n", ClassifyOptions{}, KindAutoReply, "", nil, nil},
+		{"a reply whose subject mentions an absence is a person", plainHeader + "Subject: Re: Out of Office: back Monday\n\nThanks\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"List-Id marks list mail", plainHeader + "List-Id: Users <users.lists.example.org>\nSubject: x\n\nx\n", ClassifyOptions{}, KindList, "List-Id: Users <users.lists.example.org>", nil, nil},
+		{"List-Unsubscribe marks list mail", plainHeader + "List-Unsubscribe: <mailto:leave@example.org>\nSubject: x\n\nx\n", ClassifyOptions{}, KindList, "List-Unsubscribe header present", nil, nil},
+		{"Precedence list marks list mail", plainHeader + "Precedence: list\nSubject: x\n\nx\n", ClassifyOptions{}, KindList, "Precedence: list", nil, nil},
+		{"Precedence bulk marks bulk mail", plainHeader + "Precedence: bulk\nSubject: x\n\nx\n", ClassifyOptions{}, KindBulk, "Precedence: bulk", nil, nil},
+		{"Precedence junk marks bulk mail", plainHeader + "Precedence: Junk\nSubject: x\n\nx\n", ClassifyOptions{}, KindBulk, "Precedence: junk", nil, nil},
+		{"an RFC 3464 report is a bounce with its original Message-ID and failed recipients", dsn, ClassifyOptions{}, KindBounce, "RFC 3464 delivery-status report", []string{"hd-7-1@helpdesk.example"}, []string{"gone@example.net"}},
+		{"X-Failed-Recipients marks an Exim bounce", "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: support@helpdesk.example\nSubject: Mail delivery failed: returning message to sender\nX-Failed-Recipients: a@example.net, B@Example.net\n\n" +
+			"This message was created automatically by mail delivery software.\n\n  a@example.net\n    Unrouteable address\n\n------ This is a copy of the message, including all the headers. ------\n\nMessage-Id: <hd-9-1@helpdesk.example>\nFrom: support@helpdesk.example\n\nhello\n",
+			ClassifyOptions{}, KindBounce, "X-Failed-Recipients header", []string{"hd-9-1@helpdesk.example"}, []string{"a@example.net", "b@example.net"}},
+		{"a qmail failure notice names the failed address in its text", "From: MAILER-DAEMON@mx.example.net\nTo: support@helpdesk.example\nSubject: failure notice\n\nHi. This is the qmail-send program at mx.example.net.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n<nobody@example.net>:\nSorry, no mailbox here by that name.\n\n--- Below this line is a copy of the message.\n\nReturn-Path: <support@helpdesk.example>\nMessage-ID: <hd-3-1@helpdesk.example>\n\nx\n",
+			ClassifyOptions{}, KindBounce, "bounce subject \"failure notice\"", []string{"hd-3-1@helpdesk.example"}, []string{"nobody@example.net"}},
+		{"MAILER-DAEMON with a delivery-failure subject is a bounce", "From: MAILER-DAEMON@mx.example.net\nTo: support@helpdesk.example\nSubject: Warning: message delayed, still trying\n\nx\n", ClassifyOptions{}, KindBounce, "mail-system sender with delivery-failure subject \"Warning: message delayed, still trying\"", nil, nil},
+		{"Return-Path <> with delivery-failure text is a bounce", "From: Mail System <system@mx.example.net>\nReturn-Path: <>\nTo: support@helpdesk.example\nSubject: Notice\n\nYour message could not be delivered to gone@example.net.\n", ClassifyOptions{}, KindBounce, "Return-Path <> with delivery-failure text (\"could not be delivered\")", nil, nil},
+		{"an Exchange Undeliverable subject is a bounce whose original comes from In-Reply-To", "From: postmaster@outlook.example\nTo: support@helpdesk.example\nSubject: Undeliverable: Your ticket\nIn-Reply-To: <hd-5-1@helpdesk.example>\n\nDelivery has failed.\n", ClassifyOptions{}, KindBounce, "bounce subject \"Undeliverable: Your ticket\"", []string{"hd-5-1@helpdesk.example"}, nil},
+		{"an ARF report is a feedback report", "From: abuse@isp.example\nTo: support@helpdesk.example\nSubject: FW: spam\nContent-Type: multipart/report; report-type=feedback-report; boundary=f\n\n--f\nContent-Type: text/plain\n\nThis is an abuse report.\n--f\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 1\n--f\nContent-Type: message/rfc822\n\nFrom: support@helpdesk.example\nMessage-ID: <hd-8-1@helpdesk.example>\n\nx\n--f--\n",
+			ClassifyOptions{}, KindFeedbackReport, "RFC 5965 feedback report", []string{"hd-8-1@helpdesk.example"}, nil},
+		{"an RFC 8098 read receipt is an auto-reply", "From: kim@example.org\nTo: support@helpdesk.example\nSubject: Read: x\nContent-Type: multipart/report; report-type=disposition-notification; boundary=d\n\n--d\nContent-Type: text/plain\n\nDisplayed.\n--d\nContent-Type: message/disposition-notification\n\nDisposition: manual-action/MDN-sent-manually; displayed\n--d--\n",
+			ClassifyOptions{}, KindAutoReply, "RFC 8098 disposition notification", nil, nil},
+		{"the own loop header marks own mail", plainHeader + "X-Helpdesk-Loop: 1\nSubject: x\n\nx\n", ClassifyOptions{OwnLoopHeader: "X-Helpdesk-Loop"}, KindOwn, "X-Helpdesk-Loop header present", nil, nil},
+		{"a Message-ID in an own domain marks own mail", "From: support@helpdesk.example\nMessage-ID: <hd-1-1@HelpDesk.Example>\nSubject: x\n\nx\n", ClassifyOptions{OwnDomains: []string{"helpdesk.example"}}, KindOwn, "Message-ID domain helpdesk.example is ours", nil, nil},
+		{"own mail wins over a bounce", dsn + "", ClassifyOptions{OwnDomains: []string{"mx.example.net"}}, KindOwn, "", nil, nil},
+		{"a bounce wins over list and bulk markers", strings.Replace(dsn, "Subject:", "List-Id: <l.example>\nPrecedence: bulk\nAuto-Submitted: auto-replied\nSubject:", 1), ClassifyOptions{}, KindBounce, "", nil, nil},
+		{"an auto-reply wins over list and bulk markers", plainHeader + "List-Id: <l.example>\nPrecedence: bulk\nAuto-Submitted: auto-replied\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "", nil, nil},
+		{"list wins over bulk", plainHeader + "List-Id: <l.example>\nPrecedence: bulk\nSubject: x\n\nx\n", ClassifyOptions{}, KindList, "", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mustParse(t, []byte(tc.raw))
+			c := Classify(m, tc.opts)
+			if c.Kind != tc.kind {
+				t.Fatalf("Kind = %q (%s), want %q", c.Kind, c.Reason, tc.kind)
+			}
+			if tc.reason != "" && c.Reason != tc.reason {
+				t.Errorf("Reason = %q, want %q", c.Reason, tc.reason)
+			}
+			if tc.origIDs != nil && !slices.Equal(c.OriginalMessageIDs, tc.origIDs) {
+				t.Errorf("OriginalMessageIDs = %q, want %q", c.OriginalMessageIDs, tc.origIDs)
+			}
+			if tc.failedTo != nil && !slices.Equal(c.FailedRecipients, tc.failedTo) {
+				t.Errorf("FailedRecipients = %q, want %q", c.FailedRecipients, tc.failedTo)
+			}
+			if m.IsAutomatic() != (Classify(m, ClassifyOptions{}).Kind != KindPerson) {
+				t.Error("IsAutomatic disagrees with Classify without options")
+			}
+		})
+	}
+}
+
+func TestParseFillsAutoWithZeroOptions(t *testing.T) {
+	m := mustParse(t, []byte(plainHeader+"X-Helpdesk-Loop: 1\nAuto-Submitted: auto-replied\nSubject: x\n\nx\n"))
+	if m.Auto.Kind != KindAutoReply || !m.IsAutomatic() {
+		t.Errorf("Auto = %+v", m.Auto)
+	}
+	if c := Classify(m, ClassifyOptions{OwnLoopHeader: "X-Helpdesk-Loop"}); c.Kind != KindOwn {
+		t.Errorf("Classify with the loop header = %+v", c)
+	}
+}
+
+func TestSisimaiCorpusIsClassified(t *testing.T) {
+	dir := corpusDir(t, "sisimai")
+	files := corpusFiles(t, dir)
+	auto, bounces, withID, withRcpt, kinds := 0, 0, 0, 0, map[AutoKind]int{}
+	var notBounce int
+	for _, f := range files {
+		name := filepath.Base(f)
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Parse(raw, ParseOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if strings.HasPrefix(name, "is-not-bounce-") {
+			notBounce++
+			if m.IsAutomatic() {
+				t.Errorf("%s: ordinary mail classified %q (%s)", name, m.Auto.Kind, m.Auto.Reason)
+			}
+			continue
+		}
+		kinds[m.Auto.Kind]++
+		if !m.IsAutomatic() {
+			t.Errorf("%s: not classified automatic (subject %q, from %+v)", name, m.Subject, m.From)
+			continue
+		}
+		auto++
+		if m.Auto.Kind == KindBounce {
+			bounces++
+			if len(m.Auto.OriginalMessageIDs) > 0 {
+				withID++
+			}
+			if len(m.Auto.FailedRecipients) > 0 {
+				withRcpt++
+			}
+		}
+	}
+	t.Logf("sisimai: %d/%d automatic, %d bounces, %d with original Message-ID, %d with failed recipients; kinds %v; %d is-not-bounce files left alone",
+		auto, len(files)-notBounce, bounces, withID, withRcpt, kinds, notBounce)
+}
+
+func TestRepliesCorpusIsNotAutomatic(t *testing.T) {
+	files := corpusFiles(t, corpusDir(t, "replies"))
+	people := 0
+	for _, f := range files {
+		m, err := Parse(mustRead(t, f), ParseOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		if m.IsAutomatic() {
+			t.Errorf("%s: person-written reply classified %q (%s)", filepath.Base(f), m.Auto.Kind, m.Auto.Reason)
+			continue
+		}
+		people++
+	}
+	t.Logf("replies: %d/%d classified as written by a person", people, len(files))
+}
+
+func mustRead(t testing.TB, p string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}

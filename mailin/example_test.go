@@ -1,0 +1,56 @@
+package mailin_test
+
+import (
+	"errors"
+	"fmt"
+
+	"helpdesk/mailin"
+)
+
+func ExampleParse() {
+	raw := []byte("From: Anna <anna@Example.COM>\r\n" +
+		"To: support+t0k3n@helpdesk.example\r\n" +
+		"Subject: =?utf-8?q?Drucker_kaputt_=E2=80=93_bitte_helfen?=\r\n" +
+		"Message-ID: <abc@example.com>\r\n" +
+		"\r\n" +
+		"Hallo, der Drucker druckt nicht.\r\n")
+	m, err := mailin.Parse(raw, mailin.ParseOptions{})
+	if err != nil {
+		var pe *mailin.ParseError
+		if errors.As(err, &pe) {
+			fmt.Println("quarantine:", pe.Reason)
+		}
+		return
+	}
+	fmt.Println(m.From.Email)
+	fmt.Println(m.Subject)
+	fmt.Println(m.MessageID, m.Recipients)
+	fmt.Printf("%q automatic=%v\n", m.Text, m.IsAutomatic())
+	// Output:
+	// anna@example.com
+	// Drucker kaputt – bitte helfen
+	// abc@example.com [support+t0k3n@helpdesk.example]
+	// "Hallo, der Drucker druckt nicht.\n" automatic=false
+}
+
+func ExampleClassify() {
+	raw := []byte("From: support@helpdesk.example\n" +
+		"Message-ID: <hd-1042-3@helpdesk.example>\n" +
+		"Auto-Submitted: auto-replied\n" +
+		"X-Helpdesk-Loop: 1\n" +
+		"Subject: [HD#1042] We got your mail\n\nThanks.\n")
+	m, _ := mailin.Parse(raw, mailin.ParseOptions{})
+	fmt.Println(m.Auto.Kind, "/", m.Auto.Reason)
+	c := mailin.Classify(m, mailin.ClassifyOptions{OwnLoopHeader: "X-Helpdesk-Loop", OwnDomains: []string{"helpdesk.example"}})
+	fmt.Println(c.Kind, "/", c.Reason)
+	// Output:
+	// auto-reply / Auto-Submitted: auto-replied
+	// own / X-Helpdesk-Loop header present
+}
+
+func ExampleParseError() {
+	_, err := mailin.Parse(make([]byte, 30<<20), mailin.ParseOptions{})
+	fmt.Println(err, errors.Is(err, mailin.ErrTooLarge))
+	// Output:
+	// mail is 30 MiB, over the 25 MiB limit true
+}

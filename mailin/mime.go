@@ -1,0 +1,556 @@
+package mailin
+
+import (
+	"bytes"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits that keep a hostile mail from costing more than its size.
+const (
+	maxDepth = 24   // nesting of multiparts and message/rfc822
+	maxParts = 2000 // MIME parts in one mail
+)
+
+// parseParams parses a Content-Type or Content-Disposition value into its
+// lowercased first token and its parameters (names lowercased). It is
+// lenient about quoting, and decodes RFC 2231 parameters (continuations and
+// charset'language'%XX values) and, for name and filename, the RFC 2047
+// encoded-words that many mailers put there.
+func parseParams(v []byte) (string, map[string]string) {
+	s := string(v)
+	value := s
+	rest := ""
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		value, rest = s[:i], s[i+1:]
+	}
+	value = strings.ToLower(strings.Trim(value, " \t\"'"))
+	if i := strings.IndexAny(value, " \t"); i >= 0 { // "text/plain charset=..." without ';'
+		rest = value[i:] + ";" + rest
+		value = value[:i]
+	}
+	if rest == "" {
+		return value, nil
+	}
+	params := make(map[string]string, 2)
+	type section struct {
+		n        int
+		extended bool
+		v        string
+	}
+	var ext map[string][]section
+	for len(rest) > 0 {
+		rest = strings.TrimLeft(rest, " \t;")
+		if rest == "" {
+			break
+		}
+		eq := strings.IndexAny(rest, "=;")
+		if eq < 0 || rest[eq] == ';' {
+			if eq < 0 {
+				break
+			}
+			rest = rest[eq:]
+			continue
+		}
+		key := strings.ToLower(strings.TrimSpace(rest[:eq]))
+		rest = strings.TrimLeft(rest[eq+1:], " \t")
+		var val string
+		if strings.HasPrefix(rest, "\"") {
+			var b strings.Builder
+			i := 1
+			for ; i < len(rest); i++ {
+				c := rest[i]
+				if c == '\\' && i+1 < len(rest) {
+					i++
+					b.WriteByte(rest[i])
+					continue
+				}
+				if c == '"' {
+					break
+				}
+				b.WriteByte(c)
+			}
+			val = b.String()
+			if i < len(rest) {
+				i++
+			}
+			rest = rest[i:]
+			if j := strings.IndexByte(rest, ';'); j >= 0 { // junk after the quote
+				rest = rest[j:]
+			} else {
+				rest = ""
+			}
+		} else {
+			j := strings.IndexByte(rest, ';')
+			if j < 0 {
+				j = len(rest)
+			}
+			val = strings.Trim(strings.TrimSpace(rest[:j]), "'")
+			rest = rest[j:]
+		}
+		if key == "" {
+			continue
+		}
+		if star := strings.IndexByte(key, '*'); star > 0 {
+			base, suf := key[:star], key[star+1:]
+			sec := section{v: val}
+			if suf == "" {
+				sec.extended = true
+			} else {
+				if strings.HasSuffix(suf, "*") {
+					sec.extended = true
+					suf = suf[:len(suf)-1]
+				}
+				n, err := strconv.Atoi(suf)
+				if err != nil || n < 0 || n > 999 {
+					continue
+				}
+				sec.n = n
+			}
+			if ext == nil {
+				ext = make(map[string][]section)
+			}
+			ext[base] = append(ext[base], sec)
+			continue
+		}
+		if _, dup := params[key]; !dup {
+			params[key] = val
+		}
+	}
+	for k, v := range params {
+		if k == "name" || k == "filename" {
+			params[k] = decodeWords([]byte(v))
+		}
+	}
+	for base, secs := range ext {
+		sort.SliceStable(secs, func(i, j int) bool { return secs[i].n < secs[j].n })
+		var raw []byte
+		cs := ""
+		for i, sec := range secs {
+			v := sec.v
+			if sec.extended {
+				if i == 0 {
+					// RFC 2231 4: charset'language'value
+					if a := strings.IndexByte(v, '\''); a >= 0 {
+						if b := strings.IndexByte(v[a+1:], '\''); b >= 0 {
+							cs = v[:a]
+							v = v[a+1+b+1:]
+						}
+					}
+				}
+				raw = appendPercentDecoded(raw, v)
+			} else {
+				raw = append(raw, v...)
+			}
+		}
+		if cs == "" && bytes.Contains(raw, []byte("=?")) {
+			params[base] = decodeWords(raw)
+		} else {
+			params[base] = stripNUL(toUTF8(cs, raw))
+		}
+	}
+	return value, params
+}
+
+func appendPercentDecoded(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		dst = append(dst, s[i])
+	}
+	return dst
+}
+
+// splitMultipart splits a multipart body (LF line ends) at the boundary
+// delimiter lines (RFC 2046 5.1.1). The preamble and the epilogue are
+// dropped; a body whose closing delimiter is missing keeps its last part up
+// to the end. ok is false when no delimiter line was found at all.
+func splitMultipart(body []byte, boundary string) (parts [][]byte, ok bool) {
+	if boundary == "" {
+		return nil, false
+	}
+	delim := []byte("--" + boundary)
+	pos, start := 0, -1
+	for pos < len(body) {
+		i := bytes.Index(body[pos:], delim)
+		if i < 0 {
+			break
+		}
+		i += pos
+		if i > 0 && body[i-1] != '\n' {
+			// Tolerate an indented delimiter line, seen in the wild.
+			ls := i
+			for ls > 0 && isWSP(body[ls-1]) {
+				ls--
+			}
+			if ls == i || ls > 0 && body[ls-1] != '\n' {
+				pos = i + 1
+				continue
+			}
+		}
+		lineEnd := len(body)
+		if j := bytes.IndexByte(body[i:], '\n'); j >= 0 {
+			lineEnd = i + j
+		}
+		tail := body[i+len(delim) : lineEnd]
+		closing := bytes.HasPrefix(tail, []byte("--"))
+		if closing {
+			tail = tail[2:]
+		}
+		if !allWSP(tail) {
+			pos = i + 1
+			continue
+		}
+		ok = true
+		if start >= 0 {
+			end := i
+			for end > start && isWSP(body[end-1]) {
+				end--
+			}
+			if end > start && body[end-1] == '\n' {
+				end--
+			}
+			parts = append(parts, body[start:end])
+		}
+		if closing {
+			return parts, true
+		}
+		start = min(lineEnd+1, len(body))
+		pos = start
+		if len(parts) > maxParts {
+			return parts, true
+		}
+	}
+	if start >= 0 {
+		parts = append(parts, body[start:])
+	}
+	return parts, ok
+}
+
+// guessBoundary finds the boundary a broken multipart really uses: the first
+// "--token" line that is followed by a Content-* header field.
+func guessBoundary(body []byte) string {
+	pos := 0
+	for n := 0; pos < len(body) && n < 5000; n++ {
+		line, next := nextLine(body, pos)
+		if len(line) > 2 && line[0] == '-' && line[1] == '-' && !bytes.ContainsAny(line[2:], " \t") && next < len(body) {
+			l2, _ := nextLine(body, next)
+			if name, _, ok := splitField(l2); ok && len(name) > 8 && strings.EqualFold(string(name[:8]), "content-") {
+				return string(bytes.TrimRight(line[2:], "\r"))
+			}
+		}
+		pos = next
+	}
+	return ""
+}
+
+// decodeTransfer undoes a Content-Transfer-Encoding (RFC 2045 6). An
+// unknown or undecodable encoding returns the raw bytes.
+func decodeTransfer(enc []byte, b []byte) []byte {
+	e := strings.ToLower(strings.Trim(string(enc), " \t\"'"))
+	switch e {
+	case "base64":
+		if out, ok := decodeBase64(b); ok {
+			return out
+		}
+	case "quoted-printable":
+		return decodeQP(b)
+	case "x-uuencode", "uuencode", "x-uue":
+		if out, ok := decodeUU(b); ok {
+			return out
+		}
+	}
+	return b
+}
+
+var b64 = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
+	t['-'], t['_'] = 62, 63 // URL-safe alphabet, seen in the wild
+	return t
+}()
+
+// decodeBase64 decodes leniently: whitespace and stray characters are
+// skipped, padding may be missing or repeated (concatenated chunks). It
+// gives up (ok false) when the input is plainly not base64.
+func decodeBase64(b []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(b)*3/4+3)
+	var acc uint32
+	n, bad := 0, 0
+	for i, c := range b {
+		v := b64[c]
+		if v == 0xff {
+			switch c {
+			case ' ', '\t':
+				// A space between two base64 characters is text, not base64.
+				if i > 0 && i+1 < len(b) && b64[b[i-1]] != 0xff && b64[b[i+1]] != 0xff {
+					bad++
+				}
+			case '\n', '\r':
+			case '=':
+				switch n {
+				case 2:
+					out = append(out, byte(acc>>4))
+				case 3:
+					out = append(out, byte(acc>>10), byte(acc>>2))
+				}
+				acc, n = 0, 0
+			default:
+				bad++
+			}
+			continue
+		}
+		acc = acc<<6 | uint32(v)
+		n++
+		if n == 4 {
+			out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
+			acc, n = 0, 0
+		}
+	}
+	switch n {
+	case 2:
+		out = append(out, byte(acc>>4))
+	case 3:
+		out = append(out, byte(acc>>10), byte(acc>>2))
+	}
+	if bad > 2+len(b)/50 {
+		return nil, false
+	}
+	return out, true
+}
+
+// decodeQP decodes quoted-printable (RFC 2045 6.7) leniently: a "=" that
+// starts no valid escape stays literal, and trailing whitespace on a line is
+// dropped.
+func decodeQP(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for pos := 0; pos < len(b); {
+		line, next := nextLine(b, pos)
+		hasLF := next > pos+len(line)
+		for len(line) > 0 && (isWSP(line[len(line)-1]) || line[len(line)-1] == '\r') {
+			line = line[:len(line)-1]
+		}
+		soft := false
+		for i := 0; i < len(line); i++ {
+			c := line[i]
+			if c != '=' {
+				out = append(out, c)
+				continue
+			}
+			if i == len(line)-1 {
+				soft = true
+				break
+			}
+			if i+2 < len(line) && isHex(line[i+1]) && isHex(line[i+2]) {
+				out = append(out, unhex(line[i+1])<<4|unhex(line[i+2]))
+				i += 2
+				continue
+			}
+			out = append(out, c)
+		}
+		if hasLF && !soft {
+			out = append(out, '\n')
+		}
+		pos = next
+	}
+	return out
+}
+
+// decodeUU decodes a uuencoded body ("begin 644 name" ... "end").
+func decodeUU(b []byte) ([]byte, bool) {
+	pos := 0
+	for pos < len(b) {
+		line, next := nextLine(b, pos)
+		pos = next
+		if bytes.HasPrefix(line, []byte("begin ")) {
+			break
+		}
+		if pos >= len(b) {
+			return nil, false
+		}
+	}
+	var out []byte
+	for pos < len(b) {
+		line, next := nextLine(b, pos)
+		pos = next
+		line = bytes.TrimRight(line, "\r")
+		if len(line) == 0 {
+			continue
+		}
+		if bytes.Equal(line, []byte("end")) {
+			break
+		}
+		n := int((line[0] - ' ') & 63)
+		if n == 0 {
+			continue
+		}
+		data := line[1:]
+		var chunk []byte
+		for i := 0; i < len(data) && len(chunk) < n; i += 4 {
+			var q [4]byte
+			for k := 0; k < 4; k++ {
+				if i+k < len(data) {
+					q[k] = (data[i+k] - ' ') & 63
+				}
+			}
+			chunk = append(chunk, q[0]<<2|q[1]>>4, q[1]<<4|q[2]>>2, q[2]<<6|q[3])
+		}
+		if len(chunk) > n {
+			chunk = chunk[:n]
+		}
+		out = append(out, chunk...)
+	}
+	return out, true
+}
+
+// walker collects the body texts and attachments of a MIME tree.
+type walker struct {
+	texts []string
+	htmls []string
+	atts  []Attachment
+	parts int
+}
+
+// entity handles one MIME entity with its header fields and raw body.
+func (w *walker) entity(fs []field, body []byte, depth int, root bool, defType string) {
+	w.parts++
+	mt, params := parseParams(fieldValue(fs, "Content-Type"))
+	switch {
+	case mt == "text":
+		mt = "text/plain"
+	case strings.IndexByte(mt, '/') <= 0:
+		mt = defType
+	}
+	if !strings.HasPrefix(mt, "multipart/") {
+		w.leaf(fs, body, mt, params, root)
+		return
+	}
+	if depth >= maxDepth || w.parts > maxParts {
+		w.atts = append(w.atts, Attachment{ContentType: mt, Data: body})
+		return
+	}
+	parts, ok := splitMultipart(body, params["boundary"])
+	if !ok {
+		if g := guessBoundary(body); g != "" {
+			parts, ok = splitMultipart(body, g)
+		}
+	}
+	if !ok {
+		// Not split into parts: keep the body as text so nothing is lost.
+		w.leaf(fs, body, "text/plain", params, root)
+		return
+	}
+	childType := "text/plain"
+	if mt == "multipart/digest" {
+		childType = "message/rfc822" // RFC 2046 5.1.5
+	}
+	if mt != "multipart/alternative" {
+		for _, p := range parts {
+			pf, pb := readHeader(p, false)
+			w.entity(pf, pb, depth+1, false, childType)
+		}
+		return
+	}
+	// RFC 2046 5.1.4: alternatives in increasing order of fidelity. Keep the
+	// first plain text and the last HTML; attachments of every branch stay.
+	var altText, altHTML []string
+	for _, p := range parts {
+		t0, h0 := len(w.texts), len(w.htmls)
+		pf, pb := readHeader(p, false)
+		w.entity(pf, pb, depth+1, false, childType)
+		if len(w.texts) > t0 && altText == nil && strings.TrimSpace(strings.Join(w.texts[t0:], "")) != "" {
+			altText = append([]string(nil), w.texts[t0:]...)
+		}
+		if len(w.htmls) > h0 {
+			altHTML = append([]string(nil), w.htmls[h0:]...)
+		}
+		w.texts, w.htmls = w.texts[:t0], w.htmls[:h0]
+	}
+	w.texts = append(w.texts, altText...)
+	w.htmls = append(w.htmls, altHTML...)
+}
+
+// leaf handles a non-multipart entity: a body text or an attachment.
+func (w *walker) leaf(fs []field, body []byte, mt string, params map[string]string, root bool) {
+	disp, dparams := parseParams(fieldValue(fs, "Content-Disposition"))
+	filename := dparams["filename"]
+	if filename == "" {
+		filename = params["name"]
+	}
+	filename = cleanFilename(filename)
+	data := decodeTransfer(fieldValue(fs, "Content-Transfer-Encoding"), body)
+	if (mt == "text/plain" || mt == "text/html") && disp != "attachment" && (filename == "" || root) {
+		if mt == "text/html" {
+			w.htmls = append(w.htmls, decodeHTMLText(data, params["charset"]))
+			return
+		}
+		text := toUTF8(params["charset"], data)
+		if strings.EqualFold(params["format"], "flowed") {
+			text = unflow(text, strings.EqualFold(params["delsp"], "yes"))
+		}
+		w.texts = append(w.texts, text)
+		return
+	}
+	cid := ""
+	if ids := parseIDs(fieldValue(fs, "Content-Id")); len(ids) > 0 {
+		cid = ids[0]
+	}
+	if (mt == "message/rfc822" || mt == "message/global") && !strings.HasSuffix(strings.ToLower(filename), ".eml") {
+		inner, _ := readHeader(data, true)
+		subj := collapseSpace(decodeWords(fieldValue(inner, "Subject")))
+		if subj = cleanFilename(subj); subj == "" {
+			subj = "message"
+		}
+		filename = subj + ".eml"
+	}
+	w.atts = append(w.atts, Attachment{
+		Filename:    filename,
+		ContentType: mt,
+		ContentID:   cid,
+		Inline:      disp == "inline" || disp == "" && cid != "",
+		Data:        data,
+	})
+}
+
+// cleanFilename drops directories, control characters and characters that
+// are unsafe in file names, and caps the length.
+func cleanFilename(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.ReplaceAll(s, "\\", "/")
+	s = path.Base("/" + strings.TrimRight(s, "/"))
+	if s == "/" || s == "." || s == ".." {
+		return ""
+	}
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r):
+			return -1
+		case strings.ContainsRune(`:*?"<>|`, r):
+			return '_'
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) > 200 {
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}
