@@ -184,9 +184,9 @@ var (
 	}
 )
 
-// IsAddressField reports whether field holds mail addresses or a domain, so
+// isAddressField reports whether field holds mail addresses or a domain, so
 // that any_of takes "@domain" entries and the domain operator applies.
-func IsAddressField(field string) bool {
+func isAddressField(field string) bool {
 	return slices.Contains(fieldOps[field], OpDomain)
 }
 
@@ -334,15 +334,12 @@ func validateRules(ps *problems, rules []Rule) {
 	names := map[string]int{}
 	for i, r := range rules {
 		key := fmt.Sprintf("rule[%d]", i)
-		switch name := strings.TrimSpace(r.Name); {
-		case name == "":
+		if name := strings.TrimSpace(r.Name); name == "" {
 			ps.add(key+".name", "required")
-		default:
-			if j, dup := names[name]; dup {
-				ps.add(key+".name", "%q is already the name of rule[%d]", r.Name, j)
-			} else {
-				names[name] = i
-			}
+		} else if j, dup := names[name]; dup {
+			ps.add(key+".name", "%q is already the name of rule[%d]", r.Name, j)
+		} else {
+			names[name] = i
 		}
 		if r.Match != "" {
 			oneOf(ps, key+".match", r.Match, "all", "any")
@@ -404,7 +401,7 @@ func (c Condition) validate(ps *problems, key string) {
 			switch {
 			case strings.TrimSpace(e) == "":
 				ps.add(ek, "must not be empty")
-			case IsAddressField(c.Field) && c.Field != FieldFromDomain && !strings.Contains(e, "@"):
+			case isAddressField(c.Field) && c.Field != FieldFromDomain && !strings.Contains(e, "@"):
 				ps.add(ek, "%q is neither an address like ann@example.com nor a domain like @example.com", e)
 			case c.Field == FieldFromDomain && !validDomain(strings.TrimPrefix(e, "@")):
 				ps.add(ek, "%q is not a domain like example.com", e)
