@@ -86,11 +86,15 @@ func watchOptions(mb *config.Mailbox, h imapwatch.Handler, st imapwatch.State, l
 		ProcessedFolder:    c.ProcessedFolder,
 		PollInterval:       c.PollInterval.Duration,
 		IDLE:               c.UseIDLE(),
-		BatchSize:          c.BatchSize,
-		Handler:            h,
-		State:              st,
-		Logger:             log,
-		Backoff:            backoff,
+		// Even in IDLE, look again every poll interval: a server that
+		// misses a notification (some do for mail that arrives just as
+		// IDLE starts) then delays a mail by one interval, not 25 minutes.
+		IdleRefresh: min(c.PollInterval.Duration, 25*time.Minute),
+		BatchSize:   c.BatchSize,
+		Handler:     h,
+		State:       st,
+		Logger:      log,
+		Backoff:     backoff,
 	}
 }
 
