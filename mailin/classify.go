@@ -116,56 +116,49 @@ func hasPart(m *Message, contentType string) bool {
 	return false
 }
 
-// bounceSubjects begin the subjects of delivery failure reports, as the
-// common MTAs write them (Postfix, Exim, Sendmail, qmail, Exchange and
-// Office 365 in several languages, Gmail, Lotus Notes, Courier...).
+// bounceSubjects begin the subjects that MTAs give their delivery failure
+// reports (Postfix, Exim, Sendmail, qmail, Exchange and Office 365 in
+// several languages, Gmail, Lotus Notes). They are specific enough to
+// decide alone.
 var bounceSubjects = []string{
 	"undelivered mail returned to sender", // Postfix
-	"delivery status notification",        // Gmail, Exchange, Sendmail
-	"mail delivery failed",                // Exim
-	"mail delivery failure",
-	"mail delivery system",
-	"undeliverable", // Exchange: "Undeliverable: ..."
-	"undelivered mail",
-	"undeliverable mail",
-	"failure notice", // qmail
-	"returned mail",  // Sendmail: "Returned mail: see transcript for details"
-	"delivery failure",
-	"delivery failed",
-	"delivery has failed",
+	"delivery status notification",        // Gmail, Exchange, Sendmail, OpenSMTPD
+	"mail delivery failed",                // Exim: "Mail delivery failed: returning message to sender"
+	"undeliverable:",                      // Exchange: "Undeliverable: <subject>"
+	"undeliverable mail",                  // IMail, MailMarshal
+	"undeliverable message",
+	"failure notice",                             // qmail
+	"returned mail:",                             // Sendmail: "Returned mail: see transcript for details"
+	"mail system error - returned mail",          // Eudora, EZweb
 	"delivery notification: delivery has failed", // Lotus Notes
-	"mail system error - returned mail",
-	"message delivery failure",
-	"message not delivered",
-	"message could not be delivered",
-	"mail could not be delivered",
-	"non-delivery",
-	"nondeliverable",
-	"non delivery",
-	"warning: could not send message",
-	"could not send message",
-	"delivery report",
-	"unzustellbar",            // German Exchange
-	"nicht zustellbar",        // German
-	"non remis",               // French Exchange
-	"impossible de remettre",  // French
-	"no se puede entregar",    // Spanish Exchange
-	"non recapitabile",        // Italian Exchange
-	"onbestelbaar",            // Dutch Exchange
-	"não é possível entregar", // Portuguese Exchange
-	"kan ikke leveres",        // Norwegian/Danish
-	"ej levererbart",          // Swedish
-	"olevererbart",            // Swedish
-	"nie można dostarczyć",    // Polish
-	"nedoručitelné",           // Czech
-	"не удается доставить",    // Russian Exchange
-	"не доставлено",           // Russian
-	"配信不能",                    // Japanese Exchange
-	"無法傳遞",                    // Chinese Exchange
-	"returned to sender",
-	"mail returned",
-	"error sending message",
-	"bounced mail",
+	"delivery failure:",                          // Lotus Domino: "DELIVERY FAILURE: User ... not listed"
+	"warning: could not send message for past",   // Sendmail delay warning
+	"message delivery has failed",                // MailFoundry
+	"mail could not be delivered",                // Trend Micro
+	"unzustellbar:",                              // German Exchange
+	"non remis :", "non remis:",                  // French Exchange
+	"no se puede entregar:",            // Spanish Exchange
+	"non recapitabile:",                // Italian Exchange
+	"onbestelbaar:",                    // Dutch Exchange
+	"não é possível entregar:",         // Portuguese Exchange
+	"kan ikke leveres:",                // Norwegian/Danish Exchange
+	"ej levererbart:", "olevererbart:", // Swedish Exchange
+	"nie można dostarczyć:",                    // Polish Exchange
+	"nedoručitelné:",                           // Czech Exchange
+	"не удается доставить:", "недоставляемое:", // Russian Exchange
+	"配信不能:", "送信不能:", // Japanese Exchange
+	"无法传递:", "無法傳遞:", // Chinese Exchange
+}
+
+// genericBounceSubjects also begin bounce subjects, but a customer could
+// write them too ("Delivery failure" of a parcel): they count only when
+// the sender is a mail system.
+var genericBounceSubjects = []string{
+	"mail delivery", "delivery failure", "delivery failed", "delivery has failed", "delivery report",
+	"undeliverable", "undelivered", "returned mail", "mail returned", "returned to sender",
+	"message not delivered", "message could not be delivered", "non-delivery", "non delivery",
+	"nondeliverable", "could not send message", "error sending message", "bounced mail",
+	"message delivery failure", "failure delivery",
 }
 
 // failurePhrases are evidence of a delivery failure when the sender is a
@@ -187,13 +180,34 @@ var failurePhrases = []string{
 	"returning to sender", "unknown host",
 }
 
-func hasPrefixAny(s string, prefixes []string) string {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
+// hasPrefixAny returns the first phrase that begins s. A phrase that ends
+// in ':' or ' ' may be followed by anything; any other phrase must end the
+// subject or be followed by ':' or '(' ("Out of Office: ...",
+// "Delivery Status Notification (Failure)"), so that a customer's
+// "Out of office setup is broken" stays a person's mail.
+func hasPrefixAny(s string, phrases []string) string {
+	for _, p := range phrases {
+		if !strings.HasPrefix(s, p) {
+			continue
+		}
+		if strings.HasSuffix(p, ":") || strings.HasSuffix(p, " ") {
+			return p
+		}
+		rest := strings.TrimLeft(s[len(p):], " \t\u00a0")
+		if rest == "" || strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "：") || strings.HasPrefix(rest, "(") {
 			return p
 		}
 	}
 	return ""
+}
+
+func startsWithAny(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func containsAny(s string, subs []string) string {
@@ -214,6 +228,9 @@ func systemSender(m *Message) bool {
 	}
 	switch local {
 	case "mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "postmaster", "mdaemon", "mailer", "mail.daemon":
+		return true
+	}
+	if strings.HasPrefix(local, "microsoftexchange") { // Exchange Online NDRs
 		return true
 	}
 	name := strings.ToLower(m.From.Name)
@@ -255,7 +272,11 @@ func bounceReason(m *Message, reportType string) string {
 	if p := hasPrefixAny(subj, bounceSubjects); p != "" {
 		return "bounce subject \"" + m.Subject + "\""
 	}
-	if systemSender(m) {
+	if (systemSender(m) || nullReturnPath(m)) && startsWithAny(subj, genericBounceSubjects) {
+		return "mail-system sender with bounce subject \"" + m.Subject + "\""
+	}
+	// A person at postmaster@ answering in a thread is not a bounce.
+	if systemSender(m) && !(isReply(subj) && !strings.Contains(strings.ToLower(m.From.Email), "daemon")) {
 		if p := containsAny(subj, failurePhrases); p != "" {
 			return "mail-system sender with delivery-failure subject \"" + m.Subject + "\""
 		}
@@ -274,6 +295,16 @@ func bounceReason(m *Message, reportType string) string {
 	return ""
 }
 
+// isReply reports whether a lowercased subject starts like a reply or a forward.
+func isReply(subj string) bool {
+	for _, p := range []string{"re:", "re :", "aw:", "fw:", "fwd:", "wg:", "tr:", "sv:", "vs:", "odp:"} {
+		if strings.HasPrefix(subj, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func head(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
@@ -284,8 +315,8 @@ func head(s string, n int) string {
 // outOfOfficeSubjects begin the subjects of vacation and out-of-office
 // replies in common languages.
 var outOfOfficeSubjects = []string{
-	"out of office", "out of the office", "automatic reply", "auto reply", "auto-reply", "autoreply",
-	"auto response", "auto-response", "autoresponse", "automatic response", "auto:", "auto :",
+	"out of office", "out of office autoreply", "out of the office", "automatic reply", "auto reply", "auto-reply", "autoreply",
+	"auto response", "auto-response", "autoresponse", "automatic response",
 	"vacation reply", "away from my mail",
 	"abwesenheitsnotiz", "automatische antwort", "abwesend:", "außer haus", "ausser haus", // German
 	"réponse automatique", "reponse automatique", "absence du bureau", "absent du bureau", // French
@@ -346,7 +377,12 @@ func autoReplyReason(m *Message, reportType string) string {
 	if reportType == "disposition-notification" || hasPart(m, "message/disposition-notification") {
 		return "RFC 8098 disposition notification"
 	}
-	if p := hasPrefixAny(strings.ToLower(m.Subject), outOfOfficeSubjects); p != "" {
+	subj := strings.ToLower(m.Subject)
+	if p := hasPrefixAny(subj, outOfOfficeSubjects); p != "" {
+		return "out-of-office subject \"" + m.Subject + "\""
+	}
+	// Lotus Notes: "AUTO: Kim is out of the office (returning 03/10/2025)".
+	if strings.HasPrefix(subj, "auto:") && containsAny(subj, []string{"out of the office", "out of office", "außer haus", "ausser haus", "absent", "abwesend", "returning"}) != "" {
 		return "out-of-office subject \"" + m.Subject + "\""
 	}
 	return ""
