@@ -1,9 +1,12 @@
 package main
 
 import (
+	"flag"
+	"path/filepath"
 	"time"
 
 	"helpdesk/desk"
+	"helpdesk/internal/demo"
 )
 
 func (e *env) cmdRun(args []string) error {
@@ -21,5 +24,21 @@ func (e *env) cmdRun(args []string) error {
 }
 
 func (e *env) cmdDemo(args []string) error {
-	return usageError{"demo is not built yet"}
+	fs := flag.NewFlagSet("helpdesk demo", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	dir := fs.String("dir", "helpdesk-demo", "the `folder` for the demo's database and config")
+	imapAddr := fs.String("imap", "127.0.0.1:1143", "`address` of the embedded IMAP server")
+	smtpAddr := fs.String("smtp", "127.0.0.1:1025", "`address` of the embedded SMTP server")
+	seed := fs.Int("seed", 3, "customer mails to send at start (0 for none)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *seed == 0 {
+		*seed = -1
+	}
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		return err
+	}
+	return demo.Run(e.ctx, demo.Options{Dir: abs, IMAPAddr: *imapAddr, SMTPAddr: *smtpAddr, Seed: *seed, Out: e.stdout})
 }

@@ -29,9 +29,8 @@ type Options struct {
 
 // Server is a running in-process IMAP server. Safe for concurrent use.
 type Server struct {
-	backend *imapmemserver.Server
-	log     *slog.Logger
-	addr    string
+	log  *slog.Logger
+	addr string
 
 	mu    sync.Mutex
 	srv   *imapserver.Server
@@ -46,7 +45,7 @@ func Start(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{backend: imapmemserver.New(), log: opts.Logger, users: map[string]*imapmemserver.User{}}
+	s := &Server{log: opts.Logger, users: map[string]*imapmemserver.User{}}
 	for name, pass := range opts.Users {
 		if err := s.AddUser(name, pass); err != nil {
 			return nil, err
@@ -64,7 +63,7 @@ func Start(opts Options) (*Server, error) {
 func (s *Server) serve(ln net.Listener) {
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return s.backend.NewSession(), nil, nil
+			return &session{srv: s}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		InsecureAuth: true,
@@ -82,7 +81,6 @@ func (s *Server) AddUser(name, password string) error {
 	if err := u.Create("INBOX", nil); err != nil {
 		return fmt.Errorf("creating INBOX of %s: %w", name, err)
 	}
-	s.backend.AddUser(u)
 	s.mu.Lock()
 	s.users[name] = u
 	s.mu.Unlock()
@@ -176,6 +174,33 @@ func (s *Server) Restart() error {
 func (s *Server) Close() error {
 	s.Stop()
 	return nil
+}
+
+// session is imapmemserver's session with one fix: IDLE first reports
+// what changed since the last command, as Dovecot does, so that mail
+// appended just before IDLE is not announced only at the next poll.
+type session struct {
+	*imapmemserver.UserSession // nil until LOGIN
+	srv                        *Server
+}
+
+func (s *session) Login(username, password string) error {
+	u, err := s.srv.user(username)
+	if err != nil {
+		return imapserver.ErrAuthFailed
+	}
+	if err := u.Login(username, password); err != nil {
+		return err
+	}
+	s.UserSession = imapmemserver.NewUserSession(u)
+	return nil
+}
+
+func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	if err := s.UserSession.Poll(w, true); err != nil {
+		return err
+	}
+	return s.UserSession.Idle(w, stop)
 }
 
 type logAdapter struct{ log *slog.Logger }

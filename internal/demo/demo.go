@@ -1,0 +1,268 @@
+// Package demo runs the whole help desk on embedded servers, for a first
+// look with nothing installed: an IMAP server holding the support mailbox
+// and a customer's mailbox, an SMTP server that delivers into them, and the
+// real daemon between them, on SQLite in a folder of the user's choosing.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"helpdesk/config"
+	"helpdesk/desk"
+	"helpdesk/internal/imapmem"
+	"helpdesk/internal/smtpsink"
+	"helpdesk/mailout"
+)
+
+// The demo's addresses and accounts.
+const (
+	Domain           = "helpdesk.test"
+	SupportAddress   = "support@" + Domain
+	SupportUser      = "support"
+	SupportPassword  = "support"
+	CustomerUser     = "customer"
+	CustomerPassword = "customer"
+)
+
+// Options configure Run.
+type Options struct {
+	// Dir holds the demo's database, config and secret (created if missing).
+	Dir string
+	// IMAPAddr and SMTPAddr are where the embedded servers listen
+	// (defaults 127.0.0.1:1143 and 127.0.0.1:1025; port 0 picks a free one).
+	IMAPAddr, SMTPAddr string
+	// Seed is how many customer mails to send at start (default 3; -1 none).
+	Seed int
+	// Out receives the story of what happens.
+	Out io.Writer
+}
+
+// Run starts the servers and the daemon, seeds customer mail, tells what
+// happens on Out, and runs until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	if opts.IMAPAddr == "" {
+		opts.IMAPAddr = "127.0.0.1:1143"
+	}
+	if opts.SMTPAddr == "" {
+		opts.SMTPAddr = "127.0.0.1:1025"
+	}
+	if opts.Seed == 0 {
+		opts.Seed = 3
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return fmt.Errorf("demo folder: %w", err)
+	}
+	story := newTeller(opts.Out)
+
+	im, err := imapmem.Start(imapmem.Options{Addr: opts.IMAPAddr, Users: map[string]string{
+		SupportUser: SupportPassword, CustomerUser: CustomerPassword,
+	}})
+	if err != nil {
+		return fmt.Errorf("starting the IMAP server on %s: %w", opts.IMAPAddr, err)
+	}
+	defer im.Close()
+	// The SMTP server is the demo's whole mail system: mail to the support
+	// address goes into the support mailbox, every other mail into the
+	// customer's mailbox, whatever its address.
+	sink, err := smtpsink.Start(smtpsink.Options{Addr: opts.SMTPAddr, Deliver: func(r smtpsink.Received) error {
+		return route(im, story, r)
+	}})
+	if err != nil {
+		return fmt.Errorf("starting the SMTP server on %s: %w", opts.SMTPAddr, err)
+	}
+	defer sink.Close()
+
+	cfgPath, err := writeConfig(opts.Dir, im.Port(), sink.Port())
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return err
+	}
+	d, err := desk.Open(ctx, cfg, desk.Options{Logger: slog.New(story)})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	story.printf(`helpdesk demo: the whole desk on embedded servers.
+  data:     %s (SQLite database and config)
+  SMTP:     %s  write as a customer to %s (no login)
+  IMAP:     %s  read what the desk sent: user %q, password %q
+  inspect:  helpdesk tickets list --config %s
+Stop with Ctrl-C.
+
+`, opts.Dir, sink.Addr(), SupportAddress, im.Addr(), CustomerUser, CustomerPassword, cfgPath)
+
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := d.Run(ctx, desk.RunOptions{Grace: 3 * time.Second}); err != nil {
+			story.printf("daemon: %v\n", err)
+		}
+	})
+	if opts.Seed > 0 {
+		if err := seed(ctx, sink.Addr(), opts.Seed, story); err != nil {
+			story.printf("seeding customer mail: %v\n", err)
+		}
+	}
+	wg.Wait()
+	return nil
+}
+
+func route(im *imapmem.Server, story *teller, r smtpsink.Received) error {
+	toSupport := false
+	for _, rcpt := range r.To {
+		local, domain, _ := strings.Cut(strings.ToLower(rcpt), "@")
+		local, _, _ = strings.Cut(local, "+")
+		if local+"@"+domain == SupportAddress {
+			toSupport = true
+		}
+	}
+	if toSupport {
+		story.printf("  smtp: mail from %s to the support mailbox\n", r.From)
+		return im.Append(SupportUser, "INBOX", r.Data)
+	}
+	return im.Append(CustomerUser, "INBOX", r.Data)
+}
+
+// writeConfig writes the demo's config (and, once, its secret) to dir.
+func writeConfig(dir string, imapPort, smtpPort int) (string, error) {
+	secretPath := filepath.Join(dir, "secret")
+	if _, err := os.Stat(secretPath); errors.Is(err, os.ErrNotExist) {
+		b := make([]byte, 32)
+		rand.Read(b)
+		if err := os.WriteFile(secretPath, []byte(base64.StdEncoding.EncodeToString(b)+"\n"), 0o600); err != nil {
+			return "", fmt.Errorf("writing the demo secret: %w", err)
+		}
+	}
+	cfg := fmt.Sprintf(`# Written by "helpdesk demo" for its embedded servers.
+[database]
+dsn = %q
+[smtp]
+host = "127.0.0.1"
+port = %d
+tls = "none"
+from = "Demo Support <%s>"
+[tickets]
+tag = "HD"
+[security]
+secret_file = %q
+[[mailbox]]
+name = "support"
+address = %q
+queue = "general"
+  [mailbox.imap]
+  host = "127.0.0.1"
+  port = %d
+  tls = "none"
+  username = %q
+  password = %q
+  poll_interval = "5s"
+`, filepath.Join(dir, "helpdesk.db"), smtpPort, SupportAddress, secretPath, SupportAddress, imapPort, SupportUser, SupportPassword)
+	path := filepath.Join(dir, "helpdesk.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		return "", fmt.Errorf("writing the demo config: %w", err)
+	}
+	return path, nil
+}
+
+var seeds = []struct{ name, email, subject, text string }{
+	{"Alice Martin", "alice@customer.test", "Cannot log in since this morning",
+		"Hello,\n\nsince this morning the login page says my password is wrong, but I have not changed it.\n\nAlice"},
+	{"Bob Chen", "bob@customer.test", "Question about invoice 2026-118",
+		"Hi,\n\ninvoice 2026-118 lists two licences, we only have one. Could you check?\n\nThanks, Bob"},
+	{"Chloé Dubois", "chloe@customer.test", "Export en CSV incomplet",
+		"Bonjour,\n\nl'export CSV s'arrête à la ligne 65 536.\n\nCordialement,\nChloé"},
+}
+
+// seed sends customer mail through the demo's SMTP server, as a customer's
+// mail client would.
+func seed(ctx context.Context, smtpAddr string, n int, story *teller) error {
+	host, port, _ := strings.Cut(smtpAddr, ":")
+	var p int
+	fmt.Sscan(port, &p)
+	s := mailout.NewSender(mailout.Options{Host: host, Port: p, TLS: "none"})
+	defer s.Close()
+	for i := range n {
+		c := seeds[i%len(seeds)]
+		subject := c.subject
+		if i >= len(seeds) {
+			subject = fmt.Sprintf("%s (%d)", subject, i+1)
+		}
+		story.printf("  customer %s writes: %q\n", c.email, subject)
+		err := s.Send(ctx, &mailout.Mail{
+			From:    mailout.Address{Name: c.name, Email: c.email},
+			To:      []mailout.Address{{Name: "Support", Email: SupportAddress}},
+			Subject: subject,
+			Text:    c.text,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// teller turns the daemon's log into a readable story, and is the demo's
+// only writer to Out.
+type teller struct {
+	mu    *sync.Mutex
+	w     io.Writer
+	attrs []slog.Attr
+}
+
+func newTeller(w io.Writer) *teller { return &teller{mu: new(sync.Mutex), w: w} }
+
+func (t *teller) printf(format string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintf(t.w, format, args...)
+}
+
+func (t *teller) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (t *teller) WithGroup(string) slog.Handler                { return t }
+func (t *teller) WithAttrs(as []slog.Attr) slog.Handler {
+	c := *t
+	c.attrs = append(append([]slog.Attr(nil), t.attrs...), as...)
+	return &c
+}
+
+func (t *teller) Handle(_ context.Context, r slog.Record) error {
+	a := map[string]string{}
+	for _, at := range t.attrs {
+		a[at.Key] = at.Value.String()
+	}
+	r.Attrs(func(at slog.Attr) bool {
+		a[at.Key] = at.Value.String()
+		return true
+	})
+	now := r.Time.Format("15:04:05")
+	switch {
+	case r.Message == "mail stored" && a["new"] == "true":
+		t.printf("%s desk: new ticket %s (mail %s)\n", now, a["ticket"], a["message_id"])
+	case r.Message == "mail stored" && a["duplicate"] == "true":
+		t.printf("%s desk: mail %s is already on %s\n", now, a["message_id"], a["ticket"])
+	case r.Message == "mail stored":
+		t.printf("%s desk: reply added to %s (threaded by %s)\n", now, a["ticket"], a["threaded_by"])
+	case r.Message == "mail sent":
+		t.printf("%s desk: sent the %s of %s\n", now, a["kind"], a["ticket"])
+	case r.Level >= slog.LevelWarn:
+		t.printf("%s %s: %s %s\n", now, strings.ToLower(r.Level.String()), r.Message, a["err"])
+	}
+	return nil
+}
