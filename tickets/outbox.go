@@ -106,7 +106,14 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 	if sendErr == nil {
 		st.Sent++
 		log.InfoContext(ctx, "mail sent", slog.String("kind", it.Message.Kind), slog.Int("attempt", it.Attempts))
-		if err := s.store.OutboxSent(ctx, it.ID, now); err != nil {
+		err := s.store.InTx(ctx, func(tx Tx) error {
+			if err := tx.OutboxSent(ctx, it.ID, now); err != nil {
+				return err
+			}
+			return s.event(ctx, tx, it.TicketID, EventDelivered, "system",
+				fmt.Sprintf("%s sent to %s", it.Message.Kind, addrList(it.Message.To)), now)
+		})
+		if err != nil {
 			return fmt.Errorf("recording outbox %d as sent: %w", it.ID, err)
 		}
 		return nil

@@ -467,6 +467,11 @@ func (q *queries) EnqueueMail(ctx context.Context, messageID, ticketID int64, du
 	return err
 }
 
+func (q *queries) OutboxSent(ctx context.Context, id int64, at time.Time) error {
+	_, err := q.exec(ctx, "outbox-sent", at.UTC(), id)
+	return err
+}
+
 func (q *queries) OutboxFailed(ctx context.Context, id int64, at time.Time, lastErr string) error {
 	_, err := q.exec(ctx, "outbox-failed", lastErr, at.UTC(), id)
 	return err
