@@ -172,6 +172,11 @@ func appendPercentDecoded(dst []byte, s string) []byte {
 // delimiter lines (RFC 2046 5.1.1). The preamble and the epilogue are
 // dropped; a body whose closing delimiter is missing keeps its last part up
 // to the end. ok is false when no delimiter line was found at all.
+//
+// Leniency: text after the delimiter is ignored when a space, a tab or the
+// closing "--" separates it (RFC 2046 5.1.1 asks only that the boundary
+// begin the line), and an indented delimiter counts when a Content-* header
+// field follows it, as some MTAs write their reports.
 func splitMultipart(body []byte, boundary string) (parts [][]byte, ok bool) {
 	if boundary == "" {
 		return nil, false
@@ -184,16 +189,13 @@ func splitMultipart(body []byte, boundary string) (parts [][]byte, ok bool) {
 			break
 		}
 		i += pos
-		if i > 0 && body[i-1] != '\n' {
-			// Tolerate an indented delimiter line, seen in the wild.
-			ls := i
-			for ls > 0 && isWSP(body[ls-1]) {
-				ls--
-			}
-			if ls == i || ls > 0 && body[ls-1] != '\n' {
-				pos = i + 1
-				continue
-			}
+		lineStart := i
+		for lineStart > 0 && isWSP(body[lineStart-1]) {
+			lineStart--
+		}
+		if lineStart > 0 && body[lineStart-1] != '\n' {
+			pos = i + 1
+			continue
 		}
 		lineEnd := len(body)
 		if j := bytes.IndexByte(body[i:], '\n'); j >= 0 {
@@ -201,23 +203,21 @@ func splitMultipart(body []byte, boundary string) (parts [][]byte, ok bool) {
 		}
 		tail := body[i+len(delim) : lineEnd]
 		closing := bytes.HasPrefix(tail, []byte("--"))
-		if closing {
-			tail = tail[2:]
+		if !closing && len(tail) > 0 && !isWSP(tail[0]) && tail[0] != '\r' {
+			pos = i + 1 // another boundary that begins with this one
+			continue
 		}
-		if !allWSP(tail) {
+		if lineStart < i && !closing && !contentFieldFollows(body, lineEnd) {
 			pos = i + 1
 			continue
 		}
 		ok = true
 		if start >= 0 {
-			end := i
-			for end > start && isWSP(body[end-1]) {
-				end--
-			}
+			end := lineStart
 			if end > start && body[end-1] == '\n' {
 				end--
 			}
-			parts = append(parts, body[start:end])
+			parts = append(parts, body[start:max(end, start)])
 		}
 		if closing {
 			return parts, true
@@ -234,6 +234,17 @@ func splitMultipart(body []byte, boundary string) (parts [][]byte, ok bool) {
 	return parts, ok
 }
 
+// contentFieldFollows reports whether the line after lineEnd is a Content-*
+// header field.
+func contentFieldFollows(body []byte, lineEnd int) bool {
+	if lineEnd+1 >= len(body) {
+		return false
+	}
+	l, _ := nextLine(body, lineEnd+1)
+	name, _, ok := splitField(l)
+	return ok && len(name) > 8 && strings.EqualFold(string(name[:8]), "content-")
+}
+
 // guessBoundary finds the boundary a broken multipart really uses: the first
 // "--token" line that is followed by a Content-* header field.
 func guessBoundary(body []byte) string {
@@ -241,8 +252,7 @@ func guessBoundary(body []byte) string {
 	for n := 0; pos < len(body) && n < 5000; n++ {
 		line, next := nextLine(body, pos)
 		if len(line) > 2 && line[0] == '-' && line[1] == '-' && !bytes.ContainsAny(line[2:], " \t") && next < len(body) {
-			l2, _ := nextLine(body, next)
-			if name, _, ok := splitField(l2); ok && len(name) > 8 && strings.EqualFold(string(name[:8]), "content-") {
+			if contentFieldFollows(body, next-1) {
 				return string(bytes.TrimRight(line[2:], "\r"))
 			}
 		}

@@ -263,6 +263,16 @@ func TestParseInline(t *testing.T) {
 				t.Errorf("Text %q, attachments %+v", m.Text, m.Attachments)
 			}
 		}},
+		{"an inner boundary that begins with the outer one does not split the outer part", "From: a@b.example\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=b-alt\n\n--b-alt\nContent-Type: text/plain\n\nplain\n--b-alt\nContent-Type: text/html\n\n<p>html</p>\n--b-alt--\n--b\nContent-Type: application/zip\n\nZIP\n--b--\n", func(t *testing.T, m *Message) {
+			if m.Text != "plain" || m.HTML != "<p>html</p>" || len(m.Attachments) != 1 {
+				t.Errorf("Text %q HTML %q attachments %d", m.Text, m.HTML, len(m.Attachments))
+			}
+		}},
+		{"a delimiter followed by a space and text still delimits", "From: a@b.example\nContent-Type: multipart/mixed; boundary=b\n\n--b trailing words\nContent-Type: text/plain\n\nfirst part\n--b-- epilogue words\nnot a part\n", func(t *testing.T, m *Message) {
+			if m.Text != "first part" {
+				t.Errorf("Text = %q", m.Text)
+			}
+		}},
 		{"a header line without a colon is skipped when fields follow", "From: a@b.example\nthis line is broken\nSubject: still here\n\nbody\n", func(t *testing.T, m *Message) {
 			if m.Subject != "still here" || m.Text != "body\n" {
 				t.Errorf("Subject %q Text %q", m.Subject, m.Text)
