@@ -53,6 +53,22 @@ type Config struct {
 	Priority Priority `toml:"priority"`
 	// Rules sort new tickets, in the order of the file; none by default.
 	Rules []Rule `toml:"rule"`
+	// Loops bounds the automatic mail the desk sends to any one address.
+	Loops Loops `toml:"loops"`
+}
+
+// Loops bounds the automatic mail (acknowledgements, notices; not agents'
+// replies) the desk sends, so that it never keeps a conversation going with
+// a robot that answers everything.
+type Loops struct {
+	// RateLimit is the most automatic mails one address gets per RateWindow;
+	// default 5, 0 turns the limit off.
+	RateLimit int `toml:"rate_limit"`
+	// RateWindow is the window of RateLimit; default "1h".
+	RateWindow Duration `toml:"rate_window"`
+	// BounceHold is how long an address whose mail bounced gets no automatic
+	// mail; default "24h".
+	BounceHold Duration `toml:"bounce_hold"`
 }
 
 // Database says where tickets are stored.
@@ -235,6 +251,7 @@ func Default() *Config {
 		Log:      Log{Level: "info", Format: "text"},
 		Triage:   defaultTriage(),
 		Priority: DefaultPriority(),
+		Loops:    Loops{RateLimit: 5, RateWindow: Duration{time.Hour}, BounceHold: Duration{24 * time.Hour}},
 	}
 }
 

@@ -50,6 +50,11 @@ func (c *Config) Validate() error {
 		ps.add("security.secret", "must be at least 16 bytes")
 	}
 
+	if c.Loops.RateLimit < 0 {
+		ps.add("loops.rate_limit", "must not be negative (0 turns the limit off)")
+	}
+	positive(&ps, "loops.rate_window", c.Loops.RateWindow)
+	positive(&ps, "loops.bounce_hold", c.Loops.BounceHold)
 	positive(&ps, "outbox.retry_min", c.Outbox.RetryMin)
 	if c.Outbox.RetryMax.Duration < c.Outbox.RetryMin.Duration {
 		ps.add("outbox.retry_max", "must not be less than outbox.retry_min (%s)", c.Outbox.RetryMin.Duration)

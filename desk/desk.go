@@ -18,6 +18,7 @@ import (
 	"helpdesk/templates"
 	"helpdesk/tickets"
 	"helpdesk/tickets/sqlstore"
+	"helpdesk/tickets/triage"
 )
 
 // Options configure Open beyond the config file.
@@ -77,6 +78,19 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 			BatchSize:   cfg.Outbox.BatchSize,
 		},
 	}
+	engine, err := triage.New(triage.Options{Triage: cfg.Triage, Priority: cfg.Priority, Rules: cfg.Rules})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	loops := tickets.LoopPolicy{
+		RateLimit:  cfg.Loops.RateLimit,
+		RateWindow: cfg.Loops.RateWindow.Duration,
+		BounceHold: cfg.Loops.BounceHold.Duration,
+	}
+	if loops.RateLimit == 0 {
+		loops.RateLimit = -1 // 0 in the config turns the limit off
+	}
 	svc, err := tickets.NewService(tickets.Options{
 		Store:         store,
 		Composer:      &composer{set: tpl, tag: cfg.Tickets.Tag, desk: templates.Desk{Name: fromName, Address: fromEmail}},
@@ -85,6 +99,8 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		From:          tickets.Address{Name: fromName, Email: fromEmail},
 		Mailboxes:     boxes,
 		FirstTicketID: cfg.Tickets.FirstTicketID,
+		Triage:        engine,
+		Loops:         loops,
 		Now:           opts.Now,
 		Logger:        opts.Logger,
 	})
@@ -170,7 +186,18 @@ func (d *Desk) inbound(mailbox string, m *mailin.Message, raw []byte) *tickets.I
 		Raw:         raw,
 	}
 	if auto.Kind != "" {
+		in.AutoKind = string(auto.Kind)
 		in.AutoReason = string(auto.Kind) + ": " + auto.Reason
+		in.BounceOf = auto.OriginalMessageIDs
+		in.FailedRecipients = auto.FailedRecipients
+		if !strings.Contains(in.From.Email, "@") {
+			// RFC 5321 4.5.5: reports come from the null sender; the
+			// ticket still needs someone to name.
+			in.From = tickets.Address{Name: "Mail Delivery System", Email: "mailer-daemon@invalid"}
+		}
+	}
+	if len(m.Header) > 0 {
+		in.Header = m.Header
 	}
 	for _, a := range m.Attachments {
 		in.Attachments = append(in.Attachments, tickets.Attachment{

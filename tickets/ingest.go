@@ -31,6 +31,14 @@ type Inbound struct {
 	// AutoReason is non-empty when the mail was written by a robot (an
 	// auto-reply, a bounce, a list); such mail is never answered automatically.
 	AutoReason string
+	// AutoKind names the robot: "auto-reply", "bounce", "feedback-report",
+	// "list", "bulk" or "own" (the desk's own mail come back); "" for a person.
+	AutoKind string
+	// BounceOf holds, for a bounce or feedback report, the Message-IDs of the
+	// mail it reports on; FailedRecipients the addresses that failed.
+	BounceOf, FailedRecipients []string
+	// Header holds every header, canonical names to decoded values, for rules.
+	Header map[string][]string
 	// Raw is the mail as received; it is kept.
 	Raw []byte
 }
@@ -113,6 +121,19 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 	t, how, err := s.thread(ctx, tx, in)
 	if err != nil {
 		return err
+	}
+	if in.AutoKind == "bounce" || in.AutoKind == "feedback-report" {
+		if t, how, err = s.bounce(ctx, tx, in, t, how, now); err != nil {
+			return err
+		}
+	}
+	if t == nil && msg.Kind == KindCustomer {
+		if t, err = s.duplicateOf(ctx, tx, in, now); err != nil {
+			return err
+		}
+		if t != nil {
+			return s.mergeDuplicate(ctx, tx, t, in, msg, now, res)
+		}
 	}
 	if t != nil && t.Status == StatusClosed && msg.Kind == KindCustomer && now.Sub(t.ClosedAt) > s.opts.ReopenWindow {
 		// Too late to reopen: a new ticket, linked to the old one.
@@ -264,7 +285,8 @@ func (s *Service) inboundMessage(in *Inbound, key string, now time.Time) *Messag
 	return m
 }
 
-func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, msg *Message, now time.Time, res *Result) (*Ticket, error) {
+// requesterOf is who a new ticket is for: the Reply-To, else the From.
+func (s *Service) requesterOf(in *Inbound) Address {
 	requester := in.From
 	for _, r := range in.ReplyTo {
 		if r.Email != "" && !s.isOwnAddress(r.Email) {
@@ -273,6 +295,11 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		}
 	}
 	requester.Email = strings.ToLower(requester.Email)
+	return requester
+}
+
+func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, msg *Message, now time.Time, res *Result) (*Ticket, error) {
+	requester := s.requesterOf(in)
 	subject := s.tag.Strip(in.Subject)
 	if subject == "" {
 		subject = "(no subject)"
@@ -286,6 +313,10 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		Requester: requester,
 		CreatedAt: now,
 		UpdatedAt: now,
+	}
+	decision, err := s.applyTriage(ctx, tx, t, in)
+	if err != nil {
+		return nil, err
 	}
 	if err := tx.CreateTicket(ctx, t, s.opts.FirstTicketID); err != nil {
 		return nil, fmt.Errorf("creating ticket: %w", err)
@@ -304,26 +335,24 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err := s.event(ctx, tx, t.ID, EventCreated, requester.Email, fmt.Sprintf("ticket opened by mail to %s (mailbox %s, queue %s)", mb.Address, in.Mailbox, t.Queue), now); err != nil {
 		return nil, err
 	}
-	if why := s.noAutoAnswer(in, requester.Email); why != "" {
-		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: "+why, now)
+	if err := s.triageEvents(ctx, tx, t, decision, now); err != nil {
+		return nil, err
 	}
-	n, err := s.queueNotice(ctx, tx, t, msg, "acknowledgement", KindAcknowledgement, now)
+	switch {
+	case in.AutoReason != "":
+		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: automatic mail ("+in.AutoReason+")", now)
+	case decision.Spam:
+		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: spam", now)
+	case !decision.Acknowledge:
+		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: a rule suppressed it", now)
+	}
+	template := decision.AckTemplate
+	if template == "" {
+		template = "acknowledgement"
+	}
+	n, err := s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now)
 	res.Queued += n
 	return t, err
-}
-
-// noAutoAnswer says why a mail must not get an automatic answer ("" if it may).
-func (s *Service) noAutoAnswer(in *Inbound, to string) string {
-	if in.AutoReason != "" {
-		return "automatic mail (" + in.AutoReason + ")"
-	}
-	if reason := UnanswerableAddress(to); reason != "" {
-		return reason
-	}
-	if s.isOwnAddress(to) {
-		return "the sender is the desk itself"
-	}
-	return ""
 }
 
 // UnanswerableAddress says why mail to addr must never be sent automatically
@@ -383,7 +412,7 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return fmt.Errorf("updating ticket %d: %w", t.ID, err)
 	}
-	if res.Reopened && s.noAutoAnswer(in, t.Requester.Email) == "" {
+	if res.Reopened {
 		n, err := s.queueNotice(ctx, tx, t, msg, "reopened", "reopened", now)
 		res.Queued += n
 		return err

@@ -16,6 +16,12 @@ const maxReferences = 20
 // the customer's mail is stored either way.
 func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Message, template, kind string, now time.Time) (int, error) {
 	to := t.Requester
+	if why, err := s.mayAutoSend(ctx, tx, t, to.Email, now); err != nil || why != "" {
+		if err != nil {
+			return 0, err
+		}
+		return 0, s.event(ctx, tx, t.ID, EventNotAnswered, "system", template+" not sent: "+why, now)
+	}
 	composed, err := s.opts.Composer.Compose(ctx, Notice{Template: template, Ticket: t, Trigger: trigger, To: to})
 	if err != nil {
 		return 0, s.event(ctx, tx, t.ID, EventNotAnswered, "system", fmt.Sprintf("%s not sent: %v", template, err), now)

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"helpdesk/tickets/triage"
 )
 
 // Composer renders the text of a notice to a customer (acknowledgement,
@@ -51,6 +53,11 @@ type Options struct {
 	ReopenWindow time.Duration
 	// LoopHeader marks every mail the desk sends (default "X-Helpdesk-Loop").
 	LoopHeader string
+	// Triage sorts new tickets by the admin's rules; nil leaves every ticket
+	// in its mailbox's queue at P3.
+	Triage *triage.Engine
+	// Loops bounds automatic mail per address.
+	Loops LoopPolicy
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -66,6 +73,8 @@ type Service struct {
 	own    map[string]bool // our own mailbox addresses, lowercased
 	log    *slog.Logger
 	now    func() time.Time
+	triage *triage.Engine
+	loops  LoopPolicy
 }
 
 // NewService checks opts and returns a Service.
@@ -111,6 +120,8 @@ func NewService(opts Options) (*Service, error) {
 		own:    own,
 		log:    opts.Logger,
 		now:    opts.Now,
+		triage: opts.Triage,
+		loops:  opts.Loops.withDefaults(),
 	}, nil
 }
 

@@ -66,6 +66,21 @@ type Tx interface {
 	OutboxSent(ctx context.Context, id int64, at time.Time) error
 	OutboxFailed(ctx context.Context, id int64, at time.Time, lastErr string) error
 	QuarantineReleased(ctx context.Context, id int64, ticketID int64, at time.Time) error
+
+	// RecentTicketsOf lists the not yet resolved tickets email opened since.
+	RecentTicketsOf(ctx context.Context, email string, since time.Time) ([]Ticket, error)
+	// OpenTicketCount counts the tickets of email not yet resolved.
+	OpenTicketCount(ctx context.Context, email string) (int, error)
+	// FirstInboundMessage is the mail that opened a ticket.
+	FirstInboundMessage(ctx context.Context, ticketID int64) (*Message, error)
+	// AutoMailCount counts the automatic mails (all but agents' replies)
+	// sent to email since.
+	AutoMailCount(ctx context.Context, email string, since time.Time) (int, error)
+	// BouncingUntil says until when mail to email bounces (zero if it does not).
+	BouncingUntil(ctx context.Context, email string) (until time.Time, reason string, err error)
+	MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error
+	// MoveMessages moves every message of ticket from to ticket to.
+	MoveMessages(ctx context.Context, from, to int64) error
 }
 
 // TicketFilter narrows ListTickets; zero fields match everything.

@@ -262,6 +262,7 @@ type messageRow struct {
 	HTML       string    `db:"body_html"`
 	Headers    string    `db:"headers"`
 	AutoReason string    `db:"auto_reason"`
+	Rcpt       string    `db:"rcpt"`
 	CreatedAt  time.Time `db:"created_at"`
 }
 
@@ -293,8 +294,16 @@ func toMessageRow(m *tickets.Message) (messageRow, error) {
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, Refs: strings.Join(m.References, " "),
 		FromEmail: m.From.Email, FromName: m.From.Name, To: string(to), Cc: string(cc), ReplyTo: replyTo,
 		Subject: m.Subject, Text: m.Text, HTML: m.HTML, Headers: string(headers), AutoReason: m.AutoReason,
-		CreatedAt: m.CreatedAt.UTC(),
+		Rcpt: rcpt(m), CreatedAt: m.CreatedAt.UTC(),
 	}, nil
+}
+
+// rcpt is the address an outbound message counts against for rate limits.
+func rcpt(m *tickets.Message) string {
+	if m.Direction != tickets.Out || len(m.To) == 0 {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(m.To[0].Email))
 }
 
 func nonNil(as []tickets.Address) []tickets.Address {
@@ -593,4 +602,59 @@ func (q *queries) QuarantineReleased(ctx context.Context, id, ticketID int64, at
 
 func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func (q *queries) RecentTicketsOf(ctx context.Context, email string, since time.Time) ([]tickets.Ticket, error) {
+	var rows []ticketRow
+	if err := q.selectAll(ctx, &rows, "recent-tickets-of-requester", strings.ToLower(email), since.UTC()); err != nil {
+		return nil, err
+	}
+	out := make([]tickets.Ticket, len(rows))
+	for i, r := range rows {
+		out[i] = r.ticket()
+	}
+	return out, nil
+}
+
+func (q *queries) OpenTicketCount(ctx context.Context, email string) (int, error) {
+	var n int
+	err := q.get(ctx, &n, "open-ticket-count", strings.ToLower(email))
+	return n, err
+}
+
+func (q *queries) AutoMailCount(ctx context.Context, email string, since time.Time) (int, error) {
+	var n int
+	err := q.get(ctx, &n, "auto-mail-count", strings.ToLower(email), since.UTC())
+	return n, err
+}
+
+func (q *queries) BouncingUntil(ctx context.Context, email string) (time.Time, string, error) {
+	var st struct {
+		Until  sql.NullTime `db:"bouncing_until"`
+		Reason string       `db:"bounce_reason"`
+	}
+	err := q.get(ctx, &st, "address-state", strings.ToLower(email))
+	if errors.Is(err, tickets.ErrNotFound) {
+		return time.Time{}, "", nil
+	}
+	return st.Until.Time, st.Reason, err
+}
+
+func (q *queries) MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error {
+	_, err := q.exec(ctx, "mark-bouncing", strings.ToLower(email), until.UTC(), reason, now.UTC())
+	return err
+}
+
+func (q *queries) MoveMessages(ctx context.Context, from, to int64) error {
+	_, err := q.exec(ctx, "move-messages", to, from)
+	return err
+}
+
+func (q *queries) FirstInboundMessage(ctx context.Context, ticketID int64) (*tickets.Message, error) {
+	var r messageRow
+	if err := q.get(ctx, &r, "first-inbound-message", ticketID); err != nil {
+		return nil, err
+	}
+	m, err := r.message()
+	return &m, err
 }

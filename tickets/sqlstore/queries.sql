@@ -45,9 +45,9 @@ SELECT ticket_id FROM messages WHERE message_id IN (?) ORDER BY id DESC LIMIT 1;
 
 -- name: insert-message
 INSERT INTO messages (ticket_id, direction, kind, mailbox, msg_key, message_id, in_reply_to, refs, from_email,
-    from_name, to_addrs, cc_addrs, reply_to, subject, body_text, body_html, headers, auto_reason, created_at)
+    from_name, to_addrs, cc_addrs, reply_to, subject, body_text, body_html, headers, auto_reason, rcpt, created_at)
 VALUES (:ticket_id, :direction, :kind, :mailbox, :msg_key, :message_id, :in_reply_to, :refs, :from_email,
-    :from_name, :to_addrs, :cc_addrs, :reply_to, :subject, :body_text, :body_html, :headers, :auto_reason, :created_at);
+    :from_name, :to_addrs, :cc_addrs, :reply_to, :subject, :body_text, :body_html, :headers, :auto_reason, :rcpt, :created_at);
 
 -- name: insert-raw-mail
 INSERT INTO raw_mails (message_id, raw) VALUES (?, ?);
@@ -117,3 +117,27 @@ SELECT uid_validity, last_uid FROM mailbox_state WHERE mailbox = ?;
 INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
 ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
     updated_at = excluded.updated_at;
+
+-- name: recent-tickets-of-requester
+SELECT * FROM tickets WHERE requester_email = ? AND created_at >= ? AND status IN ('new', 'open', 'pending')
+ORDER BY id DESC;
+
+-- name: open-ticket-count
+SELECT COUNT(*) FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending');
+
+-- name: auto-mail-count
+SELECT COUNT(*) FROM messages WHERE rcpt = ? AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
+
+-- name: address-state
+SELECT bouncing_until, bounce_reason FROM address_state WHERE email = ?;
+
+-- name: mark-bouncing
+INSERT INTO address_state (email, bouncing_until, bounce_reason, updated_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (email) DO UPDATE SET bouncing_until = excluded.bouncing_until, bounce_reason = excluded.bounce_reason,
+    updated_at = excluded.updated_at;
+
+-- name: move-messages
+UPDATE messages SET ticket_id = ? WHERE ticket_id = ?;
+
+-- name: first-inbound-message
+SELECT * FROM messages WHERE ticket_id = ? AND direction = 'in' ORDER BY id LIMIT 1;

@@ -1,0 +1,212 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"helpdesk/tickets/triage"
+)
+
+// Event kinds of triage.
+const (
+	EventRule      = "rule"
+	EventSpam      = "spam"
+	EventPriority  = "priority"
+	EventDuplicate = "duplicate"
+	EventMerged    = "merged"
+)
+
+// triageMail is what the rules see of an incoming mail.
+func triageMail(in *Inbound, openTickets int) triage.Mail {
+	m := triage.Mail{
+		From:          strings.ToLower(in.From.Email),
+		FromName:      in.From.Name,
+		Subject:       in.Subject,
+		Body:          in.Text,
+		Header:        in.Header,
+		HasAttachment: len(in.Attachments) > 0,
+		Mailbox:       in.Mailbox,
+		OpenTickets:   openTickets,
+	}
+	for _, a := range in.To {
+		m.To = append(m.To, strings.ToLower(a.Email))
+	}
+	for _, a := range in.Cc {
+		m.Cc = append(m.Cc, strings.ToLower(a.Email))
+	}
+	return m
+}
+
+// Triage runs the rules on a mail as if it opened a new ticket, storing
+// nothing: for `helpdesk rules test`.
+func (s *Service) Triage(ctx context.Context, in *Inbound) (triage.Decision, error) {
+	open := 0
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		open, err = tx.OpenTicketCount(ctx, in.From.Email)
+		return err
+	})
+	if err != nil {
+		return triage.Decision{}, fmt.Errorf("counting open tickets of %s: %w", in.From.Email, err)
+	}
+	return s.evaluate(triageMail(in, open)), nil
+}
+
+func (s *Service) evaluate(m triage.Mail) triage.Decision {
+	if s.triage == nil {
+		return triage.Decision{Priority: "P3", Acknowledge: true}
+	}
+	return s.triage.Evaluate(m)
+}
+
+// applyTriage sorts a new ticket by the rules and records why.
+func (s *Service) applyTriage(ctx context.Context, tx Tx, t *Ticket, in *Inbound) (triage.Decision, error) {
+	open, err := tx.OpenTicketCount(ctx, t.Requester.Email)
+	if err != nil {
+		return triage.Decision{}, fmt.Errorf("counting open tickets of %s: %w", t.Requester.Email, err)
+	}
+	d := s.evaluate(triageMail(in, open))
+	if d.Queue != "" {
+		t.Queue = d.Queue
+	}
+	t.Category = d.Category
+	t.Tags = d.Tags
+	if d.Priority != "" {
+		t.Priority = d.Priority
+	}
+	t.Assignee = d.Assignee
+	if d.Spam {
+		t.Status = StatusSpam
+	}
+	return d, nil
+}
+
+// triageEvents records every rule that fired, the priority and a spam verdict.
+func (s *Service) triageEvents(ctx context.Context, tx Tx, t *Ticket, d triage.Decision, now time.Time) error {
+	for _, f := range d.Fired {
+		if err := s.event(ctx, tx, t.ID, EventRule, "rule:"+f.Rule, fmt.Sprintf("rule %q: %s", f.Rule, f.Summary), now); err != nil {
+			return err
+		}
+	}
+	if d.Impact != "" || d.Urgency != "" || d.UrgencyHeader != "" {
+		why := fmt.Sprintf("priority %s (impact %s, urgency %s)", t.Priority, orMedium(d.Impact), orMedium(d.Urgency))
+		if d.UrgencyHeader != "" {
+			why += "; urgency from " + d.UrgencyHeader
+		}
+		if err := s.event(ctx, tx, t.ID, EventPriority, "system", why, now); err != nil {
+			return err
+		}
+	}
+	if d.Spam {
+		return s.event(ctx, tx, t.ID, EventSpam, "system", "spam: "+d.SpamReason, now)
+	}
+	return nil
+}
+
+func orMedium(s string) string {
+	if s == "" {
+		return "medium"
+	}
+	return s
+}
+
+// duplicateOf finds a ticket the same requester opened within the
+// duplicate window with the same subject and nearly the same text: a mail
+// sent twice, or to two addresses, by a person.
+func (s *Service) duplicateOf(ctx context.Context, tx Tx, in *Inbound, now time.Time) (*Ticket, error) {
+	if s.triage == nil || s.triage.DuplicateWindow() <= 0 {
+		return nil, nil
+	}
+	requester := s.requesterOf(in)
+	recent, err := tx.RecentTicketsOf(ctx, requester.Email, now.Add(-s.triage.DuplicateWindow()))
+	if err != nil {
+		return nil, fmt.Errorf("looking for duplicates: %w", err)
+	}
+	mail := triageMail(in, 0)
+	for i := range recent {
+		first, err := tx.FirstInboundMessage(ctx, recent[i].ID)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("looking for duplicates: %w", err)
+		}
+		prev := triage.Mail{From: strings.ToLower(first.From.Email), Subject: first.Subject, Body: first.Text}
+		if triage.Duplicate(mail, prev) {
+			return &recent[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// mergeDuplicate adds a duplicate mail to the ticket it repeats.
+func (s *Service) mergeDuplicate(ctx context.Context, tx Tx, t *Ticket, in *Inbound, msg *Message, now time.Time, res *Result) error {
+	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), ThreadedBy: "duplicate"}
+	msg.TicketID = t.ID
+	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
+		return fmt.Errorf("storing duplicate on ticket %d: %w", t.ID, err)
+	}
+	t.UpdatedAt = now
+	if err := tx.UpdateTicket(ctx, t); err != nil {
+		return err
+	}
+	return s.event(ctx, tx, t.ID, EventDuplicate, strings.ToLower(in.From.Email),
+		fmt.Sprintf("merged a near-identical mail (%q, via mailbox %s) instead of opening a new ticket", in.Subject, in.Mailbox), now)
+}
+
+// Merge merges ticket from into ticket into by hand: its messages and
+// people move over, and from is left as "merged", pointing at into, so
+// that later replies to it land on into.
+func (s *Service) Merge(ctx context.Context, from, into int64, actor string) error {
+	if from == into {
+		return fmt.Errorf("merging %s into itself", s.Ref(from))
+	}
+	now := s.now().UTC()
+	return s.store.InTx(ctx, func(tx Tx) error {
+		src, err := tx.Ticket(ctx, from)
+		if err != nil {
+			return fmt.Errorf("ticket %s: %w", s.Ref(from), err)
+		}
+		dst, err := tx.Ticket(ctx, into)
+		if err != nil {
+			return fmt.Errorf("ticket %s: %w", s.Ref(into), err)
+		}
+		if src.Status == StatusMerged {
+			return fmt.Errorf("%s is already merged into %s", s.Ref(from), s.Ref(src.MergedInto))
+		}
+		if dst.Status.Terminal() {
+			return fmt.Errorf("%s is %s and cannot take other tickets", s.Ref(into), dst.Status)
+		}
+		if err := tx.MoveMessages(ctx, from, into); err != nil {
+			return err
+		}
+		parts, err := tx.Participants(ctx, from)
+		if err != nil {
+			return err
+		}
+		for _, p := range parts {
+			if p.Role == "requester" && !SameEmail(p.Email, dst.Requester.Email) {
+				p.Role = "cc"
+			}
+			if _, err := tx.AddParticipant(ctx, into, p); err != nil {
+				return err
+			}
+		}
+		dst.Tags = append(dst.Tags, src.Tags...)
+		dst.UpdatedAt = now
+		if err := tx.UpdateTicket(ctx, dst); err != nil {
+			return err
+		}
+		src.Status, src.MergedInto, src.UpdatedAt = StatusMerged, into, now
+		if err := tx.UpdateTicket(ctx, src); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, from, EventMerged, actor, "merged into "+s.Ref(into), now); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, into, EventMerged, actor, s.Ref(from)+" merged into this ticket", now)
+	})
+}
