@@ -39,7 +39,6 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 	return s.read().outboxItems(ctx, ids)
 }
 
-
 func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error {
 	_, err := s.read().exec(ctx, "outbox-retry", next.UTC(), lastErr, id)
 	return err
