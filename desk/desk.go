@@ -262,3 +262,36 @@ func (d *Desk) NewMailer() *Mailer {
 func (d *Desk) FlushOutbox(ctx context.Context, mailer *Mailer) (tickets.FlushStats, error) {
 	return d.Service.FlushOutbox(ctx, mailer, d.retry)
 }
+
+// RulesReport is what the triage rules make of a mail, for `rules test`.
+type RulesReport struct {
+	Mailbox    string
+	Subject    string
+	From       string
+	AutoReason string // non-empty: a robot's mail, never answered
+	Queue      string // the resulting queue (the mailbox's when no rule sets one)
+	Decision   triage.Decision
+}
+
+// TestRules parses raw as if it arrived at mailbox and runs the triage
+// rules on it, storing nothing.
+func (d *Desk) TestRules(ctx context.Context, mailbox string, raw []byte) (RulesReport, error) {
+	mb := d.cfg.Mailbox(mailbox)
+	if mb == nil {
+		return RulesReport{}, fmt.Errorf("no mailbox %q in %s", mailbox, d.cfg.Path)
+	}
+	msg, err := mailin.Parse(raw, d.parse)
+	if err != nil {
+		return RulesReport{}, fmt.Errorf("reading the mail: %w", err)
+	}
+	in := d.inbound(mailbox, msg, raw)
+	dec, err := d.Service.Triage(ctx, in)
+	if err != nil {
+		return RulesReport{}, err
+	}
+	r := RulesReport{Mailbox: mailbox, Subject: in.Subject, From: in.From.Email, AutoReason: in.AutoReason, Queue: mb.Queue, Decision: dec}
+	if dec.Queue != "" {
+		r.Queue = dec.Queue
+	}
+	return r, nil
+}

@@ -136,7 +136,10 @@ func (e *env) cmdOutbox(args []string) error {
 
 func (e *env) cmdTickets(args []string) error {
 	if len(args) == 0 {
-		return usageError{"expected: tickets list | show ID"}
+		return usageError{"expected: tickets list | show ID | merge FROM INTO"}
+	}
+	if args[0] == "merge" {
+		return e.cmdMerge(args[1:])
 	}
 	fs, c := e.flags("tickets "+args[0], true)
 	status := fs.String("status", "", "list only tickets in this status")

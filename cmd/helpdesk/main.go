@@ -31,7 +31,8 @@ commands:
   migrate     create or upgrade the database
   ingest      take one raw mail on stdin for --mailbox NAME (an MTA pipe); exit 75 on a temporary failure
   outbox      flush (deliver what is due, then exit) | list
-  tickets     list | show ID
+  tickets     list | show ID | merge FROM INTO
+  rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
   templates   check | preview NAME
 
@@ -99,6 +100,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdQuarantine(args[1:])
 	case "templates":
 		err = env.cmdTemplates(args[1:])
+	case "rules":
+		err = env.cmdRules(args[1:])
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q (run \"helpdesk help\")", args[0])}
 	}
