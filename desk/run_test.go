@@ -63,12 +63,23 @@ queue = "general"
 
 func newDaemon(t *testing.T, extra string) *daemon {
 	t.Helper()
+	return newDaemonDelivering(t, extra, nil)
+}
+
+// newDaemonDelivering is newDaemon whose SMTP server hands each mail the
+// desk sends to deliver, which may answer it into the support mailbox.
+func newDaemonDelivering(t *testing.T, extra string, deliver func(im *imapmem.Server, r smtpsink.Received) error) *daemon {
+	t.Helper()
 	im, err := imapmem.Start(imapmem.Options{Users: map[string]string{"support": imapPassword, "sales": imapPassword}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { im.Close() })
-	sink, err := smtpsink.Start(smtpsink.Options{})
+	var opts smtpsink.Options
+	if deliver != nil {
+		opts.Deliver = func(r smtpsink.Received) error { return deliver(im, r) }
+	}
+	sink, err := smtpsink.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
