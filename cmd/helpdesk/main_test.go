@@ -193,3 +193,75 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("missing config: exit %d, %q", code, errb.String())
 	}
 }
+
+func TestRulesTestPrintsWhatFiresAndStoresNothing(t *testing.T) {
+	c := newCLI(t)
+	rules := `
+[[rule]]
+name = "vip customers"
+  [[rule.when]]
+  field = "from_domain"
+  op = "domain"
+  value = "bigcorp.example"
+  [rule.then]
+  queue = "vip"
+  priority = "P1"
+  tags = ["vip"]
+`
+	f, err := os.OpenFile(c.config, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(rules)
+	f.Close()
+
+	mail := mailFrom("ceo@bigcorp.example", "vip@bigcorp.example", "Dashboard down")
+	code, out, errs := c.run(mail, "rules", "test")
+	if code != 0 {
+		t.Fatalf("rules test: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"1. vip customers: ", "queue", "vip", "P1", "acknowledgement"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rules test output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = c.run(mail, "rules", "test", "--json")
+	var v struct {
+		Fired       []struct{ Rule string }
+		Queue       string
+		Priority    string
+		Tags        []string
+		Acknowledge bool
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 0 {
+		t.Fatalf("rules test --json: exit %d, %v\n%s", code, err, out)
+	}
+	if len(v.Fired) != 1 || v.Fired[0].Rule != "vip customers" || v.Queue != "vip" || v.Priority != "P1" || !v.Acknowledge {
+		t.Errorf("rules test --json = %+v", v)
+	}
+	_, out, _ = c.run("", "tickets", "list", "--json")
+	if strings.TrimSpace(out) != "[]" {
+		t.Errorf("rules test stored something: %s", out)
+	}
+	code, out, _ = c.run("From: bot@x.test\r\nTo: support@example.com\r\nSubject: Out of Office\r\nAuto-Submitted: auto-replied\r\n\r\naway\r\n", "rules", "test")
+	if code != 0 || !strings.Contains(out, "none: automatic mail") {
+		t.Errorf("rules test of an auto-reply: exit %d\n%s", code, out)
+	}
+}
+
+func TestTicketsMerge(t *testing.T) {
+	c := newCLI(t)
+	c.run(mailFrom("alice@a.test", "m1@a.test", "VPN broken"), "ingest", "--mailbox", "support")
+	c.run(mailFrom("bob@b.test", "m2@b.test", "VPN down"), "ingest", "--mailbox", "support")
+	code, out, errs := c.run("", "tickets", "merge", "HD#1001", "1000")
+	if code != 0 || !strings.Contains(out, "HD#1001 merged into HD#1000") {
+		t.Fatalf("merge: exit %d, %q, %q", code, out, errs)
+	}
+	_, out, _ = c.run("", "tickets", "show", "1001", "--json")
+	if !strings.Contains(out, `"status": "merged"`) || !strings.Contains(out, `"merged_into": "HD#1000"`) {
+		t.Errorf("the merged ticket: %s", out)
+	}
+	if code, _, _ = c.run("", "tickets", "merge", "1000", "1000"); code != exitError {
+		t.Errorf("merging a ticket into itself: exit %d", code)
+	}
+}
