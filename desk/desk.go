@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,12 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 	tpl, err := templates.Load(cfg.Templates.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("loading templates: %w", err)
+	}
+	if err := checkTemplates(cfg, tpl); err != nil {
+		return nil, err
+	}
+	if err := smtpOptions(cfg, nil).Validate(); err != nil {
+		return nil, fmt.Errorf("%s: smtp: %w", cfg.Path, err)
 	}
 	store, err := sqlstore.Open(ctx, sqlstore.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN})
 	if err != nil {
@@ -251,11 +258,28 @@ func (d *Desk) RetryQuarantined(ctx context.Context, id int64) (Outcome, error) 
 
 // NewMailer returns an SMTP mailer for the desk's outbox.
 func (d *Desk) NewMailer() *Mailer {
-	s := d.cfg.SMTP
-	return &Mailer{sender: mailout.NewSender(mailout.Options{
+	return &Mailer{sender: mailout.NewSender(smtpOptions(d.cfg, d.log))}
+}
+
+func smtpOptions(cfg *config.Config, log *slog.Logger) mailout.Options {
+	s := cfg.SMTP
+	return mailout.Options{
 		Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password,
-		HELO: s.HELO, Timeout: s.Timeout.Duration, InsecureSkipVerify: s.InsecureSkipVerify, Logger: d.log,
-	})}
+		HELO: s.HELO, Timeout: s.Timeout.Duration, InsecureSkipVerify: s.InsecureSkipVerify, Logger: log,
+	}
+}
+
+// checkTemplates makes sure every template a rule names exists, so that a
+// typo shows at start and not as a missing acknowledgement.
+func checkTemplates(cfg *config.Config, set *templates.Set) error {
+	var errs []error
+	for i, r := range cfg.Rules {
+		if name := r.Then.AckTemplate; name != "" && !slices.Contains(set.Names(), name) {
+			errs = append(errs, fmt.Errorf("%s: rule[%d].then.ack_template: no template %q (known: %s)",
+				cfg.Path, i, name, strings.Join(set.Names(), ", ")))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // FlushOutbox delivers what is due on the outbox through mailer, then returns.

@@ -159,6 +159,8 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 			errs[i] = err
 			continue
 		}
+		h.d.log.Debug("imap mail taken", slog.String("mailbox", mailbox), slog.Uint64("uid", uint64(m.UID)),
+			slog.String("ticket", out.Ref), slog.Bool("quarantined", out.Quarantined))
 		queued = queued || out.Queued > 0
 	}
 	if queued {

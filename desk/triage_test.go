@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"helpdesk/config"
+	"helpdesk/desk"
 	"helpdesk/tickets"
 )
 
@@ -377,4 +378,36 @@ func TestSisimaiCorpusGetsNoAcknowledgement(t *testing.T) {
 	items, _ := h.desk.Store.Outbox(h.ctx, tickets.OutboxFilter{})
 	t.Logf("sisimai: %d robot mails, %d answered; %d ordinary mails, %d answered; %d outbox items in all",
 		robots, robotsAnswered, people, peopleAnswered, len(items))
+}
+
+func TestARuleCanPickAnotherAcknowledgementTemplate(t *testing.T) {
+	h := newHarness(t)
+	h.desk.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "acknowledgement_vip.subject"), []byte("Your account manager has {{.Ticket.Ref}}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "acknowledgement_vip.txt"), []byte("Dear {{.Customer.Name}}, we are on it.\n"), 0o644)
+	rule := "[templates]\ndir = %q\n[[rule]]\nname = \"vip\"\n  [[rule.when]]\n  field = \"from_domain\"\n  op = \"domain\"\n  value = \"bigcorp.example\"\n  [rule.then]\n  ack_template = %q\n"
+	cfg, err := config.Parse([]byte(configText(t, h.sink.Port())+fmt.Sprintf(rule, dir, "acknowledgement_vip")), "t.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.open(cfg)
+	h.deliver("support", customer("v@bigcorp.example", "Dana CEO <ceo@bigcorp.example>", "Help", "hi"))
+	h.deliver("support", customer("o@other.example", "someone@other.example", "Help", "hi"))
+	h.flush()
+	subjects := ""
+	for _, s := range h.sent() {
+		subjects += s.subject + "|"
+	}
+	if !strings.Contains(subjects, "Your account manager has HD#1000") || strings.Count(subjects, "account manager") != 1 {
+		t.Errorf("subjects sent: %s; want the vip template for bigcorp only", subjects)
+	}
+
+	bad, err := config.Parse([]byte(configText(t, h.sink.Port())+fmt.Sprintf(rule, dir, "acknowledgment_vip")), "bad.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.Open(h.ctx, bad, desk.Options{}); err == nil || !strings.Contains(err.Error(), `rule[0].then.ack_template: no template "acknowledgment_vip"`) {
+		t.Errorf("a rule naming a missing template: %v", err)
+	}
 }

@@ -7,9 +7,10 @@
 // name are embedded in the binary (folder default/). An admin's folder
 // overrides them file by file: a name whose folder lacks one of the three
 // files uses the embedded file for that part. Files of the folder that end
-// in another extension are ignored; a .subject, .txt or .html file whose NAME
-// is not a known template is a problem, so a misspelt override is not silently
-// unused.
+// in another extension are ignored. A name the defaults lack is a new
+// template when the folder has at least its .subject and .txt (its .html is
+// optional: without it the mail is text only); a lone file of an unknown name
+// is a problem, so a misspelt override is not silently unused.
 //
 // Templates see a [Data] (the ticket, the customer, the agent, the mail that
 // caused the notice), and these functions besides the text/template ones:
@@ -169,15 +170,28 @@ func Load(dir string) (*Set, error) {
 			if e.IsDir() || strings.HasPrefix(file, ".") || !slices.Contains(parts, ext) {
 				continue
 			}
-			p := filepath.Join(dir, file)
-			name := strings.TrimSuffix(file, "."+ext)
-			if !slices.Contains(names, name) {
-				ps = append(ps, Problem{Path: p, Msg: fmt.Sprintf("unknown template %q (known: %s)", name, strings.Join(names, ", "))})
-				continue
-			}
-			overrides[file] = p
+			overrides[file] = filepath.Join(dir, file)
 		}
 	}
+	// A name the defaults lack is a new template (for a rule's
+	// ack_template, say) when it has at least a subject and a text; a lone
+	// file of an unknown name is more likely a misspelt override.
+	defaults := names
+	for file, p := range overrides {
+		ext := strings.TrimPrefix(filepath.Ext(file), ".")
+		name := strings.TrimSuffix(file, "."+ext)
+		if slices.Contains(names, name) {
+			continue
+		}
+		if overrides[name+"."+partSubject] == "" || overrides[name+"."+partText] == "" {
+			ps = append(ps, Problem{Path: p, Msg: fmt.Sprintf("unknown template %q: a new template needs %s.subject and %s.txt (known: %s)",
+				name, name, name, strings.Join(defaults, ", "))})
+			delete(overrides, file)
+			continue
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
 
 	s := &Set{byName: make(map[string]*template, len(names))}
 	sample := SampleData()
@@ -186,8 +200,11 @@ func Load(dir string) (*Set, error) {
 		ok := true
 		for _, part := range parts {
 			file := name + "." + part
-			src, origin, err := readPart(file, overrides[file])
-			if err != nil {
+			var src, origin string
+			if !slices.Contains(defaults, name) && overrides[file] == "" {
+				// A new template without an HTML file: text only.
+				src, origin = "", overrides[name+"."+partText]
+			} else if src, origin, err = readPart(file, overrides[file]); err != nil {
 				return nil, err
 			}
 			t.source[part] = origin

@@ -205,7 +205,7 @@ func TestBrokenTemplatesAreReportedWithFileAndLine(t *testing.T) {
 		{"unknown function", "resolved.html", "<p>\n{{shout .Ticket.Ref}}\n</p>\n", `resolved.html:2: function "shout" not defined`},
 		{"misspelt field", "closed.subject", "[{{.Ticket.Ref}}]\n {{.Tikcet.Subject}}\n", "closed.subject:2: <.Tikcet.Subject>: can't evaluate field Tikcet"},
 		{"misspelt nested field", "csat_survey.txt", "{{.Ticket.Refs}}\n", "csat_survey.txt:1: <.Ticket.Refs>: can't evaluate field Refs"},
-		{"unknown template name", "acknowledgment.txt", "typo in the name\n", `acknowledgment.txt: unknown template "acknowledgment" (known: acknowledgement, agent_reply,`},
+		{"unknown template name", "acknowledgment.txt", "typo in the name\n", `acknowledgment.txt: unknown template "acknowledgment": a new template needs acknowledgment.subject and acknowledgment.txt (known: acknowledgement, agent_reply,`},
 		{"unclosed html attribute", "csat_survey.html", "<p>ok</p>\n<a href=\"{{.SurveyURL}}>x</a>\n", "csat_survey.html: ends inside an unclosed tag, attribute, <script> or comment"},
 		{"empty subject", "reopened.subject", "{{/* nothing */}}\n", "reopened.subject: the subject is empty"},
 	} {
@@ -252,6 +252,27 @@ func TestTwoBrokenFilesAreBothReported(t *testing.T) {
 	}
 	if n := strings.Count(err.Error(), "\n"); n != 1 {
 		t.Errorf("error is not one line per problem:\n%s", err)
+	}
+}
+
+func TestANewTemplateNeedsASubjectAndAText(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"acknowledgement_vip.subject": "[{{.Ticket.Ref}}] We are on it, {{firstname .Customer.Name}}\n",
+		"acknowledgement_vip.txt":     "Your account manager will call you about {{.Ticket.Subject}}.\n",
+	})
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Render("acknowledgement_vip", SampleData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Subject, "We are on it") || !strings.Contains(r.Text, "account manager") || r.HTML != "" {
+		t.Errorf("rendered %+v, want the new subject and text and no HTML", r)
+	}
+	if !slices.Contains(s.Names(), "acknowledgement_vip") || !slices.Contains(s.Names(), "acknowledgement") {
+		t.Errorf("Names() = %v, want the defaults and the new one", s.Names())
 	}
 }
 
