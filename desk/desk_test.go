@@ -27,9 +27,11 @@ type harness struct {
 	now  time.Time
 }
 
-func configFor(t *testing.T, smtpPort int) *config.Config {
-	t.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+// baseTOML is the config every desk test starts from: SQLite at dsn, the
+// SMTP server on smtpPort, and the mailbox "support" (its [[mailbox]] last,
+// so that a [mailbox.imap] may follow).
+func baseTOML(dsn string, smtpPort int) string {
+	return fmt.Sprintf(`
 [database]
 driver = "sqlite"
 dsn = %q
@@ -46,11 +48,18 @@ secret = "test secret, long enough to sign tokens"
 name = "support"
 address = "support@example.com"
 queue = "general"
+`, dsn, smtpPort)
+}
+
+// configFor is baseTOML with a second mailbox, "sales".
+func configFor(t *testing.T, smtpPort int) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte(baseTOML(filepath.Join(t.TempDir(), "helpdesk.db"), smtpPort)+`
 [[mailbox]]
 name = "sales"
 address = "sales@example.com"
 queue = "sales"
-`, filepath.Join(t.TempDir(), "helpdesk.db"), smtpPort)), "test.toml")
+`), "test.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,28 +33,14 @@ const imapPassword = "imap secret"
 
 func daemonConfig(t *testing.T, dsn string, imapPort, smtpPort int, extra string) *config.Config {
 	t.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
-[database]
-dsn = %q
-[smtp]
-host = "127.0.0.1"
-port = %d
-tls = "none"
-from = "Example Support <support@example.com>"
-[security]
-secret = "test secret, long enough to sign tokens"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-queue = "general"
-  [mailbox.imap]
+	cfg, err := config.Parse([]byte(baseTOML(dsn, smtpPort)+fmt.Sprintf(`  [mailbox.imap]
   host = "127.0.0.1"
   port = %d
   tls = "none"
   username = "support"
   password = %q
   poll_interval = "1s"
-%s`, dsn, smtpPort, imapPort, imapPassword, extra)), "test.toml")
+%s`, imapPort, imapPassword, extra)), "test.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

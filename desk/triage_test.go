@@ -85,21 +85,7 @@ func triageHarness(t *testing.T) *harness {
 }
 
 func configText(t *testing.T, smtpPort int) string {
-	return fmt.Sprintf(`
-[database]
-dsn = %q
-[smtp]
-host = "127.0.0.1"
-port = %d
-tls = "none"
-from = "Example Support <support@example.com>"
-[security]
-secret = "test secret, long enough to sign tokens"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-queue = "general"
-`, filepath.Join(t.TempDir(), "helpdesk.db"), smtpPort)
+	return baseTOML(filepath.Join(t.TempDir(), "helpdesk.db"), smtpPort)
 }
 
 func (h *harness) events(id int64) []tickets.Event {
