@@ -27,21 +27,7 @@ type onDovecot struct {
 // imapExtra goes into the support mailbox's [mailbox.imap], more after it.
 func dovecotConfig(t *testing.T, dsn string, imapPort, smtpPort int, imapExtra, more string) *config.Config {
 	t.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
-[database]
-dsn = %q
-[smtp]
-host = "127.0.0.1"
-port = %d
-tls = "none"
-from = "Example Support <support@example.com>"
-[security]
-secret = "test secret, long enough to sign tokens"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-queue = "general"
-  [mailbox.imap]
+	cfg, err := config.Parse([]byte(baseTOML(dsn, smtpPort)+fmt.Sprintf(`  [mailbox.imap]
   host = "127.0.0.1"
   port = %d
   tls = "none"
@@ -49,7 +35,7 @@ queue = "general"
   password = %q
   poll_interval = "1h"
   %s
-%s`, dsn, smtpPort, imapPort, imapPassword, imapExtra, more)), "test.toml")
+%s`, imapPort, imapPassword, imapExtra, more)), "test.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

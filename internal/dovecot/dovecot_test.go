@@ -1,0 +1,219 @@
+package dovecot
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+func startServer(t *testing.T, users map[string]string) *Server {
+	t.Helper()
+	if err := Available(); err != nil {
+		t.Skip(err)
+	}
+	s, err := Start(Options{Dir: t.TempDir(), Users: users, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+func mail(id string) []byte {
+	return fmt.Appendf(nil, "From: someone@a.test\r\nTo: support@example.com\r\nSubject: %s\r\nMessage-ID: <%s@a.test>\r\n\r\nhello\r\n", id, id)
+}
+
+// status returns the number of messages and the UIDVALIDITY of folder.
+func status(t *testing.T, s *Server, user, folder string) (uint32, uint32) {
+	t.Helper()
+	c, err := s.Dial(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st, err := c.Status(folder, &imap.StatusOptions{NumMessages: true, UIDValidity: true}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *st.NumMessages, st.UIDValidity
+}
+
+func subjects(t *testing.T, s *Server, user, folder string) []string {
+	t.Helper()
+	c, err := s.Dial(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, &imap.FetchOptions{Envelope: true}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range msgs {
+		out = append(out, m.Envelope.Subject)
+	}
+	return out
+}
+
+func TestDeliveredAndAppendedMailIsInTheMailbox(t *testing.T) {
+	s := startServer(t, map[string]string{"support": "secret"})
+	if err := s.Deliver("support", mail("lda")); err != nil {
+		t.Fatal(err)
+	}
+	var raws [][]byte
+	for i := range 300 {
+		raws = append(raws, mail(fmt.Sprintf("many-%d", i)))
+	}
+	if err := s.AppendMany("support", "INBOX", raws); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendMany("support", "Archive/2026", raws[:2]); err != nil {
+		t.Fatal(err)
+	}
+	got := subjects(t, s, "support", "INBOX")
+	if len(got) != 301 || got[0] != "lda" || got[1] != "many-0" || got[300] != "many-299" {
+		t.Errorf("INBOX holds %d mails (%.3q...), want lda then many-0..many-299 in order", len(got), got)
+	}
+	if n, _ := status(t, s, "support", "Archive/2026"); n != 2 {
+		t.Errorf("the created folder holds %d mails, want 2", n)
+	}
+}
+
+func TestMailDeliveredWhileStoppedIsThereAfterRestart(t *testing.T) {
+	s := startServer(t, map[string]string{"support": "secret"})
+	c, err := s.Dial("support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	port := s.Port()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// The client's connection is cut.
+	if err := c.Noop().Wait(); err == nil {
+		t.Error("a NOOP on a connection to the stopped server succeeded")
+	}
+	if _, err := imapclient.DialInsecure(s.Addr(), nil); err == nil {
+		t.Error("the stopped server still accepts connections")
+	}
+	if err := s.Deliver("support", mail("while-down")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Port() != port {
+		t.Errorf("port %d after restart, want %d", s.Port(), port)
+	}
+	if got := subjects(t, s, "support", "INBOX"); len(got) != 1 || got[0] != "while-down" {
+		t.Errorf("INBOX after restart holds %q, want the mail delivered while down", got)
+	}
+}
+
+func TestUIDValidityCanBeChanged(t *testing.T) {
+	s := startServer(t, map[string]string{"support": "secret"})
+	if err := s.Deliver("support", mail("one")); err != nil {
+		t.Fatal(err)
+	}
+	_, before := status(t, s, "support", "INBOX")
+	if err := s.SetUIDValidity("support", "INBOX", before+1000); err != nil {
+		t.Fatal(err)
+	}
+	n, after := status(t, s, "support", "INBOX")
+	if after != before+1000 || n != 1 {
+		t.Errorf("uidvalidity %d with %d mails, want %d with 1", after, n, before+1000)
+	}
+}
+
+func TestInstancesAreIndependent(t *testing.T) {
+	a := startServer(t, map[string]string{"support": "one"})
+	b := startServer(t, map[string]string{"support": "two"})
+	if a.Port() == b.Port() {
+		t.Fatalf("both instances on port %d", a.Port())
+	}
+	if err := a.Deliver("support", mail("for-a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := subjects(t, a, "support", "INBOX"); len(got) != 1 {
+		t.Errorf("a holds %q after b stopped, want its one mail", got)
+	}
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := status(t, b, "support", "INBOX"); n != 0 {
+		t.Errorf("b holds %d mails, want none", n)
+	}
+}
+
+func TestAWrongPasswordIsRefused(t *testing.T) {
+	s := startServer(t, map[string]string{"support": "secret"})
+	c, err := imapclient.DialInsecure(s.Addr(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("support", "wrong").Wait(); err == nil {
+		t.Error("login with a wrong password succeeded")
+	}
+	if err := s.Deliver("nobody-here", mail("x")); err == nil || !strings.Contains(err.Error(), "no user") {
+		t.Errorf("delivering to an unknown user: %v, want a no-user error", err)
+	}
+}
+
+func TestStartRejectsAUserNameThatBreaksThePasswdFile(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Skip(err)
+	}
+	_, err := Start(Options{Dir: t.TempDir(), Users: map[string]string{"a:b": "x"}})
+	if err == nil || !strings.Contains(err.Error(), `"a:b"`) {
+		t.Errorf("Start = %v, want an error naming the user", err)
+	}
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func TestADirTooLongForSocketNamesStillStarts(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir() + "/" + strings.Repeat("a-long-folder-name/", 6)
+	s, err := Start(Options{Dir: dir, Users: map[string]string{"support": "secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Deliver("support", mail("long")); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := status(t, s, "support", "INBOX"); n != 1 {
+		t.Errorf("INBOX holds %d mails, want 1", n)
+	}
+}
