@@ -140,26 +140,52 @@ type Outcome struct {
 // quarantine with the reason. An error means nothing was stored and the
 // mail must be offered again later.
 func (d *Desk) Deliver(ctx context.Context, mailbox string, raw []byte) (Outcome, error) {
+	outs, errs := d.DeliverBatch(ctx, mailbox, [][]byte{raw})
+	return outs[0], errs[0]
+}
+
+// DeliverBatch is Deliver for several mails of one mailbox, stored in one
+// transaction (one disk sync for the batch). It returns one outcome and
+// one error per mail.
+func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, raws [][]byte) ([]Outcome, []error) {
+	outs := make([]Outcome, len(raws))
+	errs := make([]error, len(raws))
 	if d.cfg.Mailbox(mailbox) == nil {
-		return Outcome{}, fmt.Errorf("delivering to mailbox %q: no such mailbox in %s", mailbox, d.cfg.Path)
+		for i := range errs {
+			errs[i] = fmt.Errorf("delivering to mailbox %q: no such mailbox in %s", mailbox, d.cfg.Path)
+		}
+		return outs, errs
 	}
-	msg, err := mailin.Parse(raw, d.parse)
-	var perr *mailin.ParseError
-	if errors.As(err, &perr) {
-		return d.quarantine(ctx, mailbox, perr.Error(), raw)
+	var ins []*tickets.Inbound
+	var at []int // index in raws of each of ins
+	for i, raw := range raws {
+		msg, err := mailin.Parse(raw, d.parse)
+		var perr *mailin.ParseError
+		switch {
+		case errors.As(err, &perr):
+			outs[i], errs[i] = d.quarantine(ctx, mailbox, perr.Error(), raw)
+		case err != nil:
+			errs[i] = fmt.Errorf("parsing mail for mailbox %q: %w", mailbox, err)
+		default:
+			ins = append(ins, d.inbound(mailbox, msg, raw))
+			at = append(at, i)
+		}
 	}
-	if err != nil {
-		return Outcome{}, fmt.Errorf("parsing mail for mailbox %q: %w", mailbox, err)
+	if len(ins) == 0 {
+		return outs, errs
 	}
-	in := d.inbound(mailbox, msg, raw)
-	res, err := d.Service.Ingest(ctx, in)
-	if errors.Is(err, tickets.ErrUnusable) {
-		return d.quarantine(ctx, mailbox, err.Error(), raw)
+	results, ierrs := d.Service.IngestBatch(ctx, ins)
+	for j, i := range at {
+		switch {
+		case errors.Is(ierrs[j], tickets.ErrUnusable):
+			outs[i], errs[i] = d.quarantine(ctx, mailbox, ierrs[j].Error(), raws[i])
+		case ierrs[j] != nil:
+			errs[i] = ierrs[j]
+		default:
+			outs[i] = Outcome{Result: results[j]}
+		}
 	}
-	if err != nil {
-		return Outcome{}, err
-	}
-	return Outcome{Result: res}, nil
+	return outs, errs
 }
 
 func (d *Desk) quarantine(ctx context.Context, mailbox, reason string, raw []byte) (Outcome, error) {

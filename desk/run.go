@@ -146,22 +146,24 @@ type batchHandler struct {
 	wake chan<- struct{}
 }
 
-// HandleBatch stores each mail in its own transaction, on the work context
-// so that a shutdown does not abort a mail half-way. A mail that cannot be
-// read is quarantined, which counts as stored.
+// HandleBatch stores the batch in one transaction, on the work context so
+// that a shutdown does not abort it half-way. A mail that cannot be read is
+// quarantined, which counts as stored.
 func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []imapwatch.Mail) ([]error, error) {
-	errs := make([]error, len(mails))
+	raws := make([][]byte, len(mails))
+	for i, m := range mails {
+		raws[i] = m.Raw
+	}
+	outs, errs := h.d.DeliverBatch(h.work, mailbox, raws)
 	queued := false
 	for i, m := range mails {
-		out, err := h.d.Deliver(h.work, mailbox, m.Raw)
-		if err != nil {
-			h.d.log.Error("storing mail", slog.String("mailbox", mailbox), slog.Uint64("uid", uint64(m.UID)), slog.Any("err", err))
-			errs[i] = err
+		if errs[i] != nil {
+			h.d.log.Error("storing mail", slog.String("mailbox", mailbox), slog.Uint64("uid", uint64(m.UID)), slog.Any("err", errs[i]))
 			continue
 		}
+		queued = queued || outs[i].Queued > 0
 		h.d.log.Debug("imap mail taken", slog.String("mailbox", mailbox), slog.Uint64("uid", uint64(m.UID)),
-			slog.String("ticket", out.Ref), slog.Bool("quarantined", out.Quarantined))
-		queued = queued || out.Queued > 0
+			slog.String("ticket", outs[i].Ref), slog.Bool("quarantined", outs[i].Quarantined))
 	}
 	if queued {
 		select {

@@ -76,15 +76,11 @@ func (in *Inbound) Key() string {
 // of the ticket it answers. Everything it decides, including the mails to
 // send, commits in one transaction. The same mail twice changes nothing.
 func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
-	mb, ok := s.opts.Mailboxes[in.Mailbox]
-	if !ok {
-		return Result{}, fmt.Errorf("ingesting into mailbox %q: no such mailbox in the config", in.Mailbox)
-	}
-	if strings.TrimSpace(in.From.Email) == "" {
-		return Result{}, fmt.Errorf("ingesting into mailbox %q: %w: the mail has no sender", in.Mailbox, ErrUnusable)
+	mb, err := s.check(in)
+	if err != nil {
+		return Result{}, err
 	}
 	var res Result
-	var err error
 	for range 2 {
 		err = s.store.InTx(ctx, func(tx Tx) error {
 			res = Result{}
@@ -99,11 +95,67 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("ingesting %s into mailbox %q: %w", in.Key(), in.Mailbox, err)
 	}
+	s.logStored(ctx, in, res)
+	return res, nil
+}
+
+// IngestBatch stores several mails in one transaction: one commit, and so
+// one disk sync, for a whole batch fetched from a mailbox. It returns one
+// result and one error per mail. When the shared transaction fails, each
+// mail is tried on its own, so that one bad mail costs only itself.
+func (s *Service) IngestBatch(ctx context.Context, ins []*Inbound) ([]Result, []error) {
+	results := make([]Result, len(ins))
+	errs := make([]error, len(ins))
+	boxes := make([]MailboxInfo, len(ins))
+	for i, in := range ins {
+		boxes[i], errs[i] = s.check(in)
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		for i, in := range ins {
+			if errs[i] != nil {
+				continue
+			}
+			results[i] = Result{}
+			if err := s.ingest(ctx, tx, in, boxes[i], &results[i]); err != nil {
+				return fmt.Errorf("ingesting %s into mailbox %q: %w", in.Key(), in.Mailbox, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "batch not stored; storing its mails one by one", slog.Int("mails", len(ins)), slog.Any("err", err))
+		for i, in := range ins {
+			if errs[i] == nil {
+				results[i], errs[i] = s.Ingest(ctx, in)
+			}
+		}
+		return results, errs
+	}
+	for i, in := range ins {
+		if errs[i] == nil {
+			s.logStored(ctx, in, results[i])
+		}
+	}
+	return results, errs
+}
+
+// check finds the mailbox of in and refuses a mail no ticket can take.
+func (s *Service) check(in *Inbound) (MailboxInfo, error) {
+	mb, ok := s.opts.Mailboxes[in.Mailbox]
+	if !ok {
+		return MailboxInfo{}, fmt.Errorf("ingesting into mailbox %q: no such mailbox in the config", in.Mailbox)
+	}
+	if strings.TrimSpace(in.From.Email) == "" {
+		return MailboxInfo{}, fmt.Errorf("ingesting into mailbox %q: %w: the mail has no sender", in.Mailbox, ErrUnusable)
+	}
+	return mb, nil
+}
+
+func (s *Service) logStored(ctx context.Context, in *Inbound, res Result) {
 	s.log.LogAttrs(ctx, slog.LevelInfo, "mail stored",
 		slog.String("mailbox", in.Mailbox), slog.String("message_id", in.MessageID),
 		slog.String("ticket", res.Ref), slog.Bool("new", res.Created), slog.Bool("duplicate", res.Duplicate),
 		slog.String("threaded_by", res.ThreadedBy))
-	return res, nil
 }
 
 func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, res *Result) error {

@@ -73,12 +73,38 @@ type FlushStats struct {
 	Sent, Deferred, Failed int
 }
 
+// recordEvery bounds how many delivery results wait for their commit: they
+// are written together, one disk sync for many mails, and a crash before
+// the commit resends at most this many (delivery is at least once).
+const recordEvery = 50
+
 // FlushOutbox delivers every outbox item that is due, once, and returns.
 // Temporary failures go back on the outbox with backoff; permanent ones,
 // and those past the give-up time, are recorded on their ticket.
 func (s *Service) FlushOutbox(ctx context.Context, mailer Mailer, policy RetryPolicy) (FlushStats, error) {
 	policy = policy.withDefaults()
 	var st FlushStats
+	var pending []func(Tx) error
+	record := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		// The mails are out: record that even when ctx has just ended.
+		rctx := context.WithoutCancel(ctx)
+		err := s.store.InTx(rctx, func(tx Tx) error {
+			for _, rec := range pending {
+				if err := rec(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		pending = pending[:0]
+		if err != nil {
+			return fmt.Errorf("recording deliveries: %w", err)
+		}
+		return nil
+	}
 	for {
 		items, err := s.store.ClaimOutbox(ctx, s.now().UTC(), policy.BatchSize, policy.Lease)
 		if err != nil {
@@ -86,11 +112,17 @@ func (s *Service) FlushOutbox(ctx context.Context, mailer Mailer, policy RetryPo
 		}
 		for i := range items {
 			if err := ctx.Err(); err != nil {
-				return st, err
+				return st, errors.Join(err, record())
 			}
-			if err := s.deliver(ctx, mailer, policy, &items[i], &st); err != nil {
-				return st, err
+			pending = append(pending, s.deliver(ctx, mailer, policy, &items[i], &st))
+			if len(pending) >= recordEvery {
+				if err := record(); err != nil {
+					return st, err
+				}
 			}
+		}
+		if err := record(); err != nil {
+			return st, err
 		}
 		if len(items) < policy.BatchSize {
 			return st, nil
@@ -98,7 +130,8 @@ func (s *Service) FlushOutbox(ctx context.Context, mailer Mailer, policy RetryPo
 	}
 }
 
-func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats) error {
+// deliver sends one item and returns how to record the result.
+func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats) func(Tx) error {
 	log := s.log.With(slog.String("ticket", s.Ref(it.TicketID)), slog.Int64("outbox", it.ID),
 		slog.String("message_id", it.Message.MessageID))
 	sendErr := mailer.Send(ctx, &it.Message)
@@ -106,17 +139,13 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 	if sendErr == nil {
 		st.Sent++
 		log.InfoContext(ctx, "mail sent", slog.String("kind", it.Message.Kind), slog.Int("attempt", it.Attempts))
-		err := s.store.InTx(ctx, func(tx Tx) error {
+		return func(tx Tx) error {
 			if err := tx.OutboxSent(ctx, it.ID, now); err != nil {
 				return err
 			}
 			return s.event(ctx, tx, it.TicketID, EventDelivered, "system",
 				fmt.Sprintf("%s sent to %s", it.Message.Kind, addrList(it.Message.To)), now)
-		})
-		if err != nil {
-			return fmt.Errorf("recording outbox %d as sent: %w", it.ID, err)
 		}
-		return nil
 	}
 	var se *SendError
 	temporary := errors.As(sendErr, &se) && se.Temporary
@@ -124,10 +153,7 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		st.Deferred++
 		next := now.Add(policy.Backoff(it.Attempts))
 		log.WarnContext(ctx, "delivery deferred", slog.Any("err", sendErr), slog.Int("attempt", it.Attempts), slog.Time("next", next))
-		if err := s.store.OutboxRetry(ctx, it.ID, next, sendErr.Error()); err != nil {
-			return fmt.Errorf("deferring outbox %d: %w", it.ID, err)
-		}
-		return nil
+		return func(tx Tx) error { return tx.OutboxRetry(ctx, it.ID, next, sendErr.Error()) }
 	}
 	st.Failed++
 	why := "rejected"
@@ -135,17 +161,13 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		why = fmt.Sprintf("gave up after %d tries", it.Attempts)
 	}
 	log.ErrorContext(ctx, "delivery failed", slog.Any("err", sendErr), slog.String("why", why))
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	return func(tx Tx) error {
 		if err := tx.OutboxFailed(ctx, it.ID, now, sendErr.Error()); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, it.TicketID, EventDeliveryFailed, "system",
 			fmt.Sprintf("%s to %s %s: %v", it.Message.Kind, addrList(it.Message.To), why, sendErr), now)
-	})
-	if err != nil {
-		return fmt.Errorf("recording failure of outbox %d: %w", it.ID, err)
 	}
-	return nil
 }
 
 func addrList(as []Address) string {

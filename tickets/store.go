@@ -15,8 +15,6 @@ type Store interface {
 	// ClaimOutbox leases up to limit outbox items due at now, so that no
 	// other sender takes them until the lease ends.
 	ClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboxItem, error)
-	// OutboxRetry puts an item back for another try at next.
-	OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error
 	// OutboxNextDue returns when the earliest queued item is due (zero if none).
 	OutboxNextDue(ctx context.Context) (time.Time, error)
 
@@ -64,6 +62,8 @@ type Tx interface {
 	EnqueueMail(ctx context.Context, messageID int64, ticketID int64, due time.Time) error
 	// OutboxSent records a delivered item.
 	OutboxSent(ctx context.Context, id int64, at time.Time) error
+	// OutboxRetry puts an item back for another try at next.
+	OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error
 	OutboxFailed(ctx context.Context, id int64, at time.Time, lastErr string) error
 	QuarantineReleased(ctx context.Context, id int64, ticketID int64, at time.Time) error
 

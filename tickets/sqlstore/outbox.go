@@ -39,11 +39,6 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 	return s.read().outboxItems(ctx, ids)
 }
 
-func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error {
-	_, err := s.read().exec(ctx, "outbox-retry", next.UTC(), lastErr, id)
-	return err
-}
-
 func (s *Store) OutboxNextDue(ctx context.Context) (time.Time, error) {
 	var next sql.NullString
 	if err := sqlx.GetContext(ctx, s.db, &next, s.q["outbox-next-due"]); err != nil {
@@ -71,7 +66,7 @@ func (s *Store) Quarantine(ctx context.Context, q *tickets.Quarantined) error {
 		q.CreatedAt = time.Now()
 	}
 	q.Size = int64(len(q.Raw))
-	r, err := s.read().exec(ctx, "insert-quarantine", q.Mailbox, q.Reason, nonNilBytes(q.Raw), q.Size, q.CreatedAt.UTC())
+	r, err := s.write(ctx, "insert-quarantine", q.Mailbox, q.Reason, nonNilBytes(q.Raw), q.Size, q.CreatedAt.UTC())
 	if err != nil {
 		return err
 	}
@@ -95,6 +90,6 @@ func (s *Store) LoadMailboxState(ctx context.Context, mailbox string) (uint32, u
 }
 
 func (s *Store) SaveMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
-	_, err := s.read().exec(ctx, "save-mailbox-state", mailbox, int64(uidValidity), int64(lastUID), time.Now().UTC())
+	_, err := s.write(ctx, "save-mailbox-state", mailbox, int64(uidValidity), int64(lastUID), time.Now().UTC())
 	return err
 }

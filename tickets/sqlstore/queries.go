@@ -481,6 +481,11 @@ func (q *queries) OutboxSent(ctx context.Context, id int64, at time.Time) error 
 	return err
 }
 
+func (q *queries) OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error {
+	_, err := q.exec(ctx, "outbox-retry", next.UTC(), lastErr, id)
+	return err
+}
+
 func (q *queries) OutboxFailed(ctx context.Context, id int64, at time.Time, lastErr string) error {
 	_, err := q.exec(ctx, "outbox-failed", lastErr, at.UTC(), id)
 	return err

@@ -41,7 +41,8 @@ SELECT email, name, role FROM participants WHERE ticket_id = ? ORDER BY CASE rol
 SELECT * FROM messages WHERE msg_key = ?;
 
 -- name: ticket-by-message-ids
-SELECT ticket_id FROM messages WHERE message_id IN (?) ORDER BY id DESC LIMIT 1;
+-- (message_id <> '' lets SQLite use the partial index messages_message_id.)
+SELECT ticket_id FROM messages WHERE message_id IN (?) AND message_id <> '' ORDER BY id DESC LIMIT 1;
 
 -- name: insert-message
 INSERT INTO messages (ticket_id, direction, kind, mailbox, msg_key, message_id, in_reply_to, refs, from_email,
@@ -126,7 +127,8 @@ ORDER BY id DESC;
 SELECT COUNT(*) FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending');
 
 -- name: auto-mail-count
-SELECT COUNT(*) FROM messages WHERE rcpt = ? AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
+-- (rcpt <> '' lets SQLite use the partial index messages_rcpt.)
+SELECT COUNT(*) FROM messages WHERE rcpt = ? AND rcpt <> '' AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
 
 -- name: address-state
 SELECT bouncing_until, bounce_reason FROM address_state WHERE email = ?;

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,6 +35,12 @@ var migrations embed.FS
 type Store struct {
 	db *sqlx.DB
 	q  map[string]string
+	// writeMu lets one write transaction of this process run at a time.
+	// SQLite admits one writer anyway; queueing here wakes the next writer
+	// the moment the last one commits, where SQLite's busy handler would
+	// sleep and poll. Other processes (`helpdesk ingest`) still meet the
+	// busy timeout.
+	writeMu sync.Mutex
 }
 
 var _ tickets.Store = (*Store)(nil)
@@ -176,6 +183,8 @@ func IsTemporary(err error) bool {
 
 // InTx runs fn in one write transaction.
 func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
@@ -191,6 +200,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 }
 
 func (s *Store) read() *queries { return &queries{x: s.db, q: s.q} }
+
+// write runs one named statement outside a transaction, as a writer.
+func (s *Store) write(ctx context.Context, name string, args ...any) (sql.Result, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.read().exec(ctx, name, args...)
+}
 
 // Reads outside a transaction.
 
