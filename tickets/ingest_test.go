@@ -392,3 +392,26 @@ func TestReusedMessageIDDoesNotLoseTheSecondMail(t *testing.T) {
 		t.Errorf("the second mail again: %+v, want a duplicate of %d", c, b.TicketID)
 	}
 }
+
+func TestIngestBatchStoresEachMailOnceAndKeepsGoodMailsWhenOneIsBad(t *testing.T) {
+	f := newFixture(t)
+	a := customerMail("b1@customer.test", "alice@customer.test", "One")
+	dup := customerMail("b1@customer.test", "alice@customer.test", "One")
+	bad := customerMail("b2@customer.test", "bob@customer.test", "Two")
+	bad.Mailbox = "no-such-mailbox"
+	c := customerMail("b3@customer.test", "carol@customer.test", "Three")
+	for _, in := range []*tickets.Inbound{a, dup, c} {
+		in.Mailbox = "support"
+	}
+	res, errs := f.svc.IngestBatch(f.ctx, []*tickets.Inbound{a, dup, bad, c})
+	if errs[0] != nil || errs[1] != nil || errs[2] == nil || errs[3] != nil {
+		t.Fatalf("errors = %v, want only the mail for an unknown mailbox refused", errs)
+	}
+	if !res[0].Created || !res[1].Duplicate || res[1].TicketID != res[0].TicketID || !res[3].Created {
+		t.Errorf("results = %+v", res)
+	}
+	list, _ := f.store.ListTickets(f.ctx, tickets.TicketFilter{})
+	if len(list) != 2 {
+		t.Errorf("%d tickets, want 2", len(list))
+	}
+}
