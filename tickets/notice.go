@@ -64,7 +64,8 @@ func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Me
 	if err := tx.EnqueueMail(ctx, out.ID, t.ID, now); err != nil {
 		return 0, fmt.Errorf("queueing %s for ticket %d: %w", template, t.ID, err)
 	}
-	if err := s.event(ctx, tx, t.ID, EventAcknowledged, "system", fmt.Sprintf("%s queued to %s", template, to.Email), now); err != nil {
+	// The event is named for the kind of mail: "acknowledgement", "reopened", ...
+	if err := s.event(ctx, tx, t.ID, kind, "system", fmt.Sprintf("%s queued to %s (template %s)", kind, to.Email, template), now); err != nil {
 		return 0, err
 	}
 	return 1, nil

@@ -125,9 +125,6 @@ func NewService(opts Options) (*Service, error) {
 	}, nil
 }
 
-// Signer returns the service's reply-token signer.
-func (s *Service) Signer() *Signer { return s.signer }
-
 // Ref formats a ticket ID as customers see it.
 func (s *Service) Ref(id int64) string { return Ref(s.opts.Tag, id) }
 

@@ -161,7 +161,6 @@ const (
 	EventCreated        = "created"
 	EventMessage        = "message"
 	EventStatus         = "status"
-	EventAcknowledged   = "acknowledgement"
 	EventNotAnswered    = "not_answered"
 	EventDeliveryFailed = "delivery_failed"
 	EventDelivered      = "delivered"
