@@ -415,3 +415,21 @@ func TestIngestBatchStoresEachMailOnceAndKeepsGoodMailsWhenOneIsBad(t *testing.T
 		t.Errorf("%d tickets, want 2", len(list))
 	}
 }
+
+func TestReplyToNamesTheRequester(t *testing.T) {
+	f := newFixture(t)
+	in := customerMail("form@web.test", "webform@shop.test", "Contact form: refund")
+	in.ReplyTo = []tickets.Address{{Name: "Dana", Email: "Dana@Customer.test"}}
+	res := f.ingest(in)
+	tk := f.ticket(res.TicketID)
+	if tk.Requester.Email != "dana@customer.test" || tk.Requester.Name != "Dana" {
+		t.Errorf("requester = %+v, want the Reply-To address", tk.Requester)
+	}
+	if q := f.queued(res.TicketID); len(q) != 1 || q[0].Message.To[0].Email != "dana@customer.test" {
+		t.Errorf("the acknowledgement went to %+v, want the Reply-To address", q)
+	}
+	reply := customerMail("form2@web.test", "dana@customer.test", "Re: [HD#1000] Contact form: refund")
+	if got := f.ingest(reply); got.TicketID != res.TicketID {
+		t.Errorf("the requester's tagged reply went to %+v", got)
+	}
+}
