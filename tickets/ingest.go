@@ -241,7 +241,7 @@ func (s *Service) thread(ctx context.Context, tx Tx, in *Inbound) (*Ticket, stri
 			}
 		}
 	}
-	refs := append(append([]string(nil), in.InReplyTo...), in.References...)
+	refs := boundRefs(append(append([]string(nil), in.InReplyTo...), in.References...))
 	for _, ref := range refs {
 		if id, ok := s.signer.TicketFromMessageID(ref); ok {
 			if t, err := s.live(ctx, tx, id); err != nil || t != nil {
@@ -266,19 +266,32 @@ func (s *Service) thread(ctx context.Context, tx Tx, in *Inbound) (*Ticket, stri
 		if err != nil || t == nil {
 			return nil, "", err
 		}
-		for _, addr := range senders(in) {
-			ok, err := tx.IsParticipant(ctx, t.ID, addr)
-			if err != nil {
-				return nil, "", fmt.Errorf("checking participants of ticket %d: %w", t.ID, err)
-			}
-			if ok {
-				return t, "subject-tag", nil
-			}
+		// Only the From counts: a Reply-To is the sender's own claim.
+		ok, err := tx.IsParticipant(ctx, t.ID, in.From.Email)
+		if err != nil {
+			return nil, "", fmt.Errorf("checking participants of ticket %d: %w", t.ID, err)
+		}
+		if ok {
+			return t, "subject-tag", nil
 		}
 		s.log.InfoContext(ctx, "subject tag from a stranger ignored", slog.String("ticket", s.Ref(id)),
 			slog.String("message_id", in.MessageID))
 	}
 	return nil, "", nil
+}
+
+// maxLookupRefs bounds the Message-IDs of a mail looked up for threading:
+// a mail with thousands of references (a long thread, or a hostile one)
+// must neither be slow nor exceed the database's limit on parameters.
+const maxLookupRefs = 50
+
+// boundRefs keeps the first reference (the thread's root) and the newest
+// ones, as RFC 5322 3.6.4 suggests for long References.
+func boundRefs(refs []string) []string {
+	if len(refs) <= maxLookupRefs {
+		return refs
+	}
+	return append(refs[:1:1], refs[len(refs)-maxLookupRefs+1:]...)
 }
 
 // live returns ticket id, following merges; nil when there is no such ticket.
@@ -530,14 +543,6 @@ func recipients(in *Inbound) []string {
 		out = append(out, a.Email)
 	}
 	for _, a := range in.Cc {
-		out = append(out, a.Email)
-	}
-	return out
-}
-
-func senders(in *Inbound) []string {
-	out := []string{in.From.Email}
-	for _, a := range in.ReplyTo {
 		out = append(out, a.Email)
 	}
 	return out

@@ -433,3 +433,54 @@ func TestReplyToNamesTheRequester(t *testing.T) {
 		t.Errorf("the requester's tagged reply went to %+v", got)
 	}
 }
+
+func TestStrangersCannotSlipIntoATicket(t *testing.T) {
+	t.Run("a subject tag with the requester as Reply-To but a stranger as From", func(t *testing.T) {
+		f := newFixture(t)
+		f.ingest(customerMail("a1@customer.test", "alice@customer.test", "Printer on fire"))
+		in := customerMail("m1@evil.test", "mallory@evil.test", "Re: [HD#1000] Printer on fire")
+		in.ReplyTo = []tickets.Address{{Email: "alice@customer.test"}}
+		if res := f.ingest(in); !res.Created {
+			t.Errorf("result = %+v, want a new ticket: Reply-To is the sender's own claim", res)
+		}
+	})
+	t.Run("a reused Message-ID does not take the replies to the original", func(t *testing.T) {
+		f := newFixture(t)
+		orig := f.ingest(customerMail("orig@customer.test", "alice@customer.test", "Printer on fire"))
+		copycat := f.ingest(customerMail("orig@customer.test", "mallory@evil.test", "Something else"))
+		if !copycat.Created {
+			t.Fatalf("the copycat mail: %+v, want its own ticket", copycat)
+		}
+		reply := customerMail("r1@customer.test", "bob@customer.test", "Re: Printer on fire")
+		reply.InReplyTo = []string{"orig@customer.test"}
+		if res := f.ingest(reply); res.TicketID != orig.TicketID {
+			t.Errorf("the reply went to %s, want %s", res.Ref, orig.Ref)
+		}
+	})
+}
+
+func TestAMailWithThousandsOfReferencesIsStored(t *testing.T) {
+	f := newFixture(t)
+	first := f.ingest(customerMail("root@customer.test", "alice@customer.test", "Long thread"))
+	in := customerMail("long@customer.test", "alice@customer.test", "Re: Long thread")
+	in.References = []string{"root@customer.test"}
+	for i := range 40000 {
+		in.References = append(in.References, fmt.Sprintf("r%d@elsewhere.test", i))
+	}
+	if res := f.ingest(in); res.TicketID != first.TicketID {
+		t.Errorf("result = %+v, want the reply on %s by its first reference", res, first.Ref)
+	}
+}
+
+func TestForgedBounceCannotSilenceAnAddress(t *testing.T) {
+	f := newFixture(t)
+	forged := customerMail("dsn@evil.test", "mailer-daemon@evil.test", "Undelivered Mail Returned to Sender")
+	forged.AutoKind, forged.AutoReason = "bounce", "bounce: forged"
+	forged.FailedRecipients = []string{"alice@customer.test"}
+	forged.BounceOf = []string{"never-sent@example.com"}
+	f.ingest(forged)
+	res := f.ingest(customerMail("a1@customer.test", "alice@customer.test", "Hello"))
+	if n := len(f.queued(res.TicketID)); n != 1 {
+		t.Errorf("%d acknowledgements to alice after a forged bounce, want 1", n)
+	}
+}

@@ -75,7 +75,7 @@ func (s *Service) mayAutoSend(ctx context.Context, tx Tx, t *Ticket, addr string
 // failed addresses get no automatic mail for a while.
 func (s *Service) bounce(ctx context.Context, tx Tx, in *Inbound, t *Ticket, how string, now time.Time) (*Ticket, string, error) {
 	if t == nil && len(in.BounceOf) > 0 {
-		found, err := tx.TicketByMessageIDs(ctx, in.BounceOf)
+		found, err := tx.TicketByMessageIDs(ctx, boundRefs(in.BounceOf))
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, "", fmt.Errorf("finding the bounced mail: %w", err)
 		}
@@ -86,11 +86,13 @@ func (s *Service) bounce(ctx context.Context, tx Tx, in *Inbound, t *Ticket, how
 			how = "bounce"
 		}
 	}
-	if in.AutoKind != "bounce" {
+	// Only a bounce of the desk's own mail silences an address, and only an
+	// address on that ticket: anyone can forge a report naming anyone.
+	if in.AutoKind != "bounce" || t == nil {
 		return t, how, nil
 	}
 	failed := in.FailedRecipients
-	if len(failed) == 0 && t != nil {
+	if len(failed) == 0 {
 		failed = []string{t.Requester.Email}
 	}
 	until := now.Add(s.loops.BounceHold)
@@ -99,14 +101,18 @@ func (s *Service) bounce(ctx context.Context, tx Tx, in *Inbound, t *Ticket, how
 		if addr == "" || s.isOwnAddress(addr) {
 			continue
 		}
+		if on, err := tx.IsParticipant(ctx, t.ID, addr); err != nil || !on {
+			if err != nil {
+				return nil, "", fmt.Errorf("checking participants of ticket %d: %w", t.ID, err)
+			}
+			continue
+		}
 		if err := tx.MarkBouncing(ctx, addr, until, in.Subject, now); err != nil {
 			return nil, "", fmt.Errorf("marking %s as bouncing: %w", addr, err)
 		}
-		if t != nil {
-			if err := s.event(ctx, tx, t.ID, EventBounce, "system",
-				fmt.Sprintf("mail to %s bounced; no automatic mail to it until %s", addr, until.Format(time.RFC3339)), now); err != nil {
-				return nil, "", err
-			}
+		if err := s.event(ctx, tx, t.ID, EventBounce, "system",
+			fmt.Sprintf("mail to %s bounced; no automatic mail to it until %s", addr, until.Format(time.RFC3339)), now); err != nil {
+			return nil, "", err
 		}
 	}
 	return t, how, nil

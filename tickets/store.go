@@ -79,7 +79,7 @@ type Tx interface {
 	// BouncingUntil says until when mail to email bounces (zero if it does not).
 	BouncingUntil(ctx context.Context, email string) (until time.Time, reason string, err error)
 	MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error
-	// MoveMessages moves every message of ticket from to ticket to.
+	// MoveMessages moves every message of ticket from, and its outbox, to ticket to.
 	MoveMessages(ctx context.Context, from, to int64) error
 }
 

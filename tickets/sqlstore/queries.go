@@ -651,7 +651,10 @@ func (q *queries) MarkBouncing(ctx context.Context, email string, until time.Tim
 }
 
 func (q *queries) MoveMessages(ctx context.Context, from, to int64) error {
-	_, err := q.exec(ctx, "move-messages", to, from)
+	if _, err := q.exec(ctx, "move-messages", to, from); err != nil {
+		return err
+	}
+	_, err := q.exec(ctx, "move-outbox", to, from)
 	return err
 }
 

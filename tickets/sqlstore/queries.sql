@@ -41,8 +41,11 @@ SELECT email, name, role FROM participants WHERE ticket_id = ? ORDER BY CASE rol
 SELECT * FROM messages WHERE msg_key = ?;
 
 -- name: ticket-by-message-ids
--- (message_id <> '' lets SQLite use the partial index messages_message_id.)
-SELECT ticket_id FROM messages WHERE message_id IN (?) AND message_id <> '' ORDER BY id DESC LIMIT 1;
+-- (message_id <> '' lets SQLite use the partial index messages_message_id.
+-- msg_key = message_id leaves out a mail that reused another's Message-ID:
+-- replies to the original must not follow it.)
+SELECT ticket_id FROM messages WHERE message_id IN (?) AND message_id <> '' AND msg_key = message_id
+ORDER BY id DESC LIMIT 1;
 
 -- name: insert-message
 INSERT INTO messages (ticket_id, direction, kind, mailbox, msg_key, message_id, in_reply_to, refs, from_email,
@@ -140,6 +143,9 @@ ON CONFLICT (email) DO UPDATE SET bouncing_until = excluded.bouncing_until, boun
 
 -- name: move-messages
 UPDATE messages SET ticket_id = ? WHERE ticket_id = ?;
+
+-- name: move-outbox
+UPDATE outbox SET ticket_id = ? WHERE ticket_id = ?;
 
 -- name: first-inbound-message
 SELECT * FROM messages WHERE ticket_id = ? AND direction = 'in' ORDER BY id LIMIT 1;
