@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -120,7 +119,9 @@ func (d *Desk) sendLoop(ctx, work context.Context, wake <-chan struct{}, interva
 }
 
 func (d *Desk) flushOnce(ctx context.Context, mailer *Mailer) {
-	if _, err := d.FlushOutbox(ctx, mailer); err != nil && !errors.Is(err, context.Canceled) {
+	// A bare context.Canceled is the shutdown; anything else (a failure to
+	// record deliveries included) is worth a line.
+	if _, err := d.FlushOutbox(ctx, mailer); err != nil && err != context.Canceled {
 		d.log.ErrorContext(ctx, "delivering the outbox", slog.Any("err", err))
 	}
 }

@@ -484,3 +484,34 @@ func TestForgedBounceCannotSilenceAnAddress(t *testing.T) {
 		t.Errorf("%d acknowledgements to alice after a forged bounce, want 1", n)
 	}
 }
+
+// cancellingMailer accepts every mail and then ends the flush's context, as
+// a shutdown signal arriving right after a successful send does.
+type cancellingMailer struct {
+	cancel context.CancelFunc
+	sent   int
+}
+
+func (m *cancellingMailer) Send(context.Context, *tickets.Message) error {
+	m.sent++
+	m.cancel()
+	return nil
+}
+
+func TestAShutdownRightAfterASendStillRecordsIt(t *testing.T) {
+	f := newFixture(t)
+	res := f.ingest(customerMail("a1@customer.test", "alice@customer.test", "Hello"))
+	other := f.ingest(customerMail("b1@customer.test", "bob@customer.test", "Hi"))
+	ctx, cancel := context.WithCancel(f.ctx)
+	m := &cancellingMailer{cancel: cancel}
+	if _, err := f.svc.FlushOutbox(ctx, m, tickets.RetryPolicy{}); err != context.Canceled {
+		t.Fatalf("flush = %v, want context.Canceled", err)
+	}
+	items := f.queued(res.TicketID)
+	if m.sent != 1 || len(items) != 1 || items[0].Status != tickets.OutboxSent {
+		t.Errorf("sent %d; outbox %+v: want the mail recorded as sent, or it goes out twice", m.sent, items)
+	}
+	if items := f.queued(other.TicketID); items[0].Status != tickets.OutboxQueued {
+		t.Errorf("the mail not sent is %s, want it still queued", items[0].Status)
+	}
+}

@@ -84,21 +84,29 @@ const recordEvery = 50
 func (s *Service) FlushOutbox(ctx context.Context, mailer Mailer, policy RetryPolicy) (FlushStats, error) {
 	policy = policy.withDefaults()
 	var st FlushStats
-	var pending []func(Tx) error
+	var pending []func(context.Context, Tx) error
+	// The mails are out: record that even when ctx has just ended, or the
+	// customer would get them again.
+	rctx := context.WithoutCancel(ctx)
 	record := func() error {
 		if len(pending) == 0 {
 			return nil
 		}
-		// The mails are out: record that even when ctx has just ended.
-		rctx := context.WithoutCancel(ctx)
-		err := s.store.InTx(rctx, func(tx Tx) error {
-			for _, rec := range pending {
-				if err := rec(tx); err != nil {
-					return err
+		var err error
+		for try := range 3 {
+			err = s.store.InTx(rctx, func(tx Tx) error {
+				for _, rec := range pending {
+					if err := rec(rctx, tx); err != nil {
+						return err
+					}
 				}
+				return nil
+			})
+			if err == nil {
+				break
 			}
-			return nil
-		})
+			time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+		}
 		pending = pending[:0]
 		if err != nil {
 			return fmt.Errorf("recording deliveries: %w", err)
@@ -106,13 +114,25 @@ func (s *Service) FlushOutbox(ctx context.Context, mailer Mailer, policy RetryPo
 		return nil
 	}
 	for {
-		items, err := s.store.ClaimOutbox(ctx, s.now().UTC(), policy.BatchSize, policy.Lease)
+		claimed := s.now()
+		items, err := s.store.ClaimOutbox(ctx, claimed.UTC(), policy.BatchSize, policy.Lease)
 		if err != nil {
 			return st, fmt.Errorf("claiming outbox: %w", err)
 		}
+		// Stop sending from this claim well before its lease ends, so that
+		// no other sender can take an item this one is still sending. The
+		// rest is taken again when the lease has run out.
+		stopAt := claimed.Add(policy.Lease * 4 / 5)
 		for i := range items {
 			if err := ctx.Err(); err != nil {
-				return st, errors.Join(err, record())
+				if rerr := record(); rerr != nil {
+					return st, rerr
+				}
+				return st, err
+			}
+			if s.now().After(stopAt) {
+				s.log.WarnContext(ctx, "outbox lease running out: leaving the rest of the batch for later", slog.Int("left", len(items)-i))
+				break
 			}
 			pending = append(pending, s.deliver(ctx, mailer, policy, &items[i], &st))
 			if len(pending) >= recordEvery {
@@ -131,15 +151,15 @@ func (s *Service) FlushOutbox(ctx context.Context, mailer Mailer, policy RetryPo
 }
 
 // deliver sends one item and returns how to record the result.
-func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats) func(Tx) error {
-	log := s.log.With(slog.String("ticket", s.Ref(it.TicketID)), slog.Int64("outbox", it.ID),
-		slog.String("message_id", it.Message.MessageID))
+func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats) func(context.Context, Tx) error {
+	// Not the Message-ID: it carries the ticket's reply token.
+	log := s.log.With(slog.String("ticket", s.Ref(it.TicketID)), slog.Int64("outbox", it.ID))
 	sendErr := mailer.Send(ctx, &it.Message)
 	now := s.now().UTC()
 	if sendErr == nil {
 		st.Sent++
 		log.InfoContext(ctx, "mail sent", slog.String("kind", it.Message.Kind), slog.Int("attempt", it.Attempts))
-		return func(tx Tx) error {
+		return func(ctx context.Context, tx Tx) error {
 			if err := tx.OutboxSent(ctx, it.ID, now); err != nil {
 				return err
 			}
@@ -153,7 +173,7 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		st.Deferred++
 		next := now.Add(policy.Backoff(it.Attempts))
 		log.WarnContext(ctx, "delivery deferred", slog.Any("err", sendErr), slog.Int("attempt", it.Attempts), slog.Time("next", next))
-		return func(tx Tx) error { return tx.OutboxRetry(ctx, it.ID, next, sendErr.Error()) }
+		return func(ctx context.Context, tx Tx) error { return tx.OutboxRetry(ctx, it.ID, next, sendErr.Error()) }
 	}
 	st.Failed++
 	why := "rejected"
@@ -161,7 +181,7 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		why = fmt.Sprintf("gave up after %d tries", it.Attempts)
 	}
 	log.ErrorContext(ctx, "delivery failed", slog.Any("err", sendErr), slog.String("why", why))
-	return func(tx Tx) error {
+	return func(ctx context.Context, tx Tx) error {
 		if err := tx.OutboxFailed(ctx, it.ID, now, sendErr.Error()); err != nil {
 			return err
 		}
