@@ -254,13 +254,28 @@ func TestRobotsMailIsNeverAnswered(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a Message-ID in the desk's own domain", func(t *testing.T) {
+	t.Run("a Message-ID the desk generated", func(t *testing.T) {
 		h := newHarness(t)
-		out := h.deliver("support", "From: someone@a.test\r\nTo: support@example.com\r\nSubject: x\r\nMessage-ID: <abc@example.com>\r\n\r\nbody\r\n")
+		h.deliver("support", customer("c1@a.test", "alice@a.test", "Hello", "hi"))
+		h.flush()
+		own := h.sent()[0]
+		// The desk's acknowledgement comes back, say through a forward
+		// that kept its headers but lost the loop header.
+		out := h.deliver("support", fmt.Sprintf("From: alice@a.test\r\nTo: support@example.com\r\nSubject: %s\r\nMessage-ID: <%s>\r\n\r\nbody\r\n", own.subject, own.messageID))
 		if st := h.flush(); st.Sent != 0 || out.TicketID == 0 {
 			t.Errorf("outcome %+v, sent %d: want recorded and not answered", out, st.Sent)
 		}
 	})
+}
+
+// Staff and colleagues write from the desk's own domain, with Message-IDs
+// in it: they are people, not the desk.
+func TestMailFromTheDesksOwnDomainIsAnswered(t *testing.T) {
+	h := newHarness(t)
+	out := h.deliver("support", "From: Bob <bob@example.com>\r\nTo: support@example.com\r\nSubject: Laptop broken\r\nMessage-ID: <5f2c8e1a-77b2@example.com>\r\n\r\nMy laptop will not start.\r\n")
+	if st := h.flush(); st.Sent != 1 {
+		t.Errorf("outcome %+v, sent %d: want an acknowledgement to bob@example.com", out, st.Sent)
+	}
 }
 
 func TestBounceIsLinkedToItsTicketAndStopsAutomaticMail(t *testing.T) {

@@ -125,11 +125,15 @@ func NewService(opts Options) (*Service, error) {
 	}, nil
 }
 
+// IsOwnMessageID reports whether id is a Message-ID this desk generated
+// (it carries a valid reply token): the desk's own mail come back.
+func (s *Service) IsOwnMessageID(id string) bool {
+	_, ok := s.signer.TicketFromMessageID(id)
+	return ok
+}
+
 // Ref formats a ticket ID as customers see it.
 func (s *Service) Ref(id int64) string { return Ref(s.opts.Tag, id) }
-
-// Domain is the domain of the desk's Message-IDs.
-func (s *Service) Domain() string { return s.domain }
 
 // LoopHeader is the header that marks the desk's own mail.
 func (s *Service) LoopHeader() string { return s.opts.LoopHeader }
