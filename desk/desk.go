@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -162,11 +163,18 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, raws [][]byte) 
 	var ins []*tickets.Inbound
 	var at []int // index in raws of each of ins
 	for i, raw := range raws {
-		msg, err := mailin.Parse(raw, d.parse)
+		var msg *mailin.Message
+		err := safely(d.log, func() (err error) {
+			msg, err = mailin.Parse(raw, d.parse)
+			return err
+		})
 		var perr *mailin.ParseError
+		var crash *crashError
 		switch {
 		case errors.As(err, &perr):
 			outs[i], errs[i] = d.quarantine(ctx, mailbox, perr.Error(), raw)
+		case errors.As(err, &crash):
+			outs[i], errs[i] = d.quarantine(ctx, mailbox, "the mail reader failed on this mail: "+crash.Error(), raw)
 		case err != nil:
 			errs[i] = fmt.Errorf("parsing mail for mailbox %q: %w", mailbox, err)
 		default:
@@ -177,11 +185,32 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, raws [][]byte) 
 	if len(ins) == 0 {
 		return outs, errs
 	}
-	results, ierrs := d.Service.IngestBatch(ctx, ins)
+	var results []tickets.Result
+	var ierrs []error
+	if crashed := safely(d.log, func() error {
+		results, ierrs = d.Service.IngestBatch(ctx, ins)
+		return nil
+	}); crashed != nil {
+		// One mail of the batch crashes the ticket code: find it by taking
+		// them one by one, and keep it aside, or it would crash the daemon
+		// again at every start.
+		results, ierrs = make([]tickets.Result, len(ins)), make([]error, len(ins))
+		for j, in := range ins {
+			if err := safely(d.log, func() (err error) {
+				results[j], err = d.Service.Ingest(ctx, in)
+				return err
+			}); err != nil {
+				ierrs[j] = err
+			}
+		}
+	}
 	for j, i := range at {
+		var crash *crashError
 		switch {
 		case errors.Is(ierrs[j], tickets.ErrUnusable):
 			outs[i], errs[i] = d.quarantine(ctx, mailbox, ierrs[j].Error(), raws[i])
+		case errors.As(ierrs[j], &crash):
+			outs[i], errs[i] = d.quarantine(ctx, mailbox, "storing this mail failed: "+crash.Error(), raws[i])
 		case ierrs[j] != nil:
 			errs[i] = ierrs[j]
 		default:
@@ -189,6 +218,23 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, raws [][]byte) 
 		}
 	}
 	return outs, errs
+}
+
+// crashError is a panic on one mail, caught so that the mail is kept aside
+// rather than crash the daemon again each time it is offered.
+type crashError struct{ value any }
+
+func (e *crashError) Error() string { return fmt.Sprintf("internal error: %v", e.value) }
+
+// safely runs f and turns a panic into a *crashError, logging its stack.
+func safely(log *slog.Logger, f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error("internal error on a mail", slog.Any("err", v), slog.String("stack", string(debug.Stack())))
+			err = &crashError{value: v}
+		}
+	}()
+	return f()
 }
 
 func (d *Desk) quarantine(ctx context.Context, mailbox, reason string, raw []byte) (Outcome, error) {

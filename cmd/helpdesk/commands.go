@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
 	"strings"
@@ -27,18 +28,26 @@ func (e *env) cmdMigrate(args []string) error {
 	return nil
 }
 
-func (e *env) cmdIngest(args []string) error {
+// cmdIngest stores one mail from an MTA pipe. It exits 0 or 75 and
+// nothing else: any other code makes an MTA bounce the mail to its sender,
+// and a mail the desk did not take must stay queued at the MTA instead,
+// until the admin has fixed whatever stopped it (a flag, the config, the
+// database).
+func (e *env) cmdIngest(args []string) (err error) {
+	temp := func(err error) error { return codeError{code: exitTempFail, err: err} }
+	defer func() {
+		if v := recover(); v != nil {
+			err = temp(fmt.Errorf("internal error: %v", v))
+		}
+	}()
 	fs, c := e.flags("ingest", true)
 	mailbox := fs.String("mailbox", "", "the configured mailbox `NAME` the mail arrived at (required)")
 	if err := parse(fs, args); err != nil {
-		return err
+		return temp(err)
 	}
 	if *mailbox == "" {
-		return usageError{"--mailbox is required"}
+		return temp(usageError{"--mailbox is required"})
 	}
-	// From here on every failure is temporary for the MTA: the mail is not
-	// stored, so it must stay queued and be offered again, never bounced.
-	temp := func(err error) error { return codeError{code: exitTempFail, err: err} }
 	raw, err := io.ReadAll(e.stdin)
 	if err != nil {
 		return temp(fmt.Errorf("reading the mail from stdin: %w", err))
@@ -246,10 +255,15 @@ func (e *env) cmdQuarantine(args []string) error {
 				return err
 			}
 			if c.json {
-				return e.printJSON(outcomeViewOf(out))
+				if err := e.printJSON(outcomeViewOf(out)); err != nil {
+					return err
+				}
 			}
 			if out.Quarantined {
 				return fmt.Errorf("quarantined mail %d still cannot be taken: %s", id, out.Reason)
+			}
+			if c.json {
+				return nil
 			}
 			fmt.Fprintln(e.stdout, describeOutcome(out))
 			return nil
@@ -264,7 +278,7 @@ func (e *env) cmdQuarantine(args []string) error {
 		}
 		v := newQuarantineView(d, *q)
 		if c.json {
-			v.Raw = string(q.Raw)
+			v.RawBase64 = base64.StdEncoding.EncodeToString(q.Raw)
 			return e.printJSON(v)
 		}
 		fmt.Fprintf(e.stdout, "quarantine #%d\nmailbox:  %s\nreceived: %s\nsize:     %d bytes\nstate:    %s\nreason:   %s\n\n",

@@ -109,13 +109,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "helpdesk %s: %v\n", args[0], err)
-	var ue usageError
-	if errors.As(err, &ue) {
-		return exitUsage
-	}
 	var ce codeError
 	if errors.As(err, &ce) {
 		return ce.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
 	}
 	return exitError
 }

@@ -182,9 +182,15 @@ func TestIngestExitsTempFailWhenTheDatabaseIsLocked(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	c := newCLI(t)
-	for _, args := range [][]string{{"frobnicate"}, {"ingest"}, {"tickets", "show"}, {"tickets", "show", "abc"}} {
+	for _, args := range [][]string{{"frobnicate"}, {"tickets", "show"}, {"tickets", "show", "abc"}, {"tickets", "list", "--bogus"}} {
 		if code, _, _ := c.run("", args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+	// ingest answers an MTA: every failure is temporary, so the mail stays queued.
+	for _, args := range [][]string{{"ingest"}, {"ingest", "--mailbox", "support", "--bogus"}, {"ingest", "--mailbox", "nope"}} {
+		if code, _, errs := c.run(mailFrom("a@b.test", "x@b.test", "hi"), args...); code != exitTempFail {
+			t.Errorf("%v: exit %d (%s), want %d", args, code, errs, exitTempFail)
 		}
 	}
 	var out, errb bytes.Buffer

@@ -69,10 +69,10 @@ type messageView struct {
 	Cc          []string         `json:"cc"`
 	Subject     string           `json:"subject"`
 	Text        string           `json:"text"`
-	HTML        string           `json:"html,omitempty"`
+	HTML        string           `json:"html"`
 	MessageID   string           `json:"message_id"`
-	InReplyTo   string           `json:"in_reply_to,omitempty"`
-	AutoReason  string           `json:"auto_reason,omitempty"`
+	InReplyTo   string           `json:"in_reply_to"`
+	AutoReason  string           `json:"auto_reason"`
 	Attachments []attachmentView `json:"attachments"`
 	Delivery    string           `json:"delivery,omitempty"` // outbound only: queued, sent, failed
 	CreatedAt   time.Time        `json:"created_at"`
@@ -211,7 +211,9 @@ type quarantineView struct {
 	State     string    `json:"state"` // held or released
 	Ticket    string    `json:"ticket,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
-	Raw       string    `json:"raw,omitempty"`
+	// RawBase64 is the mail's bytes (show --json only): base64, because a
+	// quarantined mail is often not valid UTF-8.
+	RawBase64 string `json:"raw_base64,omitempty"`
 }
 
 func newQuarantineView(d *desk.Desk, q tickets.Quarantined) quarantineView {

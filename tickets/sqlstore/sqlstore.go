@@ -189,6 +189,12 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			tx.Rollback() // never leave the write lock held
+			panic(v)
+		}
+	}()
 	if err := fn(&queries{x: tx, q: s.q}); err != nil {
 		tx.Rollback()
 		return err

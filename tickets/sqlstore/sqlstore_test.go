@@ -101,3 +101,30 @@ func TestQueriesFileRejectsATwiceDefinedName(t *testing.T) {
 		t.Errorf("queries.sql: %d queries, %v", len(q), err)
 	}
 }
+
+func TestAPanicInATransactionRollsBackAndFreesTheLock(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "hd.db"))
+	func() {
+		defer func() { recover() }()
+		s.InTx(ctx, func(tx tickets.Tx) error {
+			tx.MarkBouncing(ctx, "c@d.test", time.Now().Add(time.Hour), "x", time.Now())
+			panic("a bug")
+		})
+	}()
+	done := make(chan error, 1)
+	go func() {
+		done <- s.InTx(ctx, func(tx tickets.Tx) error { return tx.MarkBouncing(ctx, "a@b.test", time.Now(), "x", time.Now()) })
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+		if until, _, _ := s.read().BouncingUntil(ctx, "c@d.test"); !until.IsZero() {
+			t.Errorf("the panicking transaction's write was kept")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the next transaction waited: the panicking one kept the lock")
+	}
+}
