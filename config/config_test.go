@@ -567,3 +567,21 @@ func TestLoadNamesAMissingFile(t *testing.T) {
 		t.Errorf("Load(missing) = %v, want a not-exist error naming %s", err, path)
 	}
 }
+
+func TestASyntaxErrorNeverQuotesASecret(t *testing.T) {
+	for _, line := range []string{"password = hunter2secret", "secret = s3cr3t-value-unquoted", `password_file = /etc/x"y`} {
+		_, err := Parse([]byte("[smtp]\nhost = \"x\"\n"+line+"\n"), "x.toml")
+		if err == nil {
+			t.Fatalf("%q parsed", line)
+		}
+		value := strings.TrimSpace(strings.SplitN(line, "=", 2)[1])
+		for _, part := range []string{value, value[:6]} {
+			if strings.Contains(err.Error(), part) {
+				t.Errorf("error %q shows part of the secret %q", err, part)
+			}
+		}
+		if !strings.Contains(err.Error(), "x.toml:3") {
+			t.Errorf("error %q lacks the file and line", err)
+		}
+	}
+}

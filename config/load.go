@@ -37,13 +37,13 @@ func Parse(data []byte, name string) (*Config, error) {
 	var raw map[string]toml.Primitive
 	rawMeta, err := toml.Decode(string(data), &raw)
 	if err != nil {
-		return nil, problems{decodeProblem(err, false)}.err(name)
+		return nil, problems{redactSecret(decodeProblem(err, false), data)}.err(name)
 	}
 
 	c := Default()
 	meta, err := toml.Decode(string(data), c)
 	if err != nil {
-		return nil, problems{decodeProblem(err, true)}.err(name)
+		return nil, problems{redactSecret(decodeProblem(err, true), data)}.err(name)
 	}
 
 	var ps problems
@@ -89,6 +89,23 @@ func decodeProblem(err error, withKey bool) Problem {
 		return Problem{Line: line, Key: m[2], Msg: m[3], Err: err}
 	}
 	return Problem{Msg: err.Error(), Err: err}
+}
+
+// redactSecret keeps a secret out of a syntax error: the TOML library
+// quotes the text it could not read, which on a line such as
+// `password = hunter2` is the password itself.
+func redactSecret(p Problem, data []byte) Problem {
+	lines := strings.Split(string(data), "\n")
+	if p.Line < 1 || p.Line > len(lines) {
+		return p
+	}
+	key, _, ok := strings.Cut(lines[p.Line-1], "=")
+	key = strings.ToLower(strings.Trim(strings.TrimSpace(key), `"'`))
+	if ok && (strings.Contains(key, "password") || strings.Contains(key, "secret") || strings.Contains(key, "token")) {
+		p.Msg = fmt.Sprintf("the value of %s cannot be read (write it in quotes: %s = \"...\")", key, key)
+		p.Err = nil
+	}
+	return p
 }
 
 // unknownKeys returns the undecoded keys, leaving out those inside a table

@@ -239,7 +239,13 @@ func (s *Sender) Send(ctx context.Context, m *Mail) error {
 	for attempt := 0; ; attempt++ {
 		reused, err := s.connect(ctx)
 		if err != nil {
-			return s.failure(ctx, fmt.Errorf("connecting to smtp %s: %w", s.addr(), err))
+			// A refusal before any mail was offered (the greeting, EHLO,
+			// STARTTLS, AUTH) says nothing about this mail: an expired
+			// password or AUTH switched off must not fail every queued mail
+			// for good. The code stays, for the log and the ticket event.
+			e := s.failure(ctx, fmt.Errorf("connecting to smtp %s: %w", s.addr(), err))
+			e.Temporary = true
+			return e
 		}
 		err = s.transact(ctx, msg)
 		if err == nil {

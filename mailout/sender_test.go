@@ -189,7 +189,9 @@ func TestAuthWithTheRightPassword(t *testing.T) {
 	}
 }
 
-func TestAuthWithAWrongPasswordFailsPermanentlyWith535(t *testing.T) {
+// A wrong password is the desk's problem, not the mail's: the mail waits
+// on the outbox until the admin fixes the password.
+func TestAuthWithAWrongPasswordIsTemporaryWith535(t *testing.T) {
 	opts := selfSigned(t)
 	opts.Username, opts.Password = "helpdesk", "s3cret"
 	sink := startSink(t, opts)
@@ -199,8 +201,8 @@ func TestAuthWithAWrongPasswordFailsPermanentlyWith535(t *testing.T) {
 		o.Username, o.Password = "helpdesk", "wrong"
 	})
 	e := deliveryError(t, s.Send(t.Context(), reply()))
-	if e.Temporary || e.Code != 535 {
-		t.Errorf("got Temporary %v Code %d (%v), want permanent 535", e.Temporary, e.Code, e)
+	if !e.Temporary || e.Code != 535 {
+		t.Errorf("got Temporary %v Code %d (%v), want temporary 535", e.Temporary, e.Code, e)
 	}
 	if n := len(sink.Mails()); n != 0 {
 		t.Errorf("sink received %d mails", n)

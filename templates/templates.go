@@ -176,7 +176,7 @@ func Load(dir string) (*Set, error) {
 	// A name the defaults lack is a new template (for a rule's
 	// ack_template, say) when it has at least a subject and a text; a lone
 	// file of an unknown name is more likely a misspelt override.
-	defaults := names
+	defaults := slices.Clone(names)
 	for file, p := range overrides {
 		ext := strings.TrimPrefix(filepath.Ext(file), ".")
 		name := strings.TrimSuffix(file, "."+ext)
