@@ -107,9 +107,13 @@ func NewService(opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	own := map[string]bool{strings.ToLower(opts.From.Email): true}
-	for _, mb := range opts.Mailboxes {
-		own[strings.ToLower(mb.Address)] = true
+	// The desk's addresses, each also without a plus-tag of its own
+	// (support+desk@ receives support+1042-...@ replies as support@).
+	own := map[string]bool{}
+	for _, addr := range append([]string{opts.From.Email}, mailboxAddresses(opts.Mailboxes)...) {
+		addr = strings.ToLower(strings.TrimSpace(addr))
+		own[addr] = true
+		own[withoutPlus(addr)] = true
 	}
 	return &Service{
 		opts:   opts,
@@ -145,12 +149,25 @@ func (s *Service) isOwnAddress(addr string) bool {
 	if s.own[addr] {
 		return true
 	}
+	return s.own[withoutPlus(addr)]
+}
+
+// withoutPlus drops the plus-tag of an address: a+b@x -> a@x.
+func withoutPlus(addr string) string {
 	local, domain, ok := strings.Cut(addr, "@")
 	if !ok {
-		return false
+		return addr
 	}
 	if i := strings.IndexByte(local, '+'); i >= 0 {
-		return s.own[local[:i]+"@"+domain]
+		local = local[:i]
 	}
-	return false
+	return local + "@" + domain
+}
+
+func mailboxAddresses(boxes map[string]MailboxInfo) []string {
+	out := make([]string, 0, len(boxes))
+	for _, mb := range boxes {
+		out = append(out, mb.Address)
+	}
+	return out
 }

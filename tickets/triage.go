@@ -43,14 +43,16 @@ func triageMail(in *Inbound, openTickets int) triage.Mail {
 // Triage runs the rules on a mail as if it opened a new ticket, storing
 // nothing: for `helpdesk rules test`.
 func (s *Service) Triage(ctx context.Context, in *Inbound) (triage.Decision, error) {
+	// Count for the requester, as a real new ticket does.
+	requester := s.requesterOf(in).Email
 	open := 0
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
-		open, err = tx.OpenTicketCount(ctx, in.From.Email)
+		open, err = tx.OpenTicketCount(ctx, requester)
 		return err
 	})
 	if err != nil {
-		return triage.Decision{}, fmt.Errorf("counting open tickets of %s: %w", in.From.Email, err)
+		return triage.Decision{}, fmt.Errorf("counting open tickets of %s: %w", requester, err)
 	}
 	return s.evaluate(triageMail(in, open)), nil
 }
