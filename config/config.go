@@ -73,9 +73,10 @@ type Loops struct {
 
 // Database says where tickets are stored.
 type Database struct {
-	// Driver is "sqlite" (the default) or "postgres".
+	// Driver is "sqlite", the default and for now the only one;
+	// PostgreSQL is planned for desks that outgrow one machine.
 	Driver string `toml:"driver"`
-	// DSN is the SQLite file name or the PostgreSQL connection string; default "helpdesk.db".
+	// DSN is the SQLite file name; default "helpdesk.db".
 	DSN string `toml:"dsn"`
 	// MaxOpenConns caps the open connections; 0 (the default) lets the store choose.
 	MaxOpenConns int `toml:"max_open_conns"`

@@ -192,7 +192,8 @@ func TestValidateNamesEachProblemByKey(t *testing.T) {
 		change func(c *Config)
 		want   string
 	}{
-		{"unknown database driver", func(c *Config) { c.Database.Driver = "mysql" }, `database.driver: "mysql" must be one of sqlite, postgres`},
+		{"unknown database driver", func(c *Config) { c.Database.Driver = "mysql" }, `database.driver: "mysql" must be one of sqlite`},
+		{"postgres is not there yet", func(c *Config) { c.Database.Driver = "postgres" }, `database.driver: "postgres" is not supported yet; use "sqlite"`},
 		{"empty dsn", func(c *Config) { c.Database.DSN = "" }, "database.dsn: required"},
 		{"negative max open conns", func(c *Config) { c.Database.MaxOpenConns = -1 }, "database.max_open_conns: must not be negative"},
 		{"empty smtp host", func(c *Config) { c.SMTP.Host = "" }, "smtp.host: required"},

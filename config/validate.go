@@ -21,7 +21,11 @@ var (
 func (c *Config) Validate() error {
 	var ps problems
 
-	oneOf(&ps, "database.driver", c.Database.Driver, "sqlite", "postgres")
+	if c.Database.Driver == "postgres" {
+		ps.add("database.driver", `"postgres" is not supported yet; use "sqlite"`)
+	} else {
+		oneOf(&ps, "database.driver", c.Database.Driver, "sqlite")
+	}
 	if c.Database.DSN == "" {
 		ps.add("database.dsn", "required")
 	}

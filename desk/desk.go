@@ -63,7 +63,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 	if err := smtpOptions(cfg, nil).Validate(); err != nil {
 		return nil, fmt.Errorf("%s: smtp: %w", cfg.Path, err)
 	}
-	store, err := sqlstore.Open(ctx, sqlstore.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN})
+	store, err := sqlstore.Open(ctx, sqlstore.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN, MaxOpenConns: cfg.Database.MaxOpenConns})
 	if err != nil {
 		return nil, err
 	}

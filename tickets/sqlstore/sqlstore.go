@@ -55,6 +55,8 @@ type Options struct {
 	// BusyTimeout is how long a writer waits for a locked SQLite database
 	// before giving up with a temporary error (default 5s).
 	BusyTimeout time.Duration
+	// MaxOpenConns caps the open connections (0: no cap).
+	MaxOpenConns int
 }
 
 // Open connects, applies pending migrations and checks every query.
@@ -72,6 +74,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
 	}
+	db.SetMaxOpenConns(opts.MaxOpenConns)
 	s := &Store{db: db}
 	if err := s.init(ctx); err != nil {
 		db.Close()
