@@ -57,6 +57,9 @@
 //
 // Any other error (network, server, State) closes the connection, is logged
 // with the keys "mailbox", "err" and "attempt", and the Watcher reconnects
-// after Backoff(attempt); attempt restarts at 1 after a good round. A command the server does not answer within two minutes
-// counts as a dead connection. Passwords and tokens are never logged.
+// after Backoff(attempt). attempt starts again at 1 only after a connection
+// that handled mail or lasted a minute, so a server that drops every
+// connection at once (IDLE refused, say) sees ever longer waits, not a login
+// a second. A command the server does not answer within two minutes counts
+// as a dead connection. Passwords and tokens are never logged.
 package imapwatch

@@ -17,6 +17,7 @@ import (
 	"math/big"
 	"net"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +66,58 @@ type testServer struct {
 
 	// beforeFetch, when set, runs once at the start of the next FETCH.
 	beforeFetch atomic.Pointer[func()]
+	// dropIdle makes the server say BYE and hang up when IDLE starts.
+	dropIdle atomic.Bool
+	// throttle, when set, pauses the server for that long after every
+	// throttleChunk bytes it writes: a slow link.
+	throttle atomic.Int64
+
+	faultMu sync.Mutex
+	faults  map[uint32]fault // by UID, in INBOX and every folder
+	fetches []fetchRecord
+}
+
+// fault is how the server fails to serve one mail.
+type fault int
+
+const (
+	faultNone fault = iota
+	// faultRefuse answers a FETCH that names the mail with NO, after the
+	// data of the other mails (Gmail: "Some messages could not be
+	// FETCHed").
+	faultRefuse
+	// faultNoBody answers without the body (Exchange sends BODY[] NIL for
+	// a corrupt item).
+	faultNoBody
+)
+
+// fetchRecord is one FETCH the server was asked for.
+type fetchRecord struct {
+	uids    string
+	body    bool
+	partial *imap.SectionPartial
+}
+
+// setFault makes the server fail uid in the given way (faultNone repairs it).
+func (ts *testServer) setFault(uid uint32, f fault) {
+	ts.faultMu.Lock()
+	defer ts.faultMu.Unlock()
+	if ts.faults == nil {
+		ts.faults = make(map[uint32]fault)
+	}
+	ts.faults[uid] = f
+}
+
+func (ts *testServer) faultOf(uid uint32) fault {
+	ts.faultMu.Lock()
+	defer ts.faultMu.Unlock()
+	return ts.faults[uid]
+}
+
+func (ts *testServer) fetchLog() []fetchRecord {
+	ts.faultMu.Lock()
+	defer ts.faultMu.Unlock()
+	return slices.Clone(ts.fetches)
 }
 
 func startServer(t testing.TB, cfg serverConfig) *testServer {
@@ -99,8 +152,8 @@ func (ts *testServer) serve(ln net.Listener) {
 	}
 	tlsConfig := &tls.Config{Certificates: []tls.Certificate{ts.cert}}
 	opts := &imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &testSession{ts: ts}, nil, nil
+		NewSession: func(conn *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return &testSession{ts: ts, conn: conn}, nil, nil
 		},
 		Caps:         caps,
 		InsecureAuth: true,
@@ -109,6 +162,7 @@ func (ts *testServer) serve(ln net.Listener) {
 	if ts.cfg.startTLS {
 		opts.TLSConfig = tlsConfig
 	}
+	ln = throttledListener{ln, ts}
 	if ts.cfg.implicitTLS {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
@@ -149,10 +203,57 @@ func (ts *testServer) Printf(format string, args ...any) {
 	}
 }
 
+// throttleChunk is how many bytes a throttled server writes between pauses.
+const throttleChunk = 32 << 10
+
+// throttledListener hands out connections that write slowly while
+// testServer.throttle is set.
+type throttledListener struct {
+	net.Listener
+	ts *testServer
+}
+
+func (l throttledListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &throttledConn{Conn: c, ts: l.ts}, nil
+}
+
+type throttledConn struct {
+	net.Conn
+	ts      *testServer
+	written int
+}
+
+func (c *throttledConn) Write(p []byte) (int, error) {
+	pause := time.Duration(c.ts.throttle.Load())
+	if pause == 0 {
+		return c.Conn.Write(p)
+	}
+	n := 0
+	for len(p) > 0 {
+		chunk := min(len(p), throttleChunk-c.written)
+		m, err := c.Conn.Write(p[:chunk])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		p = p[chunk:]
+		if c.written += chunk; c.written == throttleChunk {
+			c.written = 0
+			time.Sleep(pause)
+		}
+	}
+	return n, nil
+}
+
 // testSession is an imapmemserver session for testUser.
 type testSession struct {
 	*imapmemserver.UserSession
-	ts *testServer
+	ts   *testServer
+	conn *imapserver.Conn
 }
 
 func (s *testSession) Login(username, password string) error {
@@ -175,14 +276,63 @@ func (s *testSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) err
 	case s.ts.idling <- struct{}{}:
 	default:
 	}
+	if s.ts.dropIdle.Load() {
+		s.conn.Bye("idle is not allowed here")
+		return errors.New("idle refused")
+	}
 	return s.UserSession.Idle(w, stop)
 }
 
+// Fetch serves the mails of numSet, except that a mail with a fault makes
+// the server fail the way that fault says.
 func (s *testSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
 	if hook := s.ts.beforeFetch.Swap(nil); hook != nil {
 		(*hook)()
 	}
-	return s.UserSession.Fetch(w, numSet, options)
+	rec := fetchRecord{uids: numSet.String()}
+	for _, bs := range options.BodySection {
+		rec.body = true
+		rec.partial = bs.Partial
+	}
+	s.ts.faultMu.Lock()
+	s.ts.fetches = append(s.ts.fetches, rec)
+	s.ts.faultMu.Unlock()
+
+	set, ok := numSet.(imap.UIDSet)
+	var uids []imap.UID
+	if ok {
+		uids, ok = set.Nums()
+	}
+	if !ok {
+		return s.UserSession.Fetch(w, numSet, options)
+	}
+	var good, refused, bodiless imap.UIDSet
+	for _, uid := range uids {
+		switch s.ts.faultOf(uint32(uid)) {
+		case faultRefuse:
+			refused.AddNum(uid)
+		case faultNoBody:
+			bodiless.AddNum(uid)
+		default:
+			good.AddNum(uid)
+		}
+	}
+	if len(good) > 0 {
+		if err := s.UserSession.Fetch(w, good, options); err != nil {
+			return err
+		}
+	}
+	if len(bodiless) > 0 {
+		noBody := *options
+		noBody.BodySection = nil
+		if err := s.UserSession.Fetch(w, bodiless, &noBody); err != nil {
+			return err
+		}
+	}
+	if len(refused) > 0 {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Some messages could not be FETCHed (Failure)"}
+	}
+	return nil
 }
 
 func (s *testSession) AuthenticateMechanisms() []string {

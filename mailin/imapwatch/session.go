@@ -19,6 +19,10 @@ import (
 // pause inside one FETCH response) before the connection counts as dead.
 const commandTimeout = 2 * time.Minute
 
+// stableSession is how long a connection must last, when it handled no mail,
+// for the reconnect backoff to start again at attempt 1.
+const stableSession = time.Minute
+
 // minRetryWait is the shortest wait for a mail's retry.
 const minRetryWait = 5 * time.Millisecond
 
@@ -44,6 +48,8 @@ type session struct {
 
 	// The cursor as saved in State; stateUV 0 means first contact.
 	stateUV, last uint32
+
+	handled int // mails stored and marked done on this connection
 }
 
 // retry is a mail the Handler could not store, waiting for another try.
@@ -53,28 +59,33 @@ type retry struct {
 }
 
 // session connects, catches up and waits for mail until an error or ctx.
-func (w *Watcher) session(ctx context.Context) error {
+// stable reports whether the connection did real work: it handled mail or
+// lasted stableSession. Only then does the reconnect backoff start again at
+// attempt 1, so that a server which drops every connection at once (IDLE
+// refused, say) is not logged into once a second forever.
+func (w *Watcher) session(ctx context.Context) (stable bool, err error) {
 	s := &session{w: w, exists: make(chan struct{}, 1)}
+	began := time.Now()
+	defer func() { stable = s.handled > 0 || time.Since(began) >= stableSession }()
 	if err := s.connect(ctx); err != nil {
-		return err
+		return false, err
 	}
 	defer s.stopAfter()
 	defer s.c.Close()
 	defer s.watchdog.Stop()
 
 	if err := s.login(ctx); err != nil {
-		return s.cause(err)
+		return false, s.cause(err)
 	}
 	if err := s.open(ctx); err != nil {
-		return s.cause(err)
+		return false, s.cause(err)
 	}
 	for {
 		if err := s.round(ctx); err != nil {
-			return s.cause(err)
+			return false, s.cause(err)
 		}
-		w.attempt = 0
 		if err := s.wait(ctx); err != nil {
-			return s.cause(err)
+			return false, s.cause(err)
 		}
 	}
 }
@@ -402,6 +413,7 @@ func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err err
 	if err := s.markDone(stored); err != nil {
 		return failed, err
 	}
+	s.handled += len(stored)
 	for _, uid := range stored {
 		w.done[uid] = true
 		delete(w.retries, uid)

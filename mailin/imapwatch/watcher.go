@@ -234,7 +234,7 @@ func DefaultBackoff(attempt int) time.Duration {
 func (w *Watcher) Run(ctx context.Context) error {
 	w.log.Info("watching mailbox", "host", w.opts.Host, "folder", w.opts.Folder)
 	for {
-		err := w.session(ctx)
+		stable, err := w.session(ctx)
 		w.setStatus(func(s *Status) { s.Connected = false })
 		if ctx.Err() != nil {
 			w.log.Info("stopped watching mailbox")
@@ -242,6 +242,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 		if err == nil {
 			err = errors.New("connection ended")
+		}
+		if stable {
+			w.attempt = 0
 		}
 		w.attempt++
 		w.setStatus(func(s *Status) { s.LastError = err.Error() })

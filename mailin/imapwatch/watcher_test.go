@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -736,5 +738,48 @@ func TestDefaultBackoffGrowsToFiveMinutes(t *testing.T) {
 				t.Errorf("DefaultBackoff(%d) = %v, want in [%v, %v]", tc.attempt, d, tc.min, tc.max)
 			}
 		}
+	}
+}
+
+func TestAServerThatDropsEveryIdleIsNotLoggedIntoOnceASecondForever(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	ts.dropIdle.Store(true)
+	rec := newRecorder()
+	var mu sync.Mutex
+	var attempts []int // the reconnect attempt numbers, in order
+	handledAt := -1    // len(attempts) when the mail was handled
+	rec.hook = func(context.Context, int, []Mail) ([]error, error) {
+		mu.Lock()
+		handledAt = len(attempts)
+		mu.Unlock()
+		return nil, nil
+	}
+	opts := ts.options(t, rec, newMemState())
+	opts.Backoff = func(n int) time.Duration {
+		mu.Lock()
+		attempts = append(attempts, n)
+		mu.Unlock()
+		return time.Millisecond
+	}
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "three reconnects", func() bool { mu.Lock(); defer mu.Unlock(); return len(attempts) >= 3 })
+	mu.Lock()
+	if got := attempts[:3]; !slices.Equal(got, []int{1, 2, 3}) {
+		t.Errorf("reconnect attempts %v, want 1, 2, 3: a session that ends at once must not reset the backoff", got)
+	}
+	mu.Unlock()
+
+	// A session that handled mail did real work: the next wait is short again.
+	ts.appendDirect(t, "INBOX", "between-drops")
+	eventually(t, "the mail", func() bool { return rec.has("between-drops") })
+	eventually(t, "the reconnect after the mail", func() bool { mu.Lock(); defer mu.Unlock(); return len(attempts) > handledAt })
+	mu.Lock()
+	defer mu.Unlock()
+	if n := attempts[handledAt]; n != 1 {
+		t.Errorf("after a session that handled mail the attempt is %d, want 1", n)
 	}
 }
