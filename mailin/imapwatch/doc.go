@@ -14,7 +14,8 @@
 //  2. the Watcher marks it done on the server (UID STORE +FLAGS.SILENT (\Seen),
 //     or UID MOVE to Options.ProcessedFolder);
 //  3. the Watcher calls State.SaveState with the highest UID below which every
-//     mail has been handled.
+//     mail has been handled (at first contact: below which every unseen
+//     mail has been handled, or UIDVALIDITY 0; see below).
 //
 // A crash (or shutdown) between 1 and 2 or between 2 and 3 means the mail is
 // delivered again after the restart: the Handler must dedupe (by Message-ID),
@@ -27,12 +28,15 @@
 // # Which mails are new
 //
 //   - First contact (stored UIDVALIDITY is 0): every message not \Seen
-//     (UID SEARCH UNSEEN); old read mail in an existing mailbox is not imported.
-//     The cursor is saved only once all of them are handled, then it points at
-//     UIDNEXT-1 of the SELECT.
-//   - UIDVALIDITY changed: a warning, the cursor is reset to 0 for the new
-//     UIDVALIDITY, and the whole box is read again (UID SEARCH UID 1:*); the
-//     Handler's dedupe keeps this free of duplicates.
+//     (UID SEARCH UNSEEN); old read mail in an existing mailbox is not
+//     imported. After that first round the cursor is UIDNEXT-1 of the
+//     SELECT, and later rounds take every UID above it, so a mail someone
+//     opens in a mail client before the next round is not missed.
+//   - UIDVALIDITY changed, or the saved UID is not below the server's
+//     UIDNEXT (a server restored from a backup): a warning, then the
+//     first-contact rules again. Unseen mail is read again (the Handler's
+//     dedupe keeps what it already has from doubling); read mail is not, so
+//     a server migration does not turn years of old mail into new tickets.
 //   - Otherwise: every UID above the cursor, whatever its flags (a person may
 //     have opened the mail in a mail client; it must still be handled).
 //
@@ -43,6 +47,14 @@
 // n-th failure. The Handler is expected to quarantine mail it cannot parse,
 // so its errors are temporary. A failed mail that is deleted meanwhile is
 // dropped.
+//
+// An unseen mail that fails at first contact is retried the same way, but
+// the cursor has already passed it. So that a restart does not lose it, the
+// cursor is saved with UIDVALIDITY 0 until it is stored: the next start then
+// finishes first contact, taking every unseen mail and every mail above the
+// saved UID. (A mail that fails at first contact and is read by someone
+// before it is stored, and the process restarts meanwhile, is the one case
+// the State cannot cover: it holds no list of UIDs.)
 //
 // # Waiting for mail
 //

@@ -46,8 +46,12 @@ type session struct {
 	uidNext     uint32 // from SELECT; 0 when the server did not say
 	useIdle     bool
 
-	// The cursor as saved in State; stateUV 0 means first contact.
-	stateUV, last uint32
+	// firstContact: this round takes every unseen mail and every mail
+	// above last, whatever its flags; then last becomes UIDNEXT-1.
+	// Otherwise last is the cursor: every mail above it is new.
+	firstContact bool
+	last         uint32
+	saved        [2]uint32 // (uidValidity, lastUID) as last loaded or saved
 
 	handled int // mails stored and marked done on this connection
 }
@@ -193,32 +197,43 @@ func (s *session) open(ctx context.Context) error {
 	s.useIdle = o.IDLE && s.c.Caps().Has(imap.CapIdle)
 	s.disarm()
 
-	s.stateUV, s.last, err = o.State.LoadState(ctx, o.Name)
+	uv, last, err := o.State.LoadState(ctx, o.Name)
 	if err != nil {
 		return fmt.Errorf("loading state of mailbox %s: %w", o.Name, err)
 	}
+	s.saved = [2]uint32{uv, last}
 	if w.doneForUIDV != s.uidValidity {
-		clear(w.done)
-		clear(w.retries)
+		w.forgetAll()
 		w.doneForUIDV = s.uidValidity
 	}
+	// A saved UIDVALIDITY of 0 with a UID means that first contact is not
+	// finished: some unseen mail below the UID failed, and every mail above
+	// it is new.
+	s.firstContact, s.last = true, last
 	switch {
-	case s.stateUV == 0:
+	case uv != 0 && uv != s.uidValidity:
+		w.log.Warn("uidvalidity changed: taking every unseen mail, as at first contact",
+			"old_uidvalidity", uv, "uidvalidity", s.uidValidity)
+		s.last = 0
+	case s.uidNext != 0 && last >= s.uidNext:
+		// The server was restored from a backup, or the state belongs to
+		// another mailbox: the UIDs below the cursor are not the ones
+		// handled, and the done and retry sets mean nothing either.
+		w.log.Warn("saved uid is not below the server's uidnext: taking every unseen mail, as at first contact",
+			"uid", last, "uidnext", s.uidNext, "uidvalidity", s.uidValidity)
+		s.last = 0
+		w.forgetAll()
+	case uv == 0 && last == 0:
 		w.log.Info("first contact with mailbox: taking every unseen mail", "uidvalidity", s.uidValidity)
-	case s.stateUV != s.uidValidity:
-		w.log.Warn("uidvalidity changed: reading the whole folder again",
-			"old_uidvalidity", s.stateUV, "uidvalidity", s.uidValidity)
-		if err := o.State.SaveState(ctx, o.Name, s.uidValidity, 0); err != nil {
-			return fmt.Errorf("saving state of mailbox %s: %w", o.Name, err)
-		}
-		s.stateUV, s.last = s.uidValidity, 0
-	case s.uidNext != 0 && s.last >= s.uidNext:
-		w.log.Warn("saved uid is beyond the server's uidnext; mail below it is not fetched",
-			"uid", s.last, "uidnext", s.uidNext)
+	case uv == 0:
+		w.log.Info("first contact not finished: taking every unseen mail and every mail above the uid",
+			"uid", last, "uidvalidity", s.uidValidity)
+	default:
+		s.firstContact = false
 	}
 	w.setStatus(func(st *Status) {
 		st.Connected = true
-		st.UIDValidity, st.LastUID = s.stateUV, s.last
+		st.UIDValidity, st.LastUID = s.uidValidity, s.last
 	})
 	w.log.Info("connected", "folder", o.Folder, "messages", sel.NumMessages, "uidvalidity", s.uidValidity, "idle", s.useIdle)
 	return nil
@@ -254,50 +269,32 @@ func (s *session) ensureFolder(name string) error {
 func (s *session) round(ctx context.Context) error {
 	w := s.w
 	o := &w.opts
-	firstContact := s.stateUV == 0
 
-	var criteria imap.SearchCriteria
-	if firstContact {
-		criteria.NotFlag = []imap.Flag{imap.FlagSeen}
-	} else {
-		criteria.UID = []imap.UIDSet{{imap.UIDRange{Start: imap.UID(s.last + 1), Stop: 0}}}
-	}
-	s.arm()
-	data, err := s.c.UIDSearch(&criteria, nil).Wait()
-	s.disarm()
+	found, err := s.search()
 	if err != nil {
-		return fmt.Errorf("searching %s: %w", o.Folder, err)
+		return err
 	}
-	var found []uint32 // every UID above the cursor (or unseen), ascending
-	for _, uid := range data.AllUIDs() {
-		// "UID n:*" always matches the highest UID, even when it is below n.
-		if firstContact || uint32(uid) > s.last {
-			found = append(found, uint32(uid))
+	// The failed mails wait in w.retries, whatever their flags now (someone
+	// may have read one meanwhile). Those below the cursor are unseen mails
+	// that failed at first contact.
+	candidates := slices.Clone(found)
+	for uid := range w.retries {
+		switch {
+		case s.firstContact || uid <= s.last:
+			candidates = append(candidates, uid)
+		case !slices.Contains(found, uid):
+			// Above the cursor but no longer found: deleted, nothing
+			// to retry.
+			delete(w.retries, uid)
 		}
 	}
-	if firstContact {
-		// A failed mail that someone has read meanwhile is no longer
-		// UNSEEN, but it still waits for its retry.
-		for uid := range w.retries {
-			found = append(found, uid)
-		}
-	}
-	slices.Sort(found)
-	found = slices.Compact(found)
-	if !firstContact {
-		// A failed mail above the cursor that the search no longer finds
-		// has been deleted: nothing to retry.
-		for uid := range w.retries {
-			if _, ok := slices.BinarySearch(found, uid); !ok && uid > s.last {
-				delete(w.retries, uid)
-			}
-		}
-	}
+	slices.Sort(candidates)
+	candidates = slices.Compact(candidates)
 
 	now := time.Now()
 	var todo []uint32
 	waiting := false
-	for _, uid := range found {
+	for _, uid := range candidates {
 		if w.done[uid] {
 			continue
 		}
@@ -320,34 +317,70 @@ func (s *session) round(ctx context.Context) error {
 			return err
 		}
 		failed += n
-		if !firstContact {
+		if !s.firstContact {
 			if next, err = s.advance(ctx, found, next); err != nil {
 				return err
 			}
 		}
 	}
-	if !firstContact && len(todo) == 0 {
-		// Nothing fetched, but mails done in earlier rounds may now lead
-		// the cursor on.
-		if _, err := s.advance(ctx, found, next); err != nil {
-			return err
-		}
-	}
-	if failed > 0 || waiting {
-		return nil
-	}
-	w.setStatus(func(st *Status) { st.LastError = "" })
-	if firstContact {
-		last := s.uidNext - 1
-		if s.uidNext == 0 {
-			last = 0
-		}
-		if len(found) > 0 {
+	if s.firstContact {
+		// From now on the cursor: every mail above UIDNEXT-1 is new, read
+		// or not. The unseen mails below it that failed stay in w.retries,
+		// and save keeps first contact open in State until they are done.
+		last := s.last
+		if s.uidNext != 0 {
+			last = max(last, s.uidNext-1)
+		} else if len(found) > 0 {
 			last = max(last, found[len(found)-1])
 		}
-		return s.save(ctx, s.uidValidity, last)
+		if err := s.save(ctx, last); err != nil {
+			return err
+		}
+		s.firstContact = false
+	} else if _, err := s.advance(ctx, found, next); err != nil {
+		// Also when nothing was fetched: mails done in earlier rounds may
+		// now lead the cursor on, or the last first-contact failure may
+		// have been stored.
+		return err
+	}
+	if failed == 0 && !waiting {
+		w.setStatus(func(st *Status) { st.LastError = "" })
 	}
 	return nil
+}
+
+// search returns, ascending, every UID above the cursor or, at first
+// contact, every unseen UID and every UID above s.last.
+func (s *session) search() ([]uint32, error) {
+	folder := s.w.opts.Folder
+	s.arm()
+	defer s.disarm()
+	var found []uint32
+	if s.firstContact {
+		data, err := s.c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}, nil).Wait()
+		if err != nil {
+			return nil, fmt.Errorf("searching unseen mail in %s: %w", folder, err)
+		}
+		for _, uid := range data.AllUIDs() {
+			found = append(found, uint32(uid))
+		}
+		if s.last == 0 {
+			return found, nil
+		}
+	}
+	criteria := imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(s.last + 1), Stop: 0}}}}
+	data, err := s.c.UIDSearch(&criteria, nil).Wait()
+	if err != nil {
+		return nil, fmt.Errorf("searching %s above uid %d: %w", folder, s.last, err)
+	}
+	for _, uid := range data.AllUIDs() {
+		// "UID n:*" always matches the highest UID, even when it is below n.
+		if uint32(uid) > s.last {
+			found = append(found, uint32(uid))
+		}
+	}
+	slices.Sort(found)
+	return slices.Compact(found), nil
 }
 
 // batch fetches uids, hands them to the Handler and marks the stored ones.
@@ -359,10 +392,7 @@ func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err err
 	if err != nil {
 		return 0, err
 	}
-	for _, uid := range gone {
-		w.done[uid] = true
-		delete(w.retries, uid)
-	}
+	s.forget(gone)
 	if len(mails) == 0 {
 		return 0, nil
 	}
@@ -514,31 +544,48 @@ func (s *session) advance(ctx context.Context, found []uint32, next int) (int, e
 		last = found[next]
 		next++
 	}
-	if last == s.last {
-		return next, nil
-	}
-	return next, s.save(ctx, s.stateUV, last)
+	return next, s.save(ctx, last)
 }
 
-// save stores the cursor and forgets what it covers.
-func (s *session) save(ctx context.Context, uidValidity, last uint32) error {
+// save stores the cursor, unless State has it already, and forgets the done
+// UIDs it covers. While a mail at or below it waits for a retry (an unseen
+// mail that failed at first contact), the UIDVALIDITY is saved as 0: after a
+// restart, first contact then goes on, taking every unseen mail and every
+// mail above last, so the failed one is found again.
+func (s *session) save(ctx context.Context, last uint32) error {
 	w := s.w
-	if err := w.opts.State.SaveState(ctx, w.opts.Name, uidValidity, last); err != nil {
-		return fmt.Errorf("saving state of mailbox %s (uid %d): %w", w.opts.Name, last, err)
+	uv := s.uidValidity
+	for uid := range w.retries {
+		if uid <= last {
+			uv = 0
+			break
+		}
 	}
-	s.stateUV, s.last = uidValidity, last
+	if s.saved != [2]uint32{uv, last} {
+		if err := w.opts.State.SaveState(ctx, w.opts.Name, uv, last); err != nil {
+			return fmt.Errorf("saving state of mailbox %s (uid %d): %w", w.opts.Name, last, err)
+		}
+		s.saved = [2]uint32{uv, last}
+	}
+	s.last = last
 	for uid := range w.done {
 		if uid <= last {
 			delete(w.done, uid)
 		}
 	}
-	for uid := range w.retries {
-		if uid <= last {
-			delete(w.retries, uid)
-		}
-	}
-	w.setStatus(func(st *Status) { st.UIDValidity, st.LastUID = uidValidity, last })
+	w.setStatus(func(st *Status) { st.UIDValidity, st.LastUID = s.uidValidity, last })
 	return nil
+}
+
+// forget drops uids that no longer exist from the retries; above the cursor
+// they count as done.
+func (s *session) forget(uids []uint32) {
+	for _, uid := range uids {
+		if uid > s.last {
+			s.w.done[uid] = true
+		}
+		delete(s.w.retries, uid)
+	}
 }
 
 // wait returns when there may be new mail: the server said so, Kick, the

@@ -30,7 +30,9 @@ type Mail struct {
 }
 
 // State remembers, per mailbox name, the UIDVALIDITY and the highest UID
-// handled.
+// handled. A uidValidity of 0 with a lastUID means that first contact is not
+// finished (an unseen mail below lastUID still fails); LoadState must return
+// the pair as saved.
 type State interface {
 	// LoadState returns zeros when the mailbox is unknown.
 	LoadState(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error)
@@ -107,8 +109,8 @@ type Options struct {
 type Status struct {
 	Connected   bool   // logged in and the folder selected
 	LastError   string // the error that ended the last connection; "" after a good round
-	LastUID     uint32 // the saved cursor
-	UIDValidity uint32 // the saved UIDVALIDITY
+	LastUID     uint32 // the cursor
+	UIDValidity uint32 // the UIDVALIDITY the cursor belongs to
 	Handled     int64  // mails stored by the Handler since New
 }
 
@@ -275,6 +277,13 @@ func (w *Watcher) Status() Status {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.status
+}
+
+// forgetAll drops what the Watcher remembers about UIDs: they belong to a
+// numbering that is gone.
+func (w *Watcher) forgetAll() {
+	clear(w.done)
+	clear(w.retries)
 }
 
 func (w *Watcher) setStatus(f func(*Status)) {

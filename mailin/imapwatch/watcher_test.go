@@ -352,7 +352,9 @@ func TestAFailedMailThatSomeoneReadsMeanwhileIsStillRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, w)
-	eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == uidB })
+	// The cursor is saved at b after the first round, with uidvalidity 0
+	// (first contact not finished) until b is stored.
+	eventually(t, "the cursor", func() bool { uv, l := st.get("support"); return uv != 0 && l == uidB })
 	if !rec.has("a") || !rec.has("b") {
 		t.Errorf("stored %v, want a and b", rec.stored)
 	}
@@ -450,7 +452,7 @@ func TestACrashBetweenStoringAndFlaggingDeliversAgainAndTheMailIsKeptOnce(t *tes
 	}
 }
 
-func TestAChangedUIDValidityReadsTheWholeFolderAgain(t *testing.T) {
+func TestAChangedUIDValidityTakesTheUnseenMailAgainButNotTheReadMail(t *testing.T) {
 	ts := startServer(t, serverConfig{})
 	c := ts.client(t)
 	appendMail(t, c, "INBOX", "read-1", imap.FlagSeen)
@@ -467,12 +469,132 @@ func TestAChangedUIDValidityReadsTheWholeFolderAgain(t *testing.T) {
 	}
 	stop := start(t, w)
 	eventually(t, "the cursor", func() bool { uv, l := st.get("support"); return uv != 999 && l == last })
+	<-ts.idling
+	live := appendMail(t, c, "INBOX", "live", imap.FlagSeen) // read at once, still new
+	eventually(t, "the live mail", func() bool { _, l := st.get("support"); return l == live })
 	stop()
-	if rec.storedCount() != 3 {
-		t.Errorf("stored %v, want all 3 mails", rec.stored)
+	// Years of read mail would become new tickets after a server migration:
+	// like at first contact, only the unseen mail is taken (the Handler's
+	// dedupe keeps one it already has from doubling).
+	if rec.deliveriesOf("unread") != 1 || rec.deliveriesOf("live") != 1 || rec.storedCount() != 2 {
+		t.Errorf("delivered %v, want the unread and the live mail once each", rec.deliveries)
 	}
 	if !strings.Contains(logs.String(), "uidvalidity changed") {
 		t.Error("no warning about the changed uidvalidity")
+	}
+}
+
+func TestASavedUIDBeyondUIDNextFallsBackToFirstContactRules(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	sel, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendMail(t, c, "INBOX", "read", imap.FlagSeen)
+	appendMail(t, c, "INBOX", "unread")
+	last := appendMail(t, c, "INBOX", "read-2", imap.FlagSeen)
+	rec, st := newRecorder(), newMemState()
+	// The server was restored from a backup: its UIDs are below the cursor.
+	st.SaveState(context.Background(), "support", sel.UIDValidity, 100)
+	opts := ts.options(t, rec, st)
+	logger, logs := testLog(t)
+	opts.Logger = logger
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "the cursor back at the server's last uid", func() bool { _, l := st.get("support"); return l == last })
+	if !rec.has("unread") || rec.storedCount() != 1 {
+		t.Errorf("stored %v, want the unread mail", rec.stored)
+	}
+	if !strings.Contains(logs.String(), "uidnext") {
+		t.Error("no warning about the cursor beyond uidnext")
+	}
+	<-ts.idling
+	live := appendMail(t, c, "INBOX", "live")
+	eventually(t, "the live mail", func() bool { _, l := st.get("support"); return l == live && rec.has("live") })
+}
+
+func TestAMailReadInAClientAfterFirstContactIsTakenWhileAnOlderMailStillFails(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	appendMail(t, c, "INBOX", "a")
+	appendMail(t, c, "INBOX", "b")
+	rec, st := newRecorder(), newMemState()
+	var bFails atomic.Bool
+	bFails.Store(true)
+	rec.hook = func(ctx context.Context, call int, mails []Mail) ([]error, error) {
+		errs := make([]error, len(mails))
+		for i, m := range mails {
+			if messageID(m.Raw) == "b" && bFails.Load() {
+				errs[i] = errors.New("row locked")
+			}
+		}
+		return errs, nil
+	}
+	opts := ts.options(t, rec, st)
+	opts.IDLE = false // b's retries make the rounds
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "a, and b failing", func() bool { return rec.has("a") && rec.deliveriesOf("b") > 0 })
+	// Someone opens the next mail in a mail client before the watcher sees
+	// it: it must be taken all the same.
+	uidC := appendMail(t, c, "INBOX", "c", imap.FlagSeen)
+	eventually(t, "c while b still fails", func() bool { return rec.has("c") })
+	if rec.has("b") {
+		t.Fatal("b was stored while its handler failed")
+	}
+	bFails.Store(false)
+	eventually(t, "b after its retries", func() bool { return rec.has("b") })
+	eventually(t, "the cursor at c", func() bool { uv, l := st.get("support"); return uv != 0 && l == uidC })
+	for _, id := range []string{"a", "b", "c"} {
+		if n := rec.deliveriesOf(id); id != "b" && n != 1 {
+			t.Errorf("%s delivered %d times, want 1", id, n)
+		}
+	}
+}
+
+func TestARestartWhileAFirstContactMailStillFailsLosesNeitherItNorNewerReadMail(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	appendMail(t, c, "INBOX", "a")
+	uidB := appendMail(t, c, "INBOX", "b")
+	rec, st := newRecorder(), newMemState()
+	rec.hook = func(ctx context.Context, call int, mails []Mail) ([]error, error) {
+		errs := make([]error, len(mails))
+		for i, m := range mails {
+			if messageID(m.Raw) == "b" {
+				errs[i] = errors.New("row locked")
+			}
+		}
+		return errs, nil
+	}
+	w, err := New(ts.options(t, rec, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the first round saved", func() bool { _, l := st.get("support"); return rec.has("a") && l == uidB })
+	stop()
+
+	// While the watcher is down, a mail arrives and someone reads it.
+	uidC := appendMail(t, c, "INBOX", "c", imap.FlagSeen)
+	rec.mu.Lock()
+	rec.hook = nil
+	rec.mu.Unlock()
+	w2, err := New(ts.options(t, rec, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w2)
+	eventually(t, "the cursor at c", func() bool { uv, l := st.get("support"); return uv != 0 && l == uidC })
+	if !rec.has("b") || !rec.has("c") {
+		t.Errorf("stored %v, want a, b and c", rec.stored)
 	}
 }
 
