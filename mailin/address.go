@@ -5,15 +5,24 @@ import (
 	"strings"
 )
 
+// maxAddresses caps the entries parseAddressList returns for one field: a
+// help desk's customer never writes to thousands of people at once, and a
+// field that does is kept to its first entries.
+const maxAddresses = 1000
+
 // parseAddressList parses an address-list header value (RFC 5322 3.4)
 // leniently: unquoted commas in display names, missing brackets, groups,
 // comments, "mailto:" and source routes are all tolerated. Entries whose
 // address has no "@" are kept (with whatever was written) so that callers
-// can fall back on them; use Address.Usable to filter.
+// can fall back on them; use Address.Usable to filter. At most
+// maxAddresses entries are returned.
 func parseAddressList(v []byte) []Address {
 	items := splitAddressList(v)
-	out := make([]Address, 0, len(items))
+	out := make([]Address, 0, min(len(items), maxAddresses))
 	for _, it := range items {
+		if len(out) == maxAddresses {
+			break
+		}
 		if a, ok := parseMailbox(it); ok {
 			out = append(out, a)
 		}
@@ -22,11 +31,12 @@ func parseAddressList(v []byte) []Address {
 }
 
 // splitAddressList splits at top-level commas and semicolons; a top-level
-// colon ends a group's display name, which is dropped.
+// colon ends a group's display name, which is dropped. It stops after
+// 2*maxAddresses items (two items may be joined into one entry below).
 func splitAddressList(v []byte) [][]byte {
 	var items [][]byte
 	start, depth, inQuote, inAngle := 0, 0, false, false
-	for i := 0; i < len(v); i++ {
+	for i := 0; i < len(v) && len(items) < 2*maxAddresses; i++ {
 		c := v[i]
 		switch {
 		case inQuote:
@@ -59,7 +69,7 @@ func splitAddressList(v []byte) [][]byte {
 			start = i + 1
 		}
 	}
-	if start < len(v) {
+	if start < len(v) && len(items) < 2*maxAddresses {
 		items = append(items, v[start:])
 	}
 	// "Doe, John <john@example.com>": an unquoted comma inside a display
@@ -92,6 +102,7 @@ func parseMailbox(it []byte) (Address, bool) {
 	var name, comment, rest []byte
 	addr := []byte(nil)
 	hasAngle := false
+	anyAngle := bytes.IndexByte(it, '<') >= 0 // once per entry, not per quote
 	depth, inQuote := 0, false
 	for i := 0; i < len(it); i++ {
 		c := it[i]
@@ -125,7 +136,7 @@ func parseMailbox(it []byte) (Address, bool) {
 		case c == '"':
 			inQuote = true
 			// A quoted local part: "john doe"@example.com.
-			if j := bytes.IndexByte(it[i+1:], '"'); j >= 0 && i+j+2 < len(it) && it[i+j+2] == '@' && !hasAngle && bytes.IndexByte(it, '<') < 0 {
+			if j := bytes.IndexByte(it[i+1:], '"'); j >= 0 && i+j+2 < len(it) && it[i+j+2] == '@' && !hasAngle && !anyAngle {
 				rest = append(rest, it[i:i+j+2]...)
 				i += j + 1
 				inQuote = false

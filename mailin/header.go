@@ -15,6 +15,12 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
+// maxFieldLen caps the raw value of one header field. A longer value is cut
+// (at a comma or whitespace near the limit) before it is decoded or parsed,
+// so that a hostile field costs no more than a normal one; no customer mail
+// has a field near 64 KiB.
+const maxFieldLen = 64 << 10
+
 // field is one raw header field: canonical name and unfolded raw value.
 type field struct {
 	key   string
@@ -102,7 +108,7 @@ func readHeader(b []byte, top bool) (fields []field, body []byte) {
 		if folded {
 			v = bytes.ReplaceAll(v, []byte("\n"), nil)
 		}
-		fields[cur].value = bytes.TrimSpace(v)
+		fields[cur].value = bytes.TrimSpace(capField(v))
 		cur = -1
 	}
 	for pos < len(b) {
@@ -137,6 +143,19 @@ func readHeader(b []byte, top bool) (fields []field, body []byte) {
 	}
 	finish()
 	return fields, nil
+}
+
+// capField cuts v to maxFieldLen bytes, back to the last comma or
+// whitespace in the final KiB so that no address or word is cut in half.
+func capField(v []byte) []byte {
+	if len(v) <= maxFieldLen {
+		return v
+	}
+	v = v[:maxFieldLen]
+	if i := bytes.LastIndexAny(v, ", \t\n"); i > maxFieldLen-1024 {
+		v = bytes.TrimRight(v[:i], ", \t\n")
+	}
+	return v
 }
 
 // isASCII reports whether b is 7-bit text without ESC or NUL.
@@ -294,10 +313,16 @@ func decodeWords(v []byte) string {
 	return out.String()
 }
 
+// maxEncodedWord bounds the search for the end of an encoded-word. RFC 2047
+// 2 allows 75 bytes; some mailers write longer words, or words with spaces
+// inside, and those are still decoded, but a "=?" that has no "?=" within
+// this many bytes is text, so that a value full of "=?" costs linear time.
+const maxEncodedWord = 1000
+
 // parseWord decodes the encoded-word "=?charset?enc?text?=" at v[at:].
 func parseWord(v []byte, at int) (cs string, decoded []byte, end int, ok bool) {
 	p := at + 2
-	q := bytes.IndexByte(v[p:], '?')
+	q := bytes.IndexByte(v[p:min(len(v), p+65)], '?')
 	if q <= 0 || q > 64 {
 		return "", nil, 0, false
 	}
@@ -313,7 +338,7 @@ func parseWord(v []byte, at int) (cs string, decoded []byte, end int, ok bool) {
 	}
 	enc := v[p] | 0x20
 	p += 2
-	e := bytes.Index(v[p:], []byte("?="))
+	e := bytes.Index(v[p:min(len(v), p+maxEncodedWord)], []byte("?="))
 	if e < 0 {
 		return "", nil, 0, false
 	}

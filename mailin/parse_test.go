@@ -238,6 +238,25 @@ func TestParseInline(t *testing.T) {
 				t.Errorf("Subject = %q", m.Subject)
 			}
 		}},
+		{"an encoded-word with spaces inside is still decoded", "From: a@b.example\nSubject: =?utf-8?q?caf=C3=A9 au lait?=\n\nx\n", func(t *testing.T, m *Message) {
+			if m.Subject != "café au lait" {
+				t.Errorf("Subject = %q", m.Subject)
+			}
+		}},
+		{"a =? whose ?= is over 1000 bytes away stays as text", "From: a@b.example\nSubject: =?utf-8?q?" + strings.Repeat("a", 1100) + "?=\n\nx\n", func(t *testing.T, m *Message) {
+			if !strings.HasPrefix(m.Subject, "=?utf-8?q?aaa") || !strings.HasSuffix(m.Subject, "aaa?=") {
+				t.Errorf("Subject = %q", head(m.Subject, 40))
+			}
+		}},
+		{"a header field over 64 KiB is cut after its last whole address", "From: a@b.example\nTo: " + strings.Repeat("abcdefghij@example.com, ", 3000) + "\n\nx\n", func(t *testing.T, m *Message) {
+			to := m.Header.Get("To")
+			if len(to) > maxFieldLen || len(to) < maxFieldLen-1024 || !strings.HasSuffix(to, "abcdefghij@example.com") {
+				t.Errorf("To is %d bytes, ending %q", len(to), to[max(0, len(to)-30):])
+			}
+			if len(m.To) != maxAddresses {
+				t.Errorf("To holds %d addresses, want %d", len(m.To), maxAddresses)
+			}
+		}},
 		{"adjacent encoded-words are joined even when a character is split between them", "From: a@b.example\nSubject: =?UTF-8?B?w6k=?=\n =?UTF-8?B?4oKs?= =?UTF-8?Q?=E2?= =?UTF-8?Q?=82=AC?=\n\nx\n", func(t *testing.T, m *Message) {
 			if m.Subject != "é€€" {
 				t.Errorf("Subject = %q", m.Subject)
