@@ -2,6 +2,7 @@ package mailin
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -29,18 +30,27 @@ type AutoClass struct {
 	// or text/rfc822-headers part, the body, or In-Reply-To as a last resort).
 	OriginalMessageIDs []string
 	// FailedRecipients holds, for bounces, the lowercased addresses that
-	// failed (Final-Recipient / Original-Recipient with Action: failed,
-	// X-Failed-Recipients, or address lines of the report text).
+	// failed: X-Failed-Recipients, and Final-Recipient / Original-Recipient
+	// with Action: failed from a message/delivery-status part. Only a
+	// report without such a part is read for address lines in its text.
+	// A report whose recipients were all delayed or delivered is not a
+	// bounce but an auto-reply, without FailedRecipients.
 	FailedRecipients []string
 }
 
-// ClassifyOptions tells Classify how to recognise the daemon's own mail.
+// ClassifyOptions tells Classify how to recognise the daemon's own mail
+// and the desk's own addresses.
 type ClassifyOptions struct {
 	// OwnLoopHeader is the header the daemon puts on every mail it sends,
 	// e.g. "X-Helpdesk-Loop"; "" disables the check.
 	OwnLoopHeader string
 	// OwnDomains are the Message-ID domains of the daemon's own mail.
 	OwnDomains []string
+	// OwnAddresses are the desk's own mailbox addresses. When one of them
+	// is a mailing-list alias (a Google Group, a Mailman list), every
+	// customer mail arrives with that list's List-Id; a List-Id or List-Post
+	// naming one of them does not make the mail "list".
+	OwnAddresses []string
 }
 
 // Classify decides whether a machine sent m, and which kind. Parse fills
@@ -55,12 +65,24 @@ func Classify(m *Message, opts ClassifyOptions) AutoClass {
 	if mt == "multipart/report" {
 		reportType = strings.ToLower(strings.TrimSpace(params["report-type"]))
 	}
+	dsn := readDSN(m)
+	if dsn.recipients > 0 && dsn.failures == 0 {
+		// RFC 3464 2.3.3: a report whose recipients were all delayed,
+		// delivered, relayed or expanded is a notice, not a failure. It is
+		// never answered, but it names no failed recipient.
+		return AutoClass{Kind: KindAutoReply, Reason: "delivery status notification (" + strings.Join(dsn.actions, ", ") + ")"}
+	}
+	if dsn.recipients == 0 && delayWarning(m) {
+		// The same notice without a machine-readable part (Gmail, Exim):
+		// its text names the delayed recipients, which did not fail.
+		return AutoClass{Kind: KindAutoReply, Reason: "delivery delay warning \"" + m.Subject + "\""}
+	}
 	if r := bounceReason(m, reportType); r != "" {
 		return AutoClass{
 			Kind:               KindBounce,
 			Reason:             r,
 			OriginalMessageIDs: originalMessageIDs(m),
-			FailedRecipients:   failedRecipients(m),
+			FailedRecipients:   failedRecipients(m, dsn),
 		}
 	}
 	// RFC 5965 2: an ARF report is multipart/report; report-type=feedback-report.
@@ -73,7 +95,7 @@ func Classify(m *Message, opts ClassifyOptions) AutoClass {
 	if r := autoReplyReason(m, reportType); r != "" {
 		return AutoClass{Kind: KindAutoReply, Reason: r}
 	}
-	if r := listReason(m); r != "" {
+	if r := listReason(m, opts.OwnAddresses); r != "" {
 		return AutoClass{Kind: KindList, Reason: r}
 	}
 	switch p := precedence(m); p {
@@ -119,24 +141,36 @@ func hasPart(m *Message, contentType string) bool {
 // bounceSubjects begin the subjects that MTAs give their delivery failure
 // reports (Postfix, Exim, Sendmail, qmail, Exchange and Office 365 in
 // several languages, Gmail, Lotus Notes). They are specific enough to
-// decide alone.
+// decide alone. Exchange's "Undeliverable:" (in every language), Sendmail's
+// "Returned mail:" and Domino's "DELIVERY FAILURE:" are not: a customer
+// writes "Delivery failure: parcel 4411 never arrived". They are in
+// genericBounceSubjects.
 var bounceSubjects = []string{
 	"undelivered mail returned to sender", // Postfix
 	"delivery status notification",        // Gmail, Exchange, Sendmail, OpenSMTPD
 	"mail delivery failed",                // Exim: "Mail delivery failed: returning message to sender"
-	"undeliverable:",                      // Exchange: "Undeliverable: <subject>"
 	"undeliverable mail",                  // IMail, MailMarshal
 	"undeliverable message",
 	"failure notice",                             // qmail
-	"returned mail:",                             // Sendmail: "Returned mail: see transcript for details"
 	"mail system error - returned mail",          // Eudora, EZweb
 	"delivery notification: delivery has failed", // Lotus Notes
-	"delivery failure:",                          // Lotus Domino: "DELIVERY FAILURE: User ... not listed"
 	"warning: could not send message for past",   // Sendmail delay warning
 	"message delivery has failed",                // MailFoundry
 	"mail could not be delivered",                // Trend Micro
-	"unzustellbar:",                              // German Exchange
-	"non remis :", "non remis:",                  // French Exchange
+}
+
+// genericBounceSubjects also begin bounce subjects, but a customer could
+// write them too ("Delivery failure" of a parcel): they count only when
+// the sender is a mail system or the return path is null.
+var genericBounceSubjects = []string{
+	"mail delivery", "delivery failure", "delivery failed", "delivery has failed", "delivery report",
+	"undeliverable", "undelivered", "returned mail", "mail returned", "returned to sender",
+	"message not delivered", "message could not be delivered", "non-delivery", "non delivery",
+	"nondeliverable", "could not send message", "error sending message", "bounced mail",
+	"message delivery failure", "failure delivery",
+	// Exchange's "Undeliverable:" in other languages.
+	"unzustellbar:",             // German Exchange
+	"non remis :", "non remis:", // French Exchange
 	"no se puede entregar:",            // Spanish Exchange
 	"non recapitabile:",                // Italian Exchange
 	"onbestelbaar:",                    // Dutch Exchange
@@ -148,17 +182,6 @@ var bounceSubjects = []string{
 	"не удается доставить:", "недоставляемое:", // Russian Exchange
 	"配信不能:", "送信不能:", // Japanese Exchange
 	"无法传递:", "無法傳遞:", // Chinese Exchange
-}
-
-// genericBounceSubjects also begin bounce subjects, but a customer could
-// write them too ("Delivery failure" of a parcel): they count only when
-// the sender is a mail system.
-var genericBounceSubjects = []string{
-	"mail delivery", "delivery failure", "delivery failed", "delivery has failed", "delivery report",
-	"undeliverable", "undelivered", "returned mail", "mail returned", "returned to sender",
-	"message not delivered", "message could not be delivered", "non-delivery", "non delivery",
-	"nondeliverable", "could not send message", "error sending message", "bounced mail",
-	"message delivery failure", "failure delivery",
 }
 
 // failurePhrases are evidence of a delivery failure when the sender is a
@@ -220,22 +243,41 @@ func containsAny(s string, subs []string) string {
 }
 
 // systemSender reports whether the sender is a mail system account
-// (RFC 5321 4.5.1 postmaster, the MAILER-DAEMON convention) or the null sender.
+// (RFC 5321 4.5.1 postmaster, the MAILER-DAEMON convention) or the null
+// sender ("From: Mail Delivery System <>"). It looks at the address only:
+// a display name is whatever the sender chose ("John Postmaster").
 func systemSender(m *Message) bool {
-	local := strings.ToLower(m.From.Email)
-	if i := strings.LastIndexByte(local, '@'); i >= 0 {
-		local = local[:i]
+	if m.From.Email == "" {
+		return strings.Contains(strings.ReplaceAll(m.Header.Get("From"), " ", ""), "<>")
 	}
+	return isSystemLocalPart(localPart(m.From.Email))
+}
+
+// localPart returns the lowercased local part of an address.
+func localPart(addr string) string {
+	addr = strings.ToLower(addr)
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		addr = addr[:i]
+	}
+	return addr
+}
+
+// isSystemLocalPart reports whether a lowercased local part names a mail
+// system: postmaster, MAILER-DAEMON in its spellings, the bounce addresses
+// of some MTAs and list servers ("bounce", "bounces+..."), and Exchange
+// Online's NDR sender.
+func isSystemLocalPart(local string) bool {
 	switch local {
-	case "mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "postmaster", "mdaemon", "mailer", "mail.daemon":
+	case "postmaster", "mailer-daemon", "mailer_daemon", "mailerdaemon", "mailer.daemon",
+		"mail-daemon", "mail_daemon", "maildaemon", "mdaemon", "bounce", "bounces":
 		return true
 	}
-	if strings.HasPrefix(local, "microsoftexchange") { // Exchange Online NDRs
-		return true
+	for _, p := range []string{"bounce-", "bounce+", "bounces-", "bounces+", "microsoftexchange"} {
+		if strings.HasPrefix(local, p) {
+			return true
+		}
 	}
-	name := strings.ToLower(m.From.Name)
-	return strings.Contains(name, "mailer-daemon") || strings.Contains(name, "mail delivery") ||
-		strings.Contains(name, "postmaster") || strings.Contains(local, "mailer-daemon")
+	return strings.Contains(local, "mailer-daemon")
 }
 
 // nullReturnPath reports whether the envelope sender was null (RFC 5321
@@ -293,6 +335,22 @@ func bounceReason(m *Message, reportType string) string {
 		}
 	}
 	return ""
+}
+
+// delaySubjects are in the subjects of delay warnings: "Delivery Status
+// Notification (Delay)", Exim's "Warning: message 1abc delayed 24 hours",
+// "Delayed Mail (still being retried)".
+var delaySubjects = []string{"(delay)", "delayed", "delivery delay", "still being retried", "still trying", "warning: could not send message for past"}
+
+// delayWarning reports whether m is a mail system's warning that delivery
+// is delayed, not failed: a delay subject from a mail-system or null
+// sender, without X-Failed-Recipients.
+func delayWarning(m *Message) bool {
+	subj := strings.ToLower(m.Subject)
+	if isReply(subj) || containsAny(subj, delaySubjects) == "" || m.Header.Has("X-Failed-Recipients") {
+		return false
+	}
+	return systemSender(m) || nullReturnPath(m)
 }
 
 // isReply reports whether a lowercased subject starts like a reply or a forward.
@@ -365,8 +423,11 @@ func autoReplyReason(m *Message, reportType string) string {
 	}
 	// Exchange puts X-Auto-Response-Suppress on its own automatic mail
 	// (out-of-office, recalls, rule replies) so that others do not answer.
-	if m.Header.Has("X-Auto-Response-Suppress") {
-		return "X-Auto-Response-Suppress header present"
+	// Outlook also sets it on some mail a person wrote (meeting responses,
+	// usually "RN, NRN" or "DR, RN, NRN"), so it counts only when it asks
+	// to suppress auto-replies: All, OOF or AutoReply.
+	if v := m.Header.Get("X-Auto-Response-Suppress"); suppressesAutoReplies(v) {
+		return "X-Auto-Response-Suppress: " + strings.TrimSpace(v)
 	}
 	for k := range m.Header {
 		if strings.HasPrefix(k, "X-Ms-Exchange-Generated") {
@@ -385,7 +446,26 @@ func autoReplyReason(m *Message, reportType string) string {
 	if strings.HasPrefix(subj, "auto:") && containsAny(subj, []string{"out of the office", "out of office", "außer haus", "ausser haus", "absent", "abwesend", "returning"}) != "" {
 		return "out-of-office subject \"" + m.Subject + "\""
 	}
+	// RFC 3834 5.1 and RFC 5321 4.5.5: mail from the null reverse-path is
+	// never answered. Only a Return-Path that is there and empty says so:
+	// mail delivered by a pipe often has no Return-Path at all.
+	if nullReturnPath(m) {
+		return "null return path"
+	}
 	return ""
+}
+
+// suppressesAutoReplies reports whether an X-Auto-Response-Suppress value
+// (a comma-separated list: DR, NDR, RN, NRN, OOF, AutoReply, All) asks
+// others not to auto-reply.
+func suppressesAutoReplies(v string) bool {
+	for tok := range strings.FieldsFuncSeq(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' }) {
+		switch strings.ToLower(tok) {
+		case "all", "oof", "autoreply":
+			return true
+		}
+	}
+	return false
 }
 
 var sesTypeRE = regexp.MustCompile(`notificationType\\?"\s*:\s*\\?"(\w+)`)
@@ -411,10 +491,27 @@ func otherFeedbackReason(m *Message) string {
 	return ""
 }
 
-func listReason(m *Message) string {
+func listReason(m *Message, own []string) string {
 	// RFC 2919 (List-Id) and RFC 2369 (List-* URLs).
-	if v := m.Header.Get("List-Id"); v != "" {
-		return "List-Id: " + v
+	ownList := false
+	for _, v := range m.Header.Values("List-Id") {
+		if v == "" {
+			continue
+		}
+		if !isOwnListID(v, own) {
+			return "List-Id: " + v
+		}
+		ownList = true
+	}
+	for _, v := range m.Header.Values("List-Post") {
+		if isOwnListPost(v, own) {
+			ownList = true
+		}
+	}
+	if ownList {
+		// The list is the desk's own address: its List-* headers and
+		// Precedence are on every customer mail.
+		return ""
 	}
 	for _, h := range []string{"List-Unsubscribe", "List-Post", "Mailing-List", "X-Mailing-List"} {
 		if m.Header.Has(h) {
@@ -425,6 +522,48 @@ func listReason(m *Message) string {
 		return "Precedence: list"
 	}
 	return ""
+}
+
+// isOwnListID reports whether a List-Id value names one of the own
+// addresses: RFC 2919 2 makes the list-id of support@example.com
+// "support.example.com" in Google Groups and Mailman.
+func isOwnListID(v string, own []string) bool {
+	id := v
+	if i := strings.LastIndexByte(id, '<'); i >= 0 {
+		id = id[i+1:]
+		if j := strings.IndexByte(id, '>'); j >= 0 {
+			id = id[:j]
+		}
+	}
+	id = strings.ToLower(strings.TrimSpace(id))
+	for _, a := range own {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a != "" && (id == a || id == strings.Replace(a, "@", ".", 1)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isOwnListPost reports whether a List-Post value (RFC 2369 3.4,
+// "<mailto:support@example.com>") names one of the own addresses.
+func isOwnListPost(v string, own []string) bool {
+	for _, u := range strings.Split(v, ",") {
+		u = strings.Trim(strings.TrimSpace(u), "<>")
+		if len(u) < 7 || !strings.EqualFold(u[:7], "mailto:") {
+			continue
+		}
+		u = u[7:]
+		if i := strings.IndexAny(u, "?>"); i >= 0 {
+			u = u[:i]
+		}
+		for _, a := range own {
+			if a = strings.TrimSpace(a); a != "" && strings.EqualFold(u, a) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // originalMessageIDs finds the Message-IDs of the mail a report is about.
@@ -483,8 +622,11 @@ var addrLineRE = regexp.MustCompile(`^\s*(?:[245]\d\d[ -])?<?([^\s<>()@,;:"'\[\]
 
 var bracketAddrRE = regexp.MustCompile(`<([^\s<>()@,;:"'\[\]]+@[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9])>`)
 
-// failedRecipients lists the addresses a bounce reports as failed.
-func failedRecipients(m *Message) []string {
+// failedRecipients lists the addresses a bounce reports as failed. When
+// the report has a message/delivery-status part that names the failed
+// recipients it is trusted alone: the report text is read only for
+// reports without one (or whose failed recipients have no usable address).
+func failedRecipients(m *Message, dsn dsnReport) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(a string) {
@@ -500,12 +642,11 @@ func failedRecipients(m *Message) []string {
 			add(a.Email)
 		}
 	}
-	for _, a := range m.Attachments {
-		if a.ContentType == "message/delivery-status" || a.ContentType == "message/global-delivery-status" {
-			for _, r := range dsnFailed(a.Data) {
-				add(r)
-			}
+	if len(dsn.failed) > 0 {
+		for _, r := range dsn.failed {
+			add(r)
 		}
+		return out
 	}
 	// Amazon SES: "bouncedRecipients":[{"emailAddress":"..."}] in JSON.
 	if strings.Contains(m.Text, "bouncedRecipients") {
@@ -569,10 +710,48 @@ func isOriginalHeaderLine(line string) bool {
 	return false
 }
 
-// dsnFailed reads the per-recipient groups of a message/delivery-status
-// body (RFC 3464 2.3) and returns the recipients whose Action is failed.
-func dsnFailed(data []byte) []string {
-	type rcpt struct{ final, original, action string }
+// dsnReport is what the message/delivery-status parts of a mail say.
+type dsnReport struct {
+	recipients int      // per-recipient groups that name a recipient
+	failures   int      // of them, those whose Action is failed
+	failed     []string // the usable addresses of the failed ones
+	actions    []string // the other actions seen, e.g. "delayed", in order
+}
+
+// readDSN reads the message/delivery-status parts of m.
+func readDSN(m *Message) dsnReport {
+	var d dsnReport
+	for _, a := range m.Attachments {
+		if a.ContentType != "message/delivery-status" && a.ContentType != "message/global-delivery-status" {
+			continue
+		}
+		for _, r := range dsnRecipients(a.Data) {
+			d.recipients++
+			if r.action == "failed" {
+				d.failures++
+				if i := strings.LastIndexByte(r.addr, '@'); i > 0 && i < len(r.addr)-1 {
+					d.failed = append(d.failed, r.addr)
+				}
+			} else if !slices.Contains(d.actions, r.action) {
+				d.actions = append(d.actions, r.action)
+			}
+		}
+	}
+	return d
+}
+
+// dsnRecipient is one per-recipient group of a delivery-status report.
+type dsnRecipient struct {
+	addr   string // Final-Recipient, else Original-Recipient, without its type; may be unusable
+	action string // failed, delayed, delivered, relayed or expanded
+}
+
+// dsnRecipients reads the per-recipient groups of a message/delivery-status
+// body (RFC 3464 2.3). Groups that name no recipient are skipped. A group
+// without Action (a required field) takes it from the Status class: 4 is
+// delayed, 2 delivered, anything else failed.
+func dsnRecipients(data []byte) []dsnRecipient {
+	type rcpt struct{ final, original, action, status string }
 	var rs []rcpt
 	rest := data
 	for n := 0; len(rest) > 0 && n < 1000; n++ {
@@ -601,6 +780,10 @@ func dsnFailed(data []byte) []string {
 				if cur != nil {
 					cur.action = strings.ToLower(v)
 				}
+			case "Status":
+				if cur != nil {
+					cur.status = v
+				}
 			}
 		}
 		if len(body) >= len(rest) {
@@ -608,16 +791,34 @@ func dsnFailed(data []byte) []string {
 		}
 		rest = body
 	}
-	var out []string
+	var out []dsnRecipient
 	for _, r := range rs {
-		if r.action != "" && !strings.HasPrefix(r.action, "failed") {
+		a := strings.TrimSpace(r.final)
+		if i := strings.LastIndexByte(a, '@'); i <= 0 || i == len(a)-1 {
+			if o := strings.TrimSpace(r.original); o != "" {
+				a = o
+			}
+		}
+		if a == "" {
 			continue
 		}
-		a := r.final
-		if a == "" || !strings.Contains(a, "@") {
-			a = r.original
+		action := r.action
+		if i := strings.IndexAny(action, " \t;("); i >= 0 {
+			action = action[:i]
 		}
-		out = append(out, a)
+		switch action {
+		case "failed", "delayed", "delivered", "relayed", "expanded":
+		default:
+			switch {
+			case strings.HasPrefix(r.status, "4"):
+				action = "delayed"
+			case strings.HasPrefix(r.status, "2"):
+				action = "delivered"
+			default:
+				action = "failed"
+			}
+		}
+		out = append(out, dsnRecipient{addr: a, action: action})
 	}
 	return out
 }

@@ -19,6 +19,14 @@ func TestClassify(t *testing.T) {
 		"Final-Recipient: rfc822; slow@example.net\nAction: delayed\nStatus: 4.4.1\n" +
 		"--r\nContent-Type: text/rfc822-headers\n\nFrom: support@helpdesk.example\nTo: gone@example.net\nMessage-ID: <hd-7-1@helpdesk.example>\nSubject: Your ticket\n" +
 		"--r--\n"
+	delayed := strings.NewReplacer("Final-Recipient: rfc822; Gone@Example.net\nOriginal-Recipient: rfc822;gone@example.net\nAction: failed\nStatus: 5.1.1\n\n", "",
+		"Subject: Undelivered Mail Returned to Sender", "Subject: Delayed Mail (still being retried)",
+		"Your message could not be delivered.", "Your message could not be delivered yet to <slow@example.net>; we keep trying.").Replace(dsn)
+	delivered := strings.NewReplacer("Action: failed\nStatus: 5.1.1", "Action: delivered\nStatus: 2.0.0", "Action: delayed\nStatus: 4.4.1", "Action: relayed\nStatus: 2.0.0").Replace(dsn)
+	noAction := strings.NewReplacer("Action: failed\n", "", "Action: delayed\n", "").Replace(dsn)
+	googleGroup := plainHeader + "List-Id: <support.helpdesk.example>\nList-Post: <https://groups.google.com/a/helpdesk.example/group/support/post>, <mailto:support@helpdesk.example>\n" +
+		"List-Unsubscribe: <mailto:googlegroups-manage+1+unsubscribe@googlegroups.com>\nPrecedence: list\nMailing-list: list support@helpdesk.example; contact support+owners@helpdesk.example\nSubject: Printer\n\nHelp please.\n"
+	ownAddrs := ClassifyOptions{OwnAddresses: []string{"Support@HelpDesk.example"}}
 	tests := []struct {
 		name     string
 		raw      string
@@ -35,7 +43,7 @@ func TestClassify(t *testing.T) {
 		{"X-Autoreply marks an auto-reply", plainHeader + "X-Autoreply: yes\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Autoreply header present", nil, nil},
 		{"X-Autorespond marks an auto-reply", plainHeader + "X-Autorespond: x\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Autorespond header present", nil, nil},
 		{"Precedence auto_reply marks an auto-reply", plainHeader + "Precedence: auto_reply\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "Precedence: auto_reply", nil, nil},
-		{"X-Auto-Response-Suppress on incoming mail marks an auto-reply", plainHeader + "X-Auto-Response-Suppress: All\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Auto-Response-Suppress header present", nil, nil},
+		{"X-Auto-Response-Suppress on incoming mail marks an auto-reply", plainHeader + "X-Auto-Response-Suppress: All\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Auto-Response-Suppress: All", nil, nil},
 		{"an Exchange generated-message header marks an auto-reply", plainHeader + "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Ms-Exchange-Generated-Message-Source header present", nil, nil},
 		{"an Out of Office subject is an auto-reply", plainHeader + "Subject: Out of Office: back Monday\n\nx\n", ClassifyOptions{}, KindAutoReply, "out-of-office subject \"Out of Office: back Monday\"", nil, nil},
 		{"a German Abwesenheitsnotiz is an auto-reply", plainHeader + "Subject: Abwesenheitsnotiz: Drucker\n\nx\n", ClassifyOptions{}, KindAutoReply, "", nil, nil},
@@ -59,9 +67,12 @@ func TestClassify(t *testing.T) {
 			ClassifyOptions{}, KindBounce, "X-Failed-Recipients header", []string{"hd-9-1@helpdesk.example"}, []string{"a@example.net", "b@example.net"}},
 		{"a qmail failure notice names the failed address in its text", "From: MAILER-DAEMON@mx.example.net\nTo: support@helpdesk.example\nSubject: failure notice\n\nHi. This is the qmail-send program at mx.example.net.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n<nobody@example.net>:\nSorry, no mailbox here by that name.\n\n--- Below this line is a copy of the message.\n\nReturn-Path: <support@helpdesk.example>\nMessage-ID: <hd-3-1@helpdesk.example>\n\nx\n",
 			ClassifyOptions{}, KindBounce, "bounce subject \"failure notice\"", []string{"hd-3-1@helpdesk.example"}, []string{"nobody@example.net"}},
-		{"MAILER-DAEMON with a delivery-failure subject is a bounce", "From: MAILER-DAEMON@mx.example.net\nTo: support@helpdesk.example\nSubject: Warning: message delayed, still trying\n\nx\n", ClassifyOptions{}, KindBounce, "mail-system sender with delivery-failure subject \"Warning: message delayed, still trying\"", nil, nil},
+		{"MAILER-DAEMON with a delivery-failure subject is a bounce", "From: MAILER-DAEMON@mx.example.net\nTo: support@helpdesk.example\nSubject: Your message was rejected\n\nx\n", ClassifyOptions{}, KindBounce, "mail-system sender with delivery-failure subject \"Your message was rejected\"", nil, nil},
+		{"a MAILER-DAEMON delay warning without a report part is a notice", "From: MAILER-DAEMON@mx.example.net\nTo: support@helpdesk.example\nSubject: Warning: message delayed, still trying\n\n  kim@example.net\n    Delay reason: connection timed out\n", ClassifyOptions{}, KindAutoReply, "delivery delay warning \"Warning: message delayed, still trying\"", nil, nil},
+		{"a Gmail delay warning without a report part is a notice", "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nReturn-Path: <>\nTo: support@helpdesk.example\nSubject: Delivery Status Notification (Delay)\n\nTHIS IS A WARNING MESSAGE ONLY.\n\nDelivery to the following recipient has been delayed:\n\n     kim@example.net\n", ClassifyOptions{}, KindAutoReply, "delivery delay warning \"Delivery Status Notification (Delay)\"", nil, nil},
+		{"a customer's mail about a delayed order is a person", plainHeader + "Subject: Delivery delayed: order 4411\n\nStill waiting.\n", ClassifyOptions{}, KindPerson, "", nil, nil},
 		{"Return-Path <> with delivery-failure text is a bounce", "From: Mail System <system@mx.example.net>\nReturn-Path: <>\nTo: support@helpdesk.example\nSubject: Notice\n\nYour message could not be delivered to gone@example.net.\n", ClassifyOptions{}, KindBounce, "Return-Path <> with delivery-failure text (\"could not be delivered\")", nil, nil},
-		{"an Exchange Undeliverable subject is a bounce whose original comes from In-Reply-To", "From: postmaster@outlook.example\nTo: support@helpdesk.example\nSubject: Undeliverable: Your ticket\nIn-Reply-To: <hd-5-1@helpdesk.example>\n\nDelivery has failed.\n", ClassifyOptions{}, KindBounce, "bounce subject \"Undeliverable: Your ticket\"", []string{"hd-5-1@helpdesk.example"}, nil},
+		{"an Exchange Undeliverable subject is a bounce whose original comes from In-Reply-To", "From: postmaster@outlook.example\nTo: support@helpdesk.example\nSubject: Undeliverable: Your ticket\nIn-Reply-To: <hd-5-1@helpdesk.example>\n\nDelivery has failed.\n", ClassifyOptions{}, KindBounce, "mail-system sender with bounce subject \"Undeliverable: Your ticket\"", []string{"hd-5-1@helpdesk.example"}, nil},
 		{"a customer's Delivery failure subject is a person", plainHeader + "Subject: Delivery failure - my parcel never arrived\n\nThe parcel could not be delivered, the driver said.\n", ClassifyOptions{}, KindPerson, "", nil, nil},
 		{"a postmaster answering in a thread is a person", "From: Pat <postmaster@example.net>\nTo: support@helpdesk.example\nSubject: Re: your mail was rejected\n\nThe user unknown error was a typo on our side, fixed now.\n", ClassifyOptions{}, KindPerson, "", nil, nil},
 		{"an Exchange Online sender with a generic failure subject is a bounce", "From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.example>\nTo: support@helpdesk.example\nSubject: Delivery has failed to these recipients or groups\n\nx\n", ClassifyOptions{}, KindBounce, "mail-system sender with bounce subject \"Delivery has failed to these recipients or groups\"", nil, nil},
@@ -71,6 +82,28 @@ func TestClassify(t *testing.T) {
 			ClassifyOptions{}, KindAutoReply, "RFC 8098 disposition notification", nil, nil},
 		{"the own loop header marks own mail", plainHeader + "X-Helpdesk-Loop: 1\nSubject: x\n\nx\n", ClassifyOptions{OwnLoopHeader: "X-Helpdesk-Loop"}, KindOwn, "X-Helpdesk-Loop header present", nil, nil},
 		{"a Message-ID in an own domain marks own mail", "From: support@helpdesk.example\nMessage-ID: <hd-1-1@HelpDesk.Example>\nSubject: x\n\nx\n", ClassifyOptions{OwnDomains: []string{"helpdesk.example"}}, KindOwn, "Message-ID domain helpdesk.example is ours", nil, nil},
+		{"a customer's Delivery failure: subject is a person", plainHeader + "Subject: Delivery failure: parcel 4411 never arrived\n\nWhere is it?\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"a customer's Returned mail: subject is a person", plainHeader + "Subject: Returned mail: the parcel came back to us\n\nWhy?\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"a customer's Undeliverable: subject is a person", plainHeader + "Subject: Undeliverable: your driver could not find us\n\nx\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"a customer's German Unzustellbar: subject is a person", plainHeader + "Subject: Unzustellbar: Paket 4411\n\nx\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"a Domino DELIVERY FAILURE from a mail system is a bounce", "From: Postmaster <postmaster@domino.example>\nTo: support@helpdesk.example\nSubject: DELIVERY FAILURE: User Kim (kim@domino.example) not listed in Domino Directory\n\nx\n", ClassifyOptions{}, KindBounce, "mail-system sender with bounce subject \"DELIVERY FAILURE: User Kim (kim@domino.example) not listed in Domino Directory\"", nil, nil},
+		{"a Sendmail Returned mail: from the null sender is a bounce", "From: Mail Delivery Subsystem <>\nTo: support@helpdesk.example\nSubject: Returned mail: see transcript for details\n\nx\n", ClassifyOptions{}, KindBounce, "", nil, nil},
+		{"a display name of Postmaster does not make a mail system", "From: John Postmaster <john@example.org>\nTo: support@helpdesk.example\nSubject: Our payment failed\n\nThe card payment failed twice.\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"a display name of Mail Delivery does not make a mail system", "From: Mail Delivery Team <team@example.org>\nTo: support@helpdesk.example\nSubject: Delivery failed for order 17\n\nx\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"a mailer@ address is not a mail system", "From: mailer@shop.example\nTo: support@helpdesk.example\nSubject: Payment failed\n\nThe payment failed.\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"a bounces+ address with a generic failure subject is a bounce", "From: bounces+1234@lists.example\nTo: support@helpdesk.example\nSubject: Undeliverable: x\n\nx\n", ClassifyOptions{}, KindBounce, "mail-system sender with bounce subject \"Undeliverable: x\"", nil, nil},
+		{"a Google Group that is the own address does not make list mail", googleGroup, ownAddrs, KindPerson, "", nil, nil},
+		{"a Google Group's List-Id is list mail without own addresses", googleGroup, ClassifyOptions{}, KindList, "List-Id: <support.helpdesk.example>", nil, nil},
+		{"a List-Post naming the own address does not make list mail", plainHeader + "List-Post: <mailto:support@helpdesk.example>\nList-Unsubscribe: <mailto:leave@helpdesk.example>\nSubject: x\n\nx\n", ownAddrs, KindPerson, "", nil, nil},
+		{"another list's List-Id is list mail even with own addresses", plainHeader + "List-Id: Users <users.lists.example.org>\nSubject: x\n\nx\n", ownAddrs, KindList, "List-Id: Users <users.lists.example.org>", nil, nil},
+		{"a mail through another list and the own list is list mail", strings.Replace(googleGroup, "List-Id:", "List-Id: <users.lists.example.org>\nList-Id:", 1), ownAddrs, KindList, "List-Id: <users.lists.example.org>", nil, nil},
+		{"X-Auto-Response-Suppress of OOF and AutoReply marks an auto-reply", plainHeader + "X-Auto-Response-Suppress: DR, OOF, autoreply\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "X-Auto-Response-Suppress: DR, OOF, autoreply", nil, nil},
+		{"X-Auto-Response-Suppress of DR, RN, NRN alone is a person (an Outlook meeting response)", plainHeader + "X-Auto-Response-Suppress: DR, RN, NRN\nSubject: Accepted: Weekly call\n\nx\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"a DSN whose recipients were all delayed is a notice without failed recipients", delayed, ClassifyOptions{}, KindAutoReply, "delivery status notification (delayed)", nil, []string{}},
+		{"a DSN whose recipients were delivered or relayed is a notice", delivered, ClassifyOptions{}, KindAutoReply, "delivery status notification (delivered, relayed)", nil, []string{}},
+		{"a DSN without Action takes it from the Status class", noAction, ClassifyOptions{}, KindBounce, "RFC 3464 delivery-status report", []string{"hd-7-1@helpdesk.example"}, []string{"gone@example.net"}},
+		{"a person's mail with Return-Path <> is an auto-reply", plainHeader + "Return-Path: <>\nSubject: Question\n\nHello\n", ClassifyOptions{}, KindAutoReply, "null return path", nil, nil},
+		{"a person's mail with a Return-Path address is a person", plainHeader + "Return-Path: <kim@example.org>\nSubject: Question\n\nHello\n", ClassifyOptions{}, KindPerson, "", nil, nil},
 		{"own mail wins over a bounce", dsn + "", ClassifyOptions{OwnDomains: []string{"mx.example.net"}}, KindOwn, "", nil, nil},
 		{"a bounce wins over list and bulk markers", strings.Replace(dsn, "Subject:", "List-Id: <l.example>\nPrecedence: bulk\nAuto-Submitted: auto-replied\nSubject:", 1), ClassifyOptions{}, KindBounce, "", nil, nil},
 		{"an auto-reply wins over list and bulk markers", plainHeader + "List-Id: <l.example>\nPrecedence: bulk\nAuto-Submitted: auto-replied\nSubject: x\n\nx\n", ClassifyOptions{}, KindAutoReply, "", nil, nil},
