@@ -120,7 +120,13 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 	// The desk's own mail is known by its loop header or by a Message-ID
 	// the desk signed, not by the domain alone: people at that domain
 	// (staff, colleagues) write from it too.
-	d.classify = mailin.ClassifyOptions{OwnLoopHeader: svc.LoopHeader()}
+	// Its own addresses, so that a support address that is itself a list
+	// alias (a Google Group) does not make every customer's mail a list's.
+	var ownAddrs []string
+	for _, mb := range cfg.Mailboxes {
+		ownAddrs = append(ownAddrs, mb.Address)
+	}
+	d.classify = mailin.ClassifyOptions{OwnLoopHeader: svc.LoopHeader(), OwnAddresses: append(ownAddrs, fromEmail)}
 	return d, nil
 }
 

@@ -412,3 +412,16 @@ func TestARuleCanPickAnotherAcknowledgementTemplate(t *testing.T) {
 		t.Errorf("a rule naming a missing template: %v", err)
 	}
 }
+
+// A support address that is a Google Group: every customer's mail carries
+// the group's List-Id, and must still be answered.
+func TestMailThroughTheSupportAddressesOwnListIsAnswered(t *testing.T) {
+	h := newHarness(t)
+	h.deliver("support", "From: alice@a.test\r\nTo: support@example.com\r\nSubject: Help\r\nMessage-ID: <g1@a.test>\r\n"+
+		"List-Id: <support.example.com>\r\nList-Post: <mailto:support@example.com>\r\nPrecedence: list\r\n\r\nhello\r\n")
+	h.deliver("support", "From: bob@b.test\r\nTo: dev@lists.test\r\nCc: support@example.com\r\nSubject: [dev] build broken\r\nMessage-ID: <g2@b.test>\r\n"+
+		"List-Id: <dev.lists.test>\r\n\r\nhello\r\n")
+	if st := h.flush(); st.Sent != 1 || h.sent()[0].rcpt[0] != "alice@a.test" {
+		t.Errorf("sent %d (%v): want one acknowledgement, to alice (the other is a foreign list's)", st.Sent, h.sent())
+	}
+}
