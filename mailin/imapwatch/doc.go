@@ -56,6 +56,20 @@
 // before it is stored, and the process restarts meanwhile, is the one case
 // the State cannot cover: it holds no list of UIDs.)
 //
+// # Mail the server will not serve
+//
+// When the server answers a batch's FETCH with NO (Gmail: "Some messages
+// could not be FETCHed") or leaves a body out (Exchange sends BODY[] NIL for
+// a corrupt item), the mails missing are fetched one by one. One that still
+// fails, and still exists, goes into the retry set like a Handler failure:
+// it holds the cursor, every other mail is handled, it is logged (keys
+// "mailbox", "uid", "err", "attempt") and listed in Status.Stuck. When the
+// connection dies during a FETCH (Dovecot says BYE and hangs up on a mail
+// file it cannot read), the mails that did not come are fetched one by one
+// on the next connection, after the others; one that drops the connection
+// again is retried with backoff and listed in Status.Stuck. Each retry of
+// any mail is logged as a warning, from the tenth on as an error.
+//
 // # Waiting for mail
 //
 // After each round the Watcher waits in IDLE when the server offers it and

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,7 +28,7 @@ type dovecot struct {
 	log  bytes.Buffer
 }
 
-var dovecotUsers = []string{"idle", "move", "outage"}
+var dovecotUsers = []string{"idle", "move", "outage", "broken"}
 
 // startDovecot skips the test when Dovecot is not installed.
 func startDovecot(t *testing.T) *dovecot {
@@ -165,6 +166,31 @@ func (d *dovecot) deliver(t *testing.T, user, id string) {
 	}
 }
 
+// mailFile returns the path of the Maildir file that holds the mail with
+// Message-ID <id@example.com>.
+func (d *dovecot) mailFile(t *testing.T, user, id string) string {
+	t.Helper()
+	maildir := filepath.Join(d.dir, "mail", user, "Maildir")
+	for _, sub := range []string{"cur", "new"} {
+		entries, err := os.ReadDir(filepath.Join(maildir, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			path := filepath.Join(maildir, sub, e.Name())
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(raw, []byte("<"+id+"@example.com>")) {
+				return path
+			}
+		}
+	}
+	t.Fatalf("no file holds mail %s", id)
+	return ""
+}
+
 func (d *dovecot) client(t *testing.T, user string) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialInsecure(d.addr(), nil)
@@ -238,6 +264,47 @@ func TestAgainstDovecot(t *testing.T) {
 		}
 		if got := folderContents(t, c, "Processed/Helpdesk"); len(got) != 4 {
 			t.Errorf("the processed folder holds %v, want 4 mails", got)
+		}
+	})
+
+	t.Run("a mail Dovecot cannot read does not stop the others", func(t *testing.T) {
+		c := d.client(t, "broken")
+		for _, id := range []string{"a", "b", "c"} {
+			appendMail(t, c, "INBOX", id)
+		}
+		// Dovecot (running as nobody) cannot open b's file: it answers the
+		// FETCH with BYE and hangs up.
+		path := d.mailFile(t, "broken", "b")
+		if err := os.Chown(path, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		rec, st := newRecorder(), newMemState()
+		w, err := New(d.options(t, "broken", rec, st))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start(t, w)
+		eventually(t, "a and c", func() bool { return rec.has("a") && rec.has("c") })
+		eventually(t, "b to be reported stuck", func() bool { return slices.Equal(w.Status().Stuck, []uint32{2}) })
+		// First contact is saved as not finished while b waits: a restart
+		// would look for unseen mail again.
+		eventually(t, "the cursor", func() bool { uv, l := st.get("broken"); return uv == 0 && l == 3 })
+
+		path = d.mailFile(t, "broken", "b")
+		if err := os.Chown(path, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "b once Dovecot can read it", func() bool { uv, l := st.get("broken"); return rec.has("b") && uv != 0 && l == 3 })
+		for id, m := range folderContents(t, c, "INBOX") {
+			if !m.seen {
+				t.Errorf("%s is not \\Seen", id)
+			}
 		}
 	})
 

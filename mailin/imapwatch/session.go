@@ -56,11 +56,16 @@ type session struct {
 	handled int // mails stored and marked done on this connection
 }
 
-// retry is a mail the Handler could not store, waiting for another try.
+// retry is a mail the server would not serve or the Handler could not
+// store, waiting for another try.
 type retry struct {
-	attempt int
-	due     time.Time
+	attempt     int
+	due         time.Time
+	unfetchable bool // the last try failed on the server's side
 }
+
+// loudAttempts is the try from which a mail's failures are logged as errors.
+const loudAttempts = 10
 
 // session connects, catches up and waits for mail until an error or ctx.
 // stable reports whether the connection did real work: it handled mail or
@@ -264,11 +269,10 @@ func (s *session) ensureFolder(name string) error {
 
 // round finds the new mails, hands them to the Handler batch by batch, marks
 // the stored ones and advances the cursor. It returns an error only for the
-// connection or the State; mails the Handler could not store are scheduled
-// for a retry.
+// connection or the State; mails the server would not serve or the Handler
+// could not store are scheduled for a retry.
 func (s *session) round(ctx context.Context) error {
 	w := s.w
-	o := &w.opts
 
 	found, err := s.search()
 	if err != nil {
@@ -288,6 +292,7 @@ func (s *session) round(ctx context.Context) error {
 			delete(w.retries, uid)
 		}
 	}
+	defer w.publishStuck()
 	slices.Sort(candidates)
 	candidates = slices.Compact(candidates)
 
@@ -310,8 +315,8 @@ func (s *session) round(ctx context.Context) error {
 
 	failed := 0
 	next := 0 // index in found of the first UID the cursor has not passed
-	for start := 0; start < len(todo); start += o.BatchSize {
-		batch := todo[start:min(start+o.BatchSize, len(todo))]
+	batches, stuck := s.plan(todo)
+	for _, batch := range batches {
 		n, err := s.batch(ctx, batch)
 		if err != nil {
 			return err
@@ -323,6 +328,9 @@ func (s *session) round(ctx context.Context) error {
 			}
 		}
 	}
+	// Every failure of this round is in w.retries now: the cursor can be
+	// saved before the stuck mails are tried, which may drop the
+	// connection.
 	if s.firstContact {
 		// From now on the cursor: every mail above UIDNEXT-1 is new, read
 		// or not. The unseen mails below it that failed stay in w.retries,
@@ -337,11 +345,21 @@ func (s *session) round(ctx context.Context) error {
 			return err
 		}
 		s.firstContact = false
-	} else if _, err := s.advance(ctx, found, next); err != nil {
+	} else if next, err = s.advance(ctx, found, next); err != nil {
 		// Also when nothing was fetched: mails done in earlier rounds may
 		// now lead the cursor on, or the last first-contact failure may
 		// have been stored.
 		return err
+	}
+	for _, batch := range stuck {
+		n, err := s.batch(ctx, batch)
+		if err != nil {
+			return err
+		}
+		failed += n
+		if next, err = s.advance(ctx, found, next); err != nil {
+			return err
+		}
 	}
 	if failed == 0 && !waiting {
 		w.setStatus(func(st *Status) { st.LastError = "" })
@@ -383,137 +401,6 @@ func (s *session) search() ([]uint32, error) {
 	return slices.Compact(found), nil
 }
 
-// batch fetches uids, hands them to the Handler and marks the stored ones.
-// It returns how many the Handler did not store.
-func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err error) {
-	w := s.w
-	o := &w.opts
-	mails, gone, err := s.fetch(uids)
-	if err != nil {
-		return 0, err
-	}
-	s.forget(gone)
-	if len(mails) == 0 {
-		return 0, nil
-	}
-
-	errs, batchErr := o.Handler.HandleBatch(ctx, o.Name, mails)
-	if batchErr == nil && len(errs) != len(mails) {
-		batchErr = fmt.Errorf("handler returned %d results for %d mails", len(errs), len(mails))
-	}
-	if ctx.Err() != nil {
-		// Shutting down: leave the batch unmarked; it is delivered again at
-		// the next start and the Handler dedupes it.
-		return 0, ctx.Err()
-	}
-	var stored []uint32
-	var firstErr error
-	for i, m := range mails {
-		err := batchErr
-		if err == nil {
-			err = errs[i]
-		}
-		if err == nil {
-			stored = append(stored, m.UID)
-			continue
-		}
-		failed++
-		if firstErr == nil {
-			firstErr = err
-		}
-		r := w.retries[m.UID]
-		r.attempt++
-		wait := o.Backoff(r.attempt)
-		r.due = time.Now().Add(wait)
-		w.retries[m.UID] = r
-		if batchErr == nil {
-			w.log.Warn("mail not stored, will retry", "uid", m.UID, "err", err, "attempt", r.attempt, "wait", wait)
-		} else if i == len(mails)-1 {
-			w.log.Warn("batch not stored, will retry", "uid", uidSet(uids).String(), "err", err, "attempt", r.attempt, "wait", wait)
-		}
-	}
-	if firstErr != nil {
-		w.setStatus(func(st *Status) { st.LastError = fmt.Sprintf("storing mail: %v", firstErr) })
-	}
-	if len(stored) == 0 {
-		return failed, nil
-	}
-	w.setStatus(func(st *Status) { st.Handled += int64(len(stored)) })
-
-	if err := s.markDone(stored); err != nil {
-		return failed, err
-	}
-	s.handled += len(stored)
-	for _, uid := range stored {
-		w.done[uid] = true
-		delete(w.retries, uid)
-	}
-	w.log.Debug("mails stored", "count", len(stored), "uid", stored[len(stored)-1])
-	return failed, nil
-}
-
-// fetch fetches the whole message and INTERNALDATE of uids in one UID FETCH,
-// without setting \Seen. UIDs that no longer exist are returned as gone.
-func (s *session) fetch(uids []uint32) (mails []Mail, gone []uint32, err error) {
-	set := uidSet(uids)
-	section := &imap.FetchItemBodySection{Peek: true}
-	s.arm()
-	defer s.disarm()
-	cmd := s.c.Fetch(set, &imap.FetchOptions{
-		UID:          true,
-		InternalDate: true,
-		BodySection:  []*imap.FetchItemBodySection{section},
-	})
-	got := make(map[uint32]Mail, len(uids))
-	for {
-		msg := cmd.Next()
-		if msg == nil {
-			break
-		}
-		buf, err := msg.Collect()
-		if err != nil {
-			cmd.Close()
-			return nil, nil, fmt.Errorf("fetching uids %s from %s: %w", set, s.w.opts.Folder, err)
-		}
-		s.arm()
-		body := buf.FindBodySection(section)
-		if buf.UID == 0 || body == nil {
-			continue // a flag update from another client, not our data
-		}
-		date := buf.InternalDate
-		if date.IsZero() {
-			date = s.w.opts.Now()
-		}
-		got[uint32(buf.UID)] = Mail{UID: uint32(buf.UID), Raw: body, InternalDate: date}
-	}
-	if err := cmd.Close(); err != nil {
-		return nil, nil, fmt.Errorf("fetching uids %s from %s: %w", set, s.w.opts.Folder, err)
-	}
-
-	var missing []uint32
-	for _, uid := range uids {
-		if m, ok := got[uid]; ok {
-			mails = append(mails, m)
-		} else {
-			missing = append(missing, uid)
-		}
-	}
-	if len(missing) == 0 {
-		return mails, nil, nil
-	}
-	// A mail expunged since the search is gone; one still there without a
-	// body is a server fault, retried with the connection.
-	data, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{uidSet(missing)}}, nil).Wait()
-	if err != nil {
-		return nil, nil, fmt.Errorf("searching uids %s in %s: %w", uidSet(missing), s.w.opts.Folder, err)
-	}
-	if still := data.AllUIDs(); len(still) > 0 {
-		return nil, nil, fmt.Errorf("fetching uids %s from %s: server returned no body for uid %d", set, s.w.opts.Folder, still[0])
-	}
-	s.w.log.Debug("mails expunged before fetch", "uid", missing)
-	return mails, missing, nil
-}
-
 // markDone flags uids \Seen, or moves them to the processed folder.
 func (s *session) markDone(uids []uint32) error {
 	o := &s.w.opts
@@ -540,6 +427,9 @@ func (s *session) markDone(uids []uint32) error {
 func (s *session) advance(ctx context.Context, found []uint32, next int) (int, error) {
 	w := s.w
 	last := s.last
+	for next < len(found) && found[next] <= last {
+		next++ // at first contact, found holds unseen mail below the cursor
+	}
 	for next < len(found) && w.done[found[next]] {
 		last = found[next]
 		next++
@@ -585,6 +475,7 @@ func (s *session) forget(uids []uint32) {
 			s.w.done[uid] = true
 		}
 		delete(s.w.retries, uid)
+		delete(s.w.suspect, uid)
 	}
 }
 

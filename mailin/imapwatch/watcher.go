@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -112,6 +113,11 @@ type Status struct {
 	LastUID     uint32 // the cursor
 	UIDValidity uint32 // the UIDVALIDITY the cursor belongs to
 	Handled     int64  // mails stored by the Handler since New
+	// Stuck lists, ascending, the UIDs the server would not serve (a NO
+	// to the FETCH, no body, or the connection dropped while fetching
+	// it). Each is retried with backoff and holds the cursor; the other
+	// mails go on.
+	Stuck []uint32
 }
 
 // Watcher watches one mailbox. Create it with New and run it with Run.
@@ -128,9 +134,14 @@ type Watcher struct {
 	// done holds the UIDs above the saved cursor that are handled and marked
 	// but could not advance the cursor because a lower UID failed.
 	done map[uint32]bool
-	// retries holds the mails the Handler could not store, by UID.
-	retries     map[uint32]retry
-	doneForUIDV uint32 // the UIDVALIDITY done and retries belong to
+	// retries holds the mails the server would not serve or the Handler
+	// could not store, by UID.
+	retries map[uint32]retry
+	// suspect holds the UIDs that were being fetched when the connection
+	// died (Dovecot hangs up on a mail file it cannot read): each is
+	// fetched on its own, after the others, until it comes through.
+	suspect     map[uint32]bool
+	doneForUIDV uint32 // the UIDVALIDITY done, retries and suspect belong to
 }
 
 // New checks opts, applies the defaults and returns a Watcher.
@@ -216,6 +227,7 @@ func New(opts Options) (*Watcher, error) {
 		kick:    make(chan struct{}, 1),
 		done:    make(map[uint32]bool),
 		retries: make(map[uint32]retry),
+		suspect: make(map[uint32]bool),
 	}, nil
 }
 
@@ -284,6 +296,40 @@ func (w *Watcher) Status() Status {
 func (w *Watcher) forgetAll() {
 	clear(w.done)
 	clear(w.retries)
+	clear(w.suspect)
+	w.publishStuck()
+}
+
+// retryLater schedules uid for another try after Backoff of its attempt
+// number and logs why, as an error from the loudAttempts-th try on.
+func (w *Watcher) retryLater(uid uint32, unfetchable bool, msg string, err error) {
+	r := w.retries[uid]
+	r.attempt++
+	wait := w.opts.Backoff(r.attempt)
+	r.due = time.Now().Add(wait)
+	r.unfetchable = unfetchable
+	w.retries[uid] = r
+	level := slog.LevelWarn
+	if r.attempt >= loudAttempts {
+		level = slog.LevelError
+	}
+	w.log.Log(context.Background(), level, msg, "uid", uid, "err", err, "attempt", r.attempt, "wait", wait)
+}
+
+// publishStuck copies the UIDs the server would not serve into the Status.
+func (w *Watcher) publishStuck() {
+	var stuck []uint32
+	for uid, r := range w.retries {
+		if r.unfetchable {
+			stuck = append(stuck, uid)
+		}
+	}
+	slices.Sort(stuck)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !slices.Equal(stuck, w.status.Stuck) {
+		w.status.Stuck = stuck // a new slice: snapshots share the old one
+	}
 }
 
 func (w *Watcher) setStatus(f func(*Status)) {

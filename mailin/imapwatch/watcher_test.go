@@ -905,3 +905,67 @@ func TestAServerThatDropsEveryIdleIsNotLoggedIntoOnceASecondForever(t *testing.T
 		t.Errorf("after a session that handled mail the attempt is %d, want 1", n)
 	}
 }
+
+func TestAMailTheServerWillNotServeDoesNotStopTheOthers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault fault
+	}{
+		{"when the fetch gets NO", faultRefuse},
+		{"when the body is missing", faultNoBody},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, serverConfig{})
+			c := ts.client(t)
+			sel, err := c.Select("INBOX", nil).Wait()
+			if err != nil {
+				t.Fatal(err)
+			}
+			uidA := appendMail(t, c, "INBOX", "a")
+			uidB := appendMail(t, c, "INBOX", "b")
+			uidC := appendMail(t, c, "INBOX", "c")
+			ts.setFault(uidB, tc.fault)
+			rec, st := newRecorder(), newMemState()
+			st.SaveState(context.Background(), "support", sel.UIDValidity, 0)
+			opts := ts.options(t, rec, st)
+			logger, logs := testLog(t)
+			opts.Logger = logger
+			w, err := New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start(t, w)
+			eventually(t, "a and c", func() bool { return rec.has("a") && rec.has("c") })
+			eventually(t, "b to be reported stuck", func() bool { return slices.Equal(w.Status().Stuck, []uint32{uidB}) })
+			got := folderContents(t, c, "INBOX")
+			if !got["a"].seen || !got["c"].seen || got["b"].seen {
+				t.Errorf("flags %+v, want a and c \\Seen, b not", got)
+			}
+			if _, last := st.get("support"); last != uidA {
+				t.Errorf("cursor at %d, want %d: it must wait for b", last, uidA)
+			}
+			// It keeps being retried; after ten tries each one is logged
+			// as an error.
+			eventually(t, "an error-level log line for b", func() bool {
+				for _, line := range strings.Split(logs.String(), "\n") {
+					if strings.Contains(line, "level=ERROR") && strings.Contains(line, "uid=2 ") && strings.Contains(line, "attempt=10") {
+						return true
+					}
+				}
+				return false
+			})
+
+			ts.setFault(uidB, faultNone)
+			eventually(t, "b once the server serves it", func() bool { return rec.has("b") })
+			eventually(t, "the cursor at c", func() bool { _, l := st.get("support"); return l == uidC })
+			if s := w.Status(); len(s.Stuck) != 0 {
+				t.Errorf("stuck = %v after b was stored", s.Stuck)
+			}
+			for _, id := range []string{"a", "c"} {
+				if n := rec.deliveriesOf(id); n != 1 {
+					t.Errorf("%s delivered %d times, want 1", id, n)
+				}
+			}
+		})
+	}
+}
