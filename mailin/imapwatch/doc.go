@@ -56,6 +56,16 @@
 // before it is stored, and the process restarts meanwhile, is the one case
 // the State cannot cover: it holds no list of UIDs.)
 //
+// # Memory
+//
+// Each round first asks for the sizes of the new mails (RFC822.SIZE), then
+// fetches them in batches of at most Options.BatchSize mails and
+// Options.MaxBatchBytes bytes; a batch is held in memory whole. A mail larger
+// than Options.MaxMessageSize (when set) is fetched alone and only in part
+// (BODY.PEEK[]<0.MaxMessageSize+1>), and handed over with Mail.Truncated set,
+// for the Handler to quarantine as over-size; no body is ever kept beyond
+// that many bytes, whatever size the server announced.
+//
 // # Mail the server will not serve
 //
 // When the server answers a batch's FETCH with NO (Gmail: "Some messages
@@ -86,6 +96,8 @@
 // after Backoff(attempt). attempt starts again at 1 only after a connection
 // that handled mail or lasted a minute, so a server that drops every
 // connection at once (IDLE refused, say) sees ever longer waits, not a login
-// a second. A command the server does not answer within two minutes counts
-// as a dead connection. Passwords and tokens are never logged.
+// a second. A server that stays silent for two minutes while a command waits
+// for it counts as a dead connection; a FETCH that keeps sending data, one
+// large mail on a slow link say, is not cut off however long it takes.
+// Passwords and tokens are never logged.
 package imapwatch

@@ -28,7 +28,7 @@ type dovecot struct {
 	log  bytes.Buffer
 }
 
-var dovecotUsers = []string{"idle", "move", "outage", "broken"}
+var dovecotUsers = []string{"idle", "move", "outage", "broken", "big"}
 
 // startDovecot skips the test when Dovecot is not installed.
 func startDovecot(t *testing.T) *dovecot {
@@ -305,6 +305,39 @@ func TestAgainstDovecot(t *testing.T) {
 			if !m.seen {
 				t.Errorf("%s is not \\Seen", id)
 			}
+		}
+	})
+
+	t.Run("a mail over the size limit comes truncated, the others whole", func(t *testing.T) {
+		c := d.client(t, "big")
+		big := bigMail("big", 300_000)
+		appendMail(t, c, "INBOX", "small")
+		appendRaw(t, c, "INBOX", big)
+		appendMail(t, c, "INBOX", "small-2")
+		rec, st := newRecorder(), newMemState()
+		opts := d.options(t, "big", rec, st)
+		opts.MaxMessageSize = 100_000
+		opts.MaxBatchBytes = 1000 // one mail a batch
+		w, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start(t, w)
+		eventually(t, "the cursor", func() bool { uv, l := st.get("big"); return uv != 0 && l == 3 && rec.storedCount() == 3 })
+		for _, m := range rec.mails {
+			switch id := messageID(m.Raw); id {
+			case "big":
+				if !m.Truncated || !bytes.Equal(m.Raw, big[:100_001]) {
+					t.Errorf("big mail: truncated %v, %d bytes, want its first 100001 bytes", m.Truncated, len(m.Raw))
+				}
+			default:
+				if m.Truncated || !bytes.Equal(m.Raw, testMail(id)) {
+					t.Errorf("%s: truncated %v, %d bytes, want it whole", id, m.Truncated, len(m.Raw))
+				}
+			}
+		}
+		if rec.batchCount() != 3 {
+			t.Errorf("%d batches, want 3", rec.batchCount())
 		}
 	})
 

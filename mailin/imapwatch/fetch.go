@@ -1,13 +1,13 @@
 package imapwatch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -17,42 +17,144 @@ import (
 // exists without its body (Exchange sends BODY[] NIL for a corrupt item).
 var errNoBody = errors.New("server returned no body")
 
-// plan splits todo into the batches fetched and handed over at once, in UID
-// order. A mail the server may fail on is fetched on its own and after the
-// others, so that they are done even when fetching it drops the connection:
-// first the suspects, then, in stuck, the mails that failed on their own
-// before.
-func (s *session) plan(todo []uint32) (batches, stuck [][]uint32) {
+// fetchBatch is the mails fetched in one UID FETCH and handed over at once.
+type fetchBatch struct {
+	uids    []uint32
+	partial bool // fetch only the first MaxMessageSize+1 bytes
+}
+
+// plan splits todo into batches, in UID order, of at most BatchSize mails
+// and MaxBatchBytes bytes by sizes. A mail over MaxMessageSize, or of
+// unknown size, makes a batch of its own. A mail the server may fail on is
+// fetched on its own and after the others, so that they are done even when
+// fetching it drops the connection: first the suspects, then, in stuck, the
+// mails that failed on their own before.
+func (s *session) plan(todo []uint32, sizes map[uint32]int64) (batches, stuck []fetchBatch) {
 	w := s.w
-	var suspects [][]uint32
+	o := &w.opts
+	var suspects []fetchBatch
 	var cur []uint32
+	var curBytes int64
+	flush := func() {
+		if len(cur) > 0 {
+			batches = append(batches, fetchBatch{uids: cur})
+			cur, curBytes = nil, 0
+		}
+	}
 	for _, uid := range todo {
-		if w.retries[uid].unfetchable {
-			stuck = append(stuck, []uint32{uid})
-			continue
-		}
-		if w.suspect[uid] {
-			suspects = append(suspects, []uint32{uid})
-			continue
-		}
-		cur = append(cur, uid)
-		if len(cur) == w.opts.BatchSize {
-			batches, cur = append(batches, cur), nil
+		size, known := sizes[uid]
+		one := fetchBatch{uids: []uint32{uid}, partial: o.MaxMessageSize > 0 && (!known || size > o.MaxMessageSize)}
+		switch {
+		case w.retries[uid].unfetchable:
+			stuck = append(stuck, one)
+		case w.suspect[uid]:
+			suspects = append(suspects, one)
+		case !known || one.partial:
+			flush()
+			batches = append(batches, one)
+		default:
+			if len(cur) > 0 && (len(cur) == o.BatchSize || curBytes+size > o.MaxBatchBytes) {
+				flush()
+			}
+			cur = append(cur, uid)
+			curBytes += size
 		}
 	}
-	if len(cur) > 0 {
-		batches = append(batches, cur)
-	}
+	flush()
 	return append(batches, suspects...), stuck
 }
 
-// batch fetches uids, hands them to the Handler and marks the stored ones.
+// sizes asks the server for the size (RFC822.SIZE) of each of uids, except
+// the suspects and stuck ones, which the server may fail on. Of the others,
+// one it gives no size for is gone when it no longer exists; otherwise its
+// size is unknown.
+func (s *session) sizes(uids []uint32) (sizes map[uint32]int64, gone []uint32, err error) {
+	w := s.w
+	var ask []uint32
+	for _, uid := range uids {
+		if !w.suspect[uid] && !w.retries[uid].unfetchable {
+			ask = append(ask, uid)
+		}
+	}
+	sizes = make(map[uint32]int64, len(ask))
+	if len(ask) == 0 {
+		return sizes, nil, nil
+	}
+	set := uidSet(ask)
+	s.arm()
+	cmd := s.c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true})
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid uint32
+		size := int64(-1)
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch item := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = uint32(item.UID)
+			case imapclient.FetchItemDataRFC822Size:
+				size = item.Size
+			}
+		}
+		s.arm()
+		if uid != 0 && size >= 0 {
+			sizes[uid] = size
+		}
+	}
+	err = cmd.Close()
+	s.disarm()
+	if err != nil && !isRefusal(err) {
+		s.lost(ask, func(uid uint32) bool { _, ok := sizes[uid]; return ok }, err)
+		return nil, nil, fmt.Errorf("fetching sizes of uids %s from %s: %w", set, w.opts.Folder, err)
+	}
+	if err != nil {
+		w.log.Warn("server gave no size for some mails", "uid", set.String(), "err", err)
+	}
+	var unknown []uint32
+	for _, uid := range ask {
+		if _, ok := sizes[uid]; !ok {
+			unknown = append(unknown, uid)
+		}
+	}
+	if len(unknown) == 0 {
+		return sizes, nil, nil
+	}
+	still, err := s.existing(unknown)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, uid := range unknown {
+		if !still[uid] {
+			gone = append(gone, uid)
+		}
+	}
+	if len(gone) > 0 {
+		w.log.Debug("mails expunged before fetch", "uid", gone)
+	}
+	return sizes, gone, nil
+}
+
+// existing returns which of uids the folder still holds.
+func (s *session) existing(uids []uint32) (map[uint32]bool, error) {
+	s.arm()
+	defer s.disarm()
+	data, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{uidSet(uids)}}, nil).Wait()
+	if err != nil {
+		return nil, fmt.Errorf("searching uids %s in %s: %w", uidSet(uids), s.w.opts.Folder, err)
+	}
+	still := make(map[uint32]bool)
+	for _, uid := range data.AllUIDs() {
+		still[uint32(uid)] = true
+	}
+	return still, nil
+}
+
+// batch fetches b, hands its mails to the Handler and marks the stored ones.
 // It returns how many are not stored, by the server's fault or the
 // Handler's.
-func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err error) {
+func (s *session) batch(ctx context.Context, b fetchBatch) (failed int, err error) {
 	w := s.w
 	o := &w.opts
-	mails, gone, refused, err := s.fetch(uids)
+	uids := b.uids
+	mails, gone, refused, err := s.fetch(b)
 	if err != nil {
 		return 0, err
 	}
@@ -60,7 +162,8 @@ func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err err
 	for _, uid := range uids {
 		if err, ok := refused[uid]; ok {
 			failed++
-			w.retryLater(uid, true, "server does not serve the mail, will retry", err)
+			attempt, wait := w.retryLater(uid, true)
+			w.logRetry("server does not serve the mail, will retry", uid, err, attempt, wait)
 			w.setStatus(func(st *Status) { st.LastError = fmt.Sprintf("fetching uid %d: %v", uid, err) })
 		}
 	}
@@ -92,16 +195,11 @@ func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err err
 		if firstErr == nil {
 			firstErr = err
 		}
+		attempt, wait := w.retryLater(m.UID, false)
 		if batchErr == nil {
-			w.retryLater(m.UID, false, "mail not stored, will retry", err)
+			w.logRetry("mail not stored, will retry", m.UID, err, attempt, wait)
 		} else if i == len(mails)-1 {
-			w.retryLater(m.UID, false, "batch not stored, will retry", fmt.Errorf("uids %s: %w", uidSet(uids), err))
-		} else {
-			r := w.retries[m.UID]
-			r.attempt++
-			r.due = time.Now().Add(o.Backoff(r.attempt))
-			r.unfetchable = false
-			w.retries[m.UID] = r
+			w.logRetry("batch not stored, will retry", uidSet(uids).String(), err, attempt, wait)
 		}
 	}
 	if firstErr != nil {
@@ -124,17 +222,20 @@ func (s *session) batch(ctx context.Context, uids []uint32) (failed int, err err
 	return failed, nil
 }
 
-// fetch fetches the whole message and INTERNALDATE of uids, without setting
-// \Seen, and returns the mails in UID order. When the server refuses the
-// FETCH (NO) or leaves bodies out, the missing UIDs are fetched one by one;
-// of those that still fail, the ones that no longer exist are gone and the
-// others are refused, with the reason. err is for the connection only.
-func (s *session) fetch(uids []uint32) (mails []Mail, gone []uint32, refused map[uint32]error, err error) {
+// fetch fetches the message (or its first MaxMessageSize+1 bytes) and
+// INTERNALDATE of b's mails, without setting \Seen, and returns them in UID
+// order. When the server refuses the FETCH (NO) or leaves bodies out, the
+// missing UIDs are fetched one by one; of those that still fail, the ones
+// that no longer exist are gone and the others are refused, with the
+// reason. err is for the connection only.
+func (s *session) fetch(b fetchBatch) (mails []Mail, gone []uint32, refused map[uint32]error, err error) {
 	w := s.w
+	uids := b.uids
 	got := make(map[uint32]Mail, len(uids))
-	ferr := s.fetchInto(got, uids)
+	has := func(uid uint32) bool { _, ok := got[uid]; return ok }
+	ferr := s.fetchInto(got, uids, b.partial)
 	if ferr != nil && !isRefusal(ferr) {
-		s.lost(uids, got, ferr)
+		s.lost(uids, has, ferr)
 		return nil, nil, nil, ferr
 	}
 	why := make(map[uint32]error) // the UIDs still without a body
@@ -146,10 +247,10 @@ func (s *session) fetch(uids []uint32) (mails []Mail, gone []uint32, refused map
 	if len(why) > 0 && len(uids) > 1 {
 		missing := slices.Sorted(maps.Keys(why))
 		w.log.Warn("batch fetch incomplete, fetching its mails one by one", "uid", uidSet(missing).String(), "err", ferr)
-		for i, uid := range missing {
-			err := s.fetchInto(got, []uint32{uid})
+		for _, uid := range missing {
+			err := s.fetchInto(got, []uint32{uid}, b.partial)
 			if err != nil && !isRefusal(err) {
-				s.lost(missing[i:], got, err)
+				s.lost([]uint32{uid}, has, err)
 				return nil, nil, nil, err
 			}
 			if _, ok := got[uid]; ok {
@@ -163,15 +264,9 @@ func (s *session) fetch(uids []uint32) (mails []Mail, gone []uint32, refused map
 		// A mail expunged since the search is gone; one still there is the
 		// server's fault.
 		missing := slices.Sorted(maps.Keys(why))
-		s.arm()
-		data, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{uidSet(missing)}}, nil).Wait()
-		s.disarm()
+		still, err := s.existing(missing)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("searching uids %s in %s: %w", uidSet(missing), w.opts.Folder, err)
-		}
-		still := make(map[uint32]bool)
-		for _, uid := range data.AllUIDs() {
-			still[uint32(uid)] = true
+			return nil, nil, nil, err
 		}
 		refused = make(map[uint32]error)
 		for _, uid := range missing {
@@ -198,35 +293,44 @@ func (s *session) fetch(uids []uint32) (mails []Mail, gone []uint32, refused map
 	return mails, gone, refused, nil
 }
 
-// lost notes, after the connection died while uids were being fetched, the
-// ones that did not come: each becomes a suspect, fetched on its own next
-// time; a suspect that was fetched on its own is scheduled for a retry.
-func (s *session) lost(uids []uint32, got map[uint32]Mail, err error) {
+// lost notes, after the connection died while uids (ascending) were being
+// fetched, the first one that had not come: the server answers in UID order,
+// so that is the one it may have choked on. It becomes a suspect, left out
+// of batches and size queries and fetched on its own from then on; a
+// suspect that was fetched on its own is scheduled for a retry.
+func (s *session) lost(uids []uint32, came func(uint32) bool, err error) {
 	w := s.w
 	for _, uid := range uids {
-		if _, ok := got[uid]; ok {
+		if came(uid) {
 			continue
 		}
 		if len(uids) == 1 && w.suspect[uid] {
-			w.retryLater(uid, true, "connection lost while fetching the mail, will retry", s.cause(err))
-			continue
+			attempt, wait := w.retryLater(uid, true)
+			w.logRetry("connection lost while fetching the mail, will retry", uid, s.cause(err), attempt, wait)
+		} else {
+			w.suspect[uid] = true
 		}
-		w.suspect[uid] = true
+		return
 	}
 }
 
-// fetchInto fetches uids in one UID FETCH and adds every mail that came
-// with its body to got. The error is an *imap.Error when the server refused
-// the command (the mails that came before are kept); any other error is the
+// fetchInto fetches uids in one UID FETCH, of each mail only the first
+// MaxMessageSize+1 bytes when partial, and adds every mail that came with
+// its body to got. The error is an *imap.Error when the server refused the
+// command (the mails that came before are kept); any other error is the
 // connection's.
-func (s *session) fetchInto(got map[uint32]Mail, uids []uint32) error {
+func (s *session) fetchInto(got map[uint32]Mail, uids []uint32, partial bool) error {
 	set := uidSet(uids)
+	section := &imap.FetchItemBodySection{Peek: true}
+	if partial {
+		section.Partial = &imap.SectionPartial{Offset: 0, Size: s.w.opts.MaxMessageSize + 1}
+	}
 	s.arm()
 	defer s.disarm()
 	cmd := s.c.Fetch(set, &imap.FetchOptions{
 		UID:          true,
 		InternalDate: true,
-		BodySection:  []*imap.FetchItemBodySection{{Peek: true}},
+		BodySection:  []*imap.FetchItemBodySection{section},
 	})
 	for {
 		msg := cmd.Next()
@@ -267,7 +371,7 @@ func (s *session) readMessage(msg *imapclient.FetchMessageData) (m Mail, ok bool
 			if item.Literal == nil {
 				continue // NIL
 			}
-			if m.Raw, err = io.ReadAll(item.Literal); err != nil {
+			if m.Raw, m.Truncated, err = s.readBody(item.Literal); err != nil {
 				return m, false, err
 			}
 			hasBody = true
@@ -277,6 +381,42 @@ func (s *session) readMessage(msg *imapclient.FetchMessageData) (m Mail, ok bool
 		m.InternalDate = s.w.opts.Now()
 	}
 	return m, m.UID != 0 && hasBody, nil
+}
+
+// readBody reads a body literal, of which it keeps at most MaxMessageSize+1
+// bytes (truncated is then set). The watchdog is re-armed as data arrives,
+// so that one large mail on a slow link is not taken for a dead server.
+func (s *session) readBody(lit imap.LiteralReader) (raw []byte, truncated bool, err error) {
+	r := progressReader{r: lit, s: s}
+	keep := lit.Size()
+	if limit := s.w.opts.MaxMessageSize; limit > 0 && keep > limit {
+		keep, truncated = limit+1, true
+	}
+	// The size is the server's word: allocate up front only what a batch
+	// may hold anyway.
+	buf := bytes.NewBuffer(make([]byte, 0, min(keep, s.w.opts.MaxBatchBytes)))
+	if _, err := buf.ReadFrom(io.LimitReader(r, keep)); err != nil {
+		return nil, false, err
+	}
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return nil, false, err
+	}
+	return buf.Bytes(), truncated, nil
+}
+
+// progressReader re-arms the session's watchdog on every read that brings
+// data.
+type progressReader struct {
+	r io.Reader
+	s *session
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.s.arm()
+	}
+	return n, err
 }
 
 // isRefusal reports whether err is the server's answer to a command (NO or

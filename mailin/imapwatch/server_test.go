@@ -93,7 +93,7 @@ const (
 
 // fetchRecord is one FETCH the server was asked for.
 type fetchRecord struct {
-	uids    string
+	uids    []uint32 // nil for a set with "*"
 	body    bool
 	partial *imap.SectionPartial
 }
@@ -289,7 +289,15 @@ func (s *testSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, optio
 	if hook := s.ts.beforeFetch.Swap(nil); hook != nil {
 		(*hook)()
 	}
-	rec := fetchRecord{uids: numSet.String()}
+	set, ok := numSet.(imap.UIDSet)
+	var uids []imap.UID
+	if ok {
+		uids, ok = set.Nums()
+	}
+	var rec fetchRecord
+	for _, uid := range uids {
+		rec.uids = append(rec.uids, uint32(uid))
+	}
 	for _, bs := range options.BodySection {
 		rec.body = true
 		rec.partial = bs.Partial
@@ -297,12 +305,6 @@ func (s *testSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, optio
 	s.ts.faultMu.Lock()
 	s.ts.fetches = append(s.ts.fetches, rec)
 	s.ts.faultMu.Unlock()
-
-	set, ok := numSet.(imap.UIDSet)
-	var uids []imap.UID
-	if ok {
-		uids, ok = set.Nums()
-	}
 	if !ok {
 		return s.UserSession.Fetch(w, numSet, options)
 	}
@@ -455,10 +457,27 @@ func testMail(id string) []byte {
 		"Please help, " + id + ".\r\n")
 }
 
+// bigMail is a message with the given Message-ID, exactly size bytes long.
+func bigMail(id string, size int) []byte {
+	head := testMail(id)
+	head = head[:bytes.Index(head, []byte("\r\n\r\n"))+4]
+	raw := slices.Grow(head, size-len(head))
+	line := []byte(strings.Repeat("x", 76) + "\r\n")
+	for len(raw) < size {
+		raw = append(raw, line[:min(len(line), size-len(raw))]...)
+	}
+	return raw
+}
+
 // appendMail appends testMail(id) over IMAP and returns its UID.
 func appendMail(t testing.TB, c *imapclient.Client, folder, id string, flags ...imap.Flag) uint32 {
 	t.Helper()
-	raw := testMail(id)
+	return appendRaw(t, c, folder, testMail(id), flags...)
+}
+
+// appendRaw appends raw over IMAP and returns its UID.
+func appendRaw(t testing.TB, c *imapclient.Client, folder string, raw []byte, flags ...imap.Flag) uint32 {
+	t.Helper()
 	cmd := c.Append(folder, int64(len(raw)), &imap.AppendOptions{Flags: flags})
 	if _, err := cmd.Write(raw); err != nil {
 		t.Fatal(err)

@@ -15,8 +15,9 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// commandTimeout is how long the server may leave a command unanswered (or
-// pause inside one FETCH response) before the connection counts as dead.
+// commandTimeout is how long the server may stay silent while a command
+// waits for it (before the answer, between two FETCH responses, or inside
+// one body) before the connection counts as dead.
 const commandTimeout = 2 * time.Minute
 
 // stableSession is how long a connection must last, when it handled no mail,
@@ -114,7 +115,7 @@ func (s *session) connect(ctx context.Context) error {
 		return fmt.Errorf("connecting to %s: %w", addr, err)
 	}
 	s.stopAfter = context.AfterFunc(ctx, func() { conn.Close() })
-	s.watchdog = time.AfterFunc(commandTimeout, func() {
+	s.watchdog = time.AfterFunc(s.w.commandTimeout, func() {
 		s.timedOut.Store(true)
 		conn.Close()
 	})
@@ -168,7 +169,7 @@ func (s *session) abandon(conn net.Conn) {
 }
 
 // arm starts (or restarts) the watchdog before waiting for the server.
-func (s *session) arm() { s.watchdog.Reset(commandTimeout) }
+func (s *session) arm() { s.watchdog.Reset(s.w.commandTimeout) }
 
 // disarm stops the watchdog while the wait is on our side (Handler, IDLE).
 func (s *session) disarm() { s.watchdog.Stop() }
@@ -286,7 +287,7 @@ func (s *session) round(ctx context.Context) error {
 		switch {
 		case s.firstContact || uid <= s.last:
 			candidates = append(candidates, uid)
-		case !slices.Contains(found, uid):
+		case !sortedHas(found, uid):
 			// Above the cursor but no longer found: deleted, nothing
 			// to retry.
 			delete(w.retries, uid)
@@ -315,7 +316,13 @@ func (s *session) round(ctx context.Context) error {
 
 	failed := 0
 	next := 0 // index in found of the first UID the cursor has not passed
-	batches, stuck := s.plan(todo)
+	sizes, gone, err := s.sizes(todo)
+	if err != nil {
+		return err
+	}
+	s.forget(gone)
+	todo = slices.DeleteFunc(todo, func(uid uint32) bool { return sortedHas(gone, uid) })
+	batches, stuck := s.plan(todo, sizes)
 	for _, batch := range batches {
 		n, err := s.batch(ctx, batch)
 		if err != nil {
@@ -540,6 +547,12 @@ func (w *Watcher) nextRetry() (time.Time, bool) {
 		}
 	}
 	return due, !due.IsZero()
+}
+
+// sortedHas reports whether the ascending uids hold uid.
+func sortedHas(uids []uint32, uid uint32) bool {
+	_, ok := slices.BinarySearch(uids, uid)
+	return ok
 }
 
 func uidSet(uids []uint32) imap.UIDSet {

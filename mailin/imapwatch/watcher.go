@@ -28,6 +28,10 @@ type Mail struct {
 	UID          uint32
 	Raw          []byte    // the whole RFC 5322 message, as stored on the server
 	InternalDate time.Time // when the server received it
+	// Truncated is set when the mail is larger than Options.MaxMessageSize:
+	// Raw then holds only its first MaxMessageSize+1 bytes, and the Handler
+	// should quarantine it as over-size rather than parse it.
+	Truncated bool
 }
 
 // State remembers, per mailbox name, the UIDVALIDITY and the highest UID
@@ -92,6 +96,15 @@ type Options struct {
 	// BatchSize is the number of mails fetched per round trip and handed to
 	// the Handler at once; a batch is held in memory whole. Default 200.
 	BatchSize int
+	// MaxBatchBytes caps a batch by the sizes the server gives
+	// (RFC822.SIZE) as BatchSize caps it by count, so that a batch of large
+	// mails fits in memory. A mail larger than MaxBatchBytes makes a batch
+	// of its own. Default 64 MiB.
+	MaxBatchBytes int64
+	// MaxMessageSize, when above 0, is the largest mail fetched whole: of a
+	// larger one only the first MaxMessageSize+1 bytes are fetched and
+	// handed over with Mail.Truncated set. Default 0: no limit.
+	MaxMessageSize int64
 	// Handler stores the mails. Required.
 	Handler Handler
 	// State keeps the cursor. Required.
@@ -128,6 +141,10 @@ type Watcher struct {
 
 	mu     sync.Mutex
 	status Status
+
+	// commandTimeout is how long the server may stay silent while we wait
+	// for it; tests shorten it.
+	commandTimeout time.Duration
 
 	// Owned by the Run goroutine.
 	attempt int
@@ -188,8 +205,8 @@ func New(opts Options) (*Watcher, error) {
 	if opts.ProcessedFolder != "" && opts.ProcessedFolder == opts.Folder {
 		problems = append(problems, fmt.Sprintf("processed folder %q is the watched folder", opts.ProcessedFolder))
 	}
-	if opts.PollInterval < 0 || opts.IdleRefresh < 0 || opts.BatchSize < 0 {
-		problems = append(problems, "poll interval, idle refresh and batch size must not be negative")
+	if opts.PollInterval < 0 || opts.IdleRefresh < 0 || opts.BatchSize < 0 || opts.MaxBatchBytes < 0 || opts.MaxMessageSize < 0 {
+		problems = append(problems, "poll interval, idle refresh, batch size, max batch bytes and max message size must not be negative")
 	}
 	if opts.PollInterval == 0 {
 		opts.PollInterval = 30 * time.Second
@@ -199,6 +216,9 @@ func New(opts Options) (*Watcher, error) {
 	}
 	if opts.BatchSize == 0 {
 		opts.BatchSize = 200
+	}
+	if opts.MaxBatchBytes == 0 {
+		opts.MaxBatchBytes = 64 << 20
 	}
 	if opts.Handler == nil {
 		problems = append(problems, "handler is nil")
@@ -222,12 +242,13 @@ func New(opts Options) (*Watcher, error) {
 		opts.Backoff = DefaultBackoff
 	}
 	return &Watcher{
-		opts:    opts,
-		log:     opts.Logger.With("mailbox", opts.Name),
-		kick:    make(chan struct{}, 1),
-		done:    make(map[uint32]bool),
-		retries: make(map[uint32]retry),
-		suspect: make(map[uint32]bool),
+		opts:           opts,
+		log:            opts.Logger.With("mailbox", opts.Name),
+		commandTimeout: commandTimeout,
+		kick:           make(chan struct{}, 1),
+		done:           make(map[uint32]bool),
+		retries:        make(map[uint32]retry),
+		suspect:        make(map[uint32]bool),
 	}, nil
 }
 
@@ -301,19 +322,25 @@ func (w *Watcher) forgetAll() {
 }
 
 // retryLater schedules uid for another try after Backoff of its attempt
-// number and logs why, as an error from the loudAttempts-th try on.
-func (w *Watcher) retryLater(uid uint32, unfetchable bool, msg string, err error) {
+// number; unfetchable says whether the server (not the Handler) failed it.
+func (w *Watcher) retryLater(uid uint32, unfetchable bool) (attempt int, wait time.Duration) {
 	r := w.retries[uid]
 	r.attempt++
-	wait := w.opts.Backoff(r.attempt)
+	wait = w.opts.Backoff(r.attempt)
 	r.due = time.Now().Add(wait)
 	r.unfetchable = unfetchable
 	w.retries[uid] = r
+	return r.attempt, wait
+}
+
+// logRetry logs a retry as a warning, from the loudAttempts-th try on as an
+// error: a mail failing that often needs a person.
+func (w *Watcher) logRetry(msg string, uid any, err error, attempt int, wait time.Duration) {
 	level := slog.LevelWarn
-	if r.attempt >= loudAttempts {
+	if attempt >= loudAttempts {
 		level = slog.LevelError
 	}
-	w.log.Log(context.Background(), level, msg, "uid", uid, "err", err, "attempt", r.attempt, "wait", wait)
+	w.log.Log(context.Background(), level, msg, "uid", uid, "err", err, "attempt", attempt, "wait", wait)
 }
 
 // publishStuck copies the UIDs the server would not serve into the Status.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -840,7 +841,8 @@ func TestNewAppliesDefaults(t *testing.T) {
 	}
 	o := w.opts
 	if o.Port != 993 || o.TLS != TLSImplicit || o.Auth != AuthPlain || o.Folder != "INBOX" ||
-		o.PollInterval != 30*time.Second || o.IdleRefresh != 25*time.Minute || o.BatchSize != 200 || o.Name != "u@imap.example.com" {
+		o.PollInterval != 30*time.Second || o.IdleRefresh != 25*time.Minute || o.BatchSize != 200 || o.Name != "u@imap.example.com" ||
+		o.MaxBatchBytes != 64<<20 || o.MaxMessageSize != 0 {
 		t.Errorf("defaults = %+v", o)
 	}
 }
@@ -967,5 +969,132 @@ func TestAMailTheServerWillNotServeDoesNotStopTheOthers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestBatchesAreCappedByBytesAsWellAsByCount(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	var last uint32
+	for i := range 10 {
+		last = appendRaw(t, c, "INBOX", bigMail(fmt.Sprintf("m-%d", i), 3000))
+	}
+	last = appendRaw(t, c, "INBOX", bigMail("huge", 15000))
+	rec, st := newRecorder(), newMemState()
+	var mu sync.Mutex
+	var batches [][]int // the sizes of the mails of each batch
+	rec.hook = func(ctx context.Context, call int, mails []Mail) ([]error, error) {
+		var sizes []int
+		for _, m := range mails {
+			sizes = append(sizes, len(m.Raw))
+		}
+		mu.Lock()
+		batches = append(batches, sizes)
+		mu.Unlock()
+		return nil, nil
+	}
+	opts := ts.options(t, rec, st)
+	opts.MaxBatchBytes = 10000
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == last })
+	stop()
+	if rec.storedCount() != 11 {
+		t.Errorf("stored %d mails, want 11", rec.storedCount())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, b := range batches {
+		total := 0
+		for _, n := range b {
+			total += n
+		}
+		if total > 10000 && len(b) > 1 {
+			t.Errorf("a batch of %v bytes: %d over the cap of 10000", b, total)
+		}
+	}
+	if len(batches) < 5 {
+		t.Errorf("%d batches %v, want at least 4 of 3 mails and the huge one alone", len(batches), batches)
+	}
+}
+
+func TestAMailOverMaxMessageSizeIsFetchedOnlyInPartAndHandedOverTruncated(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	small := testMail("small")
+	big := bigMail("big", 5000)
+	appendRaw(t, c, "INBOX", small)
+	uidBig := appendRaw(t, c, "INBOX", big)
+	last := appendMail(t, c, "INBOX", "small-2")
+	rec, st := newRecorder(), newMemState()
+	opts := ts.options(t, rec, st)
+	opts.MaxMessageSize = 1000
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == last })
+	stop()
+	got := make(map[string]Mail)
+	for _, m := range rec.mails {
+		got[messageID(m.Raw)] = m
+	}
+	if m := got["big"]; !m.Truncated || !bytes.Equal(m.Raw, big[:1001]) {
+		t.Errorf("big mail: truncated %v, %d bytes, want the first 1001 bytes, truncated", m.Truncated, len(m.Raw))
+	}
+	if m := got["small"]; m.Truncated || !bytes.Equal(m.Raw, small) {
+		t.Errorf("small mail: truncated %v, %d bytes, want it whole", m.Truncated, len(m.Raw))
+	}
+	if m := got["small-2"]; m.Truncated || m.UID != last {
+		t.Errorf("second small mail: %+v", m)
+	}
+	// The server was never asked for the whole big mail.
+	asked := false
+	for _, f := range ts.fetchLog() {
+		if !f.body || !slices.Contains(f.uids, uidBig) {
+			continue
+		}
+		asked = true
+		if f.partial == nil || f.partial.Offset != 0 || f.partial.Size != 1001 {
+			t.Errorf("FETCH of uids %v asked for the body with partial %+v, want <0.1001>", f.uids, f.partial)
+		}
+	}
+	if !asked {
+		t.Error("the big mail's body was never fetched")
+	}
+	if !folderContents(t, c, "INBOX")["big"].seen {
+		t.Error("the big mail is not \\Seen")
+	}
+}
+
+func TestOneBigMailOnASlowLinkIsNotCutOffByTheCommandTimeout(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	big := bigMail("slow", 20*throttleChunk)
+	uid := appendRaw(t, c, "INBOX", big)
+	rec, st := newRecorder(), newMemState()
+	opts := ts.options(t, rec, st)
+	logger, logs := testLog(t)
+	opts.Logger = logger
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server pauses 40ms every 32 KiB: the mail takes 800ms or more,
+	// while it is never silent for more than a fraction of the timeout.
+	w.commandTimeout = 300 * time.Millisecond
+	ts.throttle.Store(int64(40 * time.Millisecond))
+	stop := start(t, w)
+	eventually(t, "the mail and the cursor", func() bool { uv, l := st.get("support"); return rec.has("slow") && uv != 0 && l == uid })
+	stop()
+	if !bytes.Equal(rec.mails[0].Raw, big) {
+		t.Errorf("got %d bytes, want the %d of the mail", len(rec.mails[0].Raw), len(big))
+	}
+	if strings.Contains(logs.String(), "reconnecting") {
+		t.Error("the watcher gave up on the fetch and reconnected")
 	}
 }
