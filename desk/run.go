@@ -51,7 +51,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 		if mb.IMAP == nil {
 			continue
 		}
-		w, err := imapwatch.New(watchOptions(mb, &batchHandler{d: d, work: work, wake: wake}, mailboxState{d.Store}, d.log, opts.IMAPBackoff))
+		w, err := imapwatch.New(watchOptions(mb, int64(d.cfg.Tickets.MaxMessageSize), &batchHandler{d: d, work: work, wake: wake}, mailboxState{d.Store}, d.log, opts.IMAPBackoff))
 		if err != nil {
 			return fmt.Errorf("mailbox %s: %w", mb.Name, err)
 		}
@@ -69,7 +69,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	return nil
 }
 
-func watchOptions(mb *config.Mailbox, h imapwatch.Handler, st imapwatch.State, log *slog.Logger, backoff func(int) time.Duration) imapwatch.Options {
+func watchOptions(mb *config.Mailbox, maxSize int64, h imapwatch.Handler, st imapwatch.State, log *slog.Logger, backoff func(int) time.Duration) imapwatch.Options {
 	c := mb.IMAP
 	return imapwatch.Options{
 		Name:               mb.Name,
@@ -88,12 +88,13 @@ func watchOptions(mb *config.Mailbox, h imapwatch.Handler, st imapwatch.State, l
 		// Even in IDLE, look again every poll interval: a server that
 		// misses a notification (some do for mail that arrives just as
 		// IDLE starts) then delays a mail by one interval, not 25 minutes.
-		IdleRefresh: min(c.PollInterval.Duration, 25*time.Minute),
-		BatchSize:   c.BatchSize,
-		Handler:     h,
-		State:       st,
-		Logger:      log,
-		Backoff:     backoff,
+		IdleRefresh:    min(c.PollInterval.Duration, 25*time.Minute),
+		BatchSize:      c.BatchSize,
+		MaxMessageSize: maxSize,
+		Handler:        h,
+		State:          st,
+		Logger:         log,
+		Backoff:        backoff,
 	}
 }
 
@@ -151,11 +152,26 @@ type batchHandler struct {
 // that a shutdown does not abort it half-way. A mail that cannot be read is
 // quarantined, which counts as stored.
 func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []imapwatch.Mail) ([]error, error) {
-	raws := make([][]byte, len(mails))
+	outs := make([]Outcome, len(mails))
+	errs := make([]error, len(mails))
+	var raws [][]byte
+	var at []int // index in mails of each of raws
 	for i, m := range mails {
-		raws[i] = m.Raw
+		if m.Truncated {
+			// Over the size limit: the watcher fetched only its head. Keep
+			// that in the quarantine; the whole mail stays on the server.
+			reason := fmt.Sprintf("mail is over the %s limit; its first %d bytes are kept here, the whole mail stays in the IMAP mailbox (uid %d)",
+				config.Size(h.d.cfg.Tickets.MaxMessageSize), len(m.Raw), m.UID)
+			outs[i], errs[i] = h.d.quarantine(h.work, mailbox, reason, m.Raw)
+			continue
+		}
+		raws = append(raws, m.Raw)
+		at = append(at, i)
 	}
-	outs, errs := h.d.DeliverBatch(h.work, mailbox, raws)
+	bOuts, bErrs := h.d.DeliverBatch(h.work, mailbox, raws)
+	for j, i := range at {
+		outs[i], errs[i] = bOuts[j], bErrs[j]
+	}
 	queued := false
 	for i, m := range mails {
 		if errs[i] != nil {

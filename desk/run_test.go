@@ -259,3 +259,21 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+func TestDaemonQuarantinesTheHeadOfAnOverSizeMailAndGoesOn(t *testing.T) {
+	dm := newDaemon(t, "")
+	dm.cfg.Tickets.MaxMessageSize = 4 << 10 // 4 KiB, so that a test mail can exceed it
+	big := customer("big@a.test", "alice@a.test", "Big attachment", strings.Repeat("0123456789abcdef", 1024))
+	dm.appendMail("support", big)
+	dm.appendMail("support", customer("small@a.test", "bob@b.test", "Small", "hello"))
+	dm.start()
+	dm.waitAcks(1)
+	dm.expectCounts(1, 1)
+	q, err := dm.desk.Store.QuarantineList(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 1 || !strings.Contains(q[0].Reason, "over the 4KiB limit") || q[0].Size < 4<<10 || q[0].Size > 4<<10+1 {
+		t.Fatalf("quarantine = %+v, want the over-size mail's head with the reason", q)
+	}
+}
