@@ -150,16 +150,22 @@ type Outcome struct {
 // quarantine with the reason. An error means nothing was stored and the
 // mail must be offered again later.
 func (d *Desk) Deliver(ctx context.Context, mailbox string, raw []byte) (Outcome, error) {
-	outs, errs := d.DeliverBatch(ctx, mailbox, [][]byte{raw})
+	outs, errs := d.DeliverBatch(ctx, mailbox, []Incoming{{Raw: raw}})
 	return outs[0], errs[0]
+}
+
+// Incoming is one raw mail to deliver, with where it came from.
+type Incoming struct {
+	Raw []byte
+	UID uint32 // the IMAP UID it was fetched under; 0 for other paths
 }
 
 // DeliverBatch is Deliver for several mails of one mailbox, stored in one
 // transaction (one disk sync for the batch). It returns one outcome and
 // one error per mail.
-func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, raws [][]byte) ([]Outcome, []error) {
-	outs := make([]Outcome, len(raws))
-	errs := make([]error, len(raws))
+func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incoming) ([]Outcome, []error) {
+	outs := make([]Outcome, len(mails))
+	errs := make([]error, len(mails))
 	if d.cfg.Mailbox(mailbox) == nil {
 		for i := range errs {
 			errs[i] = fmt.Errorf("delivering to mailbox %q: no such mailbox in %s", mailbox, d.cfg.Path)
@@ -167,8 +173,9 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, raws [][]byte) 
 		return outs, errs
 	}
 	var ins []*tickets.Inbound
-	var at []int // index in raws of each of ins
-	for i, raw := range raws {
+	var at []int // index in mails of each of ins
+	for i, m := range mails {
+		raw := m.Raw
 		var msg *mailin.Message
 		err := safely(d.log, func() (err error) {
 			msg, err = mailin.Parse(raw, d.parse)
@@ -184,7 +191,9 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, raws [][]byte) 
 		case err != nil:
 			errs[i] = fmt.Errorf("parsing mail for mailbox %q: %w", mailbox, err)
 		default:
-			ins = append(ins, d.inbound(mailbox, msg, raw))
+			in := d.inbound(mailbox, msg, raw)
+			in.UID = m.UID
+			ins = append(ins, in)
 			at = append(at, i)
 		}
 	}
@@ -214,9 +223,9 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, raws [][]byte) 
 		var crash *crashError
 		switch {
 		case errors.Is(ierrs[j], tickets.ErrUnusable):
-			outs[i], errs[i] = d.quarantine(ctx, mailbox, ierrs[j].Error(), raws[i])
+			outs[i], errs[i] = d.quarantine(ctx, mailbox, ierrs[j].Error(), mails[i].Raw)
 		case errors.As(ierrs[j], &crash):
-			outs[i], errs[i] = d.quarantine(ctx, mailbox, "storing this mail failed: "+crash.Error(), raws[i])
+			outs[i], errs[i] = d.quarantine(ctx, mailbox, "storing this mail failed: "+crash.Error(), mails[i].Raw)
 		case ierrs[j] != nil:
 			errs[i] = ierrs[j]
 		default:

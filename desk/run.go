@@ -154,8 +154,8 @@ type batchHandler struct {
 func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []imapwatch.Mail) ([]error, error) {
 	outs := make([]Outcome, len(mails))
 	errs := make([]error, len(mails))
-	var raws [][]byte
-	var at []int // index in mails of each of raws
+	var batch []Incoming
+	var at []int // index in mails of each of batch
 	for i, m := range mails {
 		if m.Truncated {
 			// Over the size limit: the watcher fetched only its head. Keep
@@ -165,10 +165,10 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 			outs[i], errs[i] = h.d.quarantine(h.work, mailbox, reason, m.Raw)
 			continue
 		}
-		raws = append(raws, m.Raw)
+		batch = append(batch, Incoming{Raw: m.Raw, UID: m.UID})
 		at = append(at, i)
 	}
-	bOuts, bErrs := h.d.DeliverBatch(h.work, mailbox, raws)
+	bOuts, bErrs := h.d.DeliverBatch(h.work, mailbox, batch)
 	for j, i := range at {
 		outs[i], errs[i] = bOuts[j], bErrs[j]
 	}

@@ -41,6 +41,9 @@ type Inbound struct {
 	Header map[string][]string
 	// Raw is the mail as received; it is kept.
 	Raw []byte
+	// UID is the IMAP UID the mail was fetched under, for the log; 0 when
+	// it came another way.
+	UID uint32
 }
 
 // Result says what Ingest did with a mail.
@@ -152,10 +155,14 @@ func (s *Service) check(in *Inbound) (MailboxInfo, error) {
 }
 
 func (s *Service) logStored(ctx context.Context, in *Inbound, res Result) {
-	s.log.LogAttrs(ctx, slog.LevelInfo, "mail stored",
-		slog.String("mailbox", in.Mailbox), slog.String("message_id", in.MessageID),
+	attrs := []slog.Attr{slog.String("mailbox", in.Mailbox)}
+	if in.UID != 0 {
+		attrs = append(attrs, slog.Uint64("uid", uint64(in.UID)))
+	}
+	attrs = append(attrs, slog.String("message_id", in.MessageID),
 		slog.String("ticket", res.Ref), slog.Bool("new", res.Created), slog.Bool("duplicate", res.Duplicate),
 		slog.String("threaded_by", res.ThreadedBy))
+	s.log.LogAttrs(ctx, slog.LevelInfo, "mail stored", attrs...)
 }
 
 func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, res *Result) error {
