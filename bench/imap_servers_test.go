@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"net/mail"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"helpdesk/config"
 	"helpdesk/desk"
 	"helpdesk/internal/dovecot"
 	"helpdesk/internal/imapmem"
@@ -94,30 +92,14 @@ func openPipeline(b *testing.B, imapPort int) *pipeline {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
-[database]
-dsn = %q
-[smtp]
-host = "127.0.0.1"
-port = %d
-tls = "none"
-from = "Example Support <support@example.com>"
-[security]
-secret = "benchmark secret, long enough"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-  [mailbox.imap]
+	b.Cleanup(func() { sink.Close() }) // closing twice is fine
+	cfg := benchConfig(b, sink.Port(), fmt.Sprintf(`  [mailbox.imap]
   host = "127.0.0.1"
   port = %d
   tls = "none"
   username = %q
   password = %q
-`, filepath.Join(b.TempDir(), "bench.db"), sink.Port(), imapPort, benchUser, benchPassword)), "bench.toml")
-	if err != nil {
-		sink.Close()
-		b.Fatal(err)
-	}
+`, imapPort, benchUser, benchPassword))
 	d, err := desk.Open(context.Background(), cfg, desk.Options{})
 	if err != nil {
 		sink.Close()

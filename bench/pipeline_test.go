@@ -15,7 +15,10 @@ import (
 	"helpdesk/internal/smtpsink"
 )
 
-func openDesk(b *testing.B, smtpPort int) *desk.Desk {
+// benchConfig is the config of every benchmark: SQLite in a temporary
+// folder, the SMTP server on smtpPort, and one mailbox "support", whose
+// [mailbox.imap] (or more) extra may add.
+func benchConfig(b *testing.B, smtpPort int, extra string) *config.Config {
 	b.Helper()
 	cfg, err := config.Parse([]byte(fmt.Sprintf(`
 [database]
@@ -30,11 +33,16 @@ secret = "benchmark secret, long enough"
 [[mailbox]]
 name = "support"
 address = "support@example.com"
-`, filepath.Join(b.TempDir(), "bench.db"), smtpPort)), "bench.toml")
+`, filepath.Join(b.TempDir(), "bench.db"), smtpPort)+extra), "bench.toml")
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, err := desk.Open(context.Background(), cfg, desk.Options{})
+	return cfg
+}
+
+func openDesk(b *testing.B, smtpPort int) *desk.Desk {
+	b.Helper()
+	d, err := desk.Open(context.Background(), benchConfig(b, smtpPort, ""), desk.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
