@@ -1,7 +1,8 @@
 // Package dovecot owns a real Dovecot IMAP server on a loopback port for
 // tests and benchmarks: one self-contained instance per Server (its own
 // config, base_dir, instance_name, port and Maildirs, all under one folder),
-// started without systemd, stopped by killing the processes it started.
+// started without systemd, stopped by killing the processes it started
+// (or, by Shutdown, with SIGTERM as an administrator stops it).
 // Mail goes in as an MTA would put it (dovecot-lda, which works while the
 // IMAP service is down) or, many at a time, by pipelined IMAP APPEND.
 //
@@ -42,6 +43,9 @@ const maxBaseDir = 107 - len("/token-login/imap-urlauth") - 8
 
 // startTimeout bounds the wait for the port to answer after a start.
 const startTimeout = 15 * time.Second
+
+// shutdownTimeout bounds the wait for the master to exit after SIGTERM.
+const shutdownTimeout = 60 * time.Second
 
 // Options configure Start.
 type Options struct {
@@ -414,6 +418,43 @@ func (s *Server) stopLocked() error {
 	cmd, exited := s.cmd, s.exited
 	s.cmd, s.exited = nil, nil
 	killGroup(cmd)
+	return s.waitGone(cmd, exited, "dovecot stopped")
+}
+
+// Shutdown stops the instance the way an administrator does (SIGTERM to
+// the master, as doveadm stop sends): each imap process tells its client
+// "* BYE Server shutting down." before it hangs up, where Stop cuts the
+// connections without a word. It returns once every process is gone and
+// the port is free, which takes Dovecot about 10 s while a client is
+// connected. The mail stays; Restart brings the server back. A master
+// that still runs after a minute is killed, and Shutdown says so.
+func (s *Server) Shutdown() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return nil
+	}
+	cmd, exited := s.cmd, s.exited
+	s.cmd, s.exited = nil, nil
+	// A master that has already exited is what we wanted.
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	var slow error
+	select {
+	case <-exited:
+	case <-time.After(shutdownTimeout):
+		slow = fmt.Errorf("shutting down dovecot on %s: pid %d still ran %s after SIGTERM and was killed", s.Addr(), cmd.Process.Pid, shutdownTimeout)
+	}
+	// Children that outlived the master go the hard way.
+	killGroup(cmd)
+	if err := s.waitGone(cmd, exited, "dovecot shut down"); err != nil {
+		return err
+	}
+	return slow
+}
+
+// waitGone waits until the killed master has been waited for and the
+// port is free, then logs done.
+func (s *Server) waitGone(cmd *exec.Cmd, exited chan struct{}, done string) error {
 	select {
 	case <-exited:
 	case <-time.After(10 * time.Second):
@@ -432,7 +473,7 @@ func (s *Server) stopLocked() error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	s.log.Debug("dovecot stopped", slog.Int("port", s.port))
+	s.log.Debug(done, slog.Int("port", s.port))
 	return nil
 }
 
@@ -506,6 +547,17 @@ func (s *Server) Deliver(user string, raw []byte) error {
 		return fmt.Errorf("delivering a mail to %s with dovecot-lda: %w: %s", user, err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
+}
+
+// Maildir is the path of user's Maildir (INBOX in new/ and cur/, other
+// folders in .Name/ below it), for callers that handle mail files
+// directly, say to make one unreadable. Dovecot creates it on the first
+// delivery or login; its files belong to the nobody user.
+func (s *Server) Maildir(user string) (string, error) {
+	if err := s.checkUser(user); err != nil {
+		return "", err
+	}
+	return filepath.Join(s.dir, "mail", user, "Maildir"), nil
 }
 
 // Dial opens an IMAP connection logged in as user. Close it when done.

@@ -1,9 +1,17 @@
 package dovecot
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -215,5 +223,98 @@ func TestADirTooLongForSocketNamesStillStarts(t *testing.T) {
 	}
 	if n, _ := status(t, s, "support", "INBOX"); n != 1 {
 		t.Errorf("INBOX holds %d mails, want 1", n)
+	}
+}
+
+func TestMaildirHoldsTheDeliveredMailFile(t *testing.T) {
+	s := startServer(t, map[string]string{"support": "secret"})
+	if err := s.Deliver("support", mail("on-disk")); err != nil {
+		t.Fatal(err)
+	}
+	maildir, err := s.Maildir("support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, sub := range []string{"new", "cur"} {
+		entries, err := os.ReadDir(filepath.Join(maildir, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			raw, err := os.ReadFile(filepath.Join(maildir, sub, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(raw, []byte("<on-disk@a.test>")) {
+				found = append(found, filepath.Join(sub, e.Name()))
+			}
+		}
+	}
+	if len(found) != 1 {
+		t.Errorf("files holding the mail under %s: %q, want one", maildir, found)
+	}
+	if _, err := s.Maildir("nobody-here"); err == nil || !strings.Contains(err.Error(), "no user") {
+		t.Errorf("the Maildir of an unknown user: %v, want a no-user error", err)
+	}
+}
+
+func TestShutdownSaysByeToClientsAndKeepsTheMail(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a Dovecot shutdown takes about 10s")
+	}
+	s := startServer(t, map[string]string{"support": "secret"})
+	if err := s.Deliver("support", mail("kept")); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	if _, err := r.ReadString('\n'); err != nil { // the greeting
+		t.Fatal(err)
+	}
+	if _, err := fmt.Fprintf(conn, "a1 LOGIN support secret\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(line, "a1 ") {
+			if !strings.HasPrefix(line, "a1 OK") {
+				t.Fatalf("login: %q", line)
+			}
+			break
+		}
+	}
+	if err := s.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	// Every process is gone, so the connection has ended.
+	rest, err := io.ReadAll(r)
+	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rest), "* BYE Server shutting down.") {
+		t.Errorf("the client read %q after the shutdown, want a BYE", rest)
+	}
+	if s.Running() {
+		t.Error("the server says it runs after Shutdown")
+	}
+	if _, err := imapclient.DialInsecure(s.Addr(), nil); err == nil {
+		t.Error("the shut down server still accepts connections")
+	}
+	if err := s.Shutdown(); err != nil {
+		t.Errorf("a second Shutdown: %v", err)
+	}
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if got := subjects(t, s, "support", "INBOX"); len(got) != 1 || got[0] != "kept" {
+		t.Errorf("INBOX after the restart holds %q, want the mail from before", got)
 	}
 }
