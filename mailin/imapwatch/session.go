@@ -446,23 +446,25 @@ func (s *session) advance(ctx context.Context, found []uint32, next int) (int, e
 
 // save stores the cursor, unless State has it already, and forgets the done
 // UIDs it covers. While a mail at or below it waits for a retry (an unseen
-// mail that failed at first contact), the UIDVALIDITY is saved as 0: after a
-// restart, first contact then goes on, taking every unseen mail and every
-// mail above last, so the failed one is found again.
+// mail that failed at first contact), State gets UIDVALIDITY 0 and a cursor
+// just below the earliest such mail: after a restart, first contact then
+// goes on, taking every unseen mail and every mail above that cursor, so
+// the failed one is found again even if someone has read it meanwhile (the
+// mails above it that were stored come again; the handler dedupes them).
 func (s *session) save(ctx context.Context, last uint32) error {
 	w := s.w
-	uv := s.uidValidity
+	uv, persisted := s.uidValidity, last
 	for uid := range w.retries {
 		if uid <= last {
 			uv = 0
-			break
+			persisted = min(persisted, uid-1)
 		}
 	}
-	if s.saved != [2]uint32{uv, last} {
-		if err := w.opts.State.SaveState(ctx, w.opts.Name, uv, last); err != nil {
-			return fmt.Errorf("saving state of mailbox %s (uid %d): %w", w.opts.Name, last, err)
+	if s.saved != [2]uint32{uv, persisted} {
+		if err := w.opts.State.SaveState(ctx, w.opts.Name, uv, persisted); err != nil {
+			return fmt.Errorf("saving state of mailbox %s (uid %d): %w", w.opts.Name, persisted, err)
 		}
-		s.saved = [2]uint32{uv, last}
+		s.saved = [2]uint32{uv, persisted}
 	}
 	s.last = last
 	for uid := range w.done {

@@ -580,10 +580,19 @@ func TestARestartWhileAFirstContactMailStillFailsLosesNeitherItNorNewerReadMail(
 		t.Fatal(err)
 	}
 	stop := start(t, w)
-	eventually(t, "the first round saved", func() bool { _, l := st.get("support"); return rec.has("a") && l == uidB })
+	// First contact stays open in State, with the cursor just below b,
+	// while b fails.
+	eventually(t, "the first round saved", func() bool { uv, l := st.get("support"); return rec.has("a") && uv == 0 && l == uidB-1 })
 	stop()
 
-	// While the watcher is down, a mail arrives and someone reads it.
+	// While the watcher is down, someone reads b, and a mail arrives that
+	// someone reads too.
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Store(imap.UIDSetNum(imap.UID(uidB)), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
 	uidC := appendMail(t, c, "INBOX", "c", imap.FlagSeen)
 	rec.mu.Lock()
 	rec.hook = nil
