@@ -50,11 +50,11 @@
 //
 // An unseen mail that fails at first contact is retried the same way, but
 // the cursor has already passed it. So that a restart does not lose it, the
-// cursor is saved with UIDVALIDITY 0 until it is stored: the next start then
-// finishes first contact, taking every unseen mail and every mail above the
-// saved UID. (A mail that fails at first contact and is read by someone
-// before it is stored, and the process restarts meanwhile, is the one case
-// the State cannot cover: it holds no list of UIDs.)
+// State gets UIDVALIDITY 0 and a cursor just below it until it is stored:
+// the next start then finishes first contact, taking every unseen mail and
+// every mail above the saved UID, which includes the failed one even if
+// someone has read it meanwhile (the stored mails above it come again and
+// the handler dedupes them).
 //
 // # Memory
 //
