@@ -181,21 +181,27 @@ func TestDaemonTurnsIMAPMailIntoTicketsExactlyOnce(t *testing.T) {
 	}
 }
 
+// storeAsBeforeACrash stores raw through its own desk, as the daemon does
+// before a crash cuts it off between the commit and the \Seen flag: the
+// mail is stored with its acknowledgement queued, the server still has it
+// unread, and no position was saved.
+func storeAsBeforeACrash(t *testing.T, cfg *config.Config, raw string) {
+	t.Helper()
+	d, err := desk.Open(context.Background(), cfg, desk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if out, err := d.Deliver(context.Background(), "support", []byte(raw)); err != nil || !out.Created {
+		t.Fatalf("deliver: %+v %v", out, err)
+	}
+}
+
 func TestDaemonKilledBetweenCommitAndSeenMakesNoDuplicate(t *testing.T) {
 	dm := newDaemon(t, "")
 	raw := customer("crash@a.test", "alice@a.test", "Crash", "hello")
 	dm.appendMail("support", raw)
-	// The state a crash leaves between the commit and the \Seen flag: the
-	// mail is stored (with its acknowledgement queued), the server still
-	// has it unmarked, the saved position is before it.
-	d, err := desk.Open(context.Background(), dm.cfg, desk.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := d.Deliver(context.Background(), "support", []byte(raw)); err != nil || !out.Created {
-		t.Fatalf("deliver: %+v %v", out, err)
-	}
-	d.Close()
+	storeAsBeforeACrash(t, dm.cfg, raw)
 
 	dm.start()
 	dm.waitAcks(1)
