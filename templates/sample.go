@@ -4,10 +4,11 @@ import "time"
 
 // SampleData returns the data Load checks every template with and
 // `helpdesk templates preview` renders: a ticket with every field set, an
-// assigned agent, and the agent's reply as the Message.
+// assigned agent, and the customer's mail as the Message.
 func SampleData() Data {
 	created := time.Date(2025, time.March, 3, 9, 15, 0, 0, time.UTC)
 	agent := Person{Name: "Alex Morgan", Email: "alex.morgan@example.com"}
+	customer := Person{Name: "Jane Doe", Email: "jane.doe@example.org"}
 	return Data{
 		Desk: Desk{Name: "Example Support", Address: "support@example.com"},
 		Ticket: Ticket{
@@ -19,17 +20,16 @@ func SampleData() Data {
 			Queue:     "general",
 			CreatedAt: created,
 		},
-		Customer: Person{Name: "Jane Doe", Email: "jane.doe@example.org"},
+		Customer: customer,
 		Agent:    agent,
 		Message: Message{
-			From:    agent,
-			Subject: "Re: [HD#1042] Cannot log in to my account",
-			Text: "Hi Jane,\n\n" +
-				"Thanks for the details. I have reset the two-factor setup on your\n" +
-				"account: you can now log in with your password and set it up again.\n\n" +
-				"Let me know if that works for you.",
-			Date: created.Add(2*time.Hour + 27*time.Minute),
+			From:    customer,
+			Subject: "Cannot log in to my account",
+			Text: "Hello,\n\n" +
+				"since this morning I cannot log in: the two-factor code is refused\n" +
+				"although the time on my phone is right.\n\n" +
+				"Jane",
+			Date: created.Add(-2 * time.Minute),
 		},
-		SurveyURL: "https://help.example.com/csat/3q2-7f9c1a",
 	}
 }

@@ -55,11 +55,8 @@ type Data struct {
 	// Agent is the agent assigned to the ticket; empty when none is.
 	Agent Person
 	// Message is the mail that caused this notice: the customer's mail for
-	// an acknowledgement, the agent's reply for agent_reply. It may be empty.
+	// an acknowledgement or a reopen notice. It may be empty.
 	Message Message
-	// SurveyURL is the customer's satisfaction survey page; the csat_survey
-	// template links to it with "?rating=good" and "?rating=bad" appended.
-	SurveyURL string
 }
 
 // Desk is the help desk that writes.
