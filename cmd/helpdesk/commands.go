@@ -84,6 +84,9 @@ func describeOutcome(out desk.Outcome) string {
 		if out.Reopened {
 			s += ", ticket reopened"
 		}
+		if out.Unverified {
+			s += ", unverified: the sender is not on the ticket"
+		}
 		return s
 	}
 }

@@ -11,8 +11,9 @@ func TestAStrangersMailThreadedByMessageIDIsShownUnverified(t *testing.T) {
 	c.run(mailFrom("Alice <alice@a.test>", "m1@a.test", "Cannot log in"), "ingest", "--mailbox", "support")
 	stranger := strings.Replace(mailFrom("mallory@evil.test", "x1@evil.test", "Re: Cannot log in"),
 		"\r\n\r\n", "\r\nIn-Reply-To: <m1@a.test>\r\n\r\n", 1)
-	if code, out, errs := c.run(stranger, "ingest", "--mailbox", "support"); code != 0 || !strings.Contains(out, "HD#1000") {
-		t.Fatalf("ingest: exit %d, out %q, err %q", code, out, errs)
+	if code, out, errs := c.run(stranger, "ingest", "--mailbox", "support"); code != 0 || !strings.Contains(out, "HD#1000") ||
+		!strings.Contains(out, "unverified") {
+		t.Fatalf("ingest: exit %d, out %q, err %q; want the mail on HD#1000, unverified", code, out, errs)
 	}
 	_, show, _ := c.run("", "tickets", "show", "1000")
 	if !strings.Contains(show, "mallory@evil.test  Re: Cannot log in  [UNVERIFIED") {

@@ -239,6 +239,7 @@ type outcomeView struct {
 	Duplicate    bool   `json:"duplicate"`
 	ThreadedBy   string `json:"threaded_by,omitempty"`
 	Reopened     bool   `json:"reopened"`
+	Unverified   bool   `json:"unverified"`
 	Quarantined  bool   `json:"quarantined"`
 	QuarantineID int64  `json:"quarantine_id,omitempty"`
 	Reason       string `json:"reason,omitempty"`
@@ -246,5 +247,6 @@ type outcomeView struct {
 
 func outcomeViewOf(o desk.Outcome) outcomeView {
 	return outcomeView{Ticket: o.Ref, TicketID: o.TicketID, Created: o.Created, Duplicate: o.Duplicate,
-		ThreadedBy: o.ThreadedBy, Reopened: o.Reopened, Quarantined: o.Quarantined, QuarantineID: o.QuarantineID, Reason: o.Reason}
+		ThreadedBy: o.ThreadedBy, Reopened: o.Reopened, Unverified: o.Unverified, Quarantined: o.Quarantined,
+		QuarantineID: o.QuarantineID, Reason: o.Reason}
 }
