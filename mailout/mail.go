@@ -63,6 +63,28 @@ type Mail struct {
 	Boundary string
 }
 
+// Limits on what goes into a header. RFC 5322 2.1.1: a line is at most 998
+// octets, and it can be folded only at whitespace, which a hostile subject,
+// name or msg-id need not have; and a thread of thousands of mails must not
+// make every answer carry them all.
+const (
+	maxLineOctets = 998
+	// maxSubjectChars caps the subject (in characters): a longer one keeps
+	// its start and its end, the middle gives way to " … ". Even without a
+	// space, "Subject: " and 250 ASCII characters fit a line; non-ASCII
+	// text is RFC 2047-encoded in words that fold.
+	maxSubjectChars = 250
+	// maxNameChars caps a display name the same way.
+	maxNameChars = 100
+	// maxIDOctets: a longer msg-id (no real mail system writes one) is
+	// left out of In-Reply-To and References, since it cannot be folded.
+	maxIDOctets = 250
+	// maxReferences: a longer References keeps the first id (the thread's
+	// root) and the newest ones (RFC 5322 3.6.4; RFC 5537 3.4.4 trims the
+	// same way).
+	maxReferences = 20
+)
+
 // reservedHeaders are the fields Mail (or go-mail) writes itself; Headers may
 // not set them, so an extra header can never add a recipient or change the
 // structure of the message.
@@ -86,6 +108,43 @@ func (m *Mail) Bytes() ([]byte, error) {
 		return nil, fmt.Errorf("rendering mail %s: %w", m.label(), err)
 	}
 	return buf.Bytes(), nil
+}
+
+// lineChecker is an io.Writer that measures the header lines of a
+// rendered mail; it stops the writing at the blank line that ends them.
+type lineChecker struct{ line, longest int }
+
+var errHeaderDone = errors.New("end of header")
+
+func (c *lineChecker) Write(p []byte) (int, error) {
+	for i, b := range p {
+		switch b {
+		case '\n':
+			if c.line == 0 {
+				return i + 1, errHeaderDone
+			}
+			c.line = 0
+		case '\r':
+		default:
+			c.line++
+			c.longest = max(c.longest, c.line)
+		}
+	}
+	return len(p), nil
+}
+
+// checkLines refuses a mail with a header line over 998 octets (RFC 5322
+// 2.1.1): one that no folding could bring within the limit, such as an
+// extra header value without whitespace. Servers would reject or cut it.
+func checkLines(msg *gomail.Msg) error {
+	var c lineChecker
+	if _, err := msg.WriteTo(&c); err != nil && !errors.Is(err, errHeaderDone) {
+		return err
+	}
+	if c.longest > maxLineOctets {
+		return fmt.Errorf("a header line of %d octets is over the %d of RFC 5322 2.1.1", c.longest, maxLineOctets)
+	}
+	return nil
 }
 
 // label names the mail in errors: its Message-ID, or its first recipient.
@@ -113,6 +172,9 @@ func (m *Mail) build() (*gomail.Msg, error) {
 	}
 	msg := gomail.NewMsg(opts...)
 	if err := m.fill(msg); err != nil {
+		return nil, fmt.Errorf("building mail %s: %w", m.label(), err)
+	}
+	if err := checkLines(msg); err != nil {
 		return nil, fmt.Errorf("building mail %s: %w", m.label(), err)
 	}
 	return msg, nil
@@ -150,7 +212,7 @@ func (m *Mail) fill(msg *gomail.Msg) error {
 		msg.ReplyToMailAddress(rt)
 	}
 
-	msg.Subject(cleanText(m.Subject))
+	msg.Subject(shorten(cleanText(m.Subject), maxSubjectChars))
 	date := m.Date
 	if date.IsZero() {
 		date = time.Now()
@@ -172,6 +234,9 @@ func (m *Mail) fill(msg *gomail.Msg) error {
 		if id := cleanID(r); id != "" {
 			refs = append(refs, "<"+id+">")
 		}
+	}
+	if len(refs) > maxReferences {
+		refs = append(refs[:1:1], refs[len(refs)-maxReferences+1:]...)
 	}
 	if len(refs) > 0 {
 		// One value: go-mail joins several values with commas, but
@@ -211,7 +276,7 @@ func mailbox(a Address) (*netmail.Address, error) {
 	if err := CheckEmail(a.Email); err != nil {
 		return nil, err
 	}
-	return &netmail.Address{Name: cleanText(a.Name), Address: a.Email}, nil
+	return &netmail.Address{Name: shorten(cleanText(a.Name), maxNameChars), Address: a.Email}, nil
 }
 
 // CheckEmail reports whether email is a bare addr-spec ("user@example.com")
@@ -254,8 +319,19 @@ func cleanText(s string) string {
 	return strings.TrimSpace(b.String())
 }
 
+// shorten caps s at max characters, keeping its start and its end.
+func shorten(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	keep := max - 3
+	head := keep * 2 / 3
+	return strings.TrimSpace(string(r[:head])) + " … " + strings.TrimSpace(string(r[len(r)-(keep-head):]))
+}
+
 // cleanID turns s into a msg-id without angle brackets (RFC 5322 3.6.4), or
-// "" when it cannot be one: surrounding angle brackets go, whitespace and
+// "" when it cannot be one (or is over maxIDOctets): surrounding angle brackets go, whitespace and
 // control characters are removed, and what is left must be ASCII
 // dot-atom-text "@" (dot-atom-text or "[" dtext "]"). Readers such as
 // go-message stop parsing a References list at the first invalid id, so an
@@ -271,7 +347,7 @@ func cleanID(s string) string {
 		s = s[1 : len(s)-1]
 	}
 	left, right, ok := strings.Cut(s, "@")
-	if !ok || left == "" || right == "" || !isAtext(left) {
+	if !ok || left == "" || right == "" || !isAtext(left) || len(s) > maxIDOctets {
 		return ""
 	}
 	if lit, ok := strings.CutPrefix(right, "["); ok {

@@ -58,6 +58,9 @@ type Result struct {
 	ThreadedBy string
 	// Reopened: the reply set a resolved or closed ticket back to open.
 	Reopened bool
+	// Unverified: threaded by a Message-ID from someone not on the ticket;
+	// the mail is kept and flagged, and changed nothing else.
+	Unverified bool
 	// Queued counts the mails put on the outbox.
 	Queued int
 }
@@ -267,20 +270,12 @@ func (s *Service) thread(ctx context.Context, tx Tx, in *Inbound) (*Ticket, stri
 			return nil, "", fmt.Errorf("threading by references: %w", err)
 		}
 	}
-	// 3. The subject tag, only from someone already on that ticket.
+	// 3. A subject tag, only from someone already on that ticket.
+	t, err := s.byEverySubjectTag(ctx, tx, in)
+	if err != nil || t != nil {
+		return t, "subject-tag", err
+	}
 	if id, ok := s.tag.Find(in.Subject); ok {
-		t, err := s.live(ctx, tx, id)
-		if err != nil || t == nil {
-			return nil, "", err
-		}
-		// Only the From counts: a Reply-To is the sender's own claim.
-		ok, err := tx.IsParticipant(ctx, t.ID, in.From.Email)
-		if err != nil {
-			return nil, "", fmt.Errorf("checking participants of ticket %d: %w", t.ID, err)
-		}
-		if ok {
-			return t, "subject-tag", nil
-		}
 		s.log.InfoContext(ctx, "subject tag from a stranger ignored", slog.String("ticket", s.Ref(id)),
 			slog.String("message_id", in.MessageID))
 	}
@@ -448,8 +443,16 @@ func UnanswerableAddress(addr string) string {
 func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *Inbound, msg *Message, now time.Time, res *Result) error {
 	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), ThreadedBy: how}
 	msg.TicketID = t.ID
+	stranger, err := s.isStranger(ctx, tx, t, how, in, msg)
+	if err != nil {
+		return err
+	}
+	msg.Unverified, res.Unverified = stranger, stranger
 	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
 		return fmt.Errorf("storing reply on ticket %d: %w", t.ID, err)
+	}
+	if stranger {
+		return s.keepUnverified(ctx, tx, t, in, now)
 	}
 	actor := strings.ToLower(in.From.Email)
 	detail := fmt.Sprintf("reply from %s (threaded by %s)", actor, how)

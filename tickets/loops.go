@@ -71,9 +71,21 @@ func (s *Service) mayAutoSend(ctx context.Context, tx Tx, t *Ticket, addr string
 }
 
 // bounce handles a delivery failure report: it goes on the ticket whose
-// mail bounced (found by that mail's Message-ID in the report), and the
-// failed addresses get no automatic mail for a while.
+// mail bounced (found by that mail's Message-ID in the report), and a failed
+// address gets no automatic mail for a while, but only when the report
+// names a mail the desk itself sent to that very address: anyone can forge
+// a report naming any Message-ID and any recipient.
 func (s *Service) bounce(ctx context.Context, tx Tx, in *Inbound, t *Ticket, how string, now time.Time) (*Ticket, string, error) {
+	own, err := s.bouncedOwnMail(ctx, tx, in.BounceOf)
+	if err != nil {
+		return nil, "", err
+	}
+	if t == nil && len(own) > 0 {
+		if t, err = s.live(ctx, tx, own[0].TicketID); err != nil {
+			return nil, "", err
+		}
+		how = "bounce"
+	}
 	if t == nil && len(in.BounceOf) > 0 {
 		found, err := tx.TicketByMessageIDs(ctx, boundRefs(in.BounceOf))
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -86,14 +98,12 @@ func (s *Service) bounce(ctx context.Context, tx Tx, in *Inbound, t *Ticket, how
 			how = "bounce"
 		}
 	}
-	// Only a bounce of the desk's own mail silences an address, and only an
-	// address on that ticket: anyone can forge a report naming anyone.
-	if in.AutoKind != "bounce" || t == nil {
+	if in.AutoKind != "bounce" || len(own) == 0 {
 		return t, how, nil
 	}
 	failed := in.FailedRecipients
 	if len(failed) == 0 {
-		failed = []string{t.Requester.Email}
+		failed = []string{soleRecipient(own)}
 	}
 	until := now.Add(s.loops.BounceHold)
 	for _, addr := range failed {
@@ -101,16 +111,14 @@ func (s *Service) bounce(ctx context.Context, tx Tx, in *Inbound, t *Ticket, how
 		if addr == "" || s.isOwnAddress(addr) {
 			continue
 		}
-		if on, err := tx.IsParticipant(ctx, t.ID, addr); err != nil || !on {
-			if err != nil {
-				return nil, "", fmt.Errorf("checking participants of ticket %d: %w", t.ID, err)
-			}
+		m := sentTo(own, addr)
+		if m == nil {
 			continue
 		}
 		if err := tx.MarkBouncing(ctx, addr, until, in.Subject, now); err != nil {
 			return nil, "", fmt.Errorf("marking %s as bouncing: %w", addr, err)
 		}
-		if err := s.event(ctx, tx, t.ID, EventBounce, "system",
+		if err := s.event(ctx, tx, m.TicketID, EventBounce, "system",
 			fmt.Sprintf("mail to %s bounced; no automatic mail to it until %s", addr, until.Format(time.RFC3339)), now); err != nil {
 			return nil, "", err
 		}

@@ -27,6 +27,17 @@ func (s SubjectTag) Find(subject string) (int64, bool) {
 	return id, err == nil
 }
 
+// FindAll returns the ticket IDs of every tag in the subject, in order.
+func (s SubjectTag) FindAll(subject string) []int64 {
+	var ids []int64
+	for _, m := range s.re.FindAllStringSubmatch(subject, -1) {
+		if id, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 // Ensure returns subject with the ticket's tag in front, unless it carries it already.
 func (s SubjectTag) Ensure(subject string, id int64) string {
 	if got, ok := s.Find(subject); ok && got == id {

@@ -135,6 +135,9 @@ type Message struct {
 	AutoReason  string
 	Attachments []Attachment
 	CreatedAt   time.Time
+	// Unverified marks an inbound mail threaded only by a Message-ID from
+	// someone not on the ticket: kept for the agent, trusted for nothing.
+	Unverified bool
 }
 
 // Attachment is a file that came with an inbound mail.

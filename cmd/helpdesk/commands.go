@@ -67,7 +67,7 @@ func (e *env) cmdIngest(args []string) (err error) {
 	if c.json {
 		return e.printJSON(outcomeViewOf(out))
 	}
-	fmt.Fprintln(e.stdout, describeOutcome(out))
+	fmt.Fprintln(e.stdout, termText(describeOutcome(out)))
 	return nil
 }
 
@@ -83,6 +83,9 @@ func describeOutcome(out desk.Outcome) string {
 		s := fmt.Sprintf("%s: reply added (threaded by %s)", out.Ref, out.ThreadedBy)
 		if out.Reopened {
 			s += ", ticket reopened"
+		}
+		if out.Unverified {
+			s += ", unverified: the sender is not on the ticket"
 		}
 		return s
 	}
@@ -135,8 +138,8 @@ func (e *env) cmdOutbox(args []string) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tTICKET\tKIND\tTO\tSTATUS\tTRIES\tNEXT\tLAST ERROR")
 		for _, v := range views {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", v.ID, v.Ticket, v.Kind, strings.Join(v.To, ","), v.Status,
-				v.Attempts, v.NextAttemptAt.Format(time.DateTime), v.LastError)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", v.ID, v.Ticket, v.Kind, termLine(strings.Join(v.To, ",")), v.Status,
+				v.Attempts, v.NextAttemptAt.Format(time.DateTime), termLine(v.LastError))
 		}
 		return tw.Flush()
 	}
@@ -177,8 +180,8 @@ func (e *env) cmdTickets(args []string) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "REF\tSTATUS\tPRIO\tQUEUE\tREQUESTER\tUPDATED\tSUBJECT")
 		for _, v := range views {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Ref, v.Status, v.Priority, v.Queue, v.Requester,
-				v.UpdatedAt.Local().Format(time.DateTime), v.Subject)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Ref, v.Status, v.Priority, termLine(v.Queue), termLine(v.Requester),
+				v.UpdatedAt.Local().Format(time.DateTime), termLine(v.Subject))
 		}
 		return tw.Flush()
 	case "show":
@@ -237,7 +240,7 @@ func (e *env) cmdQuarantine(args []string) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tMAILBOX\tSIZE\tRECEIVED\tSTATE\tREASON")
 		for _, v := range views {
-			fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\n", v.ID, v.Mailbox, v.Size, v.CreatedAt.Local().Format(time.DateTime), v.State, v.Reason)
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\n", v.ID, v.Mailbox, v.Size, v.CreatedAt.Local().Format(time.DateTime), v.State, termLine(v.Reason))
 		}
 		return tw.Flush()
 	case "show", "retry":
@@ -265,7 +268,7 @@ func (e *env) cmdQuarantine(args []string) error {
 			if c.json {
 				return nil
 			}
-			fmt.Fprintln(e.stdout, describeOutcome(out))
+			fmt.Fprintln(e.stdout, termText(describeOutcome(out)))
 			return nil
 		}
 		q, err := d.Store.QuarantineGet(e.ctx, id)
@@ -282,12 +285,12 @@ func (e *env) cmdQuarantine(args []string) error {
 			return e.printJSON(v)
 		}
 		fmt.Fprintf(e.stdout, "quarantine #%d\nmailbox:  %s\nreceived: %s\nsize:     %d bytes\nstate:    %s\nreason:   %s\n\n",
-			v.ID, v.Mailbox, v.CreatedAt.Local().Format(time.DateTime), v.Size, v.State, v.Reason)
+			v.ID, v.Mailbox, v.CreatedAt.Local().Format(time.DateTime), v.Size, v.State, termLine(v.Reason))
 		head := q.Raw
 		if len(head) > 4096 {
 			head = head[:4096]
 		}
-		fmt.Fprintf(e.stdout, "%s\n", head)
+		fmt.Fprintf(e.stdout, "%s\n", termText(strings.ReplaceAll(string(head), "\r\n", "\n")))
 		if len(q.Raw) > len(head) {
 			fmt.Fprintf(e.stdout, "... (%d more bytes; --raw prints all)\n", len(q.Raw)-len(head))
 		}

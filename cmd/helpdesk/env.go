@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -113,9 +114,14 @@ func (e *env) open(c *common, quiet bool) (*desk.Desk, error) {
 }
 
 func (e *env) printJSON(v any) error {
-	enc := json.NewEncoder(e.stdout)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := e.stdout.Write(jsonForTerminal(buf.Bytes()))
+	return err
 }
 
 // ticketID reads "1042", "HD#1042" or "[HD#1042]".

@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "helpdesk %s: %v\n", args[0], err)
+	fmt.Fprintf(stderr, "helpdesk %s: %s\n", termLine(args[0]), termText(err.Error()))
 	var ce codeError
 	if errors.As(err, &ce) {
 		return ce.code

@@ -72,13 +72,13 @@ func (e *env) cmdRules(args []string) error {
 		}
 		return e.printJSON(v)
 	}
-	fmt.Fprintf(e.stdout, "mail %q from %s, to mailbox %s\n\n", r.Subject, r.From, r.Mailbox)
+	fmt.Fprintf(e.stdout, "mail %q from %s, to mailbox %s\n\n", r.Subject, termLine(r.From), r.Mailbox)
 	if len(dec.Fired) == 0 {
 		fmt.Fprintln(e.stdout, "no rule fired")
 	} else {
 		fmt.Fprintln(e.stdout, "rules that fire, in order:")
 		for i, f := range dec.Fired {
-			fmt.Fprintf(e.stdout, "  %d. %s: %s\n", i+1, f.Rule, f.Summary)
+			fmt.Fprintf(e.stdout, "  %d. %s: %s\n", i+1, f.Rule, termLine(f.Summary))
 		}
 	}
 	fmt.Fprintln(e.stdout, "\nthe new ticket would get:")
@@ -93,13 +93,13 @@ func (e *env) cmdRules(args []string) error {
 		r.Queue, dash(dec.Category), dash(strings.Join(dec.Tags, " ")), dash(dec.Impact), dash(dec.Urgency), dec.Priority, dash(dec.Assignee))
 	switch {
 	case dec.Spam:
-		fmt.Fprintf(tw, "  status\tspam (%s)\n", dec.SpamReason)
+		fmt.Fprintf(tw, "  status\tspam (%s)\n", termLine(dec.SpamReason))
 	default:
 		fmt.Fprintf(tw, "  status\tnew\n")
 	}
 	switch {
 	case r.AutoReason != "":
-		fmt.Fprintf(tw, "  acknowledgement\tnone: automatic mail (%s)\n", r.AutoReason)
+		fmt.Fprintf(tw, "  acknowledgement\tnone: automatic mail (%s)\n", termLine(r.AutoReason))
 	case dec.Spam:
 		fmt.Fprintf(tw, "  acknowledgement\tnone: spam\n")
 	case !dec.Acknowledge:

@@ -73,6 +73,7 @@ type messageView struct {
 	MessageID   string           `json:"message_id"`
 	InReplyTo   string           `json:"in_reply_to"`
 	AutoReason  string           `json:"auto_reason"`
+	Unverified  bool             `json:"unverified"` // threaded by a Message-ID from someone not on the ticket
 	Attachments []attachmentView `json:"attachments"`
 	Delivery    string           `json:"delivery,omitempty"` // outbound only: queued, sent, failed
 	CreatedAt   time.Time        `json:"created_at"`
@@ -133,7 +134,7 @@ func loadTicketDetail(ctx context.Context, d *desk.Desk, id int64) (*ticketDetai
 		mv := messageView{
 			ID: m.ID, Direction: string(m.Direction), Kind: m.Kind, From: m.From.Email, FromName: m.From.Name,
 			To: emails(m.To), Cc: emails(m.Cc), Subject: m.Subject, Text: m.Text, HTML: m.HTML, MessageID: m.MessageID,
-			InReplyTo: m.InReplyTo, AutoReason: m.AutoReason, Attachments: []attachmentView{},
+			InReplyTo: m.InReplyTo, AutoReason: m.AutoReason, Unverified: m.Unverified, Attachments: []attachmentView{},
 			Delivery: delivery[m.ID], CreatedAt: m.CreatedAt,
 		}
 		for _, a := range m.Attachments {
@@ -147,13 +148,16 @@ func loadTicketDetail(ctx context.Context, d *desk.Desk, id int64) (*ticketDetai
 	return v, nil
 }
 
+// printTicketDetail prints a ticket for a person at a terminal; every
+// text from mail goes through termLine or termText.
 func printTicketDetail(w io.Writer, v *ticketDetail) error {
-	fmt.Fprintf(w, "%s  %s\nstatus %s, priority %s, queue %s, requester %s", v.Ref, v.Subject, v.Status, v.Priority, v.Queue, v.Requester)
+	fmt.Fprintf(w, "%s  %s\nstatus %s, priority %s, queue %s, requester %s", v.Ref, termLine(v.Subject), v.Status, v.Priority,
+		termLine(v.Queue), termLine(v.Requester))
 	if v.Assignee != "" {
-		fmt.Fprintf(w, ", assignee %s", v.Assignee)
+		fmt.Fprintf(w, ", assignee %s", termLine(v.Assignee))
 	}
 	if len(v.Tags) > 0 {
-		fmt.Fprintf(w, ", tags %s", strings.Join(v.Tags, " "))
+		fmt.Fprintf(w, ", tags %s", termLine(strings.Join(v.Tags, " ")))
 	}
 	fmt.Fprintf(w, "\nopened %s, updated %s\n", v.CreatedAt.Local().Format(time.DateTime), v.UpdatedAt.Local().Format(time.DateTime))
 	for _, m := range v.Messages {
@@ -161,21 +165,24 @@ func printTicketDetail(w io.Writer, v *ticketDetail) error {
 		if m.Direction == "out" {
 			arrow = "->"
 		}
-		fmt.Fprintf(w, "\n%s %s %s %s  %s", arrow, m.CreatedAt.Local().Format(time.DateTime), m.Kind, m.From, m.Subject)
+		fmt.Fprintf(w, "\n%s %s %s %s  %s", arrow, m.CreatedAt.Local().Format(time.DateTime), m.Kind, termLine(m.From), termLine(m.Subject))
 		if m.Delivery != "" {
 			fmt.Fprintf(w, "  [%s]", m.Delivery)
 		}
+		if m.Unverified {
+			fmt.Fprint(w, "  [UNVERIFIED: the sender is not on this ticket]")
+		}
 		fmt.Fprintln(w)
 		for _, a := range m.Attachments {
-			fmt.Fprintf(w, "   attachment: %s (%s, %d bytes)\n", a.Filename, a.ContentType, a.Size)
+			fmt.Fprintf(w, "   attachment: %s (%s, %d bytes)\n", termLine(a.Filename), termLine(a.ContentType), a.Size)
 		}
 		for _, line := range strings.Split(strings.TrimSpace(m.Text), "\n") {
-			fmt.Fprintf(w, "   %s\n", line)
+			fmt.Fprintf(w, "   %s\n", termText(line))
 		}
 	}
 	fmt.Fprintln(w, "\nevents:")
 	for _, e := range v.Events {
-		fmt.Fprintf(w, "  %s  %-16s %s  %s\n", e.CreatedAt.Local().Format(time.DateTime), e.Kind, e.Actor, e.Detail)
+		fmt.Fprintf(w, "  %s  %-16s %s  %s\n", e.CreatedAt.Local().Format(time.DateTime), e.Kind, termLine(e.Actor), termLine(e.Detail))
 	}
 	return nil
 }
@@ -232,6 +239,7 @@ type outcomeView struct {
 	Duplicate    bool   `json:"duplicate"`
 	ThreadedBy   string `json:"threaded_by,omitempty"`
 	Reopened     bool   `json:"reopened"`
+	Unverified   bool   `json:"unverified"`
 	Quarantined  bool   `json:"quarantined"`
 	QuarantineID int64  `json:"quarantine_id,omitempty"`
 	Reason       string `json:"reason,omitempty"`
@@ -239,5 +247,6 @@ type outcomeView struct {
 
 func outcomeViewOf(o desk.Outcome) outcomeView {
 	return outcomeView{Ticket: o.Ref, TicketID: o.TicketID, Created: o.Created, Duplicate: o.Duplicate,
-		ThreadedBy: o.ThreadedBy, Reopened: o.Reopened, Quarantined: o.Quarantined, QuarantineID: o.QuarantineID, Reason: o.Reason}
+		ThreadedBy: o.ThreadedBy, Reopened: o.Reopened, Unverified: o.Unverified, Quarantined: o.Quarantined,
+		QuarantineID: o.QuarantineID, Reason: o.Reason}
 }

@@ -264,6 +264,7 @@ type messageRow struct {
 	AutoReason string    `db:"auto_reason"`
 	Rcpt       string    `db:"rcpt"`
 	CreatedAt  time.Time `db:"created_at"`
+	Unverified bool      `db:"unverified"`
 }
 
 func toMessageRow(m *tickets.Message) (messageRow, error) {
@@ -294,7 +295,7 @@ func toMessageRow(m *tickets.Message) (messageRow, error) {
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, Refs: strings.Join(m.References, " "),
 		FromEmail: m.From.Email, FromName: m.From.Name, To: string(to), Cc: string(cc), ReplyTo: replyTo,
 		Subject: m.Subject, Text: m.Text, HTML: m.HTML, Headers: string(headers), AutoReason: m.AutoReason,
-		Rcpt: rcpt(m), CreatedAt: m.CreatedAt.UTC(),
+		Rcpt: rcpt(m), CreatedAt: m.CreatedAt.UTC(), Unverified: m.Unverified,
 	}, nil
 }
 
@@ -318,7 +319,7 @@ func (r messageRow) message() (tickets.Message, error) {
 		ID: r.ID, TicketID: r.TicketID, Direction: tickets.Direction(r.Direction), Kind: r.Kind, Mailbox: r.Mailbox,
 		Key: r.Key, MessageID: r.MessageID, InReplyTo: r.InReplyTo, References: strings.Fields(r.Refs),
 		From: tickets.Address{Name: r.FromName, Email: r.FromEmail}, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-		AutoReason: r.AutoReason, CreatedAt: r.CreatedAt.UTC(),
+		AutoReason: r.AutoReason, CreatedAt: r.CreatedAt.UTC(), Unverified: r.Unverified,
 	}
 	if err := json.Unmarshal([]byte(r.To), &m.To); err != nil {
 		return m, fmt.Errorf("message %d to_addrs: %w", r.ID, err)

@@ -49,9 +49,11 @@ ORDER BY id DESC LIMIT 1;
 
 -- name: insert-message
 INSERT INTO messages (ticket_id, direction, kind, mailbox, msg_key, message_id, in_reply_to, refs, from_email,
-    from_name, to_addrs, cc_addrs, reply_to, subject, body_text, body_html, headers, auto_reason, rcpt, created_at)
+    from_name, to_addrs, cc_addrs, reply_to, subject, body_text, body_html, headers, auto_reason, rcpt, created_at,
+    unverified)
 VALUES (:ticket_id, :direction, :kind, :mailbox, :msg_key, :message_id, :in_reply_to, :refs, :from_email,
-    :from_name, :to_addrs, :cc_addrs, :reply_to, :subject, :body_text, :body_html, :headers, :auto_reason, :rcpt, :created_at);
+    :from_name, :to_addrs, :cc_addrs, :reply_to, :subject, :body_text, :body_html, :headers, :auto_reason, :rcpt, :created_at,
+    :unverified);
 
 -- name: insert-raw-mail
 INSERT INTO raw_mails (message_id, raw) VALUES (?, ?);

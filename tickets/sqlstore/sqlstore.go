@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +71,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = 5 * time.Second
 	}
+	if err := ownerOnly(opts.DSN); err != nil {
+		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
+	}
 	db, err := sqlx.Open("sqlite3", sqliteDSN(opts.DSN, opts.BusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
@@ -81,6 +85,34 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
 	}
 	return s, nil
+}
+
+// ownerOnly keeps the database from other users' eyes: it holds every
+// customer's raw mail. SQLite would create a missing file 0644 (less the
+// umask), so the file is created 0600 first; SQLite gives the -wal and
+// -shm files it creates the main file's permissions. An existing file (and
+// its -wal, -shm and -journal) loses every permission for others; the
+// group keeps what the admin gave it, for a setup that shares the database
+// with the MTA's `helpdesk ingest` user through a group. A file of another
+// user, which only that user may change, is left as it is.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("creating the database file: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm()&0o007 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, fi.Mode().Perm()&^0o007); err != nil && !errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("closing %s to other users: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // sqliteDSN adds the connection settings the store relies on: WAL so that
