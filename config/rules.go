@@ -227,7 +227,7 @@ func (v *Value) UnmarshalTOML(x any) error {
 	case bool:
 		*v = Value(strconv.FormatBool(x))
 	default:
-		return fmt.Errorf("invalid value: want a string, a number or true/false, got %T (a list goes in values = [...])", x)
+		return fmt.Errorf("invalid value: want a string, a number or true/false, got %s (a list goes in values = [...])", typeOf(x))
 	}
 	return nil
 }
