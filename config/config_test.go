@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -481,11 +482,11 @@ func TestSecretsNeverAppearInErrorsOrString(t *testing.T) {
 func decodeInto(data string, v any) error {
 	doc, syntax := readDocument([]byte(data))
 	if syntax != nil {
-		return problems{*syntax}.err("")
+		return problems{*syntax}.err("x.toml")
 	}
 	d := decoder{doc: doc}
 	d.table(reflect.ValueOf(v).Elem(), doc.tree, "")
-	return d.ps.err("")
+	return d.ps.err("x.toml")
 }
 
 func TestSizeAcceptsUnitsAndBytes(t *testing.T) {
@@ -604,6 +605,192 @@ func TestASyntaxErrorNeverQuotesASecret(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), "x.toml:3") {
 			t.Errorf("error %q lacks the file and line", err)
+		}
+	}
+}
+
+func TestOneRunReportsEveryKindOfProblemInFileOrder(t *testing.T) {
+	const imapSecret = "imap-Secret-xyz"
+	msg := parseErr(t, `[database]
+dsn = "desk.db"
+[smtp]
+host = "mail.example.com"
+port = "twenty-five"
+from = "Support <support@example.com>"
+timeout = "soon"
+[tickets]
+max_message_size = "lots"
+[[mailbox]]
+name = "support"
+address = "support@example.com"
+  [mailbox.imap]
+  host = "imap.example.com"
+  pasword = "`+imapSecret+`"
+  port = 99999
+[[rule]]
+name = "invoices"
+when = [{ field = "subject", op = "regex", value = "(invoice" }]
+then = { queue = "billing" }
+[loops]
+rate_limit = -3
+`)
+	want := []string{
+		`helpdesk.toml:5: smtp.port: must be a whole number, not a string`,
+		`helpdesk.toml:7: smtp.timeout: invalid duration "soon" (write it like "30s", "5m" or "1h")`,
+		`helpdesk.toml:9: tickets.max_message_size: invalid size "lots" (write it like "25MiB", "10MB" or a number of bytes)`,
+		`helpdesk.toml:13: mailbox[0].imap.username: required`,
+		`helpdesk.toml:13: mailbox[0].imap.password: required for auth "plain" (set password, password_env or password_file)`,
+		`helpdesk.toml:15: mailbox[0].imap.pasword: unknown key (did you mean password?)`,
+		`helpdesk.toml:16: mailbox[0].imap.port: must be 1-65535`,
+		"helpdesk.toml:19: rule[0].when[0].value: bad regex: error parsing regexp: missing closing ): `(invoice`",
+		`helpdesk.toml:22: loops.rate_limit: must not be negative (0 turns the limit off)`,
+		`helpdesk.toml: security.secret: required (set secret, secret_env or secret_file)`,
+	}
+	if got := strings.Split(msg, "\n"); !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", msg, strings.Join(want, "\n"))
+	}
+	if strings.Contains(msg, imapSecret) {
+		t.Errorf("error shows the value of an unknown key, a password:\n%s", msg)
+	}
+}
+
+func TestAValueOfTheWrongTypeNeverQuotesIt(t *testing.T) {
+	const secret = "s3cr3t-in-a-list-xyz"
+	msg := parseErr(t, strings.Replace(minimum, `secret = "`+testSecret+`"`, `secret = ["`+secret+`"]`, 1))
+	if msg != "helpdesk.toml:12: security.secret: must be a string in quotes, not a list" {
+		t.Errorf("error = %q", msg)
+	}
+}
+
+// numbersBase is a valid file with a place in each table for one more key.
+const numbersBase = `[database]
+#database
+[smtp]
+from = "support@example.com"
+#smtp
+[tickets]
+#tickets
+[security]
+secret = "` + testSecret + `"
+[outbox]
+#outbox
+[loops]
+#loops
+[triage]
+#triage
+[[mailbox]]
+name = "support"
+address = "support@example.com"
+  [mailbox.imap]
+  host = "imap.example.com"
+  username = "u"
+  password = "p"
+#imap
+[[rule]]
+name = "r"
+then = { queue = "q" }
+#rule
+`
+
+func TestNumbersOutsideTheirRangeAreProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, table, line string
+		want              string // "" when the value is accepted
+	}{
+		{"negative max open conns", "database", "max_open_conns = -1", "database.max_open_conns: must not be negative"},
+		{"zero max open conns lets the store choose", "database", "max_open_conns = 0", ""},
+		{"negative smtp port", "smtp", "port = -1", "smtp.port: must be 1-65535"},
+		{"smtp port over 65535", "smtp", "port = 65536", "smtp.port: must be 1-65535"},
+		{"zero smtp port follows tls", "smtp", "port = 0", ""},
+		{"zero smtp timeout", "smtp", `timeout = "0s"`, "smtp.timeout: must be more than 0s"},
+		{"negative smtp timeout", "smtp", `timeout = "-5s"`, `smtp.timeout: invalid duration "-5s": must not be negative`},
+		{"zero max message size", "tickets", "max_message_size = 0", "tickets.max_message_size: must be at least 1KiB"},
+		{"negative max message size", "tickets", "max_message_size = -1", "tickets.max_message_size: invalid size -1: must not be negative"},
+		{"zero first ticket id", "tickets", "first_ticket_id = 0", "tickets.first_ticket_id: must be at least 1"},
+		{"negative first ticket id", "tickets", "first_ticket_id = -5", "tickets.first_ticket_id: must be at least 1"},
+		{"zero retry min", "outbox", `retry_min = "0s"`, "outbox.retry_min: must be more than 0s"},
+		{"zero retry max", "outbox", `retry_max = "0s"`, "outbox.retry_max: must not be less than outbox.retry_min (1m0s)"},
+		{"zero give up after", "outbox", `give_up_after = "0s"`, "outbox.give_up_after: must be more than 0s"},
+		{"zero outbox batch", "outbox", "batch_size = 0", "outbox.batch_size: must be at least 1"},
+		{"negative outbox batch", "outbox", "batch_size = -1", "outbox.batch_size: must be at least 1"},
+		{"negative rate limit", "loops", "rate_limit = -3", "loops.rate_limit: must not be negative (0 turns the limit off)"},
+		{"zero rate limit turns it off", "loops", "rate_limit = 0", ""},
+		{"zero rate window", "loops", `rate_window = "0s"`, "loops.rate_window: must be more than 0s"},
+		{"zero bounce hold", "loops", `bounce_hold = "0s"`, "loops.bounce_hold: must be more than 0s"},
+		{"negative spam score threshold", "triage", "spam_score_threshold = -1", "triage.spam_score_threshold: must not be negative"},
+		{"spam score threshold nan", "triage", "spam_score_threshold = nan", "triage.spam_score_threshold: must be a finite number"},
+		{"spam score threshold inf", "triage", "spam_score_threshold = inf", "triage.spam_score_threshold: must be a finite number"},
+		{"zero spam score threshold turns it off", "triage", "spam_score_threshold = 0", ""},
+		{"negative duplicate window", "triage", `duplicate_window = "-1m"`, `triage.duplicate_window: invalid duration "-1m": must not be negative`},
+		{"zero duplicate window turns merging off", "triage", `duplicate_window = "0s"`, ""},
+		{"negative imap port", "imap", "port = -993", "mailbox[0].imap.port: must be 1-65535"},
+		{"zero imap port follows tls", "imap", "port = 0", ""},
+		{"zero poll interval", "imap", `poll_interval = "0s"`, "mailbox[0].imap.poll_interval: must be at least 1s"},
+		{"negative poll interval", "imap", `poll_interval = "-30s"`, `mailbox[0].imap.poll_interval: invalid duration "-30s": must not be negative`},
+		{"zero imap batch", "imap", "batch_size = 0", "mailbox[0].imap.batch_size: must be at least 1"},
+		{"negative imap batch", "imap", "batch_size = -200", "mailbox[0].imap.batch_size: must be at least 1"},
+		{"negative open tickets", "rule", `when = [{ field = "open_tickets", op = "gte", value = -1 }]`, "rule[0].when[0].value: -1 must not be negative"},
+		{"negative open tickets in quotes", "rule", `when = [{ field = "open_tickets", op = "equals", value = "-2" }]`, "rule[0].when[0].value: -2 must not be negative"},
+		{"zero open tickets", "rule", `when = [{ field = "open_tickets", op = "lte", value = 0 }]`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := strings.Replace(numbersBase, "#"+tc.table+"\n", tc.line+"\n", 1)
+			line := strings.Count(data[:strings.Index(data, tc.line)], "\n") + 1
+			c, err := Parse([]byte(data), "helpdesk.toml")
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("Parse = %v, want it accepted", err)
+				}
+				return
+			}
+			if want := fmt.Sprintf("helpdesk.toml:%d: %s", line, tc.want); err == nil || !strings.HasPrefix(err.Error(), want) {
+				t.Fatalf("Parse = %v, want %q", err, want)
+			}
+			if c != nil || strings.Count(err.Error(), "\n") != 0 {
+				t.Errorf("want one problem and no config, got %v", err)
+			}
+		})
+	}
+}
+
+func TestProblemsInLaterEntriesAndDottedKeysGetTheirLines(t *testing.T) {
+	msg := parseErr(t, minimum+`[[mailbox]]
+name = "sales"
+address = "sales@example.com"
+imap.host = "imap.example.com"
+imap.username = "sales"
+imap.password = "pw"
+imap.port = 0x10000
+[[mailbox]]
+name = "Billing"
+address = "billing@example.com"
+`)
+	base := strings.Count(minimum, "\n")
+	want := []string{
+		fmt.Sprintf("helpdesk.toml:%d: mailbox[1].imap.port: must be 1-65535", base+7),
+		fmt.Sprintf(`helpdesk.toml:%d: mailbox[2].name: "Billing" must be made of a-z, 0-9, _ and -`, base+9),
+	}
+	if got := strings.Split(msg, "\n"); !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", msg, strings.Join(want, "\n"))
+	}
+}
+
+func TestDecoderReadsUnsignedNumbersAndMaps(t *testing.T) {
+	type settings struct {
+		Count  uint16         `toml:"count"`
+		Limits map[string]int `toml:"limits"`
+	}
+	var s settings
+	if err := decodeInto("count = 7\nlimits = { a = 1, b = 2 }\n", &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Count != 7 || !reflect.DeepEqual(s.Limits, map[string]int{"a": 1, "b": 2}) {
+		t.Errorf("got %+v", s)
+	}
+	err := decodeInto("count = -1\n[limits]\na = 1\nb = \"two\"\n", &settings{})
+	for _, want := range []string{"x.toml:1: count: -1 must not be negative", "x.toml:4: limits.b: must be a whole number, not a string"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %v, want it to contain %q", err, want)
 		}
 	}
 }

@@ -241,6 +241,30 @@ func (d *decoder) value(dst reflect.Value, v any, key string) bool {
 			return d.fail(key, fmt.Sprintf("%d is too large", n), nil)
 		}
 		dst.SetInt(n)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, ok := v.(int64)
+		if !ok {
+			return d.wrongType(key, t, v)
+		}
+		if n < 0 {
+			return d.fail(key, fmt.Sprintf("%d must not be negative", n), nil)
+		}
+		if dst.OverflowUint(uint64(n)) {
+			return d.fail(key, fmt.Sprintf("%d is too large", n), nil)
+		}
+		dst.SetUint(uint64(n))
+	case reflect.Map:
+		m, ok := v.(map[string]any)
+		if !ok || t.Key().Kind() != reflect.String {
+			return d.wrongType(key, t, v)
+		}
+		out := reflect.MakeMapWithSize(t, len(m))
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			el := newElem(t.Elem())
+			d.value(el.Elem(), m[k], joinKey(key, k))
+			out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), el.Elem())
+		}
+		dst.Set(out)
 	case reflect.Float32, reflect.Float64:
 		switch n := v.(type) {
 		case float64:
@@ -295,11 +319,12 @@ func typeWanted(t reflect.Type) string {
 		return "a string in quotes"
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "a whole number"
 	case reflect.Float32, reflect.Float64:
 		return "a number"
-	case reflect.Struct:
+	case reflect.Struct, reflect.Map:
 		return "a table"
 	case reflect.Pointer:
 		return typeWanted(t.Elem())
