@@ -794,3 +794,24 @@ func TestDecoderReadsUnsignedNumbersAndMaps(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse checks that no file makes Parse panic, and that a file it
+// rejects is rejected with at least one problem.
+func FuzzParse(f *testing.F) {
+	f.Add(minimum)
+	f.Add(numbersBase)
+	if data, err := os.ReadFile("../helpdesk.example.toml"); err == nil {
+		f.Add(string(data))
+	}
+	f.Add("[[a]]\n[a.b]\nc = [[1, 2], [{ d = 3 }]]\n[[a]]\n[[a.e]]\nf.g = 1\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		c, err := Parse([]byte(data), "f.toml")
+		if (c == nil) == (err == nil) {
+			t.Fatalf("Parse = %v, %v: want exactly one of them", c, err)
+		}
+		var ve *ValidationError
+		if err != nil && (!errors.As(err, &ve) || len(ve.Problems) == 0) {
+			t.Fatalf("Parse error %v is not a *ValidationError with problems", err)
+		}
+	})
+}

@@ -55,66 +55,82 @@ func (d *document) line(key string) int {
 // syntax tree and applies TOML's rules for naming tables: [a.b] after the
 // second [[a]] is a[1].b.
 func keyLines(data []byte) map[string]int {
-	lines := map[string]int{}
-	entries := map[string]int{} // how many [[array]] entries each array has so far
+	w := lineWalker{lines: map[string]int{}, entries: map[string]int{}}
+	for i, b := range data {
+		if b == '\n' {
+			w.newlines = append(w.newlines, i)
+		}
+	}
 	var p unstable.Parser
 	p.Reset(data)
 	table := ""
 	for p.NextExpression() {
 		e := p.Expression()
 		if e.Kind == unstable.KeyValue {
-			keyValueLines(&p, lines, table, e)
+			w.keyValue(table, e)
 			continue
 		}
 		key, line := "", 0
 		for it := e.Key(); it.Next(); {
 			k := it.Node()
 			if line == 0 {
-				line = p.Shape(k.Raw).Start.Line
+				line = w.line(k)
 			}
 			key = joinKey(key, string(k.Data))
 			if it.IsLast() && e.Kind == unstable.ArrayTable {
-				if _, ok := lines[key]; !ok {
-					lines[key] = line
+				if _, ok := w.lines[key]; !ok {
+					w.lines[key] = line
 				}
-				i := entries[key]
-				entries[key]++
+				i := w.entries[key]
+				w.entries[key]++
 				key = fmt.Sprintf("%s[%d]", key, i)
-			} else if n := entries[key]; n > 0 {
+			} else if n := w.entries[key]; n > 0 {
 				key = fmt.Sprintf("%s[%d]", key, n-1)
 			}
 		}
-		lines[key] = line
+		w.lines[key] = line
 		table = key
 	}
-	return lines
+	return w.lines
 }
 
-// keyValueLines records the line of the key of kv, under table, and of what
-// its value holds.
-func keyValueLines(p *unstable.Parser, lines map[string]int, table string, kv *unstable.Node) {
+type lineWalker struct {
+	newlines []int          // offsets of the document's line feeds
+	lines    map[string]int // what keyLines returns
+	entries  map[string]int // how many [[array]] entries each array has so far
+}
+
+// line returns the line where node n starts.
+func (w *lineWalker) line(n *unstable.Node) int {
+	before, _ := slices.BinarySearch(w.newlines, int(n.Raw.Offset))
+	return before + 1
+}
+
+// keyValue records the line of the key of kv, under table, and of what its
+// value holds.
+func (w *lineWalker) keyValue(table string, kv *unstable.Node) {
 	key, line := table, 0
 	for it := kv.Key(); it.Next(); {
 		k := it.Node()
 		if line == 0 {
-			line = p.Shape(k.Raw).Start.Line
+			line = w.line(k)
 		}
 		key = joinKey(key, string(k.Data))
-		if _, ok := lines[key]; !ok {
-			lines[key] = line // a dotted key's tables start here too
+		if _, ok := w.lines[key]; !ok {
+			w.lines[key] = line // a dotted key's tables start here too
 		}
 	}
-	valueLines(p, lines, key, line, kv.Value())
+	w.value(key, line, kv.Value())
 }
 
-// valueLines records the lines of the keys of an inline table and of the
-// entries of an array; line is where the value's own key is.
-func valueLines(p *unstable.Parser, lines map[string]int, key string, line int, v *unstable.Node) {
+// value records the lines of the keys of an inline table and of the entries
+// of an array; line is where the value's own key is.
+func (w *lineWalker) value(key string, line int, v *unstable.Node) {
 	switch v.Kind {
 	case unstable.InlineTable:
 		for it := v.Children(); it.Next(); {
 			if kv := it.Node(); kv.Kind == unstable.KeyValue {
-				keyValueLines(p, lines, key, kv)
+				w.keyValue(key, kv)
 			}
 		}
 	case unstable.Array:
@@ -127,10 +143,10 @@ func valueLines(p *unstable.Parser, lines map[string]int, key string, line int, 
 			ek := fmt.Sprintf("%s[%d]", key, i)
 			elLine := line
 			if el.Kind != unstable.Array { // an array node has no position of its own
-				elLine = p.Shape(el.Raw).Start.Line
+				elLine = w.line(el)
 			}
-			lines[ek] = elLine
-			valueLines(p, lines, ek, elLine, el)
+			w.lines[ek] = elLine
+			w.value(ek, elLine, el)
 			i++
 		}
 	}
