@@ -5,11 +5,15 @@
 // by the *_env and *_file keys, then [Config.Validate]. Every problem is reported
 // at once, each naming the file, the line where one is known, and the key:
 //
-//	helpdesk.toml:12: expected '.' or '=', but got 'x' instead
-//	helpdesk.toml:7: unknown key "smtp.pasword"
-//	helpdesk.toml: mailbox[1].imap.port: must be 1-65535
+//	helpdesk.toml:7: smtp.pasword: unknown key (did you mean password?)
+//	helpdesk.toml:9: smtp.port: must be a whole number, not a string
+//	helpdesk.toml:31: mailbox[1].imap.port: must be 1-65535
+//	helpdesk.toml: security.secret: required (set secret, secret_env or secret_file)
 //
-// Array entries are counted from 0, as in mailbox[0] for the first [[mailbox]].
+// in the order of the file, a key the file lacks at the line of its table, or
+// last when the table is missing too. A syntax error stops the reading, so it
+// is reported alone. Array entries are counted from 0, as in mailbox[0] for the
+// first [[mailbox]].
 //
 // Secrets (passwords, the signing secret) never appear in an error message, in
 // [Config.String], or in a log line built from them.
@@ -24,7 +28,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // Config is the whole configuration of one help desk.
@@ -279,35 +283,26 @@ func (c *Config) fillDerived() {
 		if m.Queue == "" {
 			m.Queue = m.Name
 		}
-		im := m.IMAP
-		if im == nil {
-			continue
-		}
-		if im.TLS == "" {
-			im.TLS = "tls"
-		}
-		if im.Port == 0 {
+		if im := m.IMAP; im != nil && im.Port == 0 {
 			im.Port = 143
 			if im.TLS == "tls" {
 				im.Port = 993
 			}
 		}
-		if im.Auth == "" {
-			im.Auth = "plain"
-		}
-		if im.Folder == "" {
-			im.Folder = "INBOX"
-		}
-		if im.PollInterval.Duration == 0 {
-			im.PollInterval = Duration{30 * time.Second}
-		}
-		if im.IDLE == nil {
-			t := true
-			im.IDLE = &t
-		}
-		if im.BatchSize == 0 {
-			im.BatchSize = 200
-		}
+	}
+}
+
+// setDefaults fills the keys that a [mailbox.imap] table does not set; the
+// port, which follows tls, is left to fillDerived.
+func (im *IMAP) setDefaults() {
+	idle := true
+	*im = IMAP{
+		TLS:          "tls",
+		Auth:         "plain",
+		Folder:       "INBOX",
+		PollInterval: Duration{30 * time.Second},
+		IDLE:         &idle,
+		BatchSize:    200,
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef"
@@ -294,21 +295,24 @@ address = "support@example.com"
 name = "support"
 address = "other@example.com"
 `)
-	for _, want := range []string{
-		`helpdesk.toml: smtp.tls: "ssl" must be one of none, starttls, tls`,
-		`helpdesk.toml: smtp.from: not a valid address`,
-		`helpdesk.toml: tickets.tag: must be 1 to 10 of A-Z and 0-9`,
-		`helpdesk.toml: security.secret: required (set secret, secret_env or secret_file)`,
-		`helpdesk.toml: mailbox[0].imap.port: must be 1-65535`,
-		`helpdesk.toml: mailbox[0].imap.token_command: required for auth "xoauth2"`,
-		`helpdesk.toml: mailbox[1].name: "support" is already the name of mailbox[0]`,
-	} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error does not contain %q:\n%s", want, msg)
-		}
+	lines := strings.Split(msg, "\n")
+	if len(lines) != 7 {
+		t.Fatalf("got %d problems, want 7:\n%s", len(lines), msg)
 	}
-	if n := strings.Count(msg, "\n") + 1; n != 7 {
-		t.Errorf("got %d lines, want 7:\n%s", n, msg)
+	for i, want := range []string{
+		`helpdesk.toml:3: smtp.tls: "ssl" must be one of none, starttls, tls`,
+		`helpdesk.toml:4: smtp.from: not a valid address`,
+		`helpdesk.toml:6: tickets.tag: must be 1 to 10 of A-Z and 0-9`,
+		// A key the file lacks is named at the line of its table.
+		`helpdesk.toml:10: mailbox[0].imap.token_command: required for auth "xoauth2"`,
+		`helpdesk.toml:12: mailbox[0].imap.port: must be 1-65535`,
+		`helpdesk.toml:17: mailbox[1].name: "support" is already the name of mailbox[0]`,
+		// A key whose table the file lacks too comes last, without a line.
+		`helpdesk.toml: security.secret: required (set secret, secret_env or secret_file)`,
+	} {
+		if !strings.HasPrefix(lines[i], want) {
+			t.Errorf("problem %d = %q, want it to start with %q; all:\n%s", i, lines[i], want, msg)
+		}
 	}
 }
 
@@ -317,10 +321,10 @@ func TestSyntaxErrorNamesFileAndLine(t *testing.T) {
 	if !strings.HasPrefix(msg, "helpdesk.toml:3: ") {
 		t.Errorf("error = %q, want it to start with helpdesk.toml:3:", msg)
 	}
-	var pe toml.ParseError
+	var de *toml.DecodeError
 	_, err := Parse([]byte("[smtp]\nhost = \"a\"\nport 25\n"), "helpdesk.toml")
-	if !errors.As(err, &pe) {
-		t.Errorf("error %v does not unwrap to a toml.ParseError", err)
+	if !errors.As(err, &de) {
+		t.Errorf("error %v does not unwrap to a *toml.DecodeError", err)
 	}
 }
 
@@ -328,13 +332,25 @@ func TestValueOfTheWrongTypeNamesLineAndKey(t *testing.T) {
 	for _, tc := range []struct {
 		name, data, want string
 	}{
-		{"string for a port", "[smtp]\nhost = \"a\"\nport = \"25\"\n", "helpdesk.toml:3: smtp.port: "},
+		{"string for a port", "[smtp]\nhost = \"a\"\nport = \"25\"\n", "helpdesk.toml:3: smtp.port: must be a whole number, not a string"},
 		{"bad duration", "[outbox]\n\nretry_min = \"soon\"\n", `helpdesk.toml:3: outbox.retry_min: invalid duration "soon"`},
+		{"duration without unit", "[outbox]\n\nretry_min = 60\n", `helpdesk.toml:3: outbox.retry_min: invalid duration: want a string such as "30s"`},
 		{"bad size", "[tickets]\nmax_message_size = \"lots\"\n", `helpdesk.toml:2: tickets.max_message_size: invalid size "lots"`},
+		{"fractional size", "[tickets]\nmax_message_size = 1.5\n", `helpdesk.toml:2: tickets.max_message_size: invalid size: want a whole number of bytes`},
+		{"table for a string", "[smtp]\nhost = { name = \"a\" }\n", "helpdesk.toml:2: smtp.host: must be a string in quotes, not a table"},
+		{"number in a list of strings", "[triage]\nblock = [\"@a.example\",\n  7]\n", "helpdesk.toml:3: triage.block[1]: must be a string in quotes, not a whole number"},
+		{"one table where entries belong", "[mailbox]\nname = \"x\"\n", "helpdesk.toml:1: mailbox: must be a list of tables, not a table"},
+		{"string for a bool", "[smtp]\ninsecure_skip_verify = \"yes\"\n", "helpdesk.toml:2: smtp.insecure_skip_verify: must be true or false, not a string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if msg := parseErr(t, tc.data); !strings.HasPrefix(msg, tc.want) {
-				t.Errorf("error = %q, want it to start with %q", msg, tc.want)
+			msg := parseErr(t, tc.data)
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("error = %q, want it to contain %q", msg, tc.want)
+			}
+			// The default left in place of the bad value is not reported too.
+			key := strings.SplitN(tc.want, ": ", 3)[1]
+			if n := strings.Count(msg, ": "+key+":"); n != 1 {
+				t.Errorf("%s is named %d times, want once:\n%s", key, n, msg)
 			}
 		})
 	}
@@ -345,9 +361,9 @@ func TestUnknownKeysAreNamedWithFileAndLine(t *testing.T) {
 		"    idel = true\n[smtpx]\nhost = \"a\"\nport = 1\n"
 	msg := parseErr(t, data)
 	for _, want := range []string{
-		`helpdesk.toml:8: unknown key "smtp.pasword"`,
-		`helpdesk.toml:26: unknown key "mailbox.imap.idel"`,
-		`helpdesk.toml:27: unknown key "smtpx"`,
+		`helpdesk.toml:8: smtp.pasword: unknown key (did you mean password?)`,
+		`helpdesk.toml:26: mailbox[0].imap.idel: unknown key (did you mean idle?)`,
+		`helpdesk.toml:27: smtpx: unknown key (did you mean smtp?)`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not contain %q:\n%s", want, msg)
@@ -362,7 +378,7 @@ func TestUnknownKeysAndInvalidValuesAreReportedTogether(t *testing.T) {
 	data := strings.Replace(minimum, "port = 587", "port = 0\nportt = 587", 1)
 	data = strings.Replace(data, `tls = "none"`, `tls = "ssl"`, 1)
 	msg := parseErr(t, data)
-	for _, want := range []string{`unknown key "smtp.portt"`, `smtp.tls: "ssl" must be one of`} {
+	for _, want := range []string{`helpdesk.toml:7: smtp.portt: unknown key (did you mean port?)`, `helpdesk.toml:8: smtp.tls: "ssl" must be one of`} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not contain %q:\n%s", want, msg)
 		}
@@ -406,18 +422,18 @@ func TestSecretSourcesThatFailAreNamed(t *testing.T) {
 		name, from, to, want string
 	}{
 		{"empty environment variable", `secret = "` + testSecret + `"`, `secret_env = "TEST_EMPTY"`,
-			"security.secret_env: environment variable TEST_EMPTY is empty or not set"},
+			"helpdesk.toml:12: security.secret_env: environment variable TEST_EMPTY is empty or not set"},
 		{"missing file", `password = "imap-password-1"`, `password_file = "` + missing + `"`,
-			"mailbox[0].imap.password_file: open " + missing + ": no such file or directory"},
+			"helpdesk.toml:22: mailbox[0].imap.password_file: open " + missing + ": no such file or directory"},
 		{"empty file", `secret = "` + testSecret + `"`, `secret_file = "` + empty + `"`,
-			"security.secret_file: " + empty + " is empty"},
+			"helpdesk.toml:12: security.secret_file: " + empty + " is empty"},
 		{"two sources", `password = "imap-password-1"`, `password = "imap-password-1"` + "\npassword_env = \"TEST_EMPTY\"",
-			"mailbox[0].imap.password: set only one of password, password_env, password_file"},
+			"helpdesk.toml:22: mailbox[0].imap.password: set only one of password, password_env, password_file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := parseErr(t, strings.Replace(minimum, tc.from, tc.to, 1))
-			if msg != "helpdesk.toml: "+tc.want {
-				t.Errorf("error = %q, want %q", msg, "helpdesk.toml: "+tc.want)
+			if msg != tc.want {
+				t.Errorf("error = %q, want %q", msg, tc.want)
 			}
 		})
 	}
@@ -454,12 +470,23 @@ func TestSecretsNeverAppearInErrorsOrString(t *testing.T) {
 			t.Errorf("String shows secret %q:\n%s", secret, s)
 		}
 	}
-	if !strings.Contains(s, `password = "(redacted)"`) || !strings.Contains(s, `host = "imap.example.com"`) {
+	if !strings.Contains(s, `password = '(redacted)'`) || !strings.Contains(s, `host = 'imap.example.com'`) {
 		t.Errorf("String does not show the redacted configuration:\n%s", s)
 	}
 	if c.Mailboxes[0].IMAP.Password != imapPW || c.SMTP.Password != smtpPW {
 		t.Error("String changed the configuration it redacted")
 	}
+}
+
+// decodeInto reads the TOML data into the struct v as Parse reads a file.
+func decodeInto(data string, v any) error {
+	doc, syntax := readDocument([]byte(data))
+	if syntax != nil {
+		return problems{*syntax}.err("x.toml")
+	}
+	d := decoder{doc: doc}
+	d.table(reflect.ValueOf(v).Elem(), doc.tree, "")
+	return d.ps.err("x.toml")
 }
 
 func TestSizeAcceptsUnitsAndBytes(t *testing.T) {
@@ -479,7 +506,7 @@ func TestSizeAcceptsUnitsAndBytes(t *testing.T) {
 			var v struct {
 				S Size `toml:"s"`
 			}
-			if _, err := toml.Decode("s = "+tc.in, &v); err != nil {
+			if err := decodeInto("s = "+tc.in, &v); err != nil {
 				t.Fatal(err)
 			}
 			if v.S != tc.want {
@@ -491,7 +518,7 @@ func TestSizeAcceptsUnitsAndBytes(t *testing.T) {
 		var v struct {
 			S Size `toml:"s"`
 		}
-		if _, err := toml.Decode("s = "+in, &v); err == nil {
+		if err := decodeInto("s = "+in, &v); err == nil {
 			t.Errorf("%s decoded to %d, want an error", in, v.S)
 		}
 	}
@@ -521,14 +548,9 @@ func TestExampleFileIsCompleteAndValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var anything map[string]any
-	md, err := toml.Decode(string(data), &anything)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var inFile []string
-	for _, k := range md.Keys() {
-		inFile = append(inFile, k.String())
+	for k := range keyLines(data) {
+		inFile = append(inFile, regexp.MustCompile(`\[\d+\]`).ReplaceAllString(k, ""))
 	}
 	for _, key := range structKeys(reflect.TypeFor[Config](), "") {
 		last := key[strings.LastIndexByte(key, '.')+1:]
@@ -585,4 +607,211 @@ func TestASyntaxErrorNeverQuotesASecret(t *testing.T) {
 			t.Errorf("error %q lacks the file and line", err)
 		}
 	}
+}
+
+func TestOneRunReportsEveryKindOfProblemInFileOrder(t *testing.T) {
+	const imapSecret = "imap-Secret-xyz"
+	msg := parseErr(t, `[database]
+dsn = "desk.db"
+[smtp]
+host = "mail.example.com"
+port = "twenty-five"
+from = "Support <support@example.com>"
+timeout = "soon"
+[tickets]
+max_message_size = "lots"
+[[mailbox]]
+name = "support"
+address = "support@example.com"
+  [mailbox.imap]
+  host = "imap.example.com"
+  pasword = "`+imapSecret+`"
+  port = 99999
+[[rule]]
+name = "invoices"
+when = [{ field = "subject", op = "regex", value = "(invoice" }]
+then = { queue = "billing" }
+[loops]
+rate_limit = -3
+`)
+	want := []string{
+		`helpdesk.toml:5: smtp.port: must be a whole number, not a string`,
+		`helpdesk.toml:7: smtp.timeout: invalid duration "soon" (write it like "30s", "5m" or "1h")`,
+		`helpdesk.toml:9: tickets.max_message_size: invalid size "lots" (write it like "25MiB", "10MB" or a number of bytes)`,
+		`helpdesk.toml:13: mailbox[0].imap.username: required`,
+		`helpdesk.toml:13: mailbox[0].imap.password: required for auth "plain" (set password, password_env or password_file)`,
+		`helpdesk.toml:15: mailbox[0].imap.pasword: unknown key (did you mean password?)`,
+		`helpdesk.toml:16: mailbox[0].imap.port: must be 1-65535`,
+		"helpdesk.toml:19: rule[0].when[0].value: bad regex: error parsing regexp: missing closing ): `(invoice`",
+		`helpdesk.toml:22: loops.rate_limit: must not be negative (0 turns the limit off)`,
+		`helpdesk.toml: security.secret: required (set secret, secret_env or secret_file)`,
+	}
+	if got := strings.Split(msg, "\n"); !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", msg, strings.Join(want, "\n"))
+	}
+	if strings.Contains(msg, imapSecret) {
+		t.Errorf("error shows the value of an unknown key, a password:\n%s", msg)
+	}
+}
+
+func TestAValueOfTheWrongTypeNeverQuotesIt(t *testing.T) {
+	const secret = "s3cr3t-in-a-list-xyz"
+	msg := parseErr(t, strings.Replace(minimum, `secret = "`+testSecret+`"`, `secret = ["`+secret+`"]`, 1))
+	if msg != "helpdesk.toml:12: security.secret: must be a string in quotes, not a list" {
+		t.Errorf("error = %q", msg)
+	}
+}
+
+// numbersBase is a valid file with a place in each table for one more key.
+const numbersBase = `[database]
+#database
+[smtp]
+from = "support@example.com"
+#smtp
+[tickets]
+#tickets
+[security]
+secret = "` + testSecret + `"
+[outbox]
+#outbox
+[loops]
+#loops
+[triage]
+#triage
+[[mailbox]]
+name = "support"
+address = "support@example.com"
+  [mailbox.imap]
+  host = "imap.example.com"
+  username = "u"
+  password = "p"
+#imap
+[[rule]]
+name = "r"
+then = { queue = "q" }
+#rule
+`
+
+func TestNumbersOutsideTheirRangeAreProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, table, line string
+		want              string // "" when the value is accepted
+	}{
+		{"negative max open conns", "database", "max_open_conns = -1", "database.max_open_conns: must not be negative"},
+		{"zero max open conns lets the store choose", "database", "max_open_conns = 0", ""},
+		{"negative smtp port", "smtp", "port = -1", "smtp.port: must be 1-65535"},
+		{"smtp port over 65535", "smtp", "port = 65536", "smtp.port: must be 1-65535"},
+		{"zero smtp port follows tls", "smtp", "port = 0", ""},
+		{"zero smtp timeout", "smtp", `timeout = "0s"`, "smtp.timeout: must be more than 0s"},
+		{"negative smtp timeout", "smtp", `timeout = "-5s"`, `smtp.timeout: invalid duration "-5s": must not be negative`},
+		{"zero max message size", "tickets", "max_message_size = 0", "tickets.max_message_size: must be at least 1KiB"},
+		{"negative max message size", "tickets", "max_message_size = -1", "tickets.max_message_size: invalid size -1: must not be negative"},
+		{"zero first ticket id", "tickets", "first_ticket_id = 0", "tickets.first_ticket_id: must be at least 1"},
+		{"negative first ticket id", "tickets", "first_ticket_id = -5", "tickets.first_ticket_id: must be at least 1"},
+		{"zero retry min", "outbox", `retry_min = "0s"`, "outbox.retry_min: must be more than 0s"},
+		{"zero retry max", "outbox", `retry_max = "0s"`, "outbox.retry_max: must not be less than outbox.retry_min (1m0s)"},
+		{"zero give up after", "outbox", `give_up_after = "0s"`, "outbox.give_up_after: must be more than 0s"},
+		{"zero outbox batch", "outbox", "batch_size = 0", "outbox.batch_size: must be at least 1"},
+		{"negative outbox batch", "outbox", "batch_size = -1", "outbox.batch_size: must be at least 1"},
+		{"negative rate limit", "loops", "rate_limit = -3", "loops.rate_limit: must not be negative (0 turns the limit off)"},
+		{"zero rate limit turns it off", "loops", "rate_limit = 0", ""},
+		{"zero rate window", "loops", `rate_window = "0s"`, "loops.rate_window: must be more than 0s"},
+		{"zero bounce hold", "loops", `bounce_hold = "0s"`, "loops.bounce_hold: must be more than 0s"},
+		{"negative spam score threshold", "triage", "spam_score_threshold = -1", "triage.spam_score_threshold: must not be negative"},
+		{"spam score threshold nan", "triage", "spam_score_threshold = nan", "triage.spam_score_threshold: must be a finite number"},
+		{"spam score threshold inf", "triage", "spam_score_threshold = inf", "triage.spam_score_threshold: must be a finite number"},
+		{"zero spam score threshold turns it off", "triage", "spam_score_threshold = 0", ""},
+		{"negative duplicate window", "triage", `duplicate_window = "-1m"`, `triage.duplicate_window: invalid duration "-1m": must not be negative`},
+		{"zero duplicate window turns merging off", "triage", `duplicate_window = "0s"`, ""},
+		{"negative imap port", "imap", "port = -993", "mailbox[0].imap.port: must be 1-65535"},
+		{"zero imap port follows tls", "imap", "port = 0", ""},
+		{"zero poll interval", "imap", `poll_interval = "0s"`, "mailbox[0].imap.poll_interval: must be at least 1s"},
+		{"negative poll interval", "imap", `poll_interval = "-30s"`, `mailbox[0].imap.poll_interval: invalid duration "-30s": must not be negative`},
+		{"zero imap batch", "imap", "batch_size = 0", "mailbox[0].imap.batch_size: must be at least 1"},
+		{"negative imap batch", "imap", "batch_size = -200", "mailbox[0].imap.batch_size: must be at least 1"},
+		{"negative open tickets", "rule", `when = [{ field = "open_tickets", op = "gte", value = -1 }]`, "rule[0].when[0].value: -1 must not be negative"},
+		{"negative open tickets in quotes", "rule", `when = [{ field = "open_tickets", op = "equals", value = "-2" }]`, "rule[0].when[0].value: -2 must not be negative"},
+		{"zero open tickets", "rule", `when = [{ field = "open_tickets", op = "lte", value = 0 }]`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := strings.Replace(numbersBase, "#"+tc.table+"\n", tc.line+"\n", 1)
+			line := strings.Count(data[:strings.Index(data, tc.line)], "\n") + 1
+			c, err := Parse([]byte(data), "helpdesk.toml")
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("Parse = %v, want it accepted", err)
+				}
+				return
+			}
+			if want := fmt.Sprintf("helpdesk.toml:%d: %s", line, tc.want); err == nil || !strings.HasPrefix(err.Error(), want) {
+				t.Fatalf("Parse = %v, want %q", err, want)
+			}
+			if c != nil || strings.Count(err.Error(), "\n") != 0 {
+				t.Errorf("want one problem and no config, got %v", err)
+			}
+		})
+	}
+}
+
+func TestProblemsInLaterEntriesAndDottedKeysGetTheirLines(t *testing.T) {
+	msg := parseErr(t, minimum+`[[mailbox]]
+name = "sales"
+address = "sales@example.com"
+imap.host = "imap.example.com"
+imap.username = "sales"
+imap.password = "pw"
+imap.port = 0x10000
+[[mailbox]]
+name = "Billing"
+address = "billing@example.com"
+`)
+	base := strings.Count(minimum, "\n")
+	want := []string{
+		fmt.Sprintf("helpdesk.toml:%d: mailbox[1].imap.port: must be 1-65535", base+7),
+		fmt.Sprintf(`helpdesk.toml:%d: mailbox[2].name: "Billing" must be made of a-z, 0-9, _ and -`, base+9),
+	}
+	if got := strings.Split(msg, "\n"); !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", msg, strings.Join(want, "\n"))
+	}
+}
+
+func TestDecoderReadsUnsignedNumbersAndMaps(t *testing.T) {
+	type settings struct {
+		Count  uint16         `toml:"count"`
+		Limits map[string]int `toml:"limits"`
+	}
+	var s settings
+	if err := decodeInto("count = 7\nlimits = { a = 1, b = 2 }\n", &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Count != 7 || !reflect.DeepEqual(s.Limits, map[string]int{"a": 1, "b": 2}) {
+		t.Errorf("got %+v", s)
+	}
+	err := decodeInto("count = -1\n[limits]\na = 1\nb = \"two\"\n", &settings{})
+	for _, want := range []string{"x.toml:1: count: -1 must not be negative", "x.toml:4: limits.b: must be a whole number, not a string"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %v, want it to contain %q", err, want)
+		}
+	}
+}
+
+// FuzzParse checks that no file makes Parse panic, and that a file it
+// rejects is rejected with at least one problem.
+func FuzzParse(f *testing.F) {
+	f.Add(minimum)
+	f.Add(numbersBase)
+	if data, err := os.ReadFile("../helpdesk.example.toml"); err == nil {
+		f.Add(string(data))
+	}
+	f.Add("[[a]]\n[a.b]\nc = [[1, 2], [{ d = 3 }]]\n[[a]]\n[[a.e]]\nf.g = 1\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		c, err := Parse([]byte(data), "f.toml")
+		if (c == nil) == (err == nil) {
+			t.Fatalf("Parse = %v, %v: want exactly one of them", c, err)
+		}
+		var ve *ValidationError
+		if err != nil && (!errors.As(err, &ve) || len(ve.Problems) == 0) {
+			t.Fatalf("Parse error %v is not a *ValidationError with problems", err)
+		}
+	})
 }

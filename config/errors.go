@@ -7,14 +7,17 @@ import (
 
 // Problem is one thing wrong with a configuration.
 type Problem struct {
-	// Line is the line of the file concerned, 0 when not known.
+	// Line is the line of the file concerned: that of the key, or of the
+	// table that lacks it; 0 when the file has neither.
 	Line int
-	// Key is the key concerned, "mailbox[1].imap.port"; "" when the problem is
-	// not about one key (a syntax error, an unknown key).
+	// Key is the key concerned, "mailbox[1].imap.port"; "" for a syntax error
+	// or a problem of the whole file.
 	Key string
 	// Msg says what is wrong, "must be 1-65535".
 	Msg string
-	// Err is the underlying error, if any (a toml.ParseError, an *os.PathError).
+	// Err is the underlying error, if any (a *toml.DecodeError of go-toml,
+	// an *os.PathError). Print it with Error: the String of a DecodeError
+	// shows the lines around, which may hold a secret.
 	Err error
 }
 

@@ -1,15 +1,14 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"os"
-	"regexp"
+	"reflect"
 	"slices"
-	"strconv"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 )
 
 // Load reads the configuration file at path: the defaults of Default, then the
@@ -32,27 +31,15 @@ func Load(path string) (*Config, error) {
 // Parse is Load for a configuration already in memory; name is used in error
 // messages in place of the file name.
 func Parse(data []byte, name string) (*Config, error) {
-	// A first pass keeps every value raw, to find syntax errors and, later, the
-	// line of an unknown key.
-	var raw map[string]toml.Primitive
-	rawMeta, err := toml.Decode(string(data), &raw)
-	if err != nil {
-		return nil, problems{redactSecret(decodeProblem(err, false), data)}.err(name)
+	doc, syntax := readDocument(data)
+	if syntax != nil {
+		return nil, problems{*syntax}.err(name)
 	}
 
 	c := Default()
-	meta, err := toml.Decode(string(data), c)
-	if err != nil {
-		return nil, problems{redactSecret(decodeProblem(err, true), data)}.err(name)
-	}
-
-	var ps problems
-	for _, key := range unknownKeys(meta.Undecoded()) {
-		ps = append(ps, Problem{
-			Line: keyLine(rawMeta, raw, key),
-			Msg:  fmt.Sprintf("unknown key %q", key.String()),
-		})
-	}
+	d := decoder{doc: doc}
+	d.table(reflect.ValueOf(c).Elem(), doc.tree, "")
+	ps := d.ps
 	c.fillDerived()
 	c.resolveSecrets(&ps, os.Getenv, os.ReadFile)
 	if err := c.Validate(); err != nil {
@@ -60,38 +47,37 @@ func Parse(data []byte, name string) (*Config, error) {
 		if !errors.As(err, &ve) {
 			return nil, err
 		}
-		ps = append(ps, ve.Problems...)
+		for _, p := range ve.Problems {
+			if !d.hides(p.Key) {
+				ps = append(ps, p)
+			}
+		}
 	}
+	for i := range ps {
+		if ps[i].Line == 0 {
+			ps[i].Line = doc.line(ps[i].Key)
+		}
+	}
+	// In the order of the file; what the file does not have (a required key
+	// of a missing table) last, in the order of the Config fields.
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		return cmp.Compare(lineOrLast(a.Line), lineOrLast(b.Line))
+	})
 	if err := ps.err(name); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// typeErrRE matches the plain errors the toml decoder returns for a value of
-// the wrong type: `toml: line 5 (last key "smtp.port"): incompatible types: ...`.
-var typeErrRE = regexp.MustCompile(`^toml: (?:line (\d+) )?(?:\(last key "(.*?)"\): )?(.*)$`)
-
-// decodeProblem turns an error of the toml package into a Problem with its line.
-// withKey names the key being decoded (a value error) rather than the key last
-// parsed (a syntax error, where that key is often not the culprit).
-func decodeProblem(err error, withKey bool) Problem {
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		p := Problem{Line: pe.Position.Line, Msg: pe.Message, Err: err}
-		if withKey {
-			p.Key = pe.LastKey
-		}
-		return p
+func lineOrLast(line int) int {
+	if line == 0 {
+		return math.MaxInt
 	}
-	if m := typeErrRE.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return Problem{Line: line, Key: m[2], Msg: m[3], Err: err}
-	}
-	return Problem{Msg: err.Error(), Err: err}
+	return line
 }
 
-// redactSecret keeps a secret out of a syntax error: the TOML library
+// redactSecret replaces the message of a syntax error on a line that sets a
+// password, secret or token by one that does not quote the value: the parser
 // quotes the text it could not read, which on a line such as
 // `password = hunter2` is the password itself.
 func redactSecret(p Problem, data []byte) Problem {
@@ -106,70 +92,6 @@ func redactSecret(p Problem, data []byte) Problem {
 		p.Err = nil
 	}
 	return p
-}
-
-// unknownKeys returns the undecoded keys, leaving out those inside a table
-// already reported (an unknown [table] is one problem, not one per key), and
-// repeats of a key (the same key in two [[mailbox]] entries).
-func unknownKeys(undecoded []toml.Key) []toml.Key {
-	var out []toml.Key
-	seen := map[string]bool{}
-outer:
-	for _, k := range undecoded {
-		for _, o := range out {
-			if len(o) < len(k) && slices.Equal(o, k[:len(o)]) {
-				continue outer
-			}
-		}
-		if s := k.String(); !seen[s] {
-			seen[s] = true
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-// lineProbe fails every decode, so that the toml package reports the position
-// of the value it was asked to decode.
-type lineProbe struct{}
-
-func (*lineProbe) UnmarshalTOML(any) error { return errors.New("probe") }
-
-// keyLine returns the line where key is defined, or 0. The toml package keeps
-// key positions private but reports them in errors, so keyLine walks down to
-// the key through raw values and asks for it to be decoded into a type that
-// always fails. For a key inside an array of tables, the last entry that has
-// the key wins.
-func keyLine(md toml.MetaData, root map[string]toml.Primitive, key toml.Key) int {
-	cur, ok := root[key[0]]
-	if !ok {
-		return 0
-	}
-	for _, k := range key[1:] {
-		var table map[string]toml.Primitive
-		if err := md.PrimitiveDecode(cur, &table); err == nil && len(table) > 0 {
-			if cur, ok = table[k]; !ok {
-				return 0
-			}
-			continue
-		}
-		var tables []map[string]toml.Primitive
-		if err := md.PrimitiveDecode(cur, &tables); err != nil {
-			return 0
-		}
-		found := false
-		for i := len(tables) - 1; i >= 0 && !found; i-- {
-			cur, found = tables[i][k]
-		}
-		if !found {
-			return 0
-		}
-	}
-	var pe toml.ParseError
-	if errors.As(md.PrimitiveDecode(cur, &lineProbe{}), &pe) {
-		return pe.Position.Line
-	}
-	return 0
 }
 
 // resolveSecrets fills each secret from its *_env or *_file key. Setting more

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -227,7 +228,7 @@ func (v *Value) UnmarshalTOML(x any) error {
 	case bool:
 		*v = Value(strconv.FormatBool(x))
 	default:
-		return fmt.Errorf("invalid value: want a string, a number or true/false, got %T (a list goes in values = [...])", x)
+		return fmt.Errorf("invalid value: want a string, a number or true/false, got %s (a list goes in values = [...])", typeOf(x))
 	}
 	return nil
 }
@@ -287,7 +288,10 @@ func (t Triage) validate(ps *problems) {
 			ps.add(h.key, "%q is not a header name", h.name)
 		}
 	}
-	if t.SpamScoreThreshold < 0 {
+	switch th := t.SpamScoreThreshold; {
+	case math.IsNaN(th) || math.IsInf(th, 0):
+		ps.add("triage.spam_score_threshold", "must be a finite number (0 turns it off)")
+	case th < 0:
 		ps.add("triage.spam_score_threshold", "must not be negative (0 turns it off)")
 	}
 	for i, b := range t.Block {
@@ -428,9 +432,7 @@ func (c Condition) validate(ps *problems, key string) {
 			ps.add(key+".value", "%q is not a domain like example.com", v)
 		}
 	case OpGTE, OpLTE:
-		if _, err := strconv.Atoi(v); err != nil {
-			ps.add(key+".value", "%q is not a whole number", v)
-		}
+		ticketCount(ps, key+".value", v)
 	case OpEquals:
 		switch c.Field {
 		case FieldHasAttachment:
@@ -438,9 +440,7 @@ func (c Condition) validate(ps *problems, key string) {
 				ps.add(key+".value", "%q must be true or false", v)
 			}
 		case FieldOpenTickets:
-			if _, err := strconv.Atoi(v); err != nil {
-				ps.add(key+".value", "%q is not a whole number", v)
-			}
+			ticketCount(ps, key+".value", v)
 		default:
 			if v == "" {
 				ps.add(key+".value", "required")
@@ -450,6 +450,15 @@ func (c Condition) validate(ps *problems, key string) {
 		if v == "" {
 			ps.add(key+".value", "required")
 		}
+	}
+}
+
+// ticketCount checks v, a number of open tickets.
+func ticketCount(ps *problems, key, v string) {
+	if n, err := strconv.Atoi(v); err != nil {
+		ps.add(key, "%q is not a whole number", v)
+	} else if n < 0 {
+		ps.add(key, "%d must not be negative", n)
 	}
 }
 

@@ -26,6 +26,16 @@ func (d *Duration) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// UnmarshalTOML accepts a duration string; a bare number is an error, since
+// it does not say its unit.
+func (d *Duration) UnmarshalTOML(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("invalid duration: want a string such as \"30s\", \"5m\" or \"1h\", got %s", typeOf(v))
+	}
+	return d.UnmarshalText([]byte(s))
+}
+
 // MarshalText writes the duration as a Go duration string.
 func (d Duration) MarshalText() ([]byte, error) {
 	return []byte(d.Duration.String()), nil
@@ -61,7 +71,7 @@ func (s *Size) UnmarshalTOML(v any) error {
 	case string:
 		return s.UnmarshalText([]byte(v))
 	default:
-		return fmt.Errorf("invalid size: want an integer of bytes or a string such as \"25MiB\", got %T", v)
+		return fmt.Errorf("invalid size: want a whole number of bytes or a string such as \"25MiB\", got %s", typeOf(v))
 	}
 }
 
