@@ -76,7 +76,7 @@ func TestParseAuthResultsRefusesWhatIsNotInTheGrammar(t *testing.T) {
 		"example.com; dkim header.d=example.com",
 		"example.com; dkim=",
 		`example.com; dkim=pass header.d="unclosed`,
-		"example.com dkim=pass header.d=example.com", // no ';'
+		"example.com dkim=pass header.d=example.com",                                                        // no ';'
 		"spf=pass (sender IP is 203.0.113.7) smtp.mailfrom=example.com; dmarc=pass header.from=example.com", // no authserv-id
 	} {
 		if got, err := ParseAuthResults(v); err == nil {
