@@ -92,12 +92,11 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		return nil, err
 	}
 	loops := tickets.LoopPolicy{
-		RateLimit:  cfg.Loops.RateLimit,
-		RateWindow: cfg.Loops.RateWindow.Duration,
-		BounceHold: cfg.Loops.BounceHold.Duration,
-	}
-	if loops.RateLimit == 0 {
-		loops.RateLimit = -1 // 0 in the config turns the limit off
+		RateLimit:       offIfZero(cfg.Loops.RateLimit),
+		DomainRateLimit: offIfZero(cfg.Loops.DomainRateLimit),
+		SourceRateLimit: offIfZero(cfg.Loops.SourceRateLimit),
+		RateWindow:      cfg.Loops.RateWindow.Duration,
+		BounceHold:      cfg.Loops.BounceHold.Duration,
 	}
 	svc, err := tickets.NewService(tickets.Options{
 		Store:         store,
@@ -128,6 +127,15 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 	}
 	d.classify = mailin.ClassifyOptions{OwnLoopHeader: svc.LoopHeader(), OwnAddresses: append(ownAddrs, fromEmail)}
 	return d, nil
+}
+
+// offIfZero turns a limit of 0 in the config, which turns it off, into
+// the ticket service's -1 (its 0 means the default).
+func offIfZero(limit int) int {
+	if limit == 0 {
+		return -1
+	}
+	return limit
 }
 
 // Close releases the database.
@@ -298,6 +306,13 @@ func (d *Desk) inbound(mailbox string, m *mailin.Message, raw []byte) *tickets.I
 	}
 	if len(m.Header) > 0 {
 		in.Header = m.Header
+	}
+	if ip := mailin.ConnectingIP(m.Header); ip.IsValid() {
+		in.Source = ip.String()
+	}
+	if trusted := d.cfg.Security.TrustedAuthservIDs; len(trusted) > 0 {
+		v := mailin.VerifySender(m.Header, trusted, m.From, m.ReplyTo)
+		in.Sender = &tickets.SenderCheck{FromVerified: v.FromVerified, Verified: v.Verified, Why: v.Why}
 	}
 	for _, a := range m.Attachments {
 		in.Attachments = append(in.Attachments, tickets.Attachment{
