@@ -401,6 +401,10 @@ type RulesReport struct {
 	Subject    string
 	From       string
 	AutoReason string // non-empty: a robot's mail, never answered
+	// Unverified says why the sender is not verified (security.
+	// trusted_authserv_ids): no acknowledgement. "" when it is, or when
+	// the desk checks no sender.
+	Unverified string
 	Queue      string // the resulting queue (the mailbox's when no rule sets one)
 	Decision   triage.Decision
 }
@@ -422,6 +426,9 @@ func (d *Desk) TestRules(ctx context.Context, mailbox string, raw []byte) (Rules
 		return RulesReport{}, err
 	}
 	r := RulesReport{Mailbox: mailbox, Subject: in.Subject, From: in.From.Email, AutoReason: in.AutoReason, Queue: mb.Queue, Decision: dec}
+	if in.Sender != nil && !in.Sender.FromVerified {
+		r.Unverified = in.Sender.Why
+	}
 	if dec.Queue != "" {
 		r.Queue = dec.Queue
 	}

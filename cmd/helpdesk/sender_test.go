@@ -55,4 +55,11 @@ func TestTicketsJSONSaysWhetherTheSenderIsVerified(t *testing.T) {
 	if _, out, _ = c.run("", "tickets", "show", "HD#1002"); !strings.Contains(out, "sender not verified") {
 		t.Errorf("tickets show does not say the sender is not verified:\n%s", out)
 	}
+	forged := "Authentication-Results: mx.example.com; dmarc=fail header.from=b.test\r\n" + mailFrom("bob@b.test", "fail2@b.test", "Forged")
+	if _, out, _ = c.run(forged, "rules", "test"); !strings.Contains(out, "none: the sender is not verified (dmarc=fail header.from=b.test)") {
+		t.Errorf("rules test does not say the forged mail gets no acknowledgement:\n%s", out)
+	}
+	if _, out, _ = c.run(forged, "rules", "test", "--json"); !strings.Contains(out, `"acknowledge": false`) {
+		t.Errorf("rules test --json says the forged mail is acknowledged:\n%s", out)
+	}
 }
