@@ -301,3 +301,27 @@ func TestAnUnverifiedReplyGetsNoReopenedNotice(t *testing.T) {
 		t.Errorf("no event says why: %+v", h.events(out.TicketID))
 	}
 }
+
+// No automatic mail goes to the requester of a ticket whose first mail
+// failed the checks, whatever later causes one.
+func TestAnUnverifiedRequesterGetsNoNoticeLater(t *testing.T) {
+	h := senderHarness(t, trusting, "")
+	out := h.deliver("support", mailWith("forged2@attacker.test", "victim@victim.test", "Broken",
+		"Authentication-Results: mx.example.com; dmarc=fail header.from=victim.test"))
+	tk := h.ticket(out.TicketID)
+	tk.Status = tickets.StatusResolved
+	if err := h.desk.Store.InTx(h.ctx, func(tx tickets.Tx) error { return tx.UpdateTicket(h.ctx, tk) }); err != nil {
+		t.Fatal(err)
+	}
+	reply := h.deliver("support", mailWith("reply2@victim.test", "victim@victim.test", "Re: ["+out.Ref+"] Broken",
+		"Authentication-Results: mx.example.com; dmarc=pass header.from=victim.test"))
+	if !reply.Reopened {
+		t.Fatalf("reply %+v, want it to reopen %s", reply, out.Ref)
+	}
+	if st := h.flush(); st.Sent != 0 {
+		t.Errorf("sent %d notices to an unverified requester, want none", st.Sent)
+	}
+	if !hasEventLike(h.events(out.TicketID), tickets.EventNotAnswered, "reopened not sent: the requester's address is not verified") {
+		t.Errorf("no event says why: %+v", h.events(out.TicketID))
+	}
+}

@@ -21,12 +21,18 @@ const maxReferences = 20
 // the customer's mail is stored either way.
 //
 // The requester counts as verified when the ticket's first mail passed the
-// sender checks (Ticket.SenderVerified). A notice to an address that is
-// not verified counts against the per-domain and per-source rate limits,
-// and quotes the customer's words only defanged (see defang): whoever
-// wrote them may not be the person who gets them.
+// sender checks (Ticket.SenderVerified); when it failed them, no automatic
+// mail goes to it at all. When nothing was checked, a notice counts against
+// the per-domain and per-source rate limits and quotes the customer's words
+// only defanged (see defang): whoever wrote them may not be the person who
+// gets them.
 func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Message, template, kind string, now time.Time) (int, error) {
 	to := t.Requester
+	if t.SenderVerified != nil && !*t.SenderVerified {
+		// The desk checks senders, and this ticket's did not pass: its
+		// requester may never have written. Agents can still answer.
+		return 0, s.event(ctx, tx, t.ID, EventNotAnswered, "system", template+" not sent: the requester's address is not verified", now)
+	}
 	rcpt := autoRecipient{Email: to.Email, Verified: t.SenderVerified != nil && *t.SenderVerified}
 	if trigger != nil {
 		rcpt.Source = trigger.Source
