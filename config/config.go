@@ -41,7 +41,8 @@ type Config struct {
 	SMTP SMTP `toml:"smtp"`
 	// Tickets holds the ticket numbering and size limits.
 	Tickets Tickets `toml:"tickets"`
-	// Security holds the secret that signs reply tokens.
+	// Security holds the secret that signs reply tokens and the mail
+	// servers whose sender checks the desk trusts.
 	Security Security `toml:"security"`
 	// Templates says where the admin's mail templates live.
 	Templates Templates `toml:"templates"`
@@ -65,9 +66,20 @@ type Config struct {
 // replies) the desk sends, so that it never keeps a conversation going with
 // a robot that answers everything.
 type Loops struct {
-	// RateLimit is the most automatic mails one address gets per RateWindow;
-	// default 5, 0 turns the limit off.
+	// RateLimit is the most automatic mails one address gets per RateWindow,
+	// counted per mailbox (victim+1@ and victim+2@ are victim@; Gmail
+	// ignores dots); default 5, 0 turns the limit off.
 	RateLimit int `toml:"rate_limit"`
+	// DomainRateLimit is the most automatic mails per RateWindow to
+	// addresses of one domain (its organizational domain) that are not
+	// verified by security.trusted_authserv_ids; default 30, 0 turns the
+	// limit off.
+	DomainRateLimit int `toml:"domain_rate_limit"`
+	// SourceRateLimit is the most automatic mails per RateWindow to
+	// unverified addresses in answer to mail from one source: the host that
+	// handed the mail to the receiving mail system, as its Received field
+	// names it (an IPv6 address by its /64); default 30, 0 turns the limit off.
+	SourceRateLimit int `toml:"source_rate_limit"`
 	// RateWindow is the window of RateLimit; default "1h".
 	RateWindow Duration `toml:"rate_window"`
 	// BounceHold is how long an address whose mail bounced gets no automatic
@@ -135,7 +147,8 @@ type Tickets struct {
 	FirstTicketID int64 `toml:"first_ticket_id"`
 }
 
-// Security holds the secret that signs reply tokens.
+// Security holds the secret that signs reply tokens and the mail servers
+// whose sender checks the desk trusts.
 type Security struct {
 	// Secret signs reply tokens; at least 16 bytes. Set exactly one of Secret,
 	// SecretEnv, SecretFile.
@@ -144,6 +157,14 @@ type Security struct {
 	SecretEnv string `toml:"secret_env"`
 	// SecretFile names a file holding the secret (a trailing newline is trimmed).
 	SecretFile string `toml:"secret_file"`
+	// TrustedAuthservIDs names the mail servers whose Authentication-Results
+	// fields (RFC 8601) the desk believes, by their authserv-id, e.g.
+	// ["mx.example.com"]. When set, a mail is answered automatically only at
+	// an address whose domain passed DMARC there (or, without a DMARC
+	// result, DKIM or SPF aligned with it); other mail still becomes a
+	// ticket, marked sender_verified false. Empty (the default): no check,
+	// every sender is answered at the address it gives.
+	TrustedAuthservIDs []string `toml:"trusted_authserv_ids"`
 
 	secretResolved bool // Secret was filled from SecretEnv or SecretFile
 }
@@ -256,7 +277,8 @@ func Default() *Config {
 		Log:      Log{Level: "info", Format: "text"},
 		Triage:   defaultTriage(),
 		Priority: DefaultPriority(),
-		Loops:    Loops{RateLimit: 5, RateWindow: Duration{time.Hour}, BounceHold: Duration{24 * time.Hour}},
+		Loops: Loops{RateLimit: 5, DomainRateLimit: 30, SourceRateLimit: 30,
+			RateWindow: Duration{time.Hour}, BounceHold: Duration{24 * time.Hour}},
 	}
 }
 

@@ -57,6 +57,13 @@ func (c *Config) Validate() error {
 	if c.Loops.RateLimit < 0 {
 		ps.add("loops.rate_limit", "must not be negative (0 turns the limit off)")
 	}
+	if c.Loops.DomainRateLimit < 0 {
+		ps.add("loops.domain_rate_limit", "must not be negative (0 turns the limit off)")
+	}
+	if c.Loops.SourceRateLimit < 0 {
+		ps.add("loops.source_rate_limit", "must not be negative (0 turns the limit off)")
+	}
+	validateAuthservIDs(&ps, c.Security.TrustedAuthservIDs)
 	positive(&ps, "loops.rate_window", c.Loops.RateWindow)
 	positive(&ps, "loops.bounce_hold", c.Loops.BounceHold)
 	positive(&ps, "outbox.retry_min", c.Outbox.RetryMin)
@@ -77,6 +84,37 @@ func (c *Config) Validate() error {
 	c.Priority.validate(&ps)
 	validateRules(&ps, c.Rules)
 	return ps.err(c.Path)
+}
+
+// isAuthservID reports whether id can be an authserv-id as the desk
+// reads it: an RFC 2045 token (RFC 8601 2.2), in practice the server's
+// host name.
+func isAuthservID(id string) bool {
+	for _, c := range []byte(id) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0 {
+			return false
+		}
+	}
+	return id != ""
+}
+
+func validateAuthservIDs(ps *problems, ids []string) {
+	seen := map[string]int{}
+	for i, id := range ids {
+		key := fmt.Sprintf("security.trusted_authserv_ids[%d]", i)
+		switch {
+		case id == "":
+			ps.add(key, "must not be empty")
+		case !isAuthservID(id):
+			ps.add(key, "%q is not an authserv-id: write the mail server's name as its Authentication-Results fields start, like \"mx.example.com\"", id)
+		default:
+			if j, dup := seen[strings.ToLower(id)]; dup {
+				ps.add(key, "%q is already trusted_authserv_ids[%d]", id, j)
+			} else {
+				seen[strings.ToLower(id)] = i
+			}
+		}
+	}
 }
 
 func (s *SMTP) validate(ps *problems) {

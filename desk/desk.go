@@ -92,12 +92,11 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		return nil, err
 	}
 	loops := tickets.LoopPolicy{
-		RateLimit:  cfg.Loops.RateLimit,
-		RateWindow: cfg.Loops.RateWindow.Duration,
-		BounceHold: cfg.Loops.BounceHold.Duration,
-	}
-	if loops.RateLimit == 0 {
-		loops.RateLimit = -1 // 0 in the config turns the limit off
+		RateLimit:       offIfZero(cfg.Loops.RateLimit),
+		DomainRateLimit: offIfZero(cfg.Loops.DomainRateLimit),
+		SourceRateLimit: offIfZero(cfg.Loops.SourceRateLimit),
+		RateWindow:      cfg.Loops.RateWindow.Duration,
+		BounceHold:      cfg.Loops.BounceHold.Duration,
 	}
 	svc, err := tickets.NewService(tickets.Options{
 		Store:         store,
@@ -128,6 +127,15 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 	}
 	d.classify = mailin.ClassifyOptions{OwnLoopHeader: svc.LoopHeader(), OwnAddresses: append(ownAddrs, fromEmail)}
 	return d, nil
+}
+
+// offIfZero turns a limit of 0 in the config, which turns it off, into
+// the ticket service's -1 (its 0 means the default).
+func offIfZero(limit int) int {
+	if limit == 0 {
+		return -1
+	}
+	return limit
 }
 
 // Close releases the database.
@@ -299,6 +307,13 @@ func (d *Desk) inbound(mailbox string, m *mailin.Message, raw []byte) *tickets.I
 	if len(m.Header) > 0 {
 		in.Header = m.Header
 	}
+	if ip := mailin.ConnectingIP(m.Header); ip.IsValid() {
+		in.Source = ip.String()
+	}
+	if trusted := d.cfg.Security.TrustedAuthservIDs; len(trusted) > 0 {
+		v := mailin.VerifySender(m.Header, trusted, m.From, m.ReplyTo)
+		in.Sender = &tickets.SenderCheck{FromVerified: v.FromVerified, Verified: v.Verified, Why: v.Why}
+	}
 	for _, a := range m.Attachments {
 		in.Attachments = append(in.Attachments, tickets.Attachment{
 			Filename: a.Filename, ContentType: a.ContentType, Size: int64(len(a.Data)), Data: a.Data,
@@ -386,6 +401,10 @@ type RulesReport struct {
 	Subject    string
 	From       string
 	AutoReason string // non-empty: a robot's mail, never answered
+	// Unverified says why the sender is not verified (security.
+	// trusted_authserv_ids): no acknowledgement. "" when it is, or when
+	// the desk checks no sender.
+	Unverified string
 	Queue      string // the resulting queue (the mailbox's when no rule sets one)
 	Decision   triage.Decision
 }
@@ -407,6 +426,9 @@ func (d *Desk) TestRules(ctx context.Context, mailbox string, raw []byte) (Rules
 		return RulesReport{}, err
 	}
 	r := RulesReport{Mailbox: mailbox, Subject: in.Subject, From: in.From.Email, AutoReason: in.AutoReason, Queue: mb.Queue, Decision: dec}
+	if in.Sender != nil && !in.Sender.FromVerified {
+		r.Unverified = in.Sender.Why
+	}
 	if dec.Queue != "" {
 		r.Queue = dec.Queue
 	}

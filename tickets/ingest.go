@@ -39,6 +39,15 @@ type Inbound struct {
 	BounceOf, FailedRecipients []string
 	// Header holds every header, canonical names to decoded values, for rules.
 	Header map[string][]string
+	// Sender is the verdict on who sent the mail, from the
+	// Authentication-Results of the mail servers the desk trusts; nil when
+	// the desk trusts none (no check: every sender is answered at its
+	// word). When set, only verified addresses are answered automatically.
+	Sender *SenderCheck
+	// Source is the address of the host that handed the mail to the
+	// receiving mail system ("" when unknown): automatic answers to
+	// unverified mail from one source are rate-limited together.
+	Source string
 	// Raw is the mail as received; it is kept.
 	Raw []byte
 	// UID is the IMAP UID the mail was fetched under, for the log; 0 when
@@ -339,6 +348,7 @@ func (s *Service) inboundMessage(in *Inbound, key string, now time.Time) *Messag
 		Text:        in.Text,
 		HTML:        in.HTML,
 		AutoReason:  in.AutoReason,
+		Source:      in.Source,
 		Attachments: in.Attachments,
 		CreatedAt:   now,
 	}
@@ -352,21 +362,54 @@ func (s *Service) inboundMessage(in *Inbound, key string, now time.Time) *Messag
 	return m
 }
 
-// requesterOf is who a new ticket is for: the Reply-To, else the From.
-func (s *Service) requesterOf(in *Inbound) Address {
-	requester := in.From
-	for _, r := range in.ReplyTo {
-		if r.Email != "" && !s.isOwnAddress(r.Email) {
-			requester = r
-			break
+// SenderCheck is the desk's verdict on the sender of a mail, from the
+// Authentication-Results (RFC 8601) of the mail servers it trusts.
+type SenderCheck struct {
+	// FromVerified: the From's domain passed DMARC or, without a DMARC
+	// result, DKIM or SPF aligned with it.
+	FromVerified bool
+	// Verified lists the addresses among From and Reply-To that may be
+	// answered automatically, lowercased.
+	Verified []string
+	// Why says in a few words what decided FromVerified, for the ticket's
+	// events: "dmarc=fail header.from=example.com".
+	Why string
+}
+
+func (c *SenderCheck) verified(addr string) bool {
+	for _, v := range c.Verified {
+		if SameEmail(v, addr) {
+			return true
 		}
 	}
+	return false
+}
+
+// requesterOf is who a new ticket is for: the Reply-To, else the From.
+// When the desk checks senders (in.Sender set) and the From is verified,
+// a Reply-To is taken only when it is verified too; ignored names a
+// Reply-To passed over for that reason.
+func (s *Service) requesterOf(in *Inbound) (requester Address, ignored string) {
+	requester = in.From
+	for _, r := range in.ReplyTo {
+		if r.Email == "" || s.isOwnAddress(r.Email) {
+			continue
+		}
+		if c := in.Sender; c != nil && c.FromVerified && !c.verified(r.Email) {
+			if ignored == "" {
+				ignored = strings.ToLower(r.Email)
+			}
+			continue
+		}
+		requester = r
+		break
+	}
 	requester.Email = strings.ToLower(requester.Email)
-	return requester
+	return requester, ignored
 }
 
 func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, msg *Message, now time.Time, res *Result) (*Ticket, error) {
-	requester := s.requesterOf(in)
+	requester, ignoredReplyTo := s.requesterOf(in)
 	subject := s.tag.Strip(in.Subject)
 	if subject == "" {
 		subject = "(no subject)"
@@ -380,6 +423,10 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		Requester: requester,
 		CreatedAt: now,
 		UpdatedAt: now,
+	}
+	if in.Sender != nil {
+		verified := in.Sender.FromVerified
+		t.SenderVerified = &verified
 	}
 	decision, err := s.applyTriage(ctx, tx, t, in)
 	if err != nil {
@@ -410,8 +457,17 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: automatic mail ("+in.AutoReason+")", now)
 	case decision.Spam:
 		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: spam", now)
+	case in.Sender != nil && !in.Sender.FromVerified:
+		// Anyone can write any From: answering it would send the desk's
+		// mail, and the attacker's subject, to whomever the attacker names.
+		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: the sender is not verified ("+in.Sender.Why+")", now)
 	case !decision.Acknowledge:
 		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: a rule suppressed it", now)
+	}
+	if ignoredReplyTo != "" {
+		if err := s.event(ctx, tx, t.ID, EventNotAnswered, "system", fmt.Sprintf("reply-to %s not answered: its domain is not verified; the verified From %s is answered instead", ignoredReplyTo, requester.Email), now); err != nil {
+			return nil, err
+		}
 	}
 	template := decision.AckTemplate
 	if template == "" {
@@ -486,6 +542,9 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 	t.UpdatedAt = now
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return fmt.Errorf("updating ticket %d: %w", t.ID, err)
+	}
+	if res.Reopened && in.Sender != nil && !in.Sender.FromVerified {
+		return s.event(ctx, tx, t.ID, EventNotAnswered, "system", "reopened not sent: the sender is not verified ("+in.Sender.Why+")", now)
 	}
 	if res.Reopened {
 		n, err := s.queueNotice(ctx, tx, t, msg, "reopened", "reopened", now)

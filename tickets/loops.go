@@ -4,17 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // LoopPolicy bounds the automatic mail the desk sends, so that it never
-// keeps a conversation going with a robot that answers everything.
+// keeps a conversation going with a robot that answers everything, and
+// cannot be made to mail a stranger again and again.
 type LoopPolicy struct {
 	// RateLimit is the most automatic mails (acknowledgements, notices; not
-	// agents' replies) one address gets per RateWindow. Default 5; -1 = off.
-	RateLimit  int
-	RateWindow time.Duration // default 1h
+	// agents' replies) one address gets per RateWindow, the address
+	// normalised (NormalizeAddress), so that victim+1@ and victim+2@ count
+	// as victim@. Default 5; -1 = off.
+	RateLimit int
+	// DomainRateLimit is the most automatic mails per RateWindow to
+	// addresses that are not verified (see Inbound.Sender) in one
+	// organizational domain. Default 30; -1 = off.
+	DomainRateLimit int
+	// SourceRateLimit is the most automatic mails per RateWindow that
+	// answer mail from one source (Inbound.Source; an IPv6 source counts
+	// by its /64) and go to addresses that are not verified. Default 30;
+	// -1 = off.
+	SourceRateLimit int
+	RateWindow      time.Duration // default 1h
 	// BounceHold is how long an address whose mail bounced gets no
 	// automatic mail. Default 24h.
 	BounceHold time.Duration
@@ -23,6 +38,12 @@ type LoopPolicy struct {
 func (p LoopPolicy) withDefaults() LoopPolicy {
 	if p.RateLimit == 0 {
 		p.RateLimit = 5
+	}
+	if p.DomainRateLimit == 0 {
+		p.DomainRateLimit = 30
+	}
+	if p.SourceRateLimit == 0 {
+		p.SourceRateLimit = 30
 	}
 	if p.RateWindow <= 0 {
 		p.RateWindow = time.Hour
@@ -39,9 +60,21 @@ const (
 	EventRateLimited = "rate_limited"
 )
 
-// mayAutoSend says why no automatic mail may go to addr now ("" if it
-// may), and records the rate limit hitting as an event.
-func (s *Service) mayAutoSend(ctx context.Context, tx Tx, t *Ticket, addr string, now time.Time) (string, error) {
+// autoRecipient is an address an automatic mail is about to go to.
+type autoRecipient struct {
+	Email string
+	// Verified: the address passed the sender checks (Inbound.Sender).
+	// Only mail to unverified addresses counts against the per-domain and
+	// per-source limits: a verified customer writes for themselves.
+	Verified bool
+	// Source is the source of the mail being answered (Inbound.Source).
+	Source string
+}
+
+// mayAutoSend says why no automatic mail may go to rcpt now ("" if it
+// may), and records a rate limit hitting as an event.
+func (s *Service) mayAutoSend(ctx context.Context, tx Tx, t *Ticket, rcpt autoRecipient, now time.Time) (string, error) {
+	addr := rcpt.Email
 	if why := UnanswerableAddress(addr); why != "" {
 		return why, nil
 	}
@@ -56,18 +89,108 @@ func (s *Service) mayAutoSend(ctx context.Context, tx Tx, t *Ticket, addr string
 		return fmt.Sprintf("mail to %s bounced (%s); no automatic mail until %s", addr, reason, until.Format(time.RFC3339)), nil
 	}
 	p := s.loops
-	if p.RateLimit < 0 {
-		return "", nil
-	}
-	n, err := tx.AutoMailCount(ctx, addr, now.Add(-p.RateWindow))
-	if err != nil {
-		return "", fmt.Errorf("counting automatic mail to %s: %w", addr, err)
-	}
-	if n >= p.RateLimit {
-		why := fmt.Sprintf("rate limit: %s got %d automatic mails in the last %s", addr, n, p.RateWindow)
+	since := now.Add(-p.RateWindow)
+	limited := func(why string) (string, error) {
 		return why, s.event(ctx, tx, t.ID, EventRateLimited, "system", why, now)
 	}
+	if p.RateLimit >= 0 {
+		key := NormalizeAddress(addr)
+		n, err := tx.AutoMailCount(ctx, key, since)
+		if err != nil {
+			return "", fmt.Errorf("counting automatic mail to %s: %w", key, err)
+		}
+		if n >= p.RateLimit {
+			who := addr
+			if key != strings.ToLower(addr) {
+				who = fmt.Sprintf("%s (as %s)", addr, key)
+			}
+			return limited(fmt.Sprintf("rate limit: %s got %d automatic mails in the last %s", who, n, p.RateWindow))
+		}
+	}
+	if rcpt.Verified {
+		return "", nil
+	}
+	if domain := OrganizationalDomain(domainOf(addr)); p.DomainRateLimit >= 0 && domain != "" {
+		n, err := tx.AutoMailCountByDomain(ctx, domain, since)
+		if err != nil {
+			return "", fmt.Errorf("counting automatic mail to domain %s: %w", domain, err)
+		}
+		if n >= p.DomainRateLimit {
+			return limited(fmt.Sprintf("rate limit: unverified addresses at %s got %d automatic mails in the last %s", domain, n, p.RateWindow))
+		}
+	}
+	if source := SourceKey(rcpt.Source); p.SourceRateLimit >= 0 && source != "" {
+		n, err := tx.AutoMailCountBySource(ctx, source, since)
+		if err != nil {
+			return "", fmt.Errorf("counting automatic mail answering %s: %w", source, err)
+		}
+		if n >= p.SourceRateLimit {
+			return limited(fmt.Sprintf("rate limit: unverified mail from %s got %d automatic answers in the last %s", source, n, p.RateWindow))
+		}
+	}
 	return "", nil
+}
+
+// gmailDomains ignore dots in the local part: j.doe@ and jdoe@ are one mailbox.
+var gmailDomains = map[string]bool{"gmail.com": true, "googlemail.com": true}
+
+// NormalizeAddress returns the mailbox an address delivers to, as far as
+// can be known from outside, for counting mail per person: lowercased,
+// without a plus-tag (RFC 5233 subaddress: victim+1@ is victim@), and for
+// Gmail, whose mailboxes ignore dots, without dots and at gmail.com.
+func NormalizeAddress(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	local, domain := strings.Trim(addr[:at], `"`), strings.TrimSuffix(addr[at+1:], ".")
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	if gmailDomains[domain] {
+		local = strings.ReplaceAll(local, ".", "")
+		domain = "gmail.com"
+	}
+	return local + "@" + domain
+}
+
+// OrganizationalDomain returns the domain's organizational domain (RFC 7489
+// 3.2) from the public suffix list: "mail.example.co.uk" -> "example.co.uk".
+// A domain the list cannot place is returned lowercased as it is.
+func OrganizationalDomain(domain string) string {
+	domain = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+	org, err := publicsuffix.EffectiveTLDPlusOne(domain)
+	if err != nil {
+		return domain
+	}
+	return org
+}
+
+func domainOf(addr string) string {
+	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
+		return addr[at+1:]
+	}
+	return ""
+}
+
+// SourceKey is what the per-source rate limit counts a source IP address
+// as: an IPv4 address itself, an IPv6 address by its /64, the block one
+// subscriber gets. "" when source is not an IP address.
+func SourceKey(source string) string {
+	ip, err := netip.ParseAddr(strings.TrimSpace(source))
+	if err != nil {
+		return ""
+	}
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return ip.String()
+	}
+	prefix, err := ip.Prefix(64)
+	if err != nil {
+		return ""
+	}
+	return prefix.String()
 }
 
 // bounce handles a delivery failure report: it goes on the ticket whose

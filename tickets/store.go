@@ -74,8 +74,12 @@ type Tx interface {
 	// FirstInboundMessage is the mail that opened a ticket.
 	FirstInboundMessage(ctx context.Context, ticketID int64) (*Message, error)
 	// AutoMailCount counts the automatic mails (all but agents' replies)
-	// sent to email since.
-	AutoMailCount(ctx context.Context, email string, since time.Time) (int, error)
+	// sent since to addresses whose NormalizeAddress is key.
+	AutoMailCount(ctx context.Context, key string, since time.Time) (int, error)
+	// AutoMailCountByDomain counts the automatic mails sent since whose
+	// RateDomain is domain; AutoMailCountBySource those whose Source is source.
+	AutoMailCountByDomain(ctx context.Context, domain string, since time.Time) (int, error)
+	AutoMailCountBySource(ctx context.Context, source string, since time.Time) (int, error)
 	// BouncingUntil says until when mail to email bounces (zero if it does not).
 	BouncingUntil(ctx context.Context, email string) (until time.Time, reason string, err error)
 	MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error

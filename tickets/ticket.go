@@ -83,6 +83,10 @@ type Ticket struct {
 	UpdatedAt time.Time
 	// MergedInto is the ticket this one was merged into (status merged).
 	MergedInto int64
+	// SenderVerified says whether the mail that opened the ticket passed
+	// the sender checks of a trusted mail server (see Inbound.Sender): true
+	// or false, or nil when the desk checks none (unknown, not verified).
+	SenderVerified *bool
 	// FirstResponseAt and ResolvedAt feed the SLA clocks and reports.
 	FirstResponseAt time.Time
 	ResolvedAt      time.Time
@@ -132,7 +136,17 @@ type Message struct {
 	// Headers are extra headers of an outbound mail (loop and auto-reply markers).
 	Headers map[string]string
 	// AutoReason says why an inbound mail was taken for a robot's ("" for a person).
-	AutoReason  string
+	AutoReason string
+	// Source is what the mail counts against in the per-source rate limit:
+	// for an inbound mail, the address of the host that handed it to the
+	// receiving mail system (Inbound.Source); for an automatic mail to an
+	// address that is not verified, the source of the mail it answers.
+	// "" when unknown or not counted.
+	Source string
+	// RateDomain is, for an automatic mail to an address that is not
+	// verified, that address's organizational domain, which the
+	// per-domain rate limit counts; "" otherwise.
+	RateDomain  string
 	Attachments []Attachment
 	CreatedAt   time.Time
 	// Unverified marks an inbound mail threaded only by a Message-ID from

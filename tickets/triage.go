@@ -44,7 +44,8 @@ func triageMail(in *Inbound, openTickets int) triage.Mail {
 // nothing: for `helpdesk rules test`.
 func (s *Service) Triage(ctx context.Context, in *Inbound) (triage.Decision, error) {
 	// Count for the requester, as a real new ticket does.
-	requester := s.requesterOf(in).Email
+	requesterAddr, _ := s.requesterOf(in)
+	requester := requesterAddr.Email
 	open := 0
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
@@ -122,7 +123,7 @@ func (s *Service) duplicateOf(ctx context.Context, tx Tx, in *Inbound, now time.
 	if s.triage == nil || s.triage.DuplicateWindow() <= 0 {
 		return nil, nil
 	}
-	requester := s.requesterOf(in)
+	requester, _ := s.requesterOf(in)
 	recent, err := tx.RecentTicketsOf(ctx, requester.Email, now.Add(-s.triage.DuplicateWindow()))
 	if err != nil {
 		return nil, fmt.Errorf("looking for duplicates: %w", err)

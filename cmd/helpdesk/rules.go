@@ -33,7 +33,7 @@ func (e *env) cmdRules(args []string) error {
 		return err
 	}
 	dec := r.Decision
-	ack := dec.Acknowledge && r.AutoReason == "" && !dec.Spam
+	ack := dec.Acknowledge && r.AutoReason == "" && !dec.Spam && r.Unverified == ""
 	template := dec.AckTemplate
 	if template == "" {
 		template = "acknowledgement"
@@ -102,6 +102,8 @@ func (e *env) cmdRules(args []string) error {
 		fmt.Fprintf(tw, "  acknowledgement\tnone: automatic mail (%s)\n", termLine(r.AutoReason))
 	case dec.Spam:
 		fmt.Fprintf(tw, "  acknowledgement\tnone: spam\n")
+	case r.Unverified != "":
+		fmt.Fprintf(tw, "  acknowledgement\tnone: the sender is not verified (%s)\n", r.Unverified)
 	case !dec.Acknowledge:
 		fmt.Fprintf(tw, "  acknowledgement\tnone: suppressed by a rule\n")
 	default:

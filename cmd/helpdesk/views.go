@@ -30,6 +30,10 @@ type ticketView struct {
 	MergedInto    string    `json:"merged_into,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+
+	// SenderVerified: whether the first mail's sender passed the checks of
+	// a trusted mail server; null when the desk checks none.
+	SenderVerified *bool `json:"sender_verified"`
 }
 
 func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
@@ -37,6 +41,7 @@ func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
 		ID: t.ID, Ref: d.Service.Ref(t.ID), Subject: t.Subject, Status: string(t.Status), Priority: t.Priority,
 		Queue: t.Queue, Mailbox: t.Mailbox, Category: t.Category, Requester: t.Requester.Email,
 		RequesterName: t.Requester.Name, Assignee: t.Assignee, Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		SenderVerified: t.SenderVerified,
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}
@@ -158,6 +163,9 @@ func printTicketDetail(w io.Writer, v *ticketDetail) error {
 	}
 	if len(v.Tags) > 0 {
 		fmt.Fprintf(w, ", tags %s", termLine(strings.Join(v.Tags, " ")))
+	}
+	if v.SenderVerified != nil && !*v.SenderVerified {
+		fmt.Fprint(w, ", sender not verified")
 	}
 	fmt.Fprintf(w, "\nopened %s, updated %s\n", v.CreatedAt.Local().Format(time.DateTime), v.UpdatedAt.Local().Format(time.DateTime))
 	for _, m := range v.Messages {

@@ -77,6 +77,7 @@ type ticketRow struct {
 	FirstResponseAt sql.NullTime  `db:"first_response_at"`
 	ResolvedAt      sql.NullTime  `db:"resolved_at"`
 	ClosedAt        sql.NullTime  `db:"closed_at"`
+	SenderVerified  sql.NullBool  `db:"sender_verified"`
 }
 
 func nullTime(t time.Time) sql.NullTime {
@@ -94,15 +95,28 @@ func toTicketRow(t *tickets.Ticket) ticketRow {
 		Mailbox: t.Mailbox, Category: t.Category, RequesterEmail: t.Requester.Email, RequesterName: t.Requester.Name,
 		Assignee: t.Assignee, MergedInto: nullInt(t.MergedInto), CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 		FirstResponseAt: nullTime(t.FirstResponseAt), ResolvedAt: nullTime(t.ResolvedAt), ClosedAt: nullTime(t.ClosedAt),
+		SenderVerified: nullBool(t.SenderVerified),
 	}
 }
 
+func nullBool(b *bool) sql.NullBool {
+	if b == nil {
+		return sql.NullBool{}
+	}
+	return sql.NullBool{Bool: *b, Valid: true}
+}
+
 func (r ticketRow) ticket() tickets.Ticket {
+	var verified *bool
+	if r.SenderVerified.Valid {
+		verified = &r.SenderVerified.Bool
+	}
 	return tickets.Ticket{
 		ID: r.ID, Subject: r.Subject, Status: tickets.Status(r.Status), Priority: r.Priority, Queue: r.Queue,
 		Mailbox: r.Mailbox, Category: r.Category, Requester: tickets.Address{Name: r.RequesterName, Email: r.RequesterEmail},
 		Assignee: r.Assignee, MergedInto: r.MergedInto.Int64, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		FirstResponseAt: r.FirstResponseAt.Time, ResolvedAt: r.ResolvedAt.Time, ClosedAt: r.ClosedAt.Time,
+		SenderVerified: verified,
 	}
 }
 
@@ -263,6 +277,9 @@ type messageRow struct {
 	Headers    string    `db:"headers"`
 	AutoReason string    `db:"auto_reason"`
 	Rcpt       string    `db:"rcpt"`
+	RcptKey    string    `db:"rcpt_key"`
+	RcptDomain string    `db:"rcpt_domain"`
+	Source     string    `db:"source"`
 	CreatedAt  time.Time `db:"created_at"`
 	Unverified bool      `db:"unverified"`
 }
@@ -295,7 +312,8 @@ func toMessageRow(m *tickets.Message) (messageRow, error) {
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, Refs: strings.Join(m.References, " "),
 		FromEmail: m.From.Email, FromName: m.From.Name, To: string(to), Cc: string(cc), ReplyTo: replyTo,
 		Subject: m.Subject, Text: m.Text, HTML: m.HTML, Headers: string(headers), AutoReason: m.AutoReason,
-		Rcpt: rcpt(m), CreatedAt: m.CreatedAt.UTC(), Unverified: m.Unverified,
+		Rcpt: rcpt(m), RcptKey: tickets.NormalizeAddress(rcpt(m)), RcptDomain: m.RateDomain, Source: m.Source,
+		CreatedAt: m.CreatedAt.UTC(), Unverified: m.Unverified,
 	}, nil
 }
 
@@ -319,7 +337,8 @@ func (r messageRow) message() (tickets.Message, error) {
 		ID: r.ID, TicketID: r.TicketID, Direction: tickets.Direction(r.Direction), Kind: r.Kind, Mailbox: r.Mailbox,
 		Key: r.Key, MessageID: r.MessageID, InReplyTo: r.InReplyTo, References: strings.Fields(r.Refs),
 		From: tickets.Address{Name: r.FromName, Email: r.FromEmail}, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-		AutoReason: r.AutoReason, CreatedAt: r.CreatedAt.UTC(), Unverified: r.Unverified,
+		AutoReason: r.AutoReason, Source: r.Source, RateDomain: r.RcptDomain, CreatedAt: r.CreatedAt.UTC(),
+		Unverified: r.Unverified,
 	}
 	if err := json.Unmarshal([]byte(r.To), &m.To); err != nil {
 		return m, fmt.Errorf("message %d to_addrs: %w", r.ID, err)
@@ -628,9 +647,21 @@ func (q *queries) OpenTicketCount(ctx context.Context, email string) (int, error
 	return n, err
 }
 
-func (q *queries) AutoMailCount(ctx context.Context, email string, since time.Time) (int, error) {
+func (q *queries) AutoMailCount(ctx context.Context, key string, since time.Time) (int, error) {
 	var n int
-	err := q.get(ctx, &n, "auto-mail-count", strings.ToLower(email), since.UTC())
+	err := q.get(ctx, &n, "auto-mail-count", key, since.UTC())
+	return n, err
+}
+
+func (q *queries) AutoMailCountByDomain(ctx context.Context, domain string, since time.Time) (int, error) {
+	var n int
+	err := q.get(ctx, &n, "auto-mail-count-by-domain", domain, since.UTC())
+	return n, err
+}
+
+func (q *queries) AutoMailCountBySource(ctx context.Context, source string, since time.Time) (int, error) {
+	var n int
+	err := q.get(ctx, &n, "auto-mail-count-by-source", source, since.UTC())
 	return n, err
 }
 

@@ -8,15 +8,15 @@ SELECT COALESCE(MAX(id) + 1, ?) FROM tickets;
 
 -- name: insert-ticket
 INSERT INTO tickets (id, subject, status, priority, queue, mailbox, category, requester_email, requester_name,
-    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at)
+    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified)
 VALUES (:id, :subject, :status, :priority, :queue, :mailbox, :category, :requester_email, :requester_name,
-    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at);
+    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified);
 
 -- name: update-ticket
 UPDATE tickets SET subject = :subject, status = :status, priority = :priority, queue = :queue, category = :category,
     requester_email = :requester_email, requester_name = :requester_name, assignee = :assignee,
     merged_into = :merged_into, updated_at = :updated_at, first_response_at = :first_response_at,
-    resolved_at = :resolved_at, closed_at = :closed_at
+    resolved_at = :resolved_at, closed_at = :closed_at, sender_verified = :sender_verified
 WHERE id = :id;
 
 -- name: ticket-tags
@@ -49,10 +49,10 @@ ORDER BY id DESC LIMIT 1;
 
 -- name: insert-message
 INSERT INTO messages (ticket_id, direction, kind, mailbox, msg_key, message_id, in_reply_to, refs, from_email,
-    from_name, to_addrs, cc_addrs, reply_to, subject, body_text, body_html, headers, auto_reason, rcpt, created_at,
+    from_name, to_addrs, cc_addrs, reply_to, subject, body_text, body_html, headers, auto_reason, rcpt, rcpt_key, rcpt_domain, source, created_at,
     unverified)
 VALUES (:ticket_id, :direction, :kind, :mailbox, :msg_key, :message_id, :in_reply_to, :refs, :from_email,
-    :from_name, :to_addrs, :cc_addrs, :reply_to, :subject, :body_text, :body_html, :headers, :auto_reason, :rcpt, :created_at,
+    :from_name, :to_addrs, :cc_addrs, :reply_to, :subject, :body_text, :body_html, :headers, :auto_reason, :rcpt, :rcpt_key, :rcpt_domain, :source, :created_at,
     :unverified);
 
 -- name: insert-raw-mail
@@ -132,8 +132,14 @@ ORDER BY id DESC;
 SELECT COUNT(*) FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending');
 
 -- name: auto-mail-count
--- (rcpt <> '' lets SQLite use the partial index messages_rcpt.)
-SELECT COUNT(*) FROM messages WHERE rcpt = ? AND rcpt <> '' AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
+-- (rcpt_key <> '' lets SQLite use the partial index messages_rcpt_key.)
+SELECT COUNT(*) FROM messages WHERE rcpt_key = ? AND rcpt_key <> '' AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
+
+-- name: auto-mail-count-by-domain
+SELECT COUNT(*) FROM messages WHERE rcpt_domain = ? AND rcpt_domain <> '' AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
+
+-- name: auto-mail-count-by-source
+SELECT COUNT(*) FROM messages WHERE source = ? AND source <> '' AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
 
 -- name: address-state
 SELECT bouncing_until, bounce_reason FROM address_state WHERE email = ?;
