@@ -198,6 +198,9 @@ func bestEffortUTF8(b []byte, guess1252 bool) string {
 // bytes as best-effort UTF-8; it never fails.
 func toUTF8(label string, b []byte) string {
 	label = normLabel(label)
+	if utf7Labels[label] {
+		return decodeUTF7(b)
+	}
 	switch label {
 	case "utf-8", "utf8", "x-utf8", "x-utf_8j":
 		return bestEffortUTF8(b, false)
@@ -301,7 +304,9 @@ func decodeWords(v []byte) string {
 			flush()
 			out.WriteString(rawHeaderText(gap))
 		}
-		if pending != nil && cs == pendingCS {
+		// UTF-7 is stateful: each word ends its own shift (RFC 2047 5 asks
+		// each word to hold whole characters), so its words are not joined.
+		if pending != nil && cs == pendingCS && !utf7Labels[cs] {
 			pending = append(pending, decoded...)
 		} else {
 			flush()
