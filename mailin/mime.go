@@ -600,8 +600,10 @@ func (w *walker) leaf(fs []field, body []byte, mt string, params map[string]stri
 	})
 }
 
-// cleanFilename drops directories, control characters and characters that
-// are unsafe in file names, and caps the length.
+// cleanFilename drops directories and control characters, replaces
+// characters that are unsafe in file names, and caps the length. Bidi
+// controls (Unicode UAX #9) become "_": "x\u202eexe.pdf" would otherwise
+// show as "xfdp.exe" and hide what the file is.
 func cleanFilename(s string) string {
 	if s == "" {
 		return ""
@@ -615,7 +617,7 @@ func cleanFilename(s string) string {
 		switch {
 		case r == utf8.RuneError, unicode.IsControl(r):
 			return -1
-		case strings.ContainsRune(`:*?"<>|`, r):
+		case strings.ContainsRune(`:*?"<>|`, r), isBidiControl(r):
 			return '_'
 		}
 		return r
@@ -629,4 +631,11 @@ func cleanFilename(s string) string {
 		s = s[:cut]
 	}
 	return s
+}
+
+// isBidiControl reports whether r is one of the invisible characters that
+// change the direction of text (Unicode UAX #9 2: ALM, LRM, RLM, the
+// embeddings, overrides and isolates).
+func isBidiControl(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069
 }
