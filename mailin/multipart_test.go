@@ -1,7 +1,10 @@
 package mailin
 
 import (
+	"bytes"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -62,5 +65,22 @@ func TestBrokenMultipartKeepsEveryPart(t *testing.T) {
 				t.Errorf("attachments = %q, want %q", atts, tc.atts)
 			}
 		})
+	}
+}
+
+func TestMultipartOverThePartLimitKeepsTheRestWhole(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("From: a@b.example\nContent-Type: multipart/mixed; boundary=b\n\n")
+	for i := range maxParts + 500 {
+		fmt.Fprintf(&sb, "--b\nContent-Type: application/octet-stream\n\npart %d\n", i)
+	}
+	sb.WriteString("--b\nContent-Type: text/plain\n\nthe last words\n--b--\n")
+	m := mustParse(t, []byte(sb.String()))
+	last := m.Attachments[len(m.Attachments)-1]
+	if !bytes.Contains(last.Data, []byte("part 2499\n")) || !bytes.Contains(last.Data, []byte("the last words")) {
+		t.Errorf("the parts past the limit are lost; last attachment holds %q", head(string(last.Data), 80))
+	}
+	if len(m.Attachments) > maxParts+1 {
+		t.Errorf("%d attachments, want at most %d", len(m.Attachments), maxParts+1)
 	}
 }
