@@ -17,7 +17,7 @@ const maxAddresses = 1000
 // can fall back on them; use Address.Usable to filter. At most
 // maxAddresses entries are returned.
 func parseAddressList(v []byte) []Address {
-	items := splitAddressList(v)
+	items, _ := splitAddressList(v)
 	out := make([]Address, 0, min(len(items), maxAddresses))
 	for _, it := range items {
 		if len(out) == maxAddresses {
@@ -31,10 +31,11 @@ func parseAddressList(v []byte) []Address {
 }
 
 // splitAddressList splits at top-level commas and semicolons; a top-level
-// colon ends a group's display name, which is dropped. It stops after
+// colon ends a group's display name, which is returned apart. An
+// encoded-word is one unit: a ":" or "," that a mailer left raw inside
+// "=?utf-8?q?Support:_Desk?=" belongs to the name. It stops after
 // 2*maxAddresses items (two items may be joined into one entry below).
-func splitAddressList(v []byte) [][]byte {
-	var items [][]byte
+func splitAddressList(v []byte) (items, groups [][]byte) {
 	start, depth, inQuote, inAngle := 0, 0, false, false
 	for i := 0; i < len(v) && len(items) < 2*maxAddresses; i++ {
 		c := v[i]
@@ -62,10 +63,15 @@ func splitAddressList(v []byte) [][]byte {
 		case c == '>':
 			inAngle = false
 		case inAngle:
+		case c == '=' && i+1 < len(v) && v[i+1] == '?':
+			if end := encodedWordEnd(v, i); end > 0 {
+				i = end - 1
+			}
 		case c == ',' || c == ';':
 			items = append(items, v[start:i])
 			start = i + 1
 		case c == ':':
+			groups = append(groups, v[start:i])
 			start = i + 1
 		}
 	}
@@ -94,7 +100,33 @@ func splitAddressList(v []byte) [][]byte {
 		}
 		merged = append(merged, it)
 	}
-	return merged
+	return merged, groups
+}
+
+// maxPhraseWord bounds the length of an encoded-word in a display name that
+// splitAddressList keeps whole, so that a field full of "=?" costs linear
+// time.
+const maxPhraseWord = 256
+
+// encodedWordEnd returns the index just past the encoded-word that starts
+// at v[at:], or -1. Its text may not hold whitespace or the characters
+// that delimit a display name, so that a stray "=?" never hides an address.
+func encodedWordEnd(v []byte, at int) int {
+	_, _, p, ok := wordStartAt(v, at)
+	if !ok {
+		return -1
+	}
+	for k := p; k+1 < len(v) && k < p+maxPhraseWord; k++ {
+		switch v[k] {
+		case '?':
+			if v[k+1] == '=' {
+				return k + 2
+			}
+		case ' ', '\t', '\n', '\r', '<', '>', '"', '(', ')':
+			return -1
+		}
+	}
+	return -1
 }
 
 // parseMailbox parses one "Name <addr>" or "addr (Name)" entry.
@@ -226,4 +258,70 @@ func cleanEmail(a []byte) string {
 		s = s[:i+1] + strings.TrimRight(strings.ToLower(s[i+1:]), ".")
 	}
 	return s
+}
+
+// parseReplyList parses an address-list that replies will go to (Reply-To)
+// and reports whether it is one: RFC 5322 3.4 makes a group's display name a
+// phrase and every member an addr-spec. A field that is not ("victim@x.test"
+// and "bcc:evil@y.test" run together by a lost line break; an entry without
+// a usable address) is refused whole, so that the caller falls back to From
+// rather than answer a fragment of it.
+func parseReplyList(v []byte) ([]Address, bool) {
+	items, groups := splitAddressList(v)
+	for _, g := range groups {
+		if bytes.ContainsAny(g, "@<>[]") {
+			return nil, false
+		}
+	}
+	var out []Address
+	for _, it := range items {
+		if len(out) == maxAddresses {
+			break
+		}
+		a, ok := parseMailbox(it)
+		if !ok {
+			continue
+		}
+		if !validAddrSpec(a.Email) {
+			return nil, false
+		}
+		out = append(out, a)
+	}
+	return out, len(out) > 0
+}
+
+// validAddrSpec reports whether email has the form of an RFC 5322 3.4.1
+// addr-spec that mail can be sent to: a dot-atom or quoted local part, "@",
+// and a domain of non-empty labels (letters, digits, hyphens, underscores,
+// or UTF-8 for internationalised names) or an address literal.
+func validAddrSpec(email string) bool {
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 || at == len(email)-1 {
+		return false
+	}
+	local, domain := email[:at], email[at+1:]
+	if len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"' {
+		if strings.ContainsAny(local[1:len(local)-1], "\r\n") {
+			return false
+		}
+	} else {
+		for _, atom := range strings.Split(local, ".") {
+			if atom == "" || strings.ContainsFunc(atom, func(r rune) bool {
+				return r <= ' ' || r == 0x7f || strings.ContainsRune(`()<>[]:;@\,"`, r)
+			}) {
+				return false
+			}
+		}
+	}
+	if strings.HasPrefix(domain, "[") && strings.HasSuffix(domain, "]") {
+		return !strings.ContainsAny(domain[1:len(domain)-1], "[]\\ \t")
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" || strings.ContainsFunc(label, func(r rune) bool {
+			return r < 0x80 && !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+		}) {
+			return false
+		}
+	}
+	return true
 }

@@ -198,6 +198,9 @@ func bestEffortUTF8(b []byte, guess1252 bool) string {
 // bytes as best-effort UTF-8; it never fails.
 func toUTF8(label string, b []byte) string {
 	label = normLabel(label)
+	if utf7Labels[label] {
+		return decodeUTF7(b)
+	}
 	switch label {
 	case "utf-8", "utf8", "x-utf8", "x-utf_8j":
 		return bestEffortUTF8(b, false)
@@ -262,11 +265,60 @@ func stripNUL(s string) string {
 	return strings.ReplaceAll(s, "\x00", "")
 }
 
+// maxDecodeRounds bounds how often decodeWords decodes a value again whose
+// decoded text still holds encoded-words.
+const maxDecodeRounds = 4
+
 // decodeWords decodes the RFC 2047 encoded-words in a header value. Adjacent
 // words separated by whitespace are joined (RFC 2047 6.2), and adjacent words
 // in one charset are converted together so that a character split between
 // two words survives. A malformed word stays as the raw text.
+//
+// A value encoded twice (a word whose text is another encoded-word) is
+// decoded until nothing changes, so that nothing downstream decodes it once
+// more, and line breaks and other control characters in the decoded text
+// become spaces: an encoded "\r\nBcc:" must never reach a header that the
+// desk writes.
 func decodeWords(v []byte) string {
+	s := decodeWordsOnce(v)
+	for range maxDecodeRounds - 1 {
+		if !strings.Contains(s, "=?") {
+			break
+		}
+		again := decodeWordsOnce([]byte(s))
+		if again == s {
+			break
+		}
+		s = again
+	}
+	return neutralizeControls(s)
+}
+
+// neutralizeControls turns the C0 control characters other than tab, and
+// DEL, into spaces and drops NUL.
+func neutralizeControls(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == 0:
+			return -1
+		case r < ' ' && r != '\t', r == 0x7f:
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func decodeWordsOnce(v []byte) string {
 	if !bytes.Contains(v, []byte("=?")) {
 		return rawHeaderText(v)
 	}
@@ -280,6 +332,7 @@ func decodeWords(v []byte) string {
 			pending = nil
 		}
 	}
+	ends := wordEnds{from: -1}
 	i, lastWord := 0, false
 	for i < len(v) {
 		j := bytes.Index(v[i:], []byte("=?"))
@@ -289,7 +342,7 @@ func decodeWords(v []byte) string {
 			break
 		}
 		j += i
-		cs, decoded, end, ok := parseWord(v, j)
+		cs, decoded, end, ok := parseWord(v, j, &ends)
 		if !ok {
 			flush()
 			out.WriteString(rawHeaderText(v[i : j+2]))
@@ -301,7 +354,9 @@ func decodeWords(v []byte) string {
 			flush()
 			out.WriteString(rawHeaderText(gap))
 		}
-		if pending != nil && cs == pendingCS {
+		// UTF-7 is stateful: each word ends its own shift (RFC 2047 5 asks
+		// each word to hold whole characters), so its words are not joined.
+		if pending != nil && cs == pendingCS && !utf7Labels[cs] {
 			pending = append(pending, decoded...)
 		} else {
 			flush()
@@ -313,37 +368,85 @@ func decodeWords(v []byte) string {
 	return out.String()
 }
 
-// maxEncodedWord bounds the search for the end of an encoded-word. RFC 2047
-// 2 allows 75 bytes; some mailers write longer words, or words with spaces
-// inside, and those are still decoded, but a "=?" that has no "?=" within
-// this many bytes is text, so that a value full of "=?" costs linear time.
-const maxEncodedWord = 1000
+// wordEnds finds the "?=" that ends an encoded-word. Candidates are tried
+// from left to right, so the last search is remembered: the scan for word
+// ends costs linear time however many "=?" a value holds.
+type wordEnds struct {
+	from int // where the last search started; -1 before the first
+	at   int // the first "?=" at or after from, or -1 if none
+}
 
-// parseWord decodes the encoded-word "=?charset?enc?text?=" at v[at:].
-func parseWord(v []byte, at int) (cs string, decoded []byte, end int, ok bool) {
+// find returns the index of the first "?=" at or after p, or -1.
+func (e *wordEnds) find(v []byte, p int) int {
+	if e.from >= 0 && p < e.from {
+		// A candidate with a shorter charset name can start its text a
+		// little before the last search (64 bytes at most).
+		if k := bytes.Index(v[p:min(len(v), e.from+1)], []byte("?=")); k >= 0 {
+			return p + k
+		}
+		p = e.from
+	}
+	if e.from >= 0 && (e.at < 0 || e.at >= p) {
+		return e.at
+	}
+	e.from, e.at = p, bytes.Index(v[p:], []byte("?="))
+	if e.at >= 0 {
+		e.at += p
+	}
+	return e.at
+}
+
+// wordStartAt reports whether v[at:] begins an encoded-word: "=?charset?"
+// followed by "B?" or "Q?" (RFC 2047 2), and returns where its text starts.
+func wordStartAt(v []byte, at int) (cs []byte, enc byte, text int, ok bool) {
 	p := at + 2
 	q := bytes.IndexByte(v[p:min(len(v), p+65)], '?')
-	if q <= 0 || q > 64 {
-		return "", nil, 0, false
+	if q <= 0 {
+		return nil, 0, 0, false
 	}
-	cs = normLabel(string(v[p : p+q]))
-	for _, c := range v[p : p+q] {
+	cs = v[p : p+q]
+	for _, c := range cs {
 		if c <= ' ' || c >= 0x7f {
-			return "", nil, 0, false
+			return nil, 0, 0, false
 		}
 	}
 	p += q + 1
 	if p+2 > len(v) || v[p+1] != '?' {
+		return nil, 0, 0, false
+	}
+	enc = v[p] | 0x20
+	if enc != 'b' && enc != 'q' {
+		return nil, 0, 0, false
+	}
+	return cs, enc, p + 2, true
+}
+
+// parseWord decodes the encoded-word "=?charset?enc?text?=" at v[at:].
+// RFC 2047 2 allows 75 bytes; longer words and Q words with spaces inside,
+// which mailers do write, are decoded too. A text that holds the start of
+// another encoded-word is not a word's text: the "=?" before it begins no
+// word.
+func parseWord(v []byte, at int, ends *wordEnds) (cs string, decoded []byte, end int, ok bool) {
+	rawCS, enc, p, ok := wordStartAt(v, at)
+	if !ok {
 		return "", nil, 0, false
 	}
-	enc := v[p] | 0x20
-	p += 2
-	e := bytes.Index(v[p:min(len(v), p+maxEncodedWord)], []byte("?="))
+	e := ends.find(v, p)
 	if e < 0 {
 		return "", nil, 0, false
 	}
-	text := v[p : p+e]
-	end = p + e + 2
+	text := v[p:e]
+	for k := bytes.Index(text, []byte("=?")); k >= 0; {
+		if _, _, _, inner := wordStartAt(v, p+k); inner {
+			return "", nil, 0, false
+		}
+		next := bytes.Index(text[k+2:], []byte("=?"))
+		if next < 0 {
+			break
+		}
+		k += 2 + next
+	}
+	end = e + 2
 	switch enc {
 	case 'b':
 		t := bytes.TrimRight(bytes.TrimSpace(text), "=")
@@ -367,10 +470,8 @@ func parseWord(v []byte, at int) (cs string, decoded []byte, end int, ok bool) {
 				decoded = append(decoded, c)
 			}
 		}
-	default:
-		return "", nil, 0, false
 	}
-	return cs, decoded, end, true
+	return normLabel(string(rawCS)), decoded, end, true
 }
 
 func isHex(c byte) bool {

@@ -168,70 +168,189 @@ func appendPercentDecoded(dst []byte, s string) []byte {
 	return dst
 }
 
-// splitMultipart splits a multipart body (LF line ends) at the boundary
-// delimiter lines (RFC 2046 5.1.1). The preamble and the epilogue are
-// dropped; a body whose closing delimiter is missing keeps its last part up
-// to the end. ok is false when no delimiter line was found at all.
+// delimLine is a boundary delimiter line found in a body (RFC 2046 5.1.1).
+type delimLine struct {
+	level   int  // index of the boundary in mimeReader.stack; -1: none found before the limit
+	closing bool // the close-delimiter "--boundary--"
+	start   int  // where the line starts, indentation included
+	next    int  // where the line after it starts
+}
+
+// mimeReader reads a MIME body the way Dovecot and Thunderbird do: with a
+// stack of the boundaries of every open multipart. A delimiter line belongs
+// to the open multipart with the longest boundary that it matches (the
+// innermost one when two are equal), so that "--1234567890" and
+// "--12345678901" or "--b" and "--b--x" each split only their own
+// multipart, and a delimiter of an outer multipart ends every part and
+// multipart inside it, closed or not.
+type mimeReader struct {
+	data  []byte
+	stack []string // boundaries of the open multiparts, outermost first
+	w     *walker
+}
+
+// findDelim returns the first delimiter line of an open multipart in
+// data[pos:limit]; pos is the start of a line.
+func (r *mimeReader) findDelim(pos, limit int) delimLine {
+	data := r.data[:limit]
+	for pos < limit {
+		line, next := nextLine(data, pos)
+		if d, ok := r.matchDelim(data, line, pos, next); ok {
+			return d
+		}
+		pos = next
+	}
+	return delimLine{level: -1, start: limit, next: limit}
+}
+
+// matchDelim reports whether line, which starts at pos, is a delimiter line
+// of an open multipart, and of which.
 //
-// Leniency: text after the delimiter is ignored when a space, a tab or the
+// Leniency: text after the boundary is ignored when a space, a tab or the
 // closing "--" separates it (RFC 2046 5.1.1 asks only that the boundary
-// begin the line), and an indented delimiter counts when a Content-* header
-// field follows it, as some MTAs write their reports.
-func splitMultipart(body []byte, boundary string) (parts [][]byte, ok bool) {
-	if boundary == "" {
-		return nil, false
+// begin the line); "--boundary-1" is another boundary, not this one. An
+// indented delimiter counts when a Content-* header field follows it, as
+// some MTAs write their reports, and an indented close-delimiter counts.
+func (r *mimeReader) matchDelim(data, line []byte, pos, next int) (delimLine, bool) {
+	i := 0
+	for i < len(line) && isWSP(line[i]) {
+		i++
 	}
-	delim := []byte("--" + boundary)
-	pos, start := 0, -1
-	for pos < len(body) {
-		i := bytes.Index(body[pos:], delim)
-		if i < 0 {
-			break
-		}
-		i += pos
-		lineStart := i
-		for lineStart > 0 && isWSP(body[lineStart-1]) {
-			lineStart--
-		}
-		if lineStart > 0 && body[lineStart-1] != '\n' {
-			pos = i + 1
+	if len(line)-i < 3 || line[i] != '-' || line[i+1] != '-' {
+		return delimLine{}, false
+	}
+	rest := line[i+2:]
+	best := -1
+	for lvl := len(r.stack) - 1; lvl >= 0; lvl-- {
+		b := r.stack[lvl]
+		if b == "" || len(b) > len(rest) || string(rest[:len(b)]) != b || best >= 0 && len(b) <= len(r.stack[best]) {
 			continue
 		}
-		lineEnd := len(body)
-		if j := bytes.IndexByte(body[i:], '\n'); j >= 0 {
-			lineEnd = i + j
-		}
-		tail := body[i+len(delim) : lineEnd]
-		closing := bytes.HasPrefix(tail, []byte("--"))
-		if !closing && len(tail) > 0 && !isWSP(tail[0]) && tail[0] != '\r' {
-			pos = i + 1 // another boundary that begins with this one
+		if tail := rest[len(b):]; len(tail) > 0 && !isWSP(tail[0]) && tail[0] != '\r' && !bytes.HasPrefix(tail, []byte("--")) {
 			continue
 		}
-		if lineStart < i && !closing && !contentFieldFollows(body, lineEnd) {
-			pos = i + 1
+		best = lvl
+	}
+	if best < 0 {
+		return delimLine{}, false
+	}
+	closing := bytes.HasPrefix(rest[len(r.stack[best]):], []byte("--"))
+	if i > 0 && !closing && !contentFieldFollows(data, pos+len(line)) {
+		return delimLine{}, false
+	}
+	return delimLine{level: best, closing: closing, start: pos, next: next}, true
+}
+
+// contentEnd is where the content that d ends stops: the line break before
+// a delimiter line belongs to the delimiter (RFC 2046 5.1.1).
+func (r *mimeReader) contentEnd(from int, d delimLine) int {
+	end := d.start
+	if (d.level >= 0 || end < len(r.data)) && end > from && r.data[end-1] == '\n' {
+		end--
+	}
+	return max(end, from)
+}
+
+// entity reads the entity whose header fields are fs and whose body starts
+// at pos, up to the first delimiter line of an open multipart before limit,
+// and returns that line.
+func (r *mimeReader) entity(fs []field, pos, limit, depth int, root bool, defType string) delimLine {
+	w := r.w
+	w.parts++
+	mt, params := parseParams(fieldValue(fs, "Content-Type"))
+	switch {
+	case mt == "text":
+		mt = "text/plain"
+	case strings.IndexByte(mt, '/') <= 0:
+		mt = defType
+	}
+	if !strings.HasPrefix(mt, "multipart/") {
+		d := r.findDelim(pos, limit)
+		w.leaf(fs, r.data[pos:r.contentEnd(pos, d)], mt, params, root)
+		return d
+	}
+	if depth >= maxDepth || w.parts > maxParts {
+		d := r.findDelim(pos, limit)
+		w.atts = append(w.atts, Attachment{ContentType: mt, Data: r.data[pos:r.contentEnd(pos, d)]})
+		return d
+	}
+	own := len(r.stack)
+	r.stack = append(r.stack, params["boundary"])
+	defer func() { r.stack = r.stack[:own] }()
+	first := r.findDelim(pos, limit)
+	if first.level == own {
+		return r.parts(mt, first, limit, depth)
+	}
+	// The declared boundary is missing or unused before the multipart
+	// ends: look for the one the body really uses.
+	if g := guessBoundary(r.data[pos:first.start]); g != "" {
+		r.stack[own] = g
+		if d := r.findDelim(pos, first.start); d.level == own {
+			r.parts(mt, d, first.start, depth)
+			return first
+		}
+	}
+	// Not split into parts: keep the body as text so nothing is lost.
+	r.stack = r.stack[:own]
+	w.leaf(fs, r.data[pos:r.contentEnd(pos, first)], "text/plain", params, root)
+	return first
+}
+
+// parts reads the body parts of the multipart whose boundary is the last
+// on the stack, from its first delimiter line d, and returns the delimiter
+// line of an outer multipart that ends it (level -1 at limit).
+func (r *mimeReader) parts(mt string, d delimLine, limit, depth int) delimLine {
+	w := r.w
+	own := len(r.stack) - 1
+	childType := "text/plain"
+	if mt == "multipart/digest" {
+		childType = "message/rfc822" // RFC 2046 5.1.5
+	}
+	// RFC 2046 5.1.4: alternatives in increasing order of fidelity. Keep the
+	// first plain text and the last HTML; attachments of every branch stay.
+	alt := mt == "multipart/alternative"
+	var altText, altHTML []string
+	for d.level == own && !d.closing {
+		if w.parts > maxParts {
+			// Too many parts: keep the rest of this multipart whole.
+			r.stack = r.stack[:own]
+			end := r.findDelim(d.next, limit)
+			w.atts = append(w.atts, Attachment{ContentType: mt, Data: r.data[d.next:r.contentEnd(d.next, end)]})
+			return end
+		}
+		t0, h0 := len(w.texts), len(w.htmls)
+		d = r.part(d.next, limit, depth+1, childType)
+		if !alt {
 			continue
 		}
-		ok = true
-		if start >= 0 {
-			end := lineStart
-			if end > start && body[end-1] == '\n' {
-				end--
-			}
-			parts = append(parts, body[start:max(end, start)])
+		if len(w.texts) > t0 && altText == nil && strings.TrimSpace(strings.Join(w.texts[t0:], "")) != "" {
+			altText = append([]string(nil), w.texts[t0:]...)
 		}
-		if closing {
-			return parts, true
+		if len(w.htmls) > h0 {
+			altHTML = append([]string(nil), w.htmls[h0:]...)
 		}
-		start = min(lineEnd+1, len(body))
-		pos = start
-		if len(parts) > maxParts {
-			return parts, true
-		}
+		w.texts, w.htmls = w.texts[:t0], w.htmls[:h0]
 	}
-	if start >= 0 {
-		parts = append(parts, body[start:])
+	if alt {
+		w.texts = append(w.texts, altText...)
+		w.htmls = append(w.htmls, altHTML...)
 	}
-	return parts, ok
+	if d.level == own {
+		// The close-delimiter: the epilogue runs to a delimiter of an
+		// outer multipart, and this boundary is no longer open.
+		r.stack = r.stack[:own]
+		d = r.findDelim(d.next, limit)
+	}
+	return d
+}
+
+// part reads one body part that starts at pos: its header, which cannot
+// run past the next delimiter line, and its body.
+func (r *mimeReader) part(pos, limit, depth int, defType string) delimLine {
+	hd := r.findDelim(pos, limit)
+	fs, body := readHeader(r.data[pos:hd.start], false)
+	bodyStart := hd.start - len(body)
+	return r.entity(fs, bodyStart, limit, depth, false, defType)
 }
 
 // contentFieldFollows reports whether the line after lineEnd is a Content-*
@@ -435,61 +554,8 @@ type walker struct {
 
 // entity handles one MIME entity with its header fields and raw body.
 func (w *walker) entity(fs []field, body []byte, depth int, root bool, defType string) {
-	w.parts++
-	mt, params := parseParams(fieldValue(fs, "Content-Type"))
-	switch {
-	case mt == "text":
-		mt = "text/plain"
-	case strings.IndexByte(mt, '/') <= 0:
-		mt = defType
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		w.leaf(fs, body, mt, params, root)
-		return
-	}
-	if depth >= maxDepth || w.parts > maxParts {
-		w.atts = append(w.atts, Attachment{ContentType: mt, Data: body})
-		return
-	}
-	parts, ok := splitMultipart(body, params["boundary"])
-	if !ok {
-		if g := guessBoundary(body); g != "" {
-			parts, ok = splitMultipart(body, g)
-		}
-	}
-	if !ok {
-		// Not split into parts: keep the body as text so nothing is lost.
-		w.leaf(fs, body, "text/plain", params, root)
-		return
-	}
-	childType := "text/plain"
-	if mt == "multipart/digest" {
-		childType = "message/rfc822" // RFC 2046 5.1.5
-	}
-	if mt != "multipart/alternative" {
-		for _, p := range parts {
-			pf, pb := readHeader(p, false)
-			w.entity(pf, pb, depth+1, false, childType)
-		}
-		return
-	}
-	// RFC 2046 5.1.4: alternatives in increasing order of fidelity. Keep the
-	// first plain text and the last HTML; attachments of every branch stay.
-	var altText, altHTML []string
-	for _, p := range parts {
-		t0, h0 := len(w.texts), len(w.htmls)
-		pf, pb := readHeader(p, false)
-		w.entity(pf, pb, depth+1, false, childType)
-		if len(w.texts) > t0 && altText == nil && strings.TrimSpace(strings.Join(w.texts[t0:], "")) != "" {
-			altText = append([]string(nil), w.texts[t0:]...)
-		}
-		if len(w.htmls) > h0 {
-			altHTML = append([]string(nil), w.htmls[h0:]...)
-		}
-		w.texts, w.htmls = w.texts[:t0], w.htmls[:h0]
-	}
-	w.texts = append(w.texts, altText...)
-	w.htmls = append(w.htmls, altHTML...)
+	r := &mimeReader{data: body, w: w}
+	r.entity(fs, 0, len(body), depth, root, defType)
 }
 
 // leaf handles a non-multipart entity: a body text or an attachment.
@@ -534,8 +600,10 @@ func (w *walker) leaf(fs []field, body []byte, mt string, params map[string]stri
 	})
 }
 
-// cleanFilename drops directories, control characters and characters that
-// are unsafe in file names, and caps the length.
+// cleanFilename drops directories and control characters, replaces
+// characters that are unsafe in file names, and caps the length. Bidi
+// controls (Unicode UAX #9) become "_": "x\u202eexe.pdf" would otherwise
+// show as "xfdp.exe" and hide what the file is.
 func cleanFilename(s string) string {
 	if s == "" {
 		return ""
@@ -549,7 +617,7 @@ func cleanFilename(s string) string {
 		switch {
 		case r == utf8.RuneError, unicode.IsControl(r):
 			return -1
-		case strings.ContainsRune(`:*?"<>|`, r):
+		case strings.ContainsRune(`:*?"<>|`, r), isBidiControl(r):
 			return '_'
 		}
 		return r
@@ -563,4 +631,11 @@ func cleanFilename(s string) string {
 		s = s[:cut]
 	}
 	return s
+}
+
+// isBidiControl reports whether r is one of the invisible characters that
+// change the direction of text (Unicode UAX #9 2: ALM, LRM, RLM, the
+// embeddings, overrides and isolates).
+func isBidiControl(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069
 }

@@ -61,7 +61,7 @@ func Parse(raw []byte, opts ParseOptions) (*Message, error) {
 	m.Date = parseDate(m.Header.Get("Date"))
 
 	m.From = pickSender(fields)
-	m.ReplyTo = usableAddresses(fields, "Reply-To")
+	m.ReplyTo = replyTo(fields)
 	m.To = usableAddresses(fields, "To")
 	m.Cc = usableAddresses(fields, "Cc")
 	m.Recipients = recipients(fields)
@@ -125,6 +125,24 @@ func pickSender(fields []field) Address {
 		}
 	}
 	return fallback
+}
+
+// replyTo reads the Reply-To fields, where replies go (RFC 5322 3.6.2). When
+// one of them is not an address list it gives nothing, and replies go to
+// From: a broken Reply-To must not make a fragment of itself the requester.
+func replyTo(fields []field) []Address {
+	var out []Address
+	for _, f := range fields {
+		if f.key != "Reply-To" {
+			continue
+		}
+		addrs, ok := parseReplyList(f.value)
+		if !ok {
+			return nil
+		}
+		out = append(out, addrs...)
+	}
+	return out
 }
 
 func usableAddresses(fields []field, key string) []Address {

@@ -243,11 +243,6 @@ func TestParseInline(t *testing.T) {
 				t.Errorf("Subject = %q", m.Subject)
 			}
 		}},
-		{"a =? whose ?= is over 1000 bytes away stays as text", "From: a@b.example\nSubject: =?utf-8?q?" + strings.Repeat("a", 1100) + "?=\n\nx\n", func(t *testing.T, m *Message) {
-			if !strings.HasPrefix(m.Subject, "=?utf-8?q?aaa") || !strings.HasSuffix(m.Subject, "aaa?=") {
-				t.Errorf("Subject = %q", head(m.Subject, 40))
-			}
-		}},
 		{"a header field over 64 KiB is cut after its last whole address", "From: a@b.example\nTo: " + strings.Repeat("abcdefghij@example.com, ", 3000) + "\n\nx\n", func(t *testing.T, m *Message) {
 			to := m.Header.Get("To")
 			if len(to) > maxFieldLen || len(to) < maxFieldLen-1024 || !strings.HasSuffix(to, "abcdefghij@example.com") {
