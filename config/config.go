@@ -72,13 +72,13 @@ type Loops struct {
 	RateLimit int `toml:"rate_limit"`
 	// DomainRateLimit is the most automatic mails per RateWindow to
 	// addresses of one domain (its organizational domain) that are not
-	// verified by security.trusted_authserv_ids; default 30, 0 turns the
+	// verified by security.trusted_authserv_ids; default 100, 0 turns the
 	// limit off.
 	DomainRateLimit int `toml:"domain_rate_limit"`
 	// SourceRateLimit is the most automatic mails per RateWindow to
 	// unverified addresses in answer to mail from one source: the host that
 	// handed the mail to the receiving mail system, as its Received field
-	// names it (an IPv6 address by its /64); default 30, 0 turns the limit off.
+	// names it (an IPv6 address by its /64); default 100, 0 turns the limit off.
 	SourceRateLimit int `toml:"source_rate_limit"`
 	// RateWindow is the window of RateLimit; default "1h".
 	RateWindow Duration `toml:"rate_window"`
@@ -277,7 +277,7 @@ func Default() *Config {
 		Log:      Log{Level: "info", Format: "text"},
 		Triage:   defaultTriage(),
 		Priority: DefaultPriority(),
-		Loops: Loops{RateLimit: 5, DomainRateLimit: 30, SourceRateLimit: 30,
+		Loops: Loops{RateLimit: 5, DomainRateLimit: 100, SourceRateLimit: 100,
 			RateWindow: Duration{time.Hour}, BounceHold: Duration{24 * time.Hour}},
 	}
 }

@@ -37,8 +37,8 @@ func TestSenderChecksAndLoopLimitsDefault(t *testing.T) {
 	if len(c.Security.TrustedAuthservIDs) != 0 {
 		t.Errorf("trusted_authserv_ids defaults to %q, want none", c.Security.TrustedAuthservIDs)
 	}
-	if c.Loops.DomainRateLimit != 30 || c.Loops.SourceRateLimit != 30 {
-		t.Errorf("loops = %+v, want domain and source limits 30", c.Loops)
+	if c.Loops.DomainRateLimit != 100 || c.Loops.SourceRateLimit != 100 {
+		t.Errorf("loops = %+v, want domain and source limits 100", c.Loops)
 	}
 }
 
