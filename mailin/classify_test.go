@@ -316,3 +316,25 @@ func TestRobotSendersAndListNotices(t *testing.T) {
 		})
 	}
 }
+
+// TestRobotFixturesAreClassified reads testdata/robots: every robot-*.eml
+// is automatic and every person-*.eml is a person's.
+func TestRobotFixturesAreClassified(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "robots", "*.eml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures in testdata/robots (%v)", err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			m := mustParse(t, mustRead(t, f))
+			robot := strings.HasPrefix(name, "robot-")
+			if m.IsAutomatic() != robot {
+				t.Errorf("automatic = %v (%q: %s), want %v", m.IsAutomatic(), m.Auto.Kind, m.Auto.Reason, robot)
+			}
+			if robot && m.Auto.Kind == KindBounce {
+				t.Errorf("classified a bounce (%s): no robot here reports a failed delivery", m.Auto.Reason)
+			}
+		})
+	}
+}
