@@ -651,7 +651,7 @@ const (
 func listSender(local string) listSenderKind {
 	base, detail, hasDetail := strings.Cut(local, "+")
 	for _, n := range listSoftwareNames {
-		if hasName(base, n, "") {
+		if base == n || strings.HasPrefix(base, n+"-") {
 			return listSenderSure
 		}
 	}

@@ -294,6 +294,7 @@ func TestRobotSendersAndListNotices(t *testing.T) {
 		{"a product-owner@ is a person", robotMail("product-owner@bigcorp.example", "", "Feature question"), ClassifyOptions{}, KindPerson, ""},
 		{"a purchase-request@ mailbox is a person", robotMail("purchase-request@bigcorp.example", "", "PO 1234 for the renewal"), ClassifyOptions{}, KindPerson, ""},
 		{"a person named Owen Owner is a person", robotMail("Owen Owner <owen.owner@example.org>", "", "Invoice question"), ClassifyOptions{}, KindPerson, ""},
+		{"a person whose name begins like a list program's is a person", robotMail("mailman.jones@example.org", "", "Results of your commands"), ClassifyOptions{}, KindPerson, ""},
 		{"owner@ of a shop is a person", robotMail("owner@shop.example", "", "Invoice question"), ClassifyOptions{}, KindPerson, ""},
 		{"request@ is a person", robotMail("request@bigcorp.example", "", "New laptop"), ClassifyOptions{}, KindPerson, ""},
 		{"a person's Loop alert: subject is a person", robotMail("kim@example.org", "", "Loop alert: pump 3 keeps restarting"), ClassifyOptions{}, KindPerson, ""},
