@@ -263,22 +263,92 @@ func localPart(addr string) string {
 }
 
 // isSystemLocalPart reports whether a lowercased local part names a mail
-// system: postmaster, MAILER-DAEMON in its spellings, the bounce addresses
-// of some MTAs and list servers ("bounce", "bounces+..."), and Exchange
-// Online's NDR sender.
+// system: postmaster (RFC 5321 4.5.1) and MAILER-DAEMON in every spelling
+// ("post_master", "Post.Master", "postmaster-123", "mailer_daemon",
+// "mail-daemon"), the bounce addresses of some MTAs and list servers
+// ("bounce", "bounces+..."), and Exchange Online's NDR sender. A
+// subaddress ("+tag") is not part of the name: "kim+postmaster" is Kim.
 func isSystemLocalPart(local string) bool {
-	switch local {
-	case "postmaster", "mailer-daemon", "mailer_daemon", "mailerdaemon", "mailer.daemon",
-		"mail-daemon", "mail_daemon", "maildaemon", "mdaemon", "bounce", "bounces":
+	base, _, _ := strings.Cut(local, "+")
+	switch base {
+	case "bounce", "bounces":
 		return true
 	}
-	for _, p := range []string{"bounce-", "bounce+", "bounces-", "bounces+", "microsoftexchange"} {
-		if strings.HasPrefix(local, p) {
+	for _, p := range []string{"bounce-", "bounces-", "microsoftexchange"} {
+		if strings.HasPrefix(base, p) {
 			return true
 		}
 	}
-	return strings.Contains(local, "mailer-daemon")
+	for _, n := range []struct {
+		name  string
+		after string // the separators after which the name may also stand
+	}{
+		{"postmaster", ""},
+		{"mailerdaemon", "-_."},
+		{"maildaemon", "-_."},
+		{"mdaemon", ""},
+		{"maildeliverysystem", ""},
+		{"maildeliverysubsystem", ""},
+	} {
+		if hasName(base, n.name, n.after) {
+			return true
+		}
+	}
+	return false
 }
+
+// productPostmaster reports whether the sender is a program's own
+// postmaster ("opendmarc-postmaster", "dmarc_postmaster"). Such a program
+// reports more than delivery failures (DMARC sends ARF reports from it),
+// so this sender is no evidence of a bounce; "john.postmaster" is a
+// person called Postmaster.
+func productPostmaster(m *Message) bool {
+	base, _, _ := strings.Cut(localPart(m.From.Email), "+")
+	return hasName(base, "postmaster", "-_")
+}
+
+// isLocalSeparator reports whether c separates the words of a local part.
+func isLocalSeparator(c byte) bool { return c == '-' || c == '_' || c == '.' }
+
+// hasName reports whether the local part base holds name as a whole word,
+// spelled with or without separators between its letters ("post_master"
+// for "postmaster"): at the start, or after one of the separators in after.
+// The name must end base or be followed by a separator or a digit
+// ("postmaster-123", "postmaster2"), never by a letter ("postmasters").
+func hasName(base, name, after string) bool {
+	for i := 0; i < len(base); i++ {
+		if i > 0 && !strings.ContainsRune(after, rune(base[i-1])) {
+			continue
+		}
+		if end, ok := matchName(base[i:], name); ok && (end == len(base)-i || !isASCIILetter(base[i+end])) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchName matches name at the start of s, allowing separators between
+// its letters, and returns how many bytes of s it took.
+func matchName(s, name string) (int, bool) {
+	i := 0
+	for j := 0; j < len(name); {
+		if i >= len(s) {
+			return 0, false
+		}
+		switch {
+		case s[i] == name[j]:
+			i++
+			j++
+		case j > 0 && isLocalSeparator(s[i]):
+			i++
+		default:
+			return 0, false
+		}
+	}
+	return i, true
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // nullReturnPath reports whether the envelope sender was null (RFC 5321
 // 4.5.5: reports are sent with "MAIL FROM:<>").
@@ -452,6 +522,16 @@ func autoReplyReason(m *Message, reportType string) string {
 	if nullReturnPath(m) {
 		return "null return path"
 	}
+	// RFC 5321 4.5.1: postmaster and MAILER-DAEMON are mail systems. What
+	// they send that is no bounce is still a machine's: an SMS or pager
+	// gateway's "Re: <your subject>" to every mail it takes, a notice. A
+	// postmaster who writes by hand is read by the agents all the same.
+	if systemSender(m) || productPostmaster(m) {
+		if m.From.Email == "" {
+			return "mail-system sender (null From)"
+		}
+		return "mail-system sender " + m.From.Email
+	}
 	return ""
 }
 
@@ -493,13 +573,16 @@ func otherFeedbackReason(m *Message) string {
 
 func listReason(m *Message, own []string) string {
 	// RFC 2919 (List-Id) and RFC 2369 (List-* URLs).
-	ownList := false
+	foreign, ownList := "", false
 	for _, v := range m.Header.Values("List-Id") {
 		if v == "" {
 			continue
 		}
 		if !isOwnListID(v, own) {
-			return "List-Id: " + v
+			if foreign == "" {
+				foreign = "List-Id: " + v
+			}
+			continue
 		}
 		ownList = true
 	}
@@ -508,9 +591,21 @@ func listReason(m *Message, own []string) string {
 			ownList = true
 		}
 	}
+	// Mailman 2 names the list a post went through in X-BeenThere.
+	for _, v := range m.Header.Values("X-BeenThere") {
+		if isOwnAddress(v, own) {
+			ownList = true
+		}
+	}
+	if r := listNoticeReason(m, ownList); r != "" {
+		return r
+	}
+	if foreign != "" {
+		return foreign
+	}
 	if ownList {
-		// The list is the desk's own address: its List-* headers and
-		// Precedence are on every customer mail.
+		// The list is the desk's own address: its List-* headers, list
+		// software headers and Precedence are on every customer mail.
 		return ""
 	}
 	for _, h := range []string{"List-Unsubscribe", "List-Post", "Mailing-List", "X-Mailing-List"} {
@@ -518,10 +613,169 @@ func listReason(m *Message, own []string) string {
 			return h + " header present"
 		}
 	}
+	if h := listSoftwareHeader(m); h != "" {
+		return h
+	}
 	if precedence(m) == "list" {
 		return "Precedence: list"
 	}
 	return ""
+}
+
+// listSoftwareNames are the mailboxes that list managers send their own
+// mail from (command results, confirmations, moderation), alone or with a
+// suffix ("mailman-owner", "majordomo-owner", "sympa-request").
+var listSoftwareNames = []string{"mailman", "majordomo", "listserv", "listproc", "sympa", "ecartis", "ezmlm", "listmaster"}
+
+// listSuffixesSure end the local parts that only list managers send
+// from: Mailman sends its notices from LIST-bounces.
+var listSuffixesSure = []string{"-bounces", "-bounce"}
+
+// listSuffixesRole end the local parts that list managers send notices
+// from (RFC 2142 6 LIST-request, fml's LIST-admin, Mailman's LIST-owner,
+// ezmlm's LIST-help, Google Groups' LIST+owners), but that a company also
+// gives to people: "it-admin", "product-owner", "purchase-request". They
+// count only with more evidence.
+var listSuffixesRole = []string{"request", "admin", "owner", "owners", "help", "ctl", "approval", "confirm", "join", "leave", "subscribe", "unsubscribe"}
+
+type listSenderKind int
+
+const (
+	notListSender  listSenderKind = iota
+	listSenderSure                // a list manager's own mailbox
+	listSenderRole                // a list manager's mailbox, or a person's role address
+)
+
+// listSender says whether a lowercased local part is one that mailing-list
+// software sends its notices from.
+func listSender(local string) listSenderKind {
+	base, detail, hasDetail := strings.Cut(local, "+")
+	for _, n := range listSoftwareNames {
+		if base == n || strings.HasPrefix(base, n+"-") {
+			return listSenderSure
+		}
+	}
+	// Sendmail's and Majordomo's "owner-LIST" receives a list's errors
+	// and sends its notices.
+	if strings.HasPrefix(base, "owner-") && len(base) > len("owner-") {
+		return listSenderSure
+	}
+	for _, s := range listSuffixesSure {
+		if strings.HasSuffix(base, s) && len(base) > len(s) {
+			return listSenderSure
+		}
+	}
+	for _, s := range listSuffixesRole {
+		if strings.HasSuffix(base, "-"+s) && len(base) > len(s)+1 || hasDetail && detail == s {
+			return listSenderRole
+		}
+	}
+	return notListSender
+}
+
+// listNoticeSubjects are in the subjects of the notices list managers
+// send: fml's loop and membership warnings, Mailman's, Majordomo's,
+// Sympa's, ezmlm's and LISTSERV's command results, confirmations and
+// moderation notices.
+var listNoticeSubjects = []string{
+	"unix from loop", "fml system error", " are not member", "not member article", "spam mail from a spammer is rejected", // fml
+	"awaits moderator approval", "requires approval", "results of your email commands", "bounce action notification", // Mailman
+	"uncaught bounce notification", "subscription notification", "unsubscribe notification", "memberships reminder",
+	"mailing list reminder", "auto-response for your message to", "your confirmation is needed",
+	"majordomo results", "non-member submission", // Majordomo
+	"results of your commands", "authorization denied", // Sympa
+	"ezmlm response", "ezmlm warning", "confirm subscribe to", "confirm unsubscribe from", // ezmlm
+	"output of your job", // LISTSERV
+}
+
+// listLoopSubjects begin fml's loop warnings ("Loop Alert: dup'ed
+// Message-ID"), after the list's "[name:count]" tag if any. Only the
+// start counts: "Our loop alert fires every night" is a person's.
+var listLoopSubjects = []string{"loop alert", "loop back warning"}
+
+var mailmanConfirmRE = regexp.MustCompile(`^confirm [0-9a-f]{16,}$`)
+
+// listNoticeSubject returns what marks a lowercased subject as a list
+// manager's notice, or "".
+func listNoticeSubject(subj string) string {
+	if p := containsAny(subj, listNoticeSubjects); p != "" {
+		return strings.TrimSpace(p)
+	}
+	s := subj
+	if strings.HasPrefix(s, "[") {
+		if i := strings.IndexByte(s, ']'); i > 0 {
+			s = strings.TrimSpace(s[i+1:])
+		}
+	}
+	if p := hasPrefixAny(s, listLoopSubjects); p != "" {
+		return p
+	}
+	if mailmanConfirmRE.MatchString(strings.TrimSpace(subj)) {
+		return "confirm"
+	}
+	return ""
+}
+
+// listNoticeReason recognises the mail that mailing-list software sends
+// on its own (confirmations, command results, moderation, bounce and loop
+// warnings), even from the desk's own list: RFC 3834 2 says such mail
+// must not be answered, and list managers answer back.
+func listNoticeReason(m *Message, ownList bool) string {
+	// Mailman marks all of its notices so.
+	if v := m.Header.Get("X-List-Administrivia"); strings.EqualFold(strings.TrimSpace(v), "yes") {
+		return "X-List-Administrivia: yes"
+	}
+	switch listSender(localPart(m.From.Email)) {
+	case listSenderSure:
+		return "list-software sender " + m.From.Email
+	case listSenderRole:
+		if p := listNoticeSubject(strings.ToLower(m.Subject)); p != "" {
+			return "list-software sender " + m.From.Email + " with notice subject \"" + m.Subject + "\""
+		}
+		// Sympa, procmail and others put X-Loop on the mail they make;
+		// on the desk's own list it is on every customer mail.
+		if !ownList && m.Header.Has("X-Loop") {
+			return "list-software sender " + m.From.Email + " with X-Loop"
+		}
+	}
+	return ""
+}
+
+// listSoftwareHeader returns the header by which list software marks the
+// mail it sends, or "": Mailman's X-Mailman-Version and X-BeenThere, fml's
+// X-MLServer and X-ML-Name, Sympa's X-Sympa-*, ListProc's, Ecartis's and
+// LISTSERV's version headers, and ezmlm's "Delivered-To: mailing list" and
+// "Delivered-To: responder for".
+func listSoftwareHeader(m *Message) string {
+	for _, h := range []string{"X-Mailman-Version", "X-Beenthere", "X-Mlserver", "X-Ml-Name", "X-Ml-Info", "X-Listprocessor-Version", "X-Ecartis-Version", "X-Listserver", "X-Lsv-Listid"} {
+		if m.Header.Has(h) {
+			return h + " header present"
+		}
+	}
+	for k := range m.Header {
+		if strings.HasPrefix(k, "X-Sympa-") || strings.HasPrefix(k, "X-Majordomo") || strings.HasPrefix(k, "X-Ezmlm-") {
+			return k + " header present"
+		}
+	}
+	for _, v := range m.Header.Values("Delivered-To") {
+		v = strings.ToLower(strings.TrimSpace(v))
+		if strings.HasPrefix(v, "mailing list ") || strings.HasPrefix(v, "responder for ") {
+			return "Delivered-To: " + v
+		}
+	}
+	return ""
+}
+
+// isOwnAddress reports whether v (an address, perhaps in brackets) is one
+// of the own addresses.
+func isOwnAddress(v string, own []string) bool {
+	v = strings.Trim(strings.TrimSpace(v), "<>")
+	for _, a := range own {
+		if a = strings.TrimSpace(a); a != "" && strings.EqualFold(v, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // isOwnListID reports whether a List-Id value names one of the own

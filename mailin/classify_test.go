@@ -74,7 +74,7 @@ func TestClassify(t *testing.T) {
 		{"Return-Path <> with delivery-failure text is a bounce", "From: Mail System <system@mx.example.net>\nReturn-Path: <>\nTo: support@helpdesk.example\nSubject: Notice\n\nYour message could not be delivered to gone@example.net.\n", ClassifyOptions{}, KindBounce, "Return-Path <> with delivery-failure text (\"could not be delivered\")", nil, nil},
 		{"an Exchange Undeliverable subject is a bounce whose original comes from In-Reply-To", "From: postmaster@outlook.example\nTo: support@helpdesk.example\nSubject: Undeliverable: Your ticket\nIn-Reply-To: <hd-5-1@helpdesk.example>\n\nDelivery has failed.\n", ClassifyOptions{}, KindBounce, "mail-system sender with bounce subject \"Undeliverable: Your ticket\"", []string{"hd-5-1@helpdesk.example"}, nil},
 		{"a customer's Delivery failure subject is a person", plainHeader + "Subject: Delivery failure - my parcel never arrived\n\nThe parcel could not be delivered, the driver said.\n", ClassifyOptions{}, KindPerson, "", nil, nil},
-		{"a postmaster answering in a thread is a person", "From: Pat <postmaster@example.net>\nTo: support@helpdesk.example\nSubject: Re: your mail was rejected\n\nThe user unknown error was a typo on our side, fixed now.\n", ClassifyOptions{}, KindPerson, "", nil, nil},
+		{"a postmaster answering in a thread is no bounce but is not answered", "From: Pat <postmaster@example.net>\nTo: support@helpdesk.example\nSubject: Re: your mail was rejected\n\nThe user unknown error was a typo on our side, fixed now.\n", ClassifyOptions{}, KindAutoReply, "mail-system sender postmaster@example.net", nil, nil},
 		{"an Exchange Online sender with a generic failure subject is a bounce", "From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.example>\nTo: support@helpdesk.example\nSubject: Delivery has failed to these recipients or groups\n\nx\n", ClassifyOptions{}, KindBounce, "mail-system sender with bounce subject \"Delivery has failed to these recipients or groups\"", nil, nil},
 		{"an ARF report is a feedback report", "From: abuse@isp.example\nTo: support@helpdesk.example\nSubject: FW: spam\nContent-Type: multipart/report; report-type=feedback-report; boundary=f\n\n--f\nContent-Type: text/plain\n\nThis is an abuse report.\n--f\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 1\n--f\nContent-Type: message/rfc822\n\nFrom: support@helpdesk.example\nMessage-ID: <hd-8-1@helpdesk.example>\n\nx\n--f--\n",
 			ClassifyOptions{}, KindFeedbackReport, "RFC 5965 feedback report", []string{"hd-8-1@helpdesk.example"}, nil},
@@ -210,4 +210,132 @@ func mustRead(t testing.TB, p string) []byte {
 		t.Fatal(err)
 	}
 	return raw
+}
+
+// robotMail is a mail from the given sender with the given extra header
+// lines and subject, and a body that says nothing of a failure.
+func robotMail(from, headers, subject string) string {
+	return "From: " + from + "\nTo: support@helpdesk.example\nMessage-ID: <n1@lists.example.org>\n" + headers + "Subject: " + subject + "\n\nYour message has been received.\n"
+}
+
+// TestRobotSendersAndListNotices covers the senders that answer every
+// mail: mail systems in every spelling, SMS and pager gateways, and the
+// notices of mailing-list software. Beside each kind stand the people
+// whose mail looks like it and must still be answered.
+func TestRobotSendersAndListNotices(t *testing.T) {
+	const ack = "Re: [HD#1042] We received your request"
+	ownList := ClassifyOptions{OwnAddresses: []string{"support@helpdesk.example"}}
+	mailmanOwnList := "X-BeenThere: support@helpdesk.example\nX-Mailman-Version: 2.1.39\nPrecedence: list\nList-Id: Support <support.helpdesk.example>\nList-Post: <mailto:support@helpdesk.example>\n"
+	tests := []struct {
+		name   string
+		raw    string
+		opts   ClassifyOptions
+		kind   AutoKind
+		reason string
+	}{
+		// Mail systems: postmaster and MAILER-DAEMON however they are written.
+		{"post_master with an underscore is a mail system", robotMail("post_master@gw.example.net", "", ack), ClassifyOptions{}, KindAutoReply, "mail-system sender post_master@gw.example.net"},
+		{"post-master with a hyphen is a mail system", robotMail("post-master@gw.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"Post.Master with a dot and capitals is a mail system", robotMail("Post.Master@gw.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"POSTMASTER in capitals is a mail system", robotMail("POSTMASTER@gw.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"postmaster with a numbered suffix is a mail system", robotMail("postmaster-123@gw.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"postmaster with a word suffix is a mail system", robotMail("postmaster-noreply@gw.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"postmaster with a digit is a mail system", robotMail("postmaster2@gw.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"postmaster with a subaddress is a mail system", robotMail("postmaster+sms@gw.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"a product's own postmaster is a mail system", robotMail("opendmarc-postmaster@mx.example.net", "", "Report"), ClassifyOptions{}, KindAutoReply, ""},
+		{"mailer_daemon with an underscore is a mail system", robotMail("mailer_daemon@mx.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"Mailer.Daemon with a dot is a mail system", robotMail("Mailer.Daemon@mx.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"MAILER-DAEMON without a failure is a mail system", robotMail("MAILER-DAEMON@mx.example.net", "", "Notice"), ClassifyOptions{}, KindAutoReply, ""},
+		{"mailerdaemon in one word is a mail system", robotMail("mailerdaemon@mx.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"mail-daemon is a mail system", robotMail("mail-daemon@mx.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"mail_daemon is a mail system", robotMail("mail_daemon@mx.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"a prefixed mailer-daemon is a mail system", robotMail("mx1-mailer-daemon@mx.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"mail.delivery.system is a mail system", robotMail("Mail.Delivery.System@mx.example.net", "", ack), ClassifyOptions{}, KindAutoReply, ""},
+		{"a null From is a mail system", robotMail("Mail Delivery System <>", "", ack), ClassifyOptions{}, KindAutoReply, "mail-system sender (null From)"},
+		{"a DMARC reporter's postmaster sending a failure report is a feedback report, not a bounce", "From: opendmarc-postmaster@mx.example.net\nTo: support@helpdesk.example\nSubject: DMARC failure report\nContent-Type: multipart/report; report-type=feedback-report; boundary=f\n\n--f\nContent-Type: text/plain\n\nDMARC evaluation failed for a message.\n--f\nContent-Type: message/feedback-report\n\nFeedback-Type: auth-failure\nVersion: 1\n--f--\n", ClassifyOptions{}, KindFeedbackReport, ""},
+		{"a mail system with a failure subject is still a bounce", robotMail("post_master@mx.example.net", "", "Undeliverable: x"), ClassifyOptions{}, KindBounce, ""},
+		// SMS and pager gateways answer every mail, from their postmaster.
+		{"an SMS gateway's Re: to our acknowledgement is not answered", "From: SMS Gateway <postmaster@sms.carrier.example>\nTo: support@helpdesk.example\nSubject: " + ack + "\nIn-Reply-To: <hd-1042-1@helpdesk.example>\n\nYour message was forwarded as SMS to +49 170 0000000.\n", ClassifyOptions{}, KindAutoReply, "mail-system sender postmaster@sms.carrier.example"},
+		{"a pager gateway's Re: from post_master is not answered", "From: Paging <post_master@pager.example>\nTo: support@helpdesk.example\nSubject: RE: " + ack + "\n\nMessage accepted for pager 4711 (160 characters sent).\n", ClassifyOptions{}, KindAutoReply, ""},
+		{"a gateway's Re: with a failure word is not a bounce", "From: postmaster@sms.carrier.example\nTo: support@helpdesk.example\nSubject: " + ack + "\n\nSMS could not be delivered to 4711, retrying.\n", ClassifyOptions{}, KindAutoReply, ""},
+		// People whose addresses look like mail systems.
+		{"a person with a postmaster subaddress is a person", robotMail("Kim <kim+postmaster@example.org>", "", "Printer"), ClassifyOptions{}, KindPerson, ""},
+		{"a person named Postmaster is a person", robotMail("John Postmaster <john.postmaster@example.org>", "", "Printer"), ClassifyOptions{}, KindPerson, ""},
+		{"a postmasters team address is a person", robotMail("postmasters@example.org", "", "Our DNS"), ClassifyOptions{}, KindPerson, ""},
+		{"a mail.admin address is a person", robotMail("mail.admin@example.org", "", "Our DNS"), ClassifyOptions{}, KindPerson, ""},
+
+		// Mailing-list software's own notices.
+		{"an fml loop alert from LIST-admin is a list notice", robotMail("neko-admin@example.org", "X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]\nX-ML-Name: neko-nyaan\n", "Loop Alert: dup'ed message-id"), ClassifyOptions{}, KindList, "list-software sender neko-admin@example.org with notice subject \"Loop Alert: dup'ed message-id\""},
+		{"an fml loop alert without list headers is a list notice", robotMail("neko-admin@example.org", "", "Loop Alert: dup'ed message-id"), ClassifyOptions{}, KindList, ""},
+		{"an fml not-member notice is a list notice", robotMail("neko-admin@example.org", "X-MLServer: fml [fml 4.0.3]\n", "You kim@example.net are not member (neko-nyaan ML)"), ClassifyOptions{}, KindList, ""},
+		{"fml's X-ML-Name marks list mail", robotMail("kim@example.net", "X-ML-Name: neko-nyaan\n", "[neko-nyaan:00012] hello"), ClassifyOptions{}, KindList, "X-Ml-Name header present"},
+		{"Mailman's X-List-Administrivia marks a notice", robotMail("users-owner@lists.example.org", "X-List-Administrivia: yes\n", "Your message to Users awaits moderator approval"), ClassifyOptions{}, KindList, "X-List-Administrivia: yes"},
+		{"Mailman's notice about the desk's own list is a list notice", robotMail("support-owner@helpdesk.example", mailmanOwnList+"X-List-Administrivia: yes\n", "Your message to Support awaits moderator approval"), ownList, KindList, "X-List-Administrivia: yes"},
+		{"a Mailman confirmation from LIST-request is a list notice", robotMail("users-request@lists.example.org", "", "confirm 4d5e2a1f0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e"), ClassifyOptions{}, KindList, ""},
+		{"a Mailman notice from LIST-bounces is a list notice", robotMail("users-bounces@lists.example.org", "", "Uncaught bounce notification"), ClassifyOptions{}, KindList, "list-software sender users-bounces@lists.example.org"},
+		{"a Mailman VERP bounces address is a list notice", robotMail("users-bounces+kim=example.net@lists.example.org", "", ack), ClassifyOptions{}, KindList, ""},
+		{"Mailman's X-Mailman-Version marks list mail", robotMail("users-owner@lists.example.org", "X-Mailman-Version: 2.1.39\n", "Users mailing list memberships reminder"), ClassifyOptions{}, KindList, ""},
+		{"a mail from mailman itself is a list notice", robotMail("mailman@lists.example.org", "", "Mailing list removal confirmation notice"), ClassifyOptions{}, KindList, ""},
+		{"Majordomo's command results are a list notice", robotMail("Majordomo@lists.example.org", "", "Majordomo results: subscribe users"), ClassifyOptions{}, KindList, "list-software sender Majordomo@lists.example.org"},
+		{"Majordomo's owner-LIST notice is a list notice", robotMail("owner-users@lists.example.org", "", "BOUNCE users@lists.example.org: Non-member submission from [support@helpdesk.example]"), ClassifyOptions{}, KindList, ""},
+		{"Sympa's command results are a list notice", robotMail("sympa@lists.example.org", "", "Results of your commands"), ClassifyOptions{}, KindList, ""},
+		{"a Sympa LIST-request mail with X-Loop is a list notice", robotMail("users-request@lists.example.org", "X-Loop: sympa@lists.example.org\n", "Message distribution: Authorization denied"), ClassifyOptions{}, KindList, ""},
+		{"a Sympa LIST-owner mail with X-Loop and a plain subject is a list notice", robotMail("users-owner@lists.example.org", "X-Loop: users@lists.example.org\n", ack), ClassifyOptions{}, KindList, "list-software sender users-owner@lists.example.org with X-Loop"},
+		{"Sympa's X-Sympa headers mark list mail", robotMail("kim@example.net", "X-Sympa-To: users@lists.example.org\n", ack), ClassifyOptions{}, KindList, "X-Sympa-To header present"},
+		{"ezmlm's responder Delivered-To marks list mail", robotMail("users-help@lists.example.org", "Delivered-To: responder for users@lists.example.org\n", "ezmlm response"), ClassifyOptions{}, KindList, ""},
+		{"an ezmlm confirmation from LIST-help is a list notice", robotMail("users-help@lists.example.org", "", "confirm subscribe to users@lists.example.org"), ClassifyOptions{}, KindList, ""},
+		{"ezmlm's Mailing-List header marks list mail", robotMail("users-help@lists.example.org", "Mailing-List: contact users-help@lists.example.org; run by ezmlm\n", "WELCOME to users@lists.example.org"), ClassifyOptions{}, KindList, ""},
+		{"a LISTSERV job output is a list notice", robotMail("LISTSERV@lists.example.org", "", "Output of your job \"kim\""), ClassifyOptions{}, KindList, ""},
+		{"a Google Groups owners address with a notice subject is a list notice", robotMail("users+owners@googlegroups.com", "", "Your message to users awaits moderator approval"), ClassifyOptions{}, KindList, ""},
+		// People whose addresses or subjects look like list software.
+		{"admin@ of a customer writing a request is a person", robotMail("admin@bigcorp.example", "", "Our VPN is down"), ClassifyOptions{}, KindPerson, ""},
+		{"an it-admin@ of a customer writing a request is a person", robotMail("it-admin@bigcorp.example", "", "Our VPN is down since this morning"), ClassifyOptions{}, KindPerson, ""},
+		{"an it-admin@ whose subject mentions a loop alert is a person", robotMail("it-admin@bigcorp.example", "", "Our loop alert fires every night"), ClassifyOptions{}, KindPerson, ""},
+		{"a product-owner@ is a person", robotMail("product-owner@bigcorp.example", "", "Feature question"), ClassifyOptions{}, KindPerson, ""},
+		{"a purchase-request@ mailbox is a person", robotMail("purchase-request@bigcorp.example", "", "PO 1234 for the renewal"), ClassifyOptions{}, KindPerson, ""},
+		{"a person named Owen Owner is a person", robotMail("Owen Owner <owen.owner@example.org>", "", "Invoice question"), ClassifyOptions{}, KindPerson, ""},
+		{"a person whose name begins like a list program's is a person", robotMail("mailman.jones@example.org", "", "Results of your commands"), ClassifyOptions{}, KindPerson, ""},
+		{"owner@ of a shop is a person", robotMail("owner@shop.example", "", "Invoice question"), ClassifyOptions{}, KindPerson, ""},
+		{"request@ is a person", robotMail("request@bigcorp.example", "", "New laptop"), ClassifyOptions{}, KindPerson, ""},
+		{"a person's Loop alert: subject is a person", robotMail("kim@example.org", "", "Loop alert: pump 3 keeps restarting"), ClassifyOptions{}, KindPerson, ""},
+		{"a person's subject about a loop is a person", robotMail("kim@example.org", "", "Our mail loops back to us"), ClassifyOptions{}, KindPerson, ""},
+		{"a person asking to confirm a subscription is a person", robotMail("kim@example.org", "", "Please confirm subscribe to the newsletter"), ClassifyOptions{}, KindPerson, ""},
+		{"a person's mail with X-Loop from a forwarding rule is a person", robotMail("kim@example.org", "X-Loop: kim@example.org\n", "Printer"), ClassifyOptions{}, KindPerson, ""},
+		{"an it-admin@ writing through the desk's own Mailman list is a person", robotMail("it-admin@bigcorp.example", mailmanOwnList+"X-Loop: support@helpdesk.example\n", "Our VPN is down"), ownList, KindPerson, ""},
+		{"a mail through the desk's own Mailman list without List-Id is a person", robotMail("kim@example.org", "X-BeenThere: support@helpdesk.example\nX-Mailman-Version: 2.1.39\n", "Printer"), ownList, KindPerson, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mustParse(t, []byte(tc.raw))
+			c := Classify(m, tc.opts)
+			if c.Kind != tc.kind {
+				t.Fatalf("Kind = %q (%s), want %q", c.Kind, c.Reason, tc.kind)
+			}
+			if tc.reason != "" && c.Reason != tc.reason {
+				t.Errorf("Reason = %q, want %q", c.Reason, tc.reason)
+			}
+		})
+	}
+}
+
+// TestRobotFixturesAreClassified reads testdata/robots: every robot-*.eml
+// is automatic and every person-*.eml is a person's.
+func TestRobotFixturesAreClassified(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "robots", "*.eml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures in testdata/robots (%v)", err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			m := mustParse(t, mustRead(t, f))
+			robot := strings.HasPrefix(name, "robot-")
+			if m.IsAutomatic() != robot {
+				t.Errorf("automatic = %v (%q: %s), want %v", m.IsAutomatic(), m.Auto.Kind, m.Auto.Reason, robot)
+			}
+			if robot && m.Auto.Kind == KindBounce {
+				t.Errorf("classified a bounce (%s): no robot here reports a failed delivery", m.Auto.Reason)
+			}
+		})
+	}
 }

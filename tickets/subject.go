@@ -14,17 +14,18 @@ type SubjectTag struct {
 
 // NewSubjectTag returns the tag handling for tag, e.g. "HD".
 func NewSubjectTag(tag string) SubjectTag {
-	return SubjectTag{tag: tag, re: regexp.MustCompile(`(?i)\[\s*` + regexp.QuoteMeta(tag) + `\s*#\s*([0-9]{1,18})\s*\]`)}
+	return SubjectTag{tag: tag, re: regexp.MustCompile(`(?i)\[\s*` + regexp.QuoteMeta(tag) + `\s*#\s*0*([0-9]{1,19})\s*\]`)}
 }
 
-// Find returns the ticket ID in the subject's tag, if there is one.
+// Find returns the ticket ID in the subject's first tag whose number is
+// a ticket ID, if there is one.
 func (s SubjectTag) Find(subject string) (int64, bool) {
-	m := s.re.FindStringSubmatch(subject)
-	if m == nil {
-		return 0, false
+	for _, m := range s.re.FindAllStringSubmatch(subject, -1) {
+		if id, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+			return id, true
+		}
 	}
-	id, err := strconv.ParseInt(m[1], 10, 64)
-	return id, err == nil
+	return 0, false
 }
 
 // FindAll returns the ticket IDs of every tag in the subject, in order.
@@ -51,7 +52,14 @@ func (s SubjectTag) Ensure(subject string, id int64) string {
 	return tag + " " + subject
 }
 
-// Strip removes any ticket tag from subject.
+// Strip removes any ticket tag from subject. Removing one tag or collapsing
+// spaces can make another ("[HD[HD#5]#7]", a no-break space inside one),
+// so it repeats until none is left; each round removes a tag.
 func (s SubjectTag) Strip(subject string) string {
-	return strings.Join(strings.Fields(s.re.ReplaceAllString(subject, "")), " ")
+	for {
+		subject = strings.Join(strings.Fields(s.re.ReplaceAllString(subject, "")), " ")
+		if !s.re.MatchString(subject) {
+			return subject
+		}
+	}
 }

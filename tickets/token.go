@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -19,8 +18,6 @@ import (
 var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 const tokenSigLen = 12 // base32 characters: 60 bits
-
-var tokenRE = regexp.MustCompile(`(?:^|[^0-9a-z])([0-9]{1,18})-([a-z2-7]{12})(?:$|[^a-z2-7])`)
 
 // Signer makes and checks reply tokens.
 type Signer struct{ secret []byte }
@@ -39,19 +36,47 @@ func (s *Signer) sig(id int64) string {
 func (s *Signer) Token(id int64) string { return strconv.FormatInt(id, 10) + "-" + s.sig(id) }
 
 // TicketID finds a valid token in text (an address local part or a
-// Message-ID) and returns its ticket ID.
+// Message-ID) and returns its ticket ID. A token stands alone: no letter or
+// digit before its number, no base32 character after its signature.
+// Every place a token may start is tried, so that something shaped like a
+// token just before a real one does not hide it.
 func (s *Signer) TicketID(text string) (int64, bool) {
 	text = strings.ToLower(text)
-	for _, m := range tokenRE.FindAllStringSubmatch(text, -1) {
-		id, err := strconv.ParseInt(m[1], 10, 64)
+	for i := 0; i < len(text); i++ {
+		if !isDigit(text[i]) || i > 0 && (isDigit(text[i-1]) || 'a' <= text[i-1] && text[i-1] <= 'z') {
+			continue
+		}
+		j := i
+		for j < len(text) && isDigit(text[j]) {
+			j++
+		}
+		end := j + 1 + tokenSigLen
+		if j-i > 19 || end > len(text) || text[j] != '-' || !isSig(text[j+1:end]) || end < len(text) && isSigChar(text[end]) {
+			continue
+		}
+		id, err := strconv.ParseInt(text[i:j], 10, 64)
 		if err != nil {
 			continue
 		}
-		if hmac.Equal([]byte(m[2]), []byte(s.sig(id))) {
+		if hmac.Equal([]byte(text[j+1:end]), []byte(s.sig(id))) {
 			return id, true
 		}
 	}
 	return 0, false
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// isSigChar reports whether c is in the signature's base32 alphabet.
+func isSigChar(c byte) bool { return 'a' <= c && c <= 'z' || '2' <= c && c <= '7' }
+
+func isSig(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isSigChar(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // ReplyAddress returns the mailbox address with the ticket's token added
