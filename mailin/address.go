@@ -254,6 +254,14 @@ func cleanEmail(a []byte) string {
 		a = bytes.Join(bytes.Fields(a), nil)
 	}
 	s := rawHeaderText(a)
+	// RFC 5322 3.4.1: no control character belongs in an address; a bare CR
+	// or NUL there is a broken line end or an attack, never part of a mailbox.
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
 	if i := strings.LastIndexByte(s, '@'); i >= 0 {
 		s = s[:i+1] + strings.TrimRight(strings.ToLower(s[i+1:]), ".")
 	}

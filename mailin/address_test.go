@@ -2,6 +2,7 @@ package mailin
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,5 +84,14 @@ func TestParseIDs(t *testing.T) {
 				t.Errorf("parseIDs(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestAControlCharacterInsideAnAddressIsDropped(t *testing.T) {
+	for _, raw := range []string{"<kim\r@example.org>", "Kim <kim@exam\x00ple.org>", "kim\x7f@example.org"} {
+		as := parseAddressList([]byte(raw))
+		if len(as) != 1 || strings.ContainsAny(as[0].Email, "\r\x00\x7f") {
+			t.Errorf("parseAddressList(%q) = %+v, want one address without control characters", raw, as)
+		}
 	}
 }
