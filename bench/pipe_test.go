@@ -53,7 +53,7 @@ func BenchmarkPipeToAck(b *testing.B) {
 	var idleCPU, idleSpan time.Duration
 	for iter := range b.N {
 		sink := startSink(b, smtpsink.Options{})
-		conf := writeConfig(b, sink.Port())
+		conf := writeConfig(b, bin, sink.Port())
 		dm := startDaemon(b, bin, conf)
 		// A first mail, so that the daemon is up, has sent, and waits.
 		if err := pipeMail(bin, conf, customerMail(1_000_000*(iter+1))); err != nil {
@@ -123,7 +123,7 @@ func BenchmarkOutboxCrashRecovery(b *testing.B) {
 			}
 			return nil
 		}})
-		conf := writeConfig(b, sink.Port())
+		conf := writeConfig(b, bin, sink.Port())
 		queueMails(b, conf, n)
 
 		dm := startDaemon(b, bin, conf)
@@ -179,12 +179,16 @@ func startSink(b *testing.B, opts smtpsink.Options) *smtpsink.Sink {
 	return sink
 }
 
-// writeConfig writes benchConfig's TOML to a file and creates the database.
-func writeConfig(b *testing.B, smtpPort int) string {
+// writeConfig writes benchConfig's TOML to a file and creates the
+// database, before two processes could both try to.
+func writeConfig(b *testing.B, bin string, smtpPort int) string {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "helpdesk.toml")
 	if err := os.WriteFile(path, []byte(benchTOML(b, smtpPort, "")), 0o600); err != nil {
 		b.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "migrate", "--config", path).CombinedOutput(); err != nil {
+		b.Fatalf("helpdesk migrate: %v: %s", err, out)
 	}
 	return path
 }

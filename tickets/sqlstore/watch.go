@@ -47,7 +47,9 @@ func (s *Store) WatchOutbox(ctx context.Context, log *slog.Logger) (<-chan struc
 				return
 			case <-t.C:
 			}
-			grew, err := w.look(ctx)
+			// Not ctx: a cancellable context costs the driver a goroutine
+			// per query, and a look is over in microseconds.
+			grew, err := w.look(context.Background())
 			switch {
 			case err != nil && ctx.Err() == nil && !failing:
 				// Once per spell of failures: the sender's timer still
