@@ -86,9 +86,11 @@ func BenchmarkPipeToAck(b *testing.B) {
 			b.Fatalf("%d piped mails got no acknowledgement", len(piped))
 		}
 		dm.stop()
+		dm.logTrouble()
 		b.Logf("%d mails piped %s apart", n, *pipeGap)
 	}
 	slices.Sort(latencies)
+	b.Logf("slowest: %v", latencies[max(len(latencies)-5, 0):])
 	b.ReportMetric(ms(percentile(latencies, 50)), "ms-p50")
 	b.ReportMetric(ms(percentile(latencies, 99)), "ms-p99")
 	b.ReportMetric(ms(latencies[len(latencies)-1]), "ms-max")
@@ -279,6 +281,20 @@ func (dm *daemonProc) stop() {
 	case <-time.After(30 * time.Second):
 		dm.kill()
 		dm.b.Fatalf("the daemon did not stop within 30s of SIGTERM; its log: %s", dm.log)
+	}
+}
+
+// logTrouble passes on the warnings and errors in the daemon's log.
+func (dm *daemonProc) logTrouble() {
+	raw, err := os.ReadFile(dm.log)
+	if err != nil {
+		dm.b.Log(err)
+		return
+	}
+	for line := range strings.Lines(string(raw)) {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			dm.b.Log(strings.TrimSpace(line))
+		}
 	}
 }
 

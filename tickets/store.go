@@ -22,7 +22,8 @@ type Store interface {
 	// ReleaseOutbox frees the queued items holder still leases, which it
 	// did not try, for any sender to take at once.
 	ReleaseOutbox(ctx context.Context, holder string) error
-	// OutboxNextDue returns when the earliest queued item is due (zero if none).
+	// OutboxNextDue returns when the earliest queued item can be claimed:
+	// when it is due, or when a lease on it runs out (zero if none).
 	OutboxNextDue(ctx context.Context) (time.Time, error)
 
 	// Quarantine keeps a mail that could not be taken, with the reason.
