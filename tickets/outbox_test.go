@@ -43,8 +43,8 @@ func TestTwoSendersWhoseBatchesOutlastTheLeaseSendEachMailOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := tickets.RetryPolicy{Lease: time.Second, BatchSize: 4}
-	m := &slowMailer{pause: 300 * time.Millisecond, got: map[string]int{}}
+	policy := tickets.RetryPolicy{Lease: 2 * time.Second, BatchSize: 4}
+	m := &slowMailer{pause: 600 * time.Millisecond, got: map[string]int{}}
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Go(func() {
