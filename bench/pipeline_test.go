@@ -20,7 +20,16 @@ import (
 // [mailbox.imap] (or more) extra may add.
 func benchConfig(b *testing.B, smtpPort int, extra string) *config.Config {
 	b.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+	cfg, err := config.Parse([]byte(benchTOML(b, smtpPort, extra)), "bench.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cfg
+}
+
+// benchTOML is the text of benchConfig, for benchmarks that run the binary.
+func benchTOML(b *testing.B, smtpPort int, extra string) string {
+	return fmt.Sprintf(`
 [database]
 dsn = %q
 [smtp]
@@ -33,11 +42,7 @@ secret = "benchmark secret, long enough"
 [[mailbox]]
 name = "support"
 address = "support@example.com"
-`, filepath.Join(b.TempDir(), "bench.db"), smtpPort)+extra), "bench.toml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	return cfg
+`, filepath.Join(b.TempDir(), "bench.db"), smtpPort) + extra
 }
 
 func openDesk(b *testing.B, smtpPort int) *desk.Desk {

@@ -16,8 +16,10 @@ import (
 type RunOptions struct {
 	// Grace is how long work in flight may go on after ctx ends (default 10s).
 	Grace time.Duration
-	// OutboxInterval is how often the sender looks at the outbox when no
-	// new mail wakes it (default 30s); due retries wake it on time anyway.
+	// OutboxInterval is how often the sender looks at the outbox when
+	// nothing wakes it (default 30s), a safety net: mail queued by this
+	// process or another (`helpdesk ingest`), due retries and leases that
+	// run out wake it on time.
 	OutboxInterval time.Duration
 	// IMAPBackoff is the wait before IMAP reconnect attempt n (default:
 	// exponential from 1s to 5m with jitter).
@@ -98,11 +100,20 @@ func watchOptions(mb *config.Mailbox, maxSize int64, h imapwatch.Handler, st ima
 	}
 }
 
-// sendLoop delivers the outbox: at once when new mail was queued, when a
-// retry falls due, and every interval. It keeps one SMTP connection.
+// sendLoop delivers the outbox: at once when new mail was queued (by an
+// IMAP watcher of this process, or by another process such as `helpdesk
+// ingest`), when a retry falls due, and every interval. It keeps one SMTP
+// connection.
 func (d *Desk) sendLoop(ctx, work context.Context, wake <-chan struct{}, interval time.Duration) {
 	mailer := d.NewMailer()
 	defer mailer.Close()
+	var watcher tickets.OutboxWatcher = d.Store
+	queued, err := watcher.WatchOutbox(ctx, d.log)
+	if err != nil {
+		// A nil channel never fires: mail from other processes then waits
+		// for the interval, as the log says.
+		d.log.ErrorContext(ctx, "mail queued by other processes is sent only every outbox interval", slog.Duration("interval", interval), slog.Any("err", err))
+	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -112,6 +123,7 @@ func (d *Desk) sendLoop(ctx, work context.Context, wake <-chan struct{}, interva
 			d.flushOnce(work, mailer)
 			return
 		case <-wake:
+		case <-queued:
 		case <-timer.C:
 		}
 		d.flushOnce(work, mailer)
@@ -127,7 +139,8 @@ func (d *Desk) flushOnce(ctx context.Context, mailer *Mailer) {
 	}
 }
 
-// nextSend is how long to sleep until the next retry is due, at most interval.
+// nextSend is how long to sleep until the next item can be sent (a retry
+// falls due, another sender's lease runs out), at most interval.
 func (d *Desk) nextSend(ctx context.Context, interval time.Duration) time.Duration {
 	next, err := d.Store.OutboxNextDue(ctx)
 	if err != nil || next.IsZero() {
@@ -135,7 +148,8 @@ func (d *Desk) nextSend(ctx context.Context, interval time.Duration) time.Durati
 	}
 	wait := next.Sub(d.now())
 	if wait < 10*time.Millisecond {
-		// Due now but not taken: another sender holds it. Look again soon.
+		// Due now but not taken (clocks apart between processes, say).
+		// Look again soon.
 		wait = time.Second
 	}
 	return min(wait, interval)

@@ -514,4 +514,8 @@ func TestAShutdownRightAfterASendStillRecordsIt(t *testing.T) {
 	if items := f.queued(other.TicketID); items[0].Status != tickets.OutboxQueued {
 		t.Errorf("the mail not sent is %s, want it still queued", items[0].Status)
 	}
+	// A sender started right after the stop takes it at once.
+	if again, err := f.store.ClaimOutbox(f.ctx, f.now, 10, time.Minute, "next"); err != nil || len(again) != 1 || again[0].Attempts != 1 {
+		t.Errorf("claim after the stop = %+v, %v; want the mail not sent, at its first try", again, err)
+	}
 }

@@ -2,9 +2,12 @@ package tickets
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"sync"
 	"time"
 )
 
@@ -35,8 +38,12 @@ func (e *SendError) Unwrap() error { return e.Err }
 type RetryPolicy struct {
 	Min, Max    time.Duration // backoff doubles from Min up to Max (defaults 1m, 1h)
 	GiveUpAfter time.Duration // since the item was queued (default 48h)
-	Lease       time.Duration // how long a claimed item is reserved for one sender (default 5m)
-	BatchSize   int           // items claimed at once (default 100)
+	// Lease is how long a claimed item stays reserved for its sender
+	// without renewal (default 10s). The sender renews it every Lease/5
+	// while it works through a batch, so the lease can be short: a sender
+	// that dies (kill -9, power loss) holds its items for at most one Lease.
+	Lease     time.Duration
+	BatchSize int // items claimed at once (default 100)
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -50,7 +57,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 		p.GiveUpAfter = 48 * time.Hour
 	}
 	if p.Lease <= 0 {
-		p.Lease = 5 * time.Minute
+		p.Lease = 10 * time.Second
 	}
 	if p.BatchSize <= 0 {
 		p.BatchSize = 100
@@ -68,6 +75,18 @@ func (p RetryPolicy) Backoff(attempts int) time.Duration {
 	return min(d, p.Max)
 }
 
+// OutboxWatcher tells a sender that outbox rows were added, by this
+// process or by another (`helpdesk ingest` from an MTA pipe), so that the
+// sender need not poll the outbox. The SQLite store polls `PRAGMA
+// data_version`; a PostgreSQL store would LISTEN for a NOTIFY from the
+// transaction that queues.
+type OutboxWatcher interface {
+	// WatchOutbox sends on the channel until ctx ends, never blocking: one
+	// pending notice stands for any number of new rows. Problems while
+	// watching go to log; the sender's own timer covers for them.
+	WatchOutbox(ctx context.Context, log *slog.Logger) (<-chan struct{}, error)
+}
+
 // FlushStats counts what one outbox pass did.
 type FlushStats struct {
 	Sent, Deferred, Failed int
@@ -78,12 +97,40 @@ type FlushStats struct {
 // the commit resends at most this many (delivery is at least once).
 const recordEvery = 50
 
+// errLeaseNotRenewed stops a pass whose lease could not be renewed.
+var errLeaseNotRenewed = errors.New("the outbox lease could not be renewed: the rest of the batch is left for later")
+
 // FlushOutbox delivers every outbox item that is due, once, and returns.
 // Temporary failures go back on the outbox with backoff; permanent ones,
 // and those past the give-up time, are recorded on their ticket.
 func (s *Service) FlushOutbox(ctx context.Context, mailer Mailer, policy RetryPolicy) (FlushStats, error) {
 	policy = policy.withDefaults()
 	var st FlushStats
+	holder := newLeaseHolder()
+	for {
+		claimed := s.now().UTC()
+		items, err := s.store.ClaimOutbox(ctx, claimed, policy.BatchSize, policy.Lease, holder)
+		if err != nil {
+			return st, fmt.Errorf("claiming outbox: %w", err)
+		}
+		if len(items) == 0 {
+			return st, nil
+		}
+		if err := s.sendBatch(ctx, mailer, policy, holder, claimed.Add(policy.Lease), items, &st); err != nil {
+			return st, err
+		}
+		if len(items) < policy.BatchSize {
+			return st, nil
+		}
+	}
+}
+
+// sendBatch delivers one claimed batch, leased to holder until leased,
+// renewing the lease meanwhile, and records the results. What it does not
+// try (ctx ended, the lease could not be renewed) it hands back at once.
+func (s *Service) sendBatch(ctx context.Context, mailer Mailer, policy RetryPolicy, holder string, leased time.Time, items []OutboxItem, st *FlushStats) error {
+	lease := s.keepLease(holder, leased, policy.Lease)
+	defer lease.stop()
 	var pending []func(context.Context, Tx) error
 	// The mails are out: record that even when ctx has just ended, or the
 	// customer would get them again.
@@ -113,41 +160,115 @@ func (s *Service) FlushOutbox(ctx context.Context, mailer Mailer, policy RetryPo
 		}
 		return nil
 	}
-	for {
-		claimed := s.now()
-		items, err := s.store.ClaimOutbox(ctx, claimed.UTC(), policy.BatchSize, policy.Lease)
-		if err != nil {
-			return st, fmt.Errorf("claiming outbox: %w", err)
+	var stopped error // why the batch ended before its last item
+	left := 0
+	for i := range items {
+		if err := ctx.Err(); err != nil {
+			stopped, left = err, len(items)-i
+			break
 		}
-		// Stop sending from this claim well before its lease ends, so that
-		// no other sender can take an item this one is still sending. The
-		// rest is taken again when the lease has run out.
-		stopAt := claimed.Add(policy.Lease * 4 / 5)
-		for i := range items {
-			if err := ctx.Err(); err != nil {
-				if rerr := record(); rerr != nil {
-					return st, rerr
-				}
-				return st, err
-			}
-			if s.now().After(stopAt) {
-				s.log.WarnContext(ctx, "outbox lease running out: leaving the rest of the batch for later", slog.Int("left", len(items)-i))
-				break
-			}
-			pending = append(pending, s.deliver(ctx, mailer, policy, &items[i], &st))
-			if len(pending) >= recordEvery {
-				if err := record(); err != nil {
-					return st, err
-				}
-			}
+		held, ending := lease.check(items[i].ID, s.now())
+		if ending {
+			// Never send an item whose lease could end before the mail
+			// is out: another sender could take and send it too.
+			s.log.WarnContext(ctx, "outbox lease not renewed in time: leaving the rest of the batch", slog.Int("left", len(items)-i))
+			stopped, left = errLeaseNotRenewed, len(items)-i
+			break
 		}
-		if err := record(); err != nil {
-			return st, err
+		if !held {
+			s.log.WarnContext(ctx, "outbox item taken by another sender after this one's lease ran out", slog.Int64("outbox", items[i].ID))
+			continue
 		}
-		if len(items) < policy.BatchSize {
-			return st, nil
+		pending = append(pending, s.deliver(ctx, mailer, policy, &items[i], st))
+		if len(pending) >= recordEvery {
+			if err := record(); err != nil {
+				return err
+			}
 		}
 	}
+	if err := record(); err != nil {
+		return err
+	}
+	lease.stop()
+	if left > 0 {
+		// All that was tried is recorded: what this sender still
+		// holds, it never tried.
+		if err := s.store.ReleaseOutbox(rctx, holder); err != nil {
+			return errors.Join(stopped, fmt.Errorf("releasing %d untried outbox items: %w", left, err))
+		}
+	}
+	return stopped
+}
+
+// newLeaseHolder names one outbox pass in the leases it takes: host and
+// process for whoever reads the database, and a random part so that no
+// two passes share a name.
+func newLeaseHolder() string {
+	host, _ := os.Hostname()
+	var b [6]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
+}
+
+// leaseKeeper renews one claimed batch's lease while its sender works,
+// and tells the sender which items it may still send.
+type leaseKeeper struct {
+	lease time.Duration
+	mu    sync.Mutex
+	until time.Time      // the end of the lease as last written
+	held  map[int64]bool // the items still held, as of the last renewal; nil: all
+	quit  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (s *Service) keepLease(holder string, until time.Time, lease time.Duration) *leaseKeeper {
+	k := &leaseKeeper{lease: lease, until: until, quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(k.done)
+		tick := time.NewTicker(lease / 5)
+		defer tick.Stop()
+		for {
+			select {
+			case <-k.quit:
+				return
+			case <-tick.C:
+			}
+			at := s.now().UTC()
+			ctx, cancel := context.WithTimeout(context.Background(), lease/2)
+			ids, err := s.store.RenewOutbox(ctx, holder, at.Add(lease))
+			cancel()
+			if err != nil {
+				// The lease stands as last written; check says when it
+				// is too close to its end to send more.
+				s.log.Warn("renewing the outbox lease", slog.Any("err", err))
+				continue
+			}
+			held := make(map[int64]bool, len(ids))
+			for _, id := range ids {
+				held[id] = true
+			}
+			k.mu.Lock()
+			k.until, k.held = at.Add(lease), held
+			k.mu.Unlock()
+		}
+	}()
+	return k
+}
+
+// check says whether item id is still this sender's, and whether the
+// lease is too close to its end (under half of it left) to start a
+// delivery at now.
+func (k *leaseKeeper) check(id int64, now time.Time) (held, ending bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.held == nil || k.held[id], k.until.Sub(now) < k.lease/2
+}
+
+// stop ends the renewals and waits for one under way.
+func (k *leaseKeeper) stop() {
+	k.once.Do(func() { close(k.quit) })
+	<-k.done
 }
 
 // deliver sends one item and returns how to record the result.

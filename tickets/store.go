@@ -12,10 +12,18 @@ type Store interface {
 	// InTx runs fn in one write transaction: all of it commits, or none.
 	InTx(ctx context.Context, fn func(Tx) error) error
 
-	// ClaimOutbox leases up to limit outbox items due at now, so that no
-	// other sender takes them until the lease ends.
-	ClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboxItem, error)
-	// OutboxNextDue returns when the earliest queued item is due (zero if none).
+	// ClaimOutbox leases up to limit outbox items due at now to holder,
+	// so that no other sender takes them until the lease ends.
+	ClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, holder string) ([]OutboxItem, error)
+	// RenewOutbox extends holder's leases to until and returns the ids of
+	// the items it still holds: queued, and not claimed by another sender
+	// after its lease ran out.
+	RenewOutbox(ctx context.Context, holder string, until time.Time) ([]int64, error)
+	// ReleaseOutbox frees the queued items holder still leases, which it
+	// did not try, for any sender to take at once.
+	ReleaseOutbox(ctx context.Context, holder string) error
+	// OutboxNextDue returns when the earliest queued item can be claimed:
+	// when it is due, or when a lease on it runs out (zero if none).
 	OutboxNextDue(ctx context.Context) (time.Time, error)
 
 	// Quarantine keeps a mail that could not be taken, with the reason.

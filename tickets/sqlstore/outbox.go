@@ -11,9 +11,10 @@ import (
 	"helpdesk/tickets"
 )
 
-// ClaimOutbox leases the due items in one transaction, so that two senders
-// (the daemon and `helpdesk outbox flush`, say) never take the same item.
-func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]tickets.OutboxItem, error) {
+// ClaimOutbox leases the due items to holder in one transaction, so that
+// two senders (the daemon and `helpdesk outbox flush`, say) never take the
+// same item.
+func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, holder string) ([]tickets.OutboxItem, error) {
 	now = now.UTC()
 	var ids []int64
 	err := s.InTx(ctx, func(txi tickets.Tx) error {
@@ -24,7 +25,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 		if len(ids) == 0 {
 			return nil
 		}
-		query, args, err := q.in("lease-outbox", now.Add(lease), ids)
+		query, args, err := q.in("lease-outbox", now.Add(lease), holder, ids)
 		if err != nil {
 			return err
 		}
@@ -37,6 +38,21 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 		return nil, err
 	}
 	return s.read().outboxItems(ctx, ids)
+}
+
+func (s *Store) RenewOutbox(ctx context.Context, holder string, until time.Time) ([]int64, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var ids []int64
+	if err := s.read().selectAll(ctx, &ids, "renew-outbox", until.UTC(), holder); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+func (s *Store) ReleaseOutbox(ctx context.Context, holder string) error {
+	_, err := s.write(ctx, "release-outbox", holder)
+	return err
 }
 
 func (s *Store) OutboxNextDue(ctx context.Context) (time.Time, error) {

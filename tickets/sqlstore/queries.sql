@@ -83,7 +83,25 @@ SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? AND (leas
 ORDER BY next_attempt_at, id LIMIT ?;
 
 -- name: lease-outbox
-UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN (?);
+UPDATE outbox SET lease_until = ?, lease_holder = ?, attempts = attempts + 1 WHERE id IN (?);
+
+-- name: renew-outbox
+-- (Only the holder's own items: one another sender claimed after this
+-- holder's lease ran out carries that sender's name.)
+UPDATE outbox SET lease_until = ? WHERE lease_holder = ? AND status = 'queued' RETURNING id;
+
+-- name: release-outbox
+-- Items a sender claimed and then did not try (it stopped early) are free
+-- again at once, their claim not counted as a try.
+UPDATE outbox SET lease_until = NULL, lease_holder = NULL, attempts = attempts - 1
+WHERE lease_holder = ? AND status = 'queued';
+
+-- name: outbox-last-id
+SELECT COALESCE(MAX(id), 0) FROM outbox;
+
+-- name: data-version
+-- SQLite: changes whenever another connection commits to the database.
+PRAGMA data_version;
 
 -- name: outbox-items
 SELECT o.id AS o_id, o.ticket_id AS o_ticket_id, o.status AS o_status, o.attempts AS o_attempts,
@@ -93,16 +111,19 @@ FROM outbox o JOIN messages m ON m.id = o.message_id
 WHERE o.id IN (?) ORDER BY o.next_attempt_at, o.id;
 
 -- name: outbox-sent
-UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = '' WHERE id = ?;
+UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, lease_holder = NULL, last_error = '' WHERE id = ?;
 
 -- name: outbox-retry
-UPDATE outbox SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?;
+UPDATE outbox SET next_attempt_at = ?, lease_until = NULL, lease_holder = NULL, last_error = ? WHERE id = ?;
 
 -- name: outbox-failed
-UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ?, sent_at = NULL, next_attempt_at = ? WHERE id = ?;
+UPDATE outbox SET status = 'failed', lease_until = NULL, lease_holder = NULL, last_error = ?, sent_at = NULL, next_attempt_at = ? WHERE id = ?;
 
 -- name: outbox-next-due
-SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued';
+-- When the earliest queued item can be claimed: when it is due, or when
+-- the lease on it runs out.
+SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END)
+FROM outbox WHERE status = 'queued';
 
 -- name: insert-quarantine
 INSERT INTO quarantine (mailbox, reason, raw, size, created_at) VALUES (?, ?, ?, ?, ?);

@@ -42,6 +42,8 @@ type Store struct {
 	// sleep and poll. Other processes (`helpdesk ingest`) still meet the
 	// busy timeout.
 	writeMu sync.Mutex
+	// dsn opens the watcher's own connection (see WatchOutbox).
+	dsn string
 }
 
 var _ tickets.Store = (*Store)(nil)
@@ -79,7 +81,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
 	}
 	db.SetMaxOpenConns(opts.MaxOpenConns)
-	s := &Store{db: db}
+	s := &Store{db: db, dsn: sqliteDSN(opts.DSN, opts.BusyTimeout)}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -37,19 +39,20 @@ func TestReopeningKeepsDataAndSchema(t *testing.T) {
 	}
 }
 
-func TestTwoSendersNeverClaimTheSameItem(t *testing.T) {
+// queueMails stores a ticket with n acknowledgements on the outbox, due at now.
+func queueMails(t *testing.T, s *Store, n int, now time.Time) {
+	t.Helper()
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "hd.db"))
-	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	err := s.InTx(ctx, func(tx tickets.Tx) error {
 		tk := &tickets.Ticket{Subject: "s", Status: tickets.StatusNew, Priority: "P3", Queue: "q", Mailbox: "m",
 			Requester: tickets.Address{Email: "a@b.test"}, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateTicket(ctx, tk, 1000); err != nil {
 			return err
 		}
-		for i := range 5 {
+		for range n {
+			key := fmt.Sprintf("k%d", time.Now().UnixNano())
 			m := &tickets.Message{TicketID: tk.ID, Direction: tickets.Out, Kind: "acknowledgement",
-				Key: "k" + string(rune('a'+i)), MessageID: "k" + string(rune('a'+i)),
+				Key: key, MessageID: key,
 				From: tickets.Address{Email: "support@x.test"}, To: []tickets.Address{{Email: "a@b.test"}}, CreatedAt: now}
 			if err := tx.InsertMessage(ctx, m, nil); err != nil {
 				return err
@@ -63,11 +66,18 @@ func TestTwoSendersNeverClaimTheSameItem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.ClaimOutbox(ctx, now, 3, time.Minute)
+}
+
+func TestTwoSendersNeverClaimTheSameItem(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "hd.db"))
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	queueMails(t, s, 5, now)
+	a, err := s.ClaimOutbox(ctx, now, 3, time.Minute, "a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.ClaimOutbox(ctx, now, 10, time.Minute)
+	b, err := s.ClaimOutbox(ctx, now, 10, time.Minute, "b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +94,81 @@ func TestTwoSendersNeverClaimTheSameItem(t *testing.T) {
 			t.Errorf("claimed item = %+v", it)
 		}
 	}
-	if c, _ := s.ClaimOutbox(ctx, now.Add(30*time.Second), 10, time.Minute); len(c) != 0 {
+	if c, _ := s.ClaimOutbox(ctx, now.Add(30*time.Second), 10, time.Minute, "c"); len(c) != 0 {
 		t.Errorf("%d items claimed while leased", len(c))
 	}
-	if c, _ := s.ClaimOutbox(ctx, now.Add(2*time.Minute), 10, time.Minute); len(c) != 5 {
+	if c, _ := s.ClaimOutbox(ctx, now.Add(2*time.Minute), 10, time.Minute, "c"); len(c) != 5 {
 		t.Errorf("after the lease ran out %d items were claimable, want 5 (a crashed sender's items come back)", len(c))
+	}
+}
+
+func TestALeaseRenewedByItsHolderOnly(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "hd.db"))
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	queueMails(t, s, 4, now)
+	a, _ := s.ClaimOutbox(ctx, now, 2, 10*time.Second, "a")
+	b, _ := s.ClaimOutbox(ctx, now, 2, 10*time.Second, "b")
+	if len(a) != 2 || len(b) != 2 {
+		t.Fatalf("claims took %d and %d items, want 2 and 2", len(a), len(b))
+	}
+	if next, err := s.OutboxNextDue(ctx); err != nil || !next.Equal(now.Add(10*time.Second)) {
+		t.Errorf("next due = %v, %v; want the end of the leases, %v", next, err, now.Add(10*time.Second))
+	}
+
+	// a renews while it sends; b has died. When b's lease runs out, c takes
+	// b's items, and a's leases still stand.
+	ids, err := s.RenewOutbox(ctx, "a", now.Add(18*time.Second))
+	if err != nil || len(ids) != 2 || ids[0] != a[0].ID && ids[0] != a[1].ID {
+		t.Fatalf("a's renewal = %v, %v; want a's two items", ids, err)
+	}
+	c, _ := s.ClaimOutbox(ctx, now.Add(11*time.Second), 10, 10*time.Second, "c")
+	if len(c) != 2 || c[0].ID != b[0].ID && c[0].ID != b[1].ID {
+		t.Fatalf("after b's lease ran out c took %d items (%v), want b's two", len(c), c)
+	}
+	if ids, err := s.RenewOutbox(ctx, "b", now.Add(20*time.Second)); err != nil || len(ids) != 0 {
+		t.Errorf("b renewed %v (%v) after c took them; want none", ids, err)
+	}
+
+	// c stops early: what it releases is free at once, its try not counted.
+	if err := s.ReleaseOutbox(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := s.ClaimOutbox(ctx, now.Add(12*time.Second), 10, 10*time.Second, "d")
+	if len(d) != 2 || d[0].Attempts != 2 {
+		t.Fatalf("after c released, d took %d items (%+v); want b's two, at their second try", len(d), d)
+	}
+}
+
+func TestWatchOutboxSeesRowsQueuedByAnotherConnection(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "hd.db")
+	s := open(t, path)
+	queued, err := s.WatchOutbox(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := open(t, path) // as `helpdesk ingest` in another process
+	now := time.Now()
+
+	// A write that queues nothing is no news.
+	if err := other.SaveMailboxState(ctx, "support", 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-queued:
+		t.Error("the watcher reported new outbox rows after a write that queued none")
+	case <-time.After(5 * watchEvery):
+	}
+
+	for range 2 {
+		queueMails(t, other, 1, now)
+		select {
+		case <-queued:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the watcher did not report an outbox row queued through another connection")
+		}
 	}
 }
 
