@@ -18,7 +18,8 @@ type Store interface {
 	// OutboxNextDue returns when the earliest queued item is due (zero if none).
 	OutboxNextDue(ctx context.Context) (time.Time, error)
 
-	// Quarantine keeps a mail that could not be taken, with the reason.
+	// Quarantine keeps a mail that could not be taken, with the reason,
+	// once: the same bytes while held are one row (see Quarantined.Again).
 	Quarantine(ctx context.Context, q *Quarantined) error
 
 	// LoadMailboxState and SaveMailboxState remember the IMAP position of a mailbox.
@@ -118,12 +119,17 @@ type OutboxItem struct {
 
 // Quarantined is a mail kept aside because it could not be taken.
 type Quarantined struct {
-	ID         int64
-	Mailbox    string
-	Reason     string
-	Raw        []byte
-	Size       int64
+	ID      int64
+	Mailbox string
+	Reason  string
+	Raw     []byte
+	Size    int64 // bytes kept in Raw
+	// Truncated: Raw is only the head of a mail over the size limit.
+	Truncated  bool
 	CreatedAt  time.Time
 	ReleasedAt time.Time
 	TicketID   int64 // the ticket it became once released
+	// Again is set by Store.Quarantine when the same bytes were held
+	// already: ID and CreatedAt are then that row's.
+	Again bool
 }

@@ -558,19 +558,21 @@ func (q *queries) Outbox(ctx context.Context, f tickets.OutboxFilter) ([]tickets
 }
 
 type quarantineRow struct {
-	ID         int64         `db:"id"`
-	Mailbox    string        `db:"mailbox"`
-	Reason     string        `db:"reason"`
-	Raw        []byte        `db:"raw"`
-	Size       int64         `db:"size"`
-	CreatedAt  time.Time     `db:"created_at"`
-	ReleasedAt sql.NullTime  `db:"released_at"`
-	TicketID   sql.NullInt64 `db:"ticket_id"`
+	ID         int64          `db:"id"`
+	Mailbox    string         `db:"mailbox"`
+	Reason     string         `db:"reason"`
+	Raw        []byte         `db:"raw"`
+	Size       int64          `db:"size"`
+	SHA256     sql.NullString `db:"sha256"`
+	Truncated  bool           `db:"truncated"`
+	CreatedAt  time.Time      `db:"created_at"`
+	ReleasedAt sql.NullTime   `db:"released_at"`
+	TicketID   sql.NullInt64  `db:"ticket_id"`
 }
 
 func (r quarantineRow) quarantined() tickets.Quarantined {
 	return tickets.Quarantined{ID: r.ID, Mailbox: r.Mailbox, Reason: r.Reason, Raw: r.Raw, Size: r.Size,
-		CreatedAt: r.CreatedAt.UTC(), ReleasedAt: r.ReleasedAt.Time, TicketID: r.TicketID.Int64}
+		Truncated: r.Truncated, CreatedAt: r.CreatedAt.UTC(), ReleasedAt: r.ReleasedAt.Time, TicketID: r.TicketID.Int64}
 }
 
 func (q *queries) QuarantineList(ctx context.Context) ([]tickets.Quarantined, error) {

@@ -103,10 +103,14 @@ UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ?, sent_at
 SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued';
 
 -- name: insert-quarantine
-INSERT INTO quarantine (mailbox, reason, raw, size, created_at) VALUES (?, ?, ?, ?, ?);
+INSERT INTO quarantine (mailbox, reason, raw, size, sha256, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: quarantine-by-content
+-- (the same bytes already held; the partial index quarantine_content)
+SELECT id, created_at FROM quarantine WHERE sha256 = ? AND size = ? AND sha256 IS NOT NULL AND released_at IS NULL;
 
 -- name: quarantine-list
-SELECT id, mailbox, reason, size, created_at, released_at, ticket_id FROM quarantine ORDER BY id;
+SELECT id, mailbox, reason, size, truncated, created_at, released_at, ticket_id FROM quarantine ORDER BY id;
 
 -- name: quarantine-get
 SELECT * FROM quarantine WHERE id = ?;
