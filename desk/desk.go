@@ -112,6 +112,8 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		Loops:         loops,
 		Now:           opts.Now,
 		Logger:        opts.Logger,
+
+		MaxParticipantsPerMail: cfg.Tickets.MaxParticipantsPerMail,
 	})
 	if err != nil {
 		store.Close()
