@@ -1,6 +1,7 @@
 package desk_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,47 @@ func TestAnOversizedMailHandedOverWholeIsQuarantinedAsItsHead(t *testing.T) {
 	retry, err := h.desk.RetryQuarantined(h.ctx, out.QuarantineID)
 	if err != nil || !retry.Quarantined || !strings.Contains(retry.Reason, "only the head") {
 		t.Errorf("retry of a head: %+v, %v; want it refused as a head", retry, err)
+	}
+}
+
+func TestTicketsOpenedBeforeFingerprintsStillCatchDuplicates(t *testing.T) {
+	h := triageHarness(t)
+	first := h.deliver("support", customer("old1@a.test", "alice@a.test", "Printer on fire", "The printer in room 4 is on fire. Please help."))
+	// As if the ticket had been opened before fingerprints were kept.
+	if _, err := h.desk.Store.DB().Exec("DELETE FROM message_fingerprints"); err != nil {
+		t.Fatal(err)
+	}
+	again := h.deliver("support", customer("old2@a.test", "alice@a.test", "Re: Printer on fire", "The printer in room 4 is on fire.  Please help!"))
+	if again.TicketID != first.TicketID || again.ThreadedBy != "duplicate" {
+		t.Fatalf("the repeat: %+v, want it merged into %s", again, first.Ref)
+	}
+	var n int
+	if err := h.desk.Store.DB().Get(&n, "SELECT COUNT(*) FROM message_fingerprints WHERE ticket_id = ?", first.TicketID); err != nil || n != 1 {
+		t.Errorf("%d fingerprints on %s after the check (%v), want the first mail's, kept", n, first.Ref, err)
+	}
+}
+
+func TestADuplicateIsFoundAmongManyTicketsOfItsSender(t *testing.T) {
+	h := triageHarness(t)
+	first := h.deliver("support", customer("many0@a.test", "alice@a.test", "Printer on fire", "The printer in room 4 is on fire. Please help."))
+	for i := range 30 {
+		h.deliver("support", customer(fmt.Sprintf("many%d@a.test", i+1), "alice@a.test", fmt.Sprintf("Question %d", i), strings.Repeat("Another matter entirely. ", i+1)))
+	}
+	again := h.deliver("support", customer("many-again@a.test", "alice@a.test", "Printer on fire", "The printer in room 4 is on fire. Please help."))
+	if again.TicketID != first.TicketID || again.ThreadedBy != "duplicate" {
+		t.Errorf("the repeat after 30 other tickets: %+v, want it merged into %s", again, first.Ref)
+	}
+}
+
+func TestAMergedTicketIsComparedByItsOldestMail(t *testing.T) {
+	h := triageHarness(t)
+	older := h.deliver("support", customer("m1@a.test", "alice@a.test", "Printer on fire", "The printer in room 4 is on fire. Please help."))
+	newer := h.deliver("support", customer("m2@a.test", "alice@a.test", "Scanner broken", "The scanner shows error 7."))
+	if err := h.desk.Service.Merge(h.ctx, older.TicketID, newer.TicketID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	again := h.deliver("support", customer("m3@a.test", "alice@a.test", "Printer on fire", "The printer in room 4 is on fire. Please help."))
+	if again.TicketID != newer.TicketID || again.ThreadedBy != "duplicate" {
+		t.Errorf("a repeat of the merged ticket's first mail: %+v, want it merged into %s, whose oldest mail it repeats", again, newer.Ref)
 	}
 }

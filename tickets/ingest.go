@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"helpdesk/tickets/triage"
 )
 
 // Inbound is one parsed incoming mail, as the mail reader hands it over.
@@ -45,6 +47,8 @@ type Inbound struct {
 	// UID is the IMAP UID the mail was fetched under, for the log; 0 when
 	// it came another way.
 	UID uint32
+
+	fp *triage.Fingerprint // see fingerprint
 }
 
 // Result says what Ingest did with a mail.
@@ -152,6 +156,7 @@ func (s *Service) check(in *Inbound) (MailboxInfo, error) {
 	if strings.TrimSpace(in.From.Email) == "" {
 		return MailboxInfo{}, fmt.Errorf("ingesting into mailbox %q: %w: the mail has no sender", in.Mailbox, ErrUnusable)
 	}
+	in.fingerprint() // it reads the whole text: not while holding the write lock
 	return mb, nil
 }
 
@@ -404,6 +409,9 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	msg.TicketID = t.ID
 	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
 		return nil, fmt.Errorf("storing message on ticket %d: %w", t.ID, err)
+	}
+	if err := s.keepFingerprint(ctx, tx, t, msg, in); err != nil {
+		return nil, err
 	}
 	if err := s.event(ctx, tx, t.ID, EventCreated, requester.Email, fmt.Sprintf("ticket opened by mail to %s (mailbox %s, queue %s)", mb.Address, in.Mailbox, t.Queue), now); err != nil {
 		return nil, err

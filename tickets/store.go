@@ -68,12 +68,18 @@ type Tx interface {
 	OutboxFailed(ctx context.Context, id int64, at time.Time, lastErr string) error
 	QuarantineReleased(ctx context.Context, id int64, ticketID int64, at time.Time) error
 
-	// RecentTicketsOf lists the not yet resolved tickets email opened since.
-	RecentTicketsOf(ctx context.Context, email string, since time.Time) ([]Ticket, error)
+	// DuplicateCandidates lists, newest first and at most limit, the not yet
+	// resolved tickets email opened since whose first mail has the sender
+	// from and the normalised subject, with that mail's fingerprint; and
+	// those opened before fingerprints were kept, with MessageID 0.
+	DuplicateCandidates(ctx context.Context, email string, since time.Time, from, subject string, limit int) ([]MailFingerprint, error)
+	// SaveFingerprint keeps the fingerprint of an inbound message.
+	SaveFingerprint(ctx context.Context, f MailFingerprint) error
 	// OpenTicketCount counts the tickets of email not yet resolved.
 	OpenTicketCount(ctx context.Context, email string) (int, error)
-	// FirstInboundMessage is the mail that opened a ticket.
-	FirstInboundMessage(ctx context.Context, ticketID int64) (*Message, error)
+	// FirstInboundMessage is the mail that opened a ticket: its sender,
+	// subject and at most maxRunes characters of its text.
+	FirstInboundMessage(ctx context.Context, ticketID int64, maxRunes int) (*Message, error)
 	// AutoMailCount counts the automatic mails (all but agents' replies)
 	// sent to email since.
 	AutoMailCount(ctx context.Context, email string, since time.Time) (int, error)
