@@ -91,3 +91,17 @@ func TestAMergedTicketIsComparedByItsOldestMail(t *testing.T) {
 		t.Errorf("a repeat of the merged ticket's first mail: %+v, want it merged into %s, whose oldest mail it repeats", again, newer.Ref)
 	}
 }
+
+func TestDuplicateDetectionComparesFingerprintsNotStoredMessages(t *testing.T) {
+	h := triageHarness(t)
+	first := h.deliver("support", customer("fp1@a.test", "alice@a.test", "Printer on fire", "The printer in room 4 is on fire. Please help."))
+	// The stored message no longer says what the fingerprint does: only a
+	// check that reads it would miss the repeat.
+	if _, err := h.desk.Store.DB().Exec("UPDATE messages SET body_text = 'redacted', subject = 'redacted' WHERE ticket_id = ?", first.TicketID); err != nil {
+		t.Fatal(err)
+	}
+	again := h.deliver("support", customer("fp2@a.test", "alice@a.test", "Printer on fire", "The printer in room 4 is on fire. Please help."))
+	if again.TicketID != first.TicketID || again.ThreadedBy != "duplicate" {
+		t.Errorf("the repeat: %+v, want it merged into %s by the fingerprint of its first mail", again, first.Ref)
+	}
+}
