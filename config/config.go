@@ -145,6 +145,9 @@ type Tickets struct {
 	MaxMessageSize Size `toml:"max_message_size"`
 	// FirstTicketID is the number of the first ticket; default 1000.
 	FirstTicketID int64 `toml:"first_ticket_id"`
+	// MaxParticipantsPerMail is how many people in To and Cc one mail may
+	// add to a ticket; the others are named in one event. Default 50.
+	MaxParticipantsPerMail int `toml:"max_participants_per_mail"`
 }
 
 // Security holds the secret that signs reply tokens and the mail servers
@@ -267,6 +270,8 @@ func Default() *Config {
 			Tag:            "HD",
 			MaxMessageSize: 25 * MiB,
 			FirstTicketID:  1000,
+
+			MaxParticipantsPerMail: 50,
 		},
 		Outbox: Outbox{
 			RetryMin:    Duration{time.Minute},

@@ -212,6 +212,7 @@ func TestValidateNamesEachProblemByKey(t *testing.T) {
 		{"tag too long", func(c *Config) { c.Tickets.Tag = "HELPDESK123" }, "tickets.tag: "},
 		{"tiny max message size", func(c *Config) { c.Tickets.MaxMessageSize = 100 }, "tickets.max_message_size: must be at least 1KiB"},
 		{"first ticket id zero", func(c *Config) { c.Tickets.FirstTicketID = 0 }, "tickets.first_ticket_id: must be at least 1"},
+		{"no participants per mail", func(c *Config) { c.Tickets.MaxParticipantsPerMail = 0 }, "tickets.max_participants_per_mail: must be at least 1"},
 		{"no secret", func(c *Config) { c.Security.Secret = "" }, "security.secret: required (set secret, secret_env or secret_file)"},
 		{"short secret", func(c *Config) { c.Security.Secret = "short" }, "security.secret: must be at least 16 bytes"},
 		{"secret given twice", func(c *Config) { c.Security.SecretFile = "/run/secret" }, "security.secret: set only one of secret, secret_env, secret_file"},

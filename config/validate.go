@@ -44,6 +44,9 @@ func (c *Config) Validate() error {
 	if c.Tickets.FirstTicketID < 1 {
 		ps.add("tickets.first_ticket_id", "must be at least 1")
 	}
+	if c.Tickets.MaxParticipantsPerMail < 1 {
+		ps.add("tickets.max_participants_per_mail", "must be at least 1")
+	}
 
 	s := c.Security
 	secretSources(&ps, "security", "secret", s.Secret, s.SecretEnv, s.SecretFile, s.secretResolved)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime/debug"
 	"slices"
@@ -110,6 +111,8 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		Loops:         loops,
 		Now:           opts.Now,
 		Logger:        opts.Logger,
+
+		MaxParticipantsPerMail: cfg.Tickets.MaxParticipantsPerMail,
 	})
 	if err != nil {
 		store.Close()
@@ -162,6 +165,57 @@ func (d *Desk) Deliver(ctx context.Context, mailbox string, raw []byte) (Outcome
 	return outs[0], errs[0]
 }
 
+// DeliverFrom is Deliver for a mail read from r (an MTA pipe). It reads at
+// most one byte more than max_message_size: a mail over the limit has only
+// that head kept in the quarantine, and the rest is read and dropped, so
+// that neither memory nor the database grows with what a sender sends.
+func (d *Desk) DeliverFrom(ctx context.Context, mailbox string, r io.Reader) (Outcome, error) {
+	if d.cfg.Mailbox(mailbox) == nil {
+		return Outcome{}, fmt.Errorf("delivering to mailbox %q: no such mailbox in %s", mailbox, d.cfg.Path)
+	}
+	limit := int64(d.cfg.Tickets.MaxMessageSize)
+	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("reading the mail: %w", err)
+	}
+	if int64(len(raw)) <= limit {
+		return d.Deliver(ctx, mailbox, raw)
+	}
+	rest, err := io.Copy(io.Discard, r)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("reading the mail past its first %d bytes: %w", len(raw), err)
+	}
+	return d.quarantineHead(ctx, mailbox, raw, int64(len(raw))+rest, "the rest was not stored")
+}
+
+// quarantineHead keeps head, the first bytes of a mail of size bytes (0:
+// unknown) over max_message_size; rest says where the whole mail is.
+func (d *Desk) quarantineHead(ctx context.Context, mailbox string, head []byte, size int64, rest string) (Outcome, error) {
+	limit := int64(d.cfg.Tickets.MaxMessageSize)
+	reason := fmt.Sprintf("mail is over the %s limit", config.Size(limit))
+	if size > 0 {
+		reason = fmt.Sprintf("mail is %s, over the %s limit", humanSize(size), config.Size(limit))
+	}
+	reason += fmt.Sprintf("; its first %d bytes are kept here, %s", len(head), rest)
+	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: head, Truncated: true})
+}
+
+// humanSize writes a byte count the way people read it: "3 MiB", "286.4 MiB".
+func humanSize(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size {
+			if n%u.size == 0 {
+				return fmt.Sprintf("%d %s", n/u.size, u.name)
+			}
+			return fmt.Sprintf("%.1f %s", float64(n)/float64(u.size), u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // Incoming is one raw mail to deliver, with where it came from.
 type Incoming struct {
 	Raw []byte
@@ -192,6 +246,9 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 		var perr *mailin.ParseError
 		var crash *crashError
 		switch {
+		case errors.Is(err, mailin.ErrTooLarge) && int64(len(raw)) > int64(d.cfg.Tickets.MaxMessageSize):
+			head := raw[:d.cfg.Tickets.MaxMessageSize+1]
+			outs[i], errs[i] = d.quarantineHead(ctx, mailbox, head, int64(len(raw)), "the rest was not stored")
 		case errors.As(err, &perr):
 			outs[i], errs[i] = d.quarantine(ctx, mailbox, perr.Error(), raw)
 		case errors.As(err, &crash):
@@ -261,13 +318,22 @@ func safely(log *slog.Logger, f func() error) (err error) {
 }
 
 func (d *Desk) quarantine(ctx context.Context, mailbox, reason string, raw []byte) (Outcome, error) {
-	q := &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: raw, CreatedAt: d.now()}
+	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: raw})
+}
+
+// keep stores q in the quarantine, or finds the same bytes held there.
+func (d *Desk) keep(ctx context.Context, q *tickets.Quarantined) (Outcome, error) {
+	q.CreatedAt = d.now()
 	if err := d.Store.Quarantine(ctx, q); err != nil {
-		return Outcome{}, fmt.Errorf("quarantining mail for mailbox %q (%s): %w", mailbox, reason, err)
+		return Outcome{}, fmt.Errorf("quarantining mail for mailbox %q (%s): %w", q.Mailbox, q.Reason, err)
 	}
-	d.log.WarnContext(ctx, "mail quarantined", slog.String("mailbox", mailbox), slog.Int64("quarantine", q.ID),
-		slog.String("reason", reason), slog.Int("size", len(raw)))
-	return Outcome{Quarantined: true, QuarantineID: q.ID, Reason: reason}, nil
+	msg := "mail quarantined"
+	if q.Again {
+		msg = "mail already in the quarantine"
+	}
+	d.log.WarnContext(ctx, msg, slog.String("mailbox", q.Mailbox), slog.Int64("quarantine", q.ID),
+		slog.String("reason", q.Reason), slog.Int("size", len(q.Raw)), slog.Bool("truncated", q.Truncated))
+	return Outcome{Quarantined: true, QuarantineID: q.ID, Reason: q.Reason}, nil
 }
 
 // inbound converts a parsed mail into the ticket service's terms.
@@ -343,6 +409,10 @@ func (d *Desk) RetryQuarantined(ctx context.Context, id int64) (Outcome, error) 
 	}
 	if !q.ReleasedAt.IsZero() {
 		return Outcome{}, fmt.Errorf("quarantined mail %d was already released into %s", id, d.Service.Ref(q.TicketID))
+	}
+	if q.Truncated {
+		// Reading a cut mail would make a ticket of half a mail.
+		return Outcome{Quarantined: true, QuarantineID: id, Reason: "only the head of this mail was kept, and a head cannot be taken: " + q.Reason}, nil
 	}
 	msg, err := mailin.Parse(q.Raw, d.parse)
 	if err != nil {

@@ -174,9 +174,8 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 		if m.Truncated {
 			// Over the size limit: the watcher fetched only its head. Keep
 			// that in the quarantine; the whole mail stays on the server.
-			reason := fmt.Sprintf("mail is over the %s limit; its first %d bytes are kept here, the whole mail stays in the IMAP mailbox (uid %d)",
-				config.Size(h.d.cfg.Tickets.MaxMessageSize), len(m.Raw), m.UID)
-			outs[i], errs[i] = h.d.quarantine(h.work, mailbox, reason, m.Raw)
+			rest := fmt.Sprintf("the whole mail stays in the IMAP mailbox (uid %d)", m.UID)
+			outs[i], errs[i] = h.d.quarantineHead(h.work, mailbox, m.Raw, 0, rest)
 			continue
 		}
 		batch = append(batch, Incoming{Raw: m.Raw, UID: m.UID})

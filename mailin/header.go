@@ -21,6 +21,15 @@ import (
 // has a field near 64 KiB.
 const maxFieldLen = 64 << 10
 
+// maxFields and maxHeaderBytes cap what is read of one header (a mail's or
+// a MIME part's): fields that begin past either are skipped, so that a mail
+// of 600,000 Cc lines costs no more than a normal one. Real mail is far
+// below both (Postfix keeps at most 100 KiB of header, header_size_limit).
+const (
+	maxFields      = 1000
+	maxHeaderBytes = 1 << 20
+)
+
 // field is one raw header field: canonical name and unfolded raw value.
 type field struct {
 	key   string
@@ -100,6 +109,7 @@ func readHeader(b []byte, top bool) (fields []field, body []byte) {
 	fields = make([]field, 0, 24)
 	// The current field: its value spans b[vs:ve] and holds LFs when folded.
 	cur, vs, ve, folded := -1, 0, 0, false
+	start, capped := pos, false // capped: past maxFields or maxHeaderBytes
 	finish := func() {
 		if cur < 0 {
 			return
@@ -117,14 +127,20 @@ func readHeader(b []byte, top bool) (fields []field, body []byte) {
 			finish()
 			return fields, b[next:]
 		}
-		if isWSP(line[0]) && cur >= 0 {
-			ve = pos + len(line)
-			folded = true
+		if isWSP(line[0]) && (cur >= 0 || capped) {
+			if cur >= 0 {
+				ve = pos + len(line)
+				folded = true
+			}
 			pos = next
 			continue
 		}
 		if name, _, ok := splitField(line); ok {
 			finish()
+			if capped = capped || len(fields) >= maxFields || pos-start >= maxHeaderBytes; capped {
+				pos = next
+				continue
+			}
 			fields = append(fields, field{key: textproto.CanonicalMIMEHeaderKey(string(name))})
 			cur, vs, ve, folded = len(fields)-1, pos+bytes.IndexByte(line, ':')+1, pos+len(line), false
 			pos = next

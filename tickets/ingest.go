@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
+
+	"helpdesk/tickets/triage"
 )
 
 // Inbound is one parsed incoming mail, as the mail reader hands it over.
@@ -53,6 +56,8 @@ type Inbound struct {
 	// UID is the IMAP UID the mail was fetched under, for the log; 0 when
 	// it came another way.
 	UID uint32
+
+	fp *triage.Fingerprint // see fingerprint
 }
 
 // Result says what Ingest did with a mail.
@@ -163,6 +168,7 @@ func (s *Service) check(in *Inbound) (MailboxInfo, error) {
 	if strings.TrimSpace(in.From.Email) == "" {
 		return MailboxInfo{}, fmt.Errorf("ingesting into mailbox %q: %w: the mail has no sender", in.Mailbox, ErrUnusable)
 	}
+	in.fingerprint() // it reads the whole text: not while holding the write lock
 	return mb, nil
 }
 
@@ -446,6 +452,9 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
 		return nil, fmt.Errorf("storing message on ticket %d: %w", t.ID, err)
 	}
+	if err := s.keepFingerprint(ctx, tx, t, msg, in); err != nil {
+		return nil, err
+	}
 	if err := s.event(ctx, tx, t.ID, EventCreated, requester.Email, fmt.Sprintf("ticket opened by mail to %s (mailbox %s, queue %s)", mb.Address, in.Mailbox, t.Queue), now); err != nil {
 		return nil, err
 	}
@@ -572,24 +581,48 @@ func (s *Service) addSender(ctx context.Context, tx Tx, t *Ticket, in *Inbound, 
 	return nil
 }
 
-// addCCs keeps the people a customer copied, so they are answered too.
+// addCCs keeps the people a customer copied, so they are answered too. One
+// mail adds at most Options.MaxParticipantsPerMail of them and looks up at
+// most four times as many (those already on the ticket count there); the
+// rest are named in one event, so that a mail copying thousands neither
+// fills the ticket nor holds the write lock for long.
 func (s *Service) addCCs(ctx context.Context, tx Tx, t *Ticket, in *Inbound, now time.Time) error {
-	for _, a := range append(append([]Address(nil), in.To...), in.Cc...) {
+	limit := s.opts.MaxParticipantsPerMail
+	actor := strings.ToLower(in.From.Email)
+	added, tried := 0, 0
+	var left []string
+	seen := make(map[string]bool)
+	for _, a := range slices.Concat(in.To, in.Cc) {
 		email := strings.ToLower(strings.TrimSpace(a.Email))
-		if email == "" || s.isOwnAddress(email) || SameEmail(email, t.Requester.Email) {
+		if email == "" || seen[email] || s.isOwnAddress(email) || SameEmail(email, t.Requester.Email) {
 			continue
 		}
-		added, err := tx.AddParticipant(ctx, t.ID, Participant{Address: Address{Name: a.Name, Email: email}, Role: "cc"})
+		seen[email] = true
+		if added == limit || tried == 4*limit {
+			left = append(left, email)
+			continue
+		}
+		tried++
+		ok, err := tx.AddParticipant(ctx, t.ID, Participant{Address: Address{Name: a.Name, Email: email}, Role: "cc"})
 		if err != nil {
 			return fmt.Errorf("adding cc %s to ticket %d: %w", email, t.ID, err)
 		}
-		if added {
-			if err := s.event(ctx, tx, t.ID, EventParticipant, strings.ToLower(in.From.Email), "cc "+email, now); err != nil {
+		if ok {
+			added++
+			if err := s.event(ctx, tx, t.ID, EventParticipant, actor, "cc "+email, now); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	if len(left) == 0 {
+		return nil
+	}
+	detail := fmt.Sprintf("%d more addresses in To and Cc not added: one mail adds at most %d people (%s",
+		len(left), limit, strings.Join(left[:min(len(left), 5)], ", "))
+	if len(left) > 5 {
+		detail += ", ..."
+	}
+	return s.event(ctx, tx, t.ID, EventParticipant, actor, detail+")", now)
 }
 
 func (s *Service) link(ctx context.Context, tx Tx, old, t *Ticket, now time.Time) error {

@@ -58,6 +58,9 @@ type Options struct {
 	Triage *triage.Engine
 	// Loops bounds automatic mail per address.
 	Loops LoopPolicy
+	// MaxParticipantsPerMail is how many people in To and Cc one mail may
+	// add to a ticket (default 50); the others are named in one event.
+	MaxParticipantsPerMail int
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -97,6 +100,9 @@ func NewService(opts Options) (*Service, error) {
 	}
 	if opts.ReopenWindow <= 0 {
 		opts.ReopenWindow = 14 * 24 * time.Hour
+	}
+	if opts.MaxParticipantsPerMail <= 0 {
+		opts.MaxParticipantsPerMail = 50
 	}
 	if opts.LoopHeader == "" {
 		opts.LoopHeader = "X-Helpdesk-Loop"

@@ -26,7 +26,8 @@ type Store interface {
 	// when it is due, or when a lease on it runs out (zero if none).
 	OutboxNextDue(ctx context.Context) (time.Time, error)
 
-	// Quarantine keeps a mail that could not be taken, with the reason.
+	// Quarantine keeps a mail that could not be taken, with the reason,
+	// once: the same bytes while held are one row (see Quarantined.Again).
 	Quarantine(ctx context.Context, q *Quarantined) error
 
 	// LoadMailboxState and SaveMailboxState remember the IMAP position of a mailbox.
@@ -75,12 +76,18 @@ type Tx interface {
 	OutboxFailed(ctx context.Context, id int64, at time.Time, lastErr string) error
 	QuarantineReleased(ctx context.Context, id int64, ticketID int64, at time.Time) error
 
-	// RecentTicketsOf lists the not yet resolved tickets email opened since.
-	RecentTicketsOf(ctx context.Context, email string, since time.Time) ([]Ticket, error)
+	// DuplicateCandidates lists, newest first and at most limit, the not yet
+	// resolved tickets email opened since whose first mail has the sender
+	// from and the normalised subject, with that mail's fingerprint; and
+	// those opened before fingerprints were kept, with MessageID 0.
+	DuplicateCandidates(ctx context.Context, email string, since time.Time, from, subject string, limit int) ([]MailFingerprint, error)
+	// SaveFingerprint keeps the fingerprint of an inbound message.
+	SaveFingerprint(ctx context.Context, f MailFingerprint) error
 	// OpenTicketCount counts the tickets of email not yet resolved.
 	OpenTicketCount(ctx context.Context, email string) (int, error)
-	// FirstInboundMessage is the mail that opened a ticket.
-	FirstInboundMessage(ctx context.Context, ticketID int64) (*Message, error)
+	// FirstInboundMessage is the mail that opened a ticket: its sender,
+	// subject and at most maxRunes characters of its text.
+	FirstInboundMessage(ctx context.Context, ticketID int64, maxRunes int) (*Message, error)
 	// AutoMailCount counts the automatic mails (all but agents' replies)
 	// sent since to addresses whose NormalizeAddress is key.
 	AutoMailCount(ctx context.Context, key string, since time.Time) (int, error)
@@ -130,12 +137,17 @@ type OutboxItem struct {
 
 // Quarantined is a mail kept aside because it could not be taken.
 type Quarantined struct {
-	ID         int64
-	Mailbox    string
-	Reason     string
-	Raw        []byte
-	Size       int64
+	ID      int64
+	Mailbox string
+	Reason  string
+	Raw     []byte
+	Size    int64 // bytes kept in Raw
+	// Truncated: Raw is only the head of a mail over the size limit.
+	Truncated  bool
 	CreatedAt  time.Time
 	ReleasedAt time.Time
 	TicketID   int64 // the ticket it became once released
+	// Again is set by Store.Quarantine when the same bytes were held
+	// already: ID and CreatedAt are then that row's.
+	Again bool
 }

@@ -116,33 +116,85 @@ func orMedium(s string) string {
 	return s
 }
 
+// MailFingerprint is the fingerprint of an inbound message on a ticket.
+type MailFingerprint struct {
+	TicketID  int64
+	MessageID int64 // 0: none kept yet (the ticket is older than fingerprints)
+	triage.Fingerprint
+}
+
+// Duplicate detection compares a new mail with the fingerprints of at most
+// maxDuplicateCandidates recent tickets of its requester, and reads at most
+// legacyTextRunes of the first mail of a ticket older than fingerprints.
+const (
+	maxDuplicateCandidates = 20
+	legacyTextRunes        = 1 << 20
+)
+
+// fingerprint is the duplicate-detection fingerprint of in, computed once.
+func (in *Inbound) fingerprint() triage.Fingerprint {
+	if in.fp == nil {
+		fp := triage.FingerprintOf(triage.Mail{From: in.From.Email, Subject: in.Subject, Body: in.Text})
+		in.fp = &fp
+	}
+	return *in.fp
+}
+
+// keepFingerprint stores the fingerprint of msg, the mail in that opened t.
+func (s *Service) keepFingerprint(ctx context.Context, tx Tx, t *Ticket, msg *Message, in *Inbound) error {
+	if err := tx.SaveFingerprint(ctx, MailFingerprint{TicketID: t.ID, MessageID: msg.ID, Fingerprint: in.fingerprint()}); err != nil {
+		return fmt.Errorf("storing the fingerprint of ticket %d: %w", t.ID, err)
+	}
+	return nil
+}
+
 // duplicateOf finds a ticket the same requester opened within the
 // duplicate window with the same subject and nearly the same text: a mail
-// sent twice, or to two addresses, by a person.
+// sent twice, or to two addresses, by a person. It compares fingerprints,
+// never whole messages.
 func (s *Service) duplicateOf(ctx context.Context, tx Tx, in *Inbound, now time.Time) (*Ticket, error) {
 	if s.triage == nil || s.triage.DuplicateWindow() <= 0 {
 		return nil, nil
 	}
+	fp := in.fingerprint()
+	if fp.From == "" {
+		return nil, nil
+	}
 	requester, _ := s.requesterOf(in)
-	recent, err := tx.RecentTicketsOf(ctx, requester.Email, now.Add(-s.triage.DuplicateWindow()))
+	cands, err := tx.DuplicateCandidates(ctx, requester.Email, now.Add(-s.triage.DuplicateWindow()), fp.From, fp.Subject, maxDuplicateCandidates)
 	if err != nil {
 		return nil, fmt.Errorf("looking for duplicates: %w", err)
 	}
-	mail := triageMail(in, 0)
-	for i := range recent {
-		first, err := tx.FirstInboundMessage(ctx, recent[i].ID)
-		if errors.Is(err, ErrNotFound) {
-			continue
+	for _, c := range cands {
+		if c.MessageID == 0 {
+			if c, err = s.fingerprintFirstMail(ctx, tx, c.TicketID); errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return nil, fmt.Errorf("looking for duplicates: %w", err)
+			}
 		}
-		if err != nil {
-			return nil, fmt.Errorf("looking for duplicates: %w", err)
-		}
-		prev := triage.Mail{From: strings.ToLower(first.From.Email), Subject: first.Subject, Body: first.Text}
-		if triage.Duplicate(mail, prev) {
-			return &recent[i], nil
+		if c.Repeats(fp) {
+			t, err := tx.Ticket(ctx, c.TicketID)
+			if err != nil {
+				return nil, fmt.Errorf("loading duplicate ticket %d: %w", c.TicketID, err)
+			}
+			return t, nil
 		}
 	}
 	return nil, nil
+}
+
+// fingerprintFirstMail computes and keeps the fingerprint of a ticket
+// opened before fingerprints were kept, from at most legacyTextRunes of
+// its first mail's text.
+func (s *Service) fingerprintFirstMail(ctx context.Context, tx Tx, ticketID int64) (MailFingerprint, error) {
+	first, err := tx.FirstInboundMessage(ctx, ticketID, legacyTextRunes)
+	if err != nil {
+		return MailFingerprint{}, err
+	}
+	f := MailFingerprint{TicketID: ticketID, MessageID: first.ID,
+		Fingerprint: triage.FingerprintOf(triage.Mail{From: first.From.Email, Subject: first.Subject, Body: first.Text})}
+	return f, tx.SaveFingerprint(ctx, f)
 }
 
 // mergeDuplicate adds a duplicate mail to the ticket it repeats.

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -48,16 +47,12 @@ func (e *env) cmdIngest(args []string) (err error) {
 	if *mailbox == "" {
 		return temp(usageError{"--mailbox is required"})
 	}
-	raw, err := io.ReadAll(e.stdin)
-	if err != nil {
-		return temp(fmt.Errorf("reading the mail from stdin: %w", err))
-	}
 	d, err := e.open(c, true)
 	if err != nil {
 		return temp(err)
 	}
 	defer d.Close()
-	out, err := d.Deliver(e.ctx, *mailbox, raw)
+	out, err := d.DeliverFrom(e.ctx, *mailbox, e.stdin)
 	if err != nil {
 		if sqlstore.IsTemporary(err) {
 			err = fmt.Errorf("%w (the database is busy; the MTA should retry)", err)
@@ -240,7 +235,11 @@ func (e *env) cmdQuarantine(args []string) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tMAILBOX\tSIZE\tRECEIVED\tSTATE\tREASON")
 		for _, v := range views {
-			fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\n", v.ID, v.Mailbox, v.Size, v.CreatedAt.Local().Format(time.DateTime), v.State, termLine(v.Reason))
+			size := fmt.Sprint(v.Size)
+			if v.Truncated {
+				size += " (head)"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Mailbox, size, v.CreatedAt.Local().Format(time.DateTime), v.State, termLine(v.Reason))
 		}
 		return tw.Flush()
 	case "show", "retry":
@@ -284,8 +283,12 @@ func (e *env) cmdQuarantine(args []string) error {
 			v.RawBase64 = base64.StdEncoding.EncodeToString(q.Raw)
 			return e.printJSON(v)
 		}
-		fmt.Fprintf(e.stdout, "quarantine #%d\nmailbox:  %s\nreceived: %s\nsize:     %d bytes\nstate:    %s\nreason:   %s\n\n",
-			v.ID, v.Mailbox, v.CreatedAt.Local().Format(time.DateTime), v.Size, v.State, termLine(v.Reason))
+		size := fmt.Sprintf("%d bytes", v.Size)
+		if v.Truncated {
+			size += " (only the head of a larger mail)"
+		}
+		fmt.Fprintf(e.stdout, "quarantine #%d\nmailbox:  %s\nreceived: %s\nsize:     %s\nstate:    %s\nreason:   %s\n\n",
+			v.ID, v.Mailbox, v.CreatedAt.Local().Format(time.DateTime), size, v.State, termLine(v.Reason))
 		head := q.Raw
 		if len(head) > 4096 {
 			head = head[:4096]

@@ -223,7 +223,8 @@ type quarantineView struct {
 	Mailbox   string    `json:"mailbox"`
 	Reason    string    `json:"reason"`
 	Size      int64     `json:"size"`
-	State     string    `json:"state"` // held or released
+	Truncated bool      `json:"truncated,omitempty"` // only the head of a mail over the size limit is kept
+	State     string    `json:"state"`               // held or released
 	Ticket    string    `json:"ticket,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	// RawBase64 is the mail's bytes (show --json only): base64, because a
@@ -232,7 +233,7 @@ type quarantineView struct {
 }
 
 func newQuarantineView(d *desk.Desk, q tickets.Quarantined) quarantineView {
-	v := quarantineView{ID: q.ID, Mailbox: q.Mailbox, Reason: q.Reason, Size: q.Size, State: "held", CreatedAt: q.CreatedAt}
+	v := quarantineView{ID: q.ID, Mailbox: q.Mailbox, Reason: q.Reason, Size: q.Size, Truncated: q.Truncated, State: "held", CreatedAt: q.CreatedAt}
 	if !q.ReleasedAt.IsZero() {
 		v.State = "released"
 		v.Ticket = d.Service.Ref(q.TicketID)

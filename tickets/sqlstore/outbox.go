@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -77,17 +80,36 @@ func parseSQLiteTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("unreadable time %q", s)
 }
 
+// Quarantine keeps q, unless the same bytes are held already: then q gets
+// that row's ID and time, and Again is set.
 func (s *Store) Quarantine(ctx context.Context, q *tickets.Quarantined) error {
 	if q.CreatedAt.IsZero() {
 		q.CreatedAt = time.Now()
 	}
 	q.Size = int64(len(q.Raw))
-	r, err := s.write(ctx, "insert-quarantine", q.Mailbox, q.Reason, nonNilBytes(q.Raw), q.Size, q.CreatedAt.UTC())
-	if err != nil {
+	sum := sha256.Sum256(q.Raw)
+	key := hex.EncodeToString(sum[:])
+	return s.InTx(ctx, func(txi tickets.Tx) error {
+		tx := txi.(*queries)
+		var held struct {
+			ID        int64     `db:"id"`
+			CreatedAt time.Time `db:"created_at"`
+		}
+		err := tx.get(ctx, &held, "quarantine-by-content", key, q.Size)
+		if err == nil {
+			q.ID, q.CreatedAt, q.Again = held.ID, held.CreatedAt.UTC(), true
+			return nil
+		}
+		if !errors.Is(err, tickets.ErrNotFound) {
+			return err
+		}
+		r, err := tx.exec(ctx, "insert-quarantine", q.Mailbox, q.Reason, nonNilBytes(q.Raw), q.Size, key, q.Truncated, q.CreatedAt.UTC())
+		if err != nil {
+			return err
+		}
+		q.ID, err = r.LastInsertId()
 		return err
-	}
-	q.ID, err = r.LastInsertId()
-	return err
+	})
 }
 
 func (s *Store) LoadMailboxState(ctx context.Context, mailbox string) (uint32, uint32, error) {

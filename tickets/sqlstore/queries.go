@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"helpdesk/tickets"
+	"helpdesk/tickets/triage"
 )
 
 // queries runs the named queries on a database or inside a transaction.
@@ -578,19 +580,21 @@ func (q *queries) Outbox(ctx context.Context, f tickets.OutboxFilter) ([]tickets
 }
 
 type quarantineRow struct {
-	ID         int64         `db:"id"`
-	Mailbox    string        `db:"mailbox"`
-	Reason     string        `db:"reason"`
-	Raw        []byte        `db:"raw"`
-	Size       int64         `db:"size"`
-	CreatedAt  time.Time     `db:"created_at"`
-	ReleasedAt sql.NullTime  `db:"released_at"`
-	TicketID   sql.NullInt64 `db:"ticket_id"`
+	ID         int64          `db:"id"`
+	Mailbox    string         `db:"mailbox"`
+	Reason     string         `db:"reason"`
+	Raw        []byte         `db:"raw"`
+	Size       int64          `db:"size"`
+	SHA256     sql.NullString `db:"sha256"`
+	Truncated  bool           `db:"truncated"`
+	CreatedAt  time.Time      `db:"created_at"`
+	ReleasedAt sql.NullTime   `db:"released_at"`
+	TicketID   sql.NullInt64  `db:"ticket_id"`
 }
 
 func (r quarantineRow) quarantined() tickets.Quarantined {
 	return tickets.Quarantined{ID: r.ID, Mailbox: r.Mailbox, Reason: r.Reason, Raw: r.Raw, Size: r.Size,
-		CreatedAt: r.CreatedAt.UTC(), ReleasedAt: r.ReleasedAt.Time, TicketID: r.TicketID.Int64}
+		Truncated: r.Truncated, CreatedAt: r.CreatedAt.UTC(), ReleasedAt: r.ReleasedAt.Time, TicketID: r.TicketID.Int64}
 }
 
 func (q *queries) QuarantineList(ctx context.Context) ([]tickets.Quarantined, error) {
@@ -629,16 +633,42 @@ func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
-func (q *queries) RecentTicketsOf(ctx context.Context, email string, since time.Time) ([]tickets.Ticket, error) {
-	var rows []ticketRow
-	if err := q.selectAll(ctx, &rows, "recent-tickets-of-requester", strings.ToLower(email), since.UTC()); err != nil {
+type fingerprintRow struct {
+	TicketID   int64  `db:"ticket_id"`
+	MessageID  int64  `db:"message_id"`
+	FromEmail  string `db:"from_email"`
+	Subject    string `db:"subject"`
+	TextSHA256 string `db:"text_sha256"`
+	Shingles   int    `db:"shingles"`
+	Text       string `db:"text"`
+	Sketch     []byte `db:"sketch"`
+}
+
+func (q *queries) DuplicateCandidates(ctx context.Context, email string, since time.Time, from, subject string, limit int) ([]tickets.MailFingerprint, error) {
+	var rows []fingerprintRow
+	if err := q.selectAll(ctx, &rows, "duplicate-candidates", strings.ToLower(email), since.UTC(), from, subject, limit); err != nil {
 		return nil, err
 	}
-	out := make([]tickets.Ticket, len(rows))
+	out := make([]tickets.MailFingerprint, len(rows))
 	for i, r := range rows {
-		out[i] = r.ticket()
+		sketch := make([]uint64, len(r.Sketch)/8)
+		for j := range sketch {
+			sketch[j] = binary.BigEndian.Uint64(r.Sketch[8*j:])
+		}
+		out[i] = tickets.MailFingerprint{TicketID: r.TicketID, MessageID: r.MessageID, Fingerprint: triage.Fingerprint{
+			From: r.FromEmail, Subject: r.Subject, TextHash: r.TextSHA256, Shingles: r.Shingles, Text: r.Text, Sketch: sketch,
+		}}
 	}
 	return out, nil
+}
+
+func (q *queries) SaveFingerprint(ctx context.Context, f tickets.MailFingerprint) error {
+	sketch := make([]byte, 0, 8*len(f.Sketch))
+	for _, h := range f.Sketch {
+		sketch = binary.BigEndian.AppendUint64(sketch, h)
+	}
+	_, err := q.exec(ctx, "insert-fingerprint", f.MessageID, f.TicketID, f.From, f.Subject, f.TextHash, f.Shingles, f.Text, sketch)
+	return err
 }
 
 func (q *queries) OpenTicketCount(ctx context.Context, email string) (int, error) {
@@ -686,15 +716,30 @@ func (q *queries) MoveMessages(ctx context.Context, from, to int64) error {
 	if _, err := q.exec(ctx, "move-messages", to, from); err != nil {
 		return err
 	}
+	if _, err := q.exec(ctx, "move-fingerprints", to, from); err != nil {
+		return err
+	}
 	_, err := q.exec(ctx, "move-outbox", to, from)
 	return err
 }
 
-func (q *queries) FirstInboundMessage(ctx context.Context, ticketID int64) (*tickets.Message, error) {
-	var r messageRow
-	if err := q.get(ctx, &r, "first-inbound-message", ticketID); err != nil {
+func (q *queries) FirstInboundMessage(ctx context.Context, ticketID int64, maxRunes int) (*tickets.Message, error) {
+	var r struct {
+		ID        int64     `db:"id"`
+		TicketID  int64     `db:"ticket_id"`
+		Direction string    `db:"direction"`
+		Kind      string    `db:"kind"`
+		FromEmail string    `db:"from_email"`
+		FromName  string    `db:"from_name"`
+		Subject   string    `db:"subject"`
+		Text      string    `db:"body_text"`
+		CreatedAt time.Time `db:"created_at"`
+	}
+	if err := q.get(ctx, &r, "first-inbound-message", maxRunes, ticketID); err != nil {
 		return nil, err
 	}
-	m, err := r.message()
-	return &m, err
+	return &tickets.Message{
+		ID: r.ID, TicketID: r.TicketID, Direction: tickets.Direction(r.Direction), Kind: r.Kind,
+		From: tickets.Address{Name: r.FromName, Email: r.FromEmail}, Subject: r.Subject, Text: r.Text, CreatedAt: r.CreatedAt.UTC(),
+	}, nil
 }

@@ -126,10 +126,14 @@ SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until ELSE next_at
 FROM outbox WHERE status = 'queued';
 
 -- name: insert-quarantine
-INSERT INTO quarantine (mailbox, reason, raw, size, created_at) VALUES (?, ?, ?, ?, ?);
+INSERT INTO quarantine (mailbox, reason, raw, size, sha256, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: quarantine-by-content
+-- (the same bytes already held; the partial index quarantine_content)
+SELECT id, created_at FROM quarantine WHERE sha256 = ? AND size = ? AND sha256 IS NOT NULL AND released_at IS NULL;
 
 -- name: quarantine-list
-SELECT id, mailbox, reason, size, created_at, released_at, ticket_id FROM quarantine ORDER BY id;
+SELECT id, mailbox, reason, size, truncated, created_at, released_at, ticket_id FROM quarantine ORDER BY id;
 
 -- name: quarantine-get
 SELECT * FROM quarantine WHERE id = ?;
@@ -145,9 +149,24 @@ INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, updated_at) VALUES (
 ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
     updated_at = excluded.updated_at;
 
--- name: recent-tickets-of-requester
-SELECT * FROM tickets WHERE requester_email = ? AND created_at >= ? AND status IN ('new', 'open', 'pending')
-ORDER BY id DESC;
+-- name: duplicate-candidates
+-- (a ticket's fingerprint is its oldest message's; a ticket without one was
+-- opened before fingerprints were kept, and comes whatever its subject)
+SELECT t.id AS ticket_id, COALESCE(f.message_id, 0) AS message_id, COALESCE(f.from_email, '') AS from_email,
+    COALESCE(f.subject, '') AS subject, COALESCE(f.text_sha256, '') AS text_sha256, COALESCE(f.shingles, 0) AS shingles,
+    COALESCE(f.text, '') AS text, COALESCE(f.sketch, x'') AS sketch
+FROM tickets t
+LEFT JOIN message_fingerprints f ON f.message_id = (SELECT MIN(message_id) FROM message_fingerprints WHERE ticket_id = t.id)
+WHERE t.requester_email = ? AND t.created_at >= ? AND t.status IN ('new', 'open', 'pending')
+    AND (f.message_id IS NULL OR (f.from_email = ? AND f.subject = ?))
+ORDER BY t.id DESC LIMIT ?;
+
+-- name: insert-fingerprint
+INSERT INTO message_fingerprints (message_id, ticket_id, from_email, subject, text_sha256, shingles, text, sketch)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;
+
+-- name: move-fingerprints
+UPDATE message_fingerprints SET ticket_id = ? WHERE ticket_id = ?;
 
 -- name: open-ticket-count
 SELECT COUNT(*) FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending');
@@ -177,4 +196,6 @@ UPDATE messages SET ticket_id = ? WHERE ticket_id = ?;
 UPDATE outbox SET ticket_id = ? WHERE ticket_id = ?;
 
 -- name: first-inbound-message
-SELECT * FROM messages WHERE ticket_id = ? AND direction = 'in' ORDER BY id LIMIT 1;
+-- (the text cut, and neither HTML nor headers: only what duplicate detection needs)
+SELECT id, ticket_id, direction, kind, from_email, from_name, subject, substr(body_text, 1, ?) AS body_text, created_at
+FROM messages WHERE ticket_id = ? AND direction = 'in' ORDER BY id LIMIT 1;

@@ -74,7 +74,12 @@ func NearDuplicate(a, b string) bool {
 	if ta == tb {
 		return true
 	}
-	sa, sb := shingles(ta), shingles(tb)
+	return similar(shingles(ta), shingles(tb))
+}
+
+// similar reports whether the Jaccard similarity of two shingle sets is at
+// least [Similarity]; never for an empty set.
+func similar(sa, sb map[uint64]struct{}) bool {
 	if len(sa) == 0 || len(sb) == 0 {
 		return false
 	}
@@ -106,10 +111,11 @@ var originalMessageRE = regexp.MustCompile(`(?i)^-{2,}\s*original message\s*-{2,
 func ownText(text string) string {
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	quoted := func(l string) bool { return strings.HasPrefix(strings.TrimLeft(l, " \t"), ">") }
-	var words []string
+	var own strings.Builder
+	own.Grow(len(text))
 	for i, l := range lines {
 		t := strings.TrimSpace(l)
-		if originalMessageRE.MatchString(t) {
+		if strings.HasPrefix(t, "--") && originalMessageRE.MatchString(t) {
 			break
 		}
 		if quoted(l) {
@@ -118,9 +124,14 @@ func ownText(text string) string {
 		if strings.HasSuffix(t, ":") && nextNonBlankIsQuoted(lines[i+1:], quoted) {
 			continue
 		}
-		words = append(words, strings.Fields(l)...)
+		for w := range strings.FieldsSeq(l) {
+			if own.Len() > 0 {
+				own.WriteByte(' ')
+			}
+			own.WriteString(w)
+		}
 	}
-	return strings.ToLower(strings.Join(words, " "))
+	return strings.ToLower(own.String())
 }
 
 func nextNonBlankIsQuoted(lines []string, quoted func(string) bool) bool {
@@ -135,7 +146,7 @@ func nextNonBlankIsQuoted(lines []string, quoted func(string) bool) bool {
 // shingles returns the hashes of every run of shingleRunes characters of s;
 // none when s is shorter.
 func shingles(s string) map[uint64]struct{} {
-	starts := make([]int, 0, len(s)+1)
+	starts := make([]int, 0, min(len(s), maxShingleRunes+1)+1)
 	for i := range s {
 		if len(starts) > maxShingleRunes {
 			break
