@@ -20,5 +20,5 @@ func faultAfterCommit() {
 		return
 	}
 	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL) // nothing to report to: the process is gone
-	select {}                                       // SIGKILL is asynchronous; go no further meanwhile
+	select {}                                      // SIGKILL is asynchronous; go no further meanwhile
 }

@@ -44,8 +44,8 @@ func (c tally) String() string {
 // watchedBox is a mailbox of the daemon's config that must be caught up
 // for the system to be idle.
 type watchedBox struct {
-	mailbox string                            // its name in the config: the key of its saved cursor
-	folder  string                            // the watched folder on the server
+	mailbox string                             // its name in the config: the key of its saved cursor
+	folder  string                             // the watched folder on the server
 	dial    func() (*imapclient.Client, error) // a connection logged in as its user
 }
 
@@ -163,6 +163,7 @@ func (o *observer) waitIdle() tally {
 			if now := o.tally(); now != at {
 				since, at = time.Now(), now
 			} else if time.Since(since) >= settleFor {
+				o.checkSentOnce(at)
 				return at
 			}
 		}
@@ -173,10 +174,80 @@ func (o *observer) waitIdle() tally {
 	}
 }
 
+// checkSentOnce checks that the SMTP server received each mail the outbox
+// recorded as sent once, and nothing besides: a mail delivered twice for one
+// outbox row (two senders on one item, say) shows here.
+func (o *observer) checkSentOnce(at tally) {
+	o.t.Helper()
+	sent, err := o.store.Outbox(context.Background(), tickets.OutboxFilter{Status: tickets.OutboxSent})
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	if len(sent) != at.sent {
+		o.t.Errorf("the SMTP server received %d mails, the outbox recorded %d as sent", at.sent, len(sent))
+	}
+}
+
 // expectIdle waits for idle and checks the counts exactly.
 func (o *observer) expectIdle(want tally) {
 	o.t.Helper()
 	if got := o.waitIdle(); got != want {
 		o.t.Errorf("idle with %v, want %v", got, want)
+	}
+}
+
+// The idle wait cannot call the system idle while a mail waits to be read
+// or sent, so a duplicate, however late it is queued, shows in the counts.
+func TestIdleWaitCountsADuplicateQueuedLate(t *testing.T) {
+	dm := newDaemon(t, "")
+	dm.appendMail("support", customer("first@a.test", "alice@a.test", "Help", "hello"))
+	dm.start()
+	dm.expectIdle(tally{tickets: 1, inbound: 1, sent: 1})
+	dm.stop()
+
+	// Work the stopped daemon has not done: a new mail, and a second copy
+	// of the first acknowledgement on the outbox, as a desk that sends a
+	// duplicate would queue it.
+	obs := dm.observer()
+	dm.appendMail("support", customer("second@a.test", "bob@b.test", "Help", "hello"))
+	if why, err := obs.busy(); err != nil || !strings.Contains(why, "1 unread") {
+		t.Errorf("with a new mail unread, busy = %q (%v), want it named", why, err)
+	}
+	ctx := context.Background()
+	list, err := obs.store.ListTickets(ctx, tickets.TicketFilter{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("tickets %v (%v), want one", list, err)
+	}
+	msgs, err := obs.store.Messages(ctx, list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ack *tickets.Message
+	for i := range msgs {
+		if msgs[i].Direction == tickets.Out {
+			ack = &msgs[i]
+		}
+	}
+	if ack == nil {
+		t.Fatalf("ticket %d has no outbound message: %+v", list[0].ID, msgs)
+	}
+	dup := *ack
+	dup.ID, dup.Key, dup.MessageID = 0, "duplicate-"+ack.Key, "duplicate-"+ack.MessageID
+	err = obs.store.InTx(ctx, func(tx tickets.Tx) error {
+		if err := tx.InsertMessage(ctx, &dup, nil); err != nil {
+			return err
+		}
+		return tx.EnqueueMail(ctx, dup.ID, dup.TicketID, time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if why, err := obs.busy(); err != nil || !strings.Contains(why, "1 outbox mails queued") {
+		t.Errorf("with a mail queued, busy = %q (%v), want it named", why, err)
+	}
+
+	dm.start()
+	if got, want := obs.waitIdle(), (tally{tickets: 2, inbound: 2, sent: 3}); got != want {
+		t.Errorf("idle with %v, want %v: the duplicate counted", got, want)
 	}
 }
