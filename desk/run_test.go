@@ -16,7 +16,6 @@ import (
 	"helpdesk/desk"
 	"helpdesk/internal/imapmem"
 	"helpdesk/internal/smtpsink"
-	"helpdesk/tickets"
 	"helpdesk/tickets/sqlstore"
 )
 
@@ -184,15 +183,6 @@ func (dm *daemon) waitAcks(n int) {
 	if _, err := dm.sink.WaitFor(ctx, n); err != nil {
 		dm.t.Fatalf("waiting for %d mails at the SMTP server (have %d): %v", n, len(dm.sink.Mails()), err)
 	}
-}
-
-func (dm *daemon) tickets() []tickets.Ticket {
-	dm.t.Helper()
-	list, err := dm.desk.Store.ListTickets(context.Background(), tickets.TicketFilter{})
-	if err != nil {
-		dm.t.Fatal(err)
-	}
-	return list
 }
 
 // expectOneAckEach checks that every Message-ID got exactly one
