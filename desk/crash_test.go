@@ -90,7 +90,7 @@ func (dm *daemon) folder(name string) folderState {
 }
 
 // expectOneTicketEach checks that each Message-ID is stored exactly once,
-// on a ticket it opened.
+// and that no ticket is empty.
 func (dm *daemon) expectOneTicketEach(ids ...string) {
 	dm.t.Helper()
 	ctx := context.Background()
