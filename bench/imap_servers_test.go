@@ -58,9 +58,7 @@ func eachIMAPServer(b *testing.B, f func(b *testing.B, start func() *imapServer)
 		})
 	})
 	b.Run("dovecot", func(b *testing.B) {
-		if err := dovecot.Available(); err != nil {
-			b.Skip(err)
-		}
+		dovecot.Require(b)
 		f(b, func() *imapServer {
 			dc, err := dovecot.Start(dovecot.Options{Dir: b.TempDir(), Users: map[string]string{benchUser: benchPassword}})
 			if err != nil {

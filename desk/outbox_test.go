@@ -51,7 +51,7 @@ func TestDaemonSendsTheAcknowledgementOfAPipedMailAtOnce(t *testing.T) {
 	dm.waitAcksWithin(2, 5*time.Second, "a mail stored by another process waits for the outbox interval")
 	pipeMail(t, dm.cfg, customer("piped-2@a.test", "carol@c.test", "Through the pipe again", "hello"))
 	dm.waitAcksWithin(3, 5*time.Second, "a second piped mail waits for the outbox interval")
-	dm.expectCounts(3, 3)
+	dm.expectIdle(tally{tickets: 3, inbound: 3, sent: 3})
 }
 
 // The sender that gets killed: this test binary again, run by
@@ -108,7 +108,7 @@ func TestARestartedDaemonSendsWhatAKilledSenderHeld(t *testing.T) {
 
 	dm.start()
 	dm.waitAcksWithin(3, 30*time.Second, "the mails a killed sender had claimed stay leased to it")
-	dm.expectCounts(3, 3)
+	dm.expectIdle(tally{tickets: 3, inbound: 3, sent: 3})
 }
 
 // sendUntilKilled delivers the outbox of the database at dsn to the SMTP

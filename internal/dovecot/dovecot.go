@@ -7,7 +7,8 @@
 // IMAP service is down) or, many at a time, by pipelined IMAP APPEND.
 //
 // Dovecot must run as root here (its mail processes switch to nobody), so
-// callers check Available first and skip with its reason. The API takes no
+// tests call Require first: it skips them with the reason when Dovecot
+// cannot run, or fails them under CI=true. The API takes no
 // *testing.T, so benchmarks and tools can use it as well.
 package dovecot
 
@@ -108,6 +109,35 @@ func Available() error {
 		return err
 	}
 	return nil
+}
+
+// TB is the part of testing.TB that Require uses (the package imports no
+// testing, so that tools can use it too).
+type TB interface {
+	Helper()
+	Skip(args ...any)
+	Fatal(args ...any)
+}
+
+// Require skips t, with Available's reason, when Dovecot cannot run here;
+// but when the environment says CI (CI=true, as CI services set it) it
+// fails t instead: there the end-to-end tests must run, and a Dovecot that
+// could not be installed must turn the run red, not skip them quietly.
+func Require(t TB) {
+	t.Helper()
+	require(t, Available(), os.Getenv("CI"))
+}
+
+func require(t TB, unavailable error, ci string) {
+	t.Helper()
+	if unavailable == nil {
+		return
+	}
+	if on, _ := strconv.ParseBool(ci); on {
+		t.Fatal(fmt.Sprintf("CI=%s: the Dovecot end-to-end tests must run here, but %v", ci, unavailable))
+		return
+	}
+	t.Skip(unavailable)
 }
 
 func ldaPath() (string, error) {

@@ -20,9 +20,7 @@ import (
 
 func startServer(t *testing.T, users map[string]string) *Server {
 	t.Helper()
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	Require(t)
 	s, err := Start(Options{Dir: t.TempDir(), Users: users, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -188,9 +186,7 @@ func TestAWrongPasswordIsRefused(t *testing.T) {
 }
 
 func TestStartRejectsAUserNameThatBreaksThePasswdFile(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	Require(t)
 	_, err := Start(Options{Dir: t.TempDir(), Users: map[string]string{"a:b": "x"}})
 	if err == nil || !strings.Contains(err.Error(), `"a:b"`) {
 		t.Errorf("Start = %v, want an error naming the user", err)
@@ -209,9 +205,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 func TestADirTooLongForSocketNamesStillStarts(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	Require(t)
 	dir := t.TempDir() + "/" + strings.Repeat("a-long-folder-name/", 6)
 	s, err := Start(Options{Dir: dir, Users: map[string]string{"support": "secret"}})
 	if err != nil {
@@ -316,5 +310,40 @@ func TestShutdownSaysByeToClientsAndKeepsTheMail(t *testing.T) {
 	}
 	if got := subjects(t, s, "support", "INBOX"); len(got) != 1 || got[0] != "kept" {
 		t.Errorf("INBOX after the restart holds %q, want the mail from before", got)
+	}
+}
+
+// recorder is the part of a *testing.T that Require uses, recording the call.
+type recorder struct{ skipped, failed string }
+
+func (r *recorder) Helper()           {}
+func (r *recorder) Skip(args ...any)  { r.skipped = fmt.Sprint(args...) }
+func (r *recorder) Fatal(args ...any) { r.failed = fmt.Sprint(args...) }
+
+func TestRequireSkipsWithoutDovecotButFailsUnderCI(t *testing.T) {
+	missing := errors.New("dovecot is not installed (no dovecot)")
+	tests := []struct {
+		name        string
+		unavailable error
+		ci          string
+		skip, fail  bool
+	}{
+		{"dovecot here: the test runs", nil, "true", false, false},
+		{"no dovecot on a developer's machine: the test skips", missing, "", true, false},
+		{"no dovecot with CI=false: the test skips", missing, "false", true, false},
+		{"no dovecot under CI=true: the test fails", missing, "true", false, true},
+		{"no dovecot under CI=1: the test fails", missing, "1", false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var r recorder
+			require(&r, tc.unavailable, tc.ci)
+			if (r.skipped != "") != tc.skip || (r.failed != "") != tc.fail {
+				t.Fatalf("skipped %q, failed %q; want skip %v, fail %v", r.skipped, r.failed, tc.skip, tc.fail)
+			}
+			if tc.fail && !strings.Contains(r.failed, "not installed") {
+				t.Errorf("the failure %q does not say why", r.failed)
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
@@ -32,9 +33,10 @@ type Server struct {
 	log  *slog.Logger
 	addr string
 
-	mu    sync.Mutex
-	srv   *imapserver.Server
-	users map[string]*imapmemserver.User
+	mu        sync.Mutex
+	srv       *imapserver.Server
+	users     map[string]*imapmemserver.User
+	passwords map[string]string
 }
 
 // Start listens and serves IMAP (plain text, LOGIN allowed) until Close.
@@ -45,7 +47,7 @@ func Start(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{log: opts.Logger, users: map[string]*imapmemserver.User{}}
+	s := &Server{log: opts.Logger, users: map[string]*imapmemserver.User{}, passwords: map[string]string{}}
 	for name, pass := range opts.Users {
 		if err := s.AddUser(name, pass); err != nil {
 			return nil, err
@@ -83,6 +85,7 @@ func (s *Server) AddUser(name, password string) error {
 	}
 	s.mu.Lock()
 	s.users[name] = u
+	s.passwords[name] = password
 	s.mu.Unlock()
 	return nil
 }
@@ -143,6 +146,26 @@ func (s *Server) Rebuild(user, folder string, raws [][]byte) error {
 		}
 	}
 	return nil
+}
+
+// Dial opens an IMAP connection logged in as user, to look at the mailbox
+// as a mail client does. Close it when done.
+func (s *Server) Dial(user string) (*imapclient.Client, error) {
+	s.mu.Lock()
+	password, ok := s.passwords[user]
+	s.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("imap server: no user %q", user)
+	}
+	c, err := imapclient.DialInsecure(s.addr, nil)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the imap server on %s: %w", s.addr, err)
+	}
+	if err := c.Login(user, password).Wait(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("logging in to the imap server on %s as %s: %w", s.addr, user, err)
+	}
+	return c, nil
 }
 
 // Stop closes the listener and every connection; the mail stays.
