@@ -53,7 +53,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 		if mb.IMAP == nil {
 			continue
 		}
-		w, err := imapwatch.New(watchOptions(mb, int64(d.cfg.Tickets.MaxMessageSize), &batchHandler{d: d, work: work, wake: wake}, mailboxState{d.Store}, d.log, opts.IMAPBackoff))
+		w, err := imapwatch.New(watchOptions(mb, int64(d.cfg.Tickets.MaxMessageSize), &batchHandler{d: d, work: work, wake: wake}, d.Store.MailboxCursors(), d.log, opts.IMAPBackoff))
 		if err != nil {
 			return fmt.Errorf("mailbox %s: %w", mb.Name, err)
 		}
@@ -202,15 +202,4 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 		}
 	}
 	return errs, nil
-}
-
-// mailboxState keeps the IMAP watchers' position in the database.
-type mailboxState struct{ store tickets.Store }
-
-func (s mailboxState) LoadState(ctx context.Context, mailbox string) (uint32, uint32, error) {
-	return s.store.LoadMailboxState(ctx, mailbox)
-}
-
-func (s mailboxState) SaveState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
-	return s.store.SaveMailboxState(ctx, mailbox, uidValidity, lastUID)
 }
