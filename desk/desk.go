@@ -256,9 +256,7 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 		case err != nil:
 			errs[i] = fmt.Errorf("parsing mail for mailbox %q: %w", mailbox, err)
 		default:
-			in := d.inbound(mailbox, msg, raw)
-			in.UID = m.UID
-			ins = append(ins, in)
+			ins = append(ins, d.inbound(mailbox, msg, raw))
 			at = append(at, i)
 		}
 	}
@@ -296,9 +294,23 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 			errs[i] = ierrs[j]
 		default:
 			outs[i] = Outcome{Result: results[j]}
+			d.logStored(ctx, ins[j], mails[i].UID, results[j])
 		}
 	}
 	return outs, errs
+}
+
+// logStored says what became of a stored mail, with the IMAP UID it was
+// fetched under when it came that way (uid 0: it did not).
+func (d *Desk) logStored(ctx context.Context, in *tickets.Inbound, uid uint32, res tickets.Result) {
+	attrs := []slog.Attr{slog.String("mailbox", in.Mailbox)}
+	if uid != 0 {
+		attrs = append(attrs, slog.Uint64("uid", uint64(uid)))
+	}
+	attrs = append(attrs, slog.String("message_id", in.MessageID),
+		slog.String("ticket", res.Ref), slog.Bool("new", res.Created), slog.Bool("duplicate", res.Duplicate),
+		slog.String("threaded_by", res.ThreadedBy))
+	d.log.LogAttrs(ctx, slog.LevelInfo, "mail stored", attrs...)
 }
 
 // crashError is a panic on one mail, caught so that the mail is kept aside
@@ -419,13 +431,15 @@ func (d *Desk) RetryQuarantined(ctx context.Context, id int64) (Outcome, error) 
 	if err != nil {
 		return Outcome{Quarantined: true, QuarantineID: id, Reason: err.Error()}, nil
 	}
-	res, err := d.Service.Ingest(ctx, d.inbound(q.Mailbox, msg, q.Raw))
+	in := d.inbound(q.Mailbox, msg, q.Raw)
+	res, err := d.Service.Ingest(ctx, in)
 	if errors.Is(err, tickets.ErrUnusable) {
 		return Outcome{Quarantined: true, QuarantineID: id, Reason: err.Error()}, nil
 	}
 	if err != nil {
 		return Outcome{}, err
 	}
+	d.logStored(ctx, in, 0, res)
 	err = d.Store.InTx(ctx, func(tx tickets.Tx) error {
 		return tx.QuarantineReleased(ctx, id, res.TicketID, d.now())
 	})
