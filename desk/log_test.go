@@ -3,6 +3,7 @@ package desk_test
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,5 +98,42 @@ func TestTheLogNamesTheIMAPUIDAndTheTicketOfAStoredMail(t *testing.T) {
 	a := stored[0].attrs
 	if a["mailbox"] != "support" || a["uid"] == "" || a["uid"] == "0" || a["message_id"] != "logged@a.test" || a["ticket"] != "HD#1000" || a["new"] != "true" {
 		t.Errorf("\"mail stored\" record has %v, want mailbox support, the mail's uid, its message_id and ticket HD#1000, new", a)
+	}
+}
+
+// A mail that cannot be stored is logged once per try, by the watcher that
+// will try it again (with the mailbox, the UID and the attempt), not once
+// more by the code that stores it. Then, once the database takes mail
+// again, it is stored.
+func TestAMailThatCannotBeStoredIsLoggedOncePerTry(t *testing.T) {
+	dm := newDaemon(t, "")
+	db := dm.observer().store.DB()
+	const cause = "the disk is on fire"
+	if _, err := db.Exec(`CREATE TRIGGER refuse_mail BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, '` + cause + `'); END`); err != nil {
+		t.Fatal(err)
+	}
+	var book logBook
+	dm.appendMail("support", customer("refused@a.test", "alice@a.test", "Hello", "hello"))
+	dm.startLogging(book.logger(t))
+	reports := func(r logRecord) bool { return r.attrs["uid"] != "" && strings.Contains(r.attrs["err"], cause) }
+	book.waitFor(t, "the second try", func(r logRecord) bool { return reports(r) && r.attrs["attempt"] == "2" })
+	if _, err := db.Exec(`DROP TRIGGER refuse_mail`); err != nil {
+		t.Fatal(err)
+	}
+	dm.waitAcks(1)
+	dm.expectIdle(tally{tickets: 1, inbound: 1, sent: 1})
+
+	perTry := map[string]int{}
+	for _, r := range book.find(reports) {
+		if r.attrs["attempt"] == "" || r.attrs["mailbox"] != "support" {
+			t.Errorf("the failure is logged as %q with %v: want the watcher's record, with the mailbox and the attempt", r.msg, r.attrs)
+			continue
+		}
+		perTry[r.attrs["attempt"]]++
+	}
+	for attempt, n := range perTry {
+		if n != 1 {
+			t.Errorf("try %s of the mail is logged %d times, want once", attempt, n)
+		}
 	}
 }

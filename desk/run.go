@@ -164,7 +164,9 @@ type batchHandler struct {
 
 // HandleBatch stores the batch in one transaction, on the work context so
 // that a shutdown does not abort it half-way. A mail that cannot be read is
-// quarantined, which counts as stored.
+// quarantined, which counts as stored. A mail that cannot be stored is
+// returned as its error, not logged: the watcher logs it once, with the
+// mailbox, the UID and the attempt, and tries again.
 func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []imapwatch.Mail) ([]error, error) {
 	outs := make([]Outcome, len(mails))
 	errs := make([]error, len(mails))
@@ -188,8 +190,7 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 	queued := false
 	for i, m := range mails {
 		if errs[i] != nil {
-			h.d.log.Error("storing mail", slog.String("mailbox", mailbox), slog.Uint64("uid", uint64(m.UID)), slog.Any("err", errs[i]))
-			continue
+			continue // the watcher logs it, with the try, and tries again
 		}
 		queued = queued || outs[i].Queued > 0
 		h.d.log.Debug("imap mail taken", slog.String("mailbox", mailbox), slog.Uint64("uid", uint64(m.UID)),
