@@ -197,7 +197,7 @@ func (d *Desk) quarantineHead(ctx context.Context, mailbox string, head []byte, 
 		reason = fmt.Sprintf("mail is %s, over the %s limit", humanSize(size), config.Size(limit))
 	}
 	reason += fmt.Sprintf("; its first %d bytes are kept here, %s", len(head), rest)
-	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: head, Truncated: true})
+	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: head, Truncated: true}, nil)
 }
 
 // humanSize writes a byte count the way people read it: "3 MiB", "286.4 MiB".
@@ -239,7 +239,7 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 	for i, m := range mails {
 		raw := m.Raw
 		var msg *mailin.Message
-		err := safely(d.log, func() (err error) {
+		err := safely(func() (err error) {
 			msg, err = mailin.Parse(raw, d.parse)
 			return err
 		})
@@ -252,7 +252,7 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 		case errors.As(err, &perr):
 			outs[i], errs[i] = d.quarantine(ctx, mailbox, perr.Error(), raw)
 		case errors.As(err, &crash):
-			outs[i], errs[i] = d.quarantine(ctx, mailbox, "the mail reader failed on this mail: "+crash.Error(), raw)
+			outs[i], errs[i] = d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: "the mail reader failed on this mail: " + crash.Error(), Raw: raw}, crash)
 		case err != nil:
 			errs[i] = fmt.Errorf("parsing mail for mailbox %q: %w", mailbox, err)
 		default:
@@ -265,16 +265,19 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 	}
 	var results []tickets.Result
 	var ierrs []error
-	if crashed := safely(d.log, func() error {
+	var crash *crashError
+	if errors.As(safely(func() error {
 		results, ierrs = d.Service.IngestBatch(ctx, ins)
 		return nil
-	}); crashed != nil {
+	}), &crash) {
 		// One mail of the batch crashes the ticket code: find it by taking
 		// them one by one, and keep it aside, or it would crash the daemon
 		// again at every start.
+		d.log.ErrorContext(ctx, "internal error on a batch of mail; storing its mails one by one", slog.String("mailbox", mailbox),
+			slog.Int("mails", len(ins)), slog.Any("err", crash), slog.String("stack", crash.stack))
 		results, ierrs = make([]tickets.Result, len(ins)), make([]error, len(ins))
 		for j, in := range ins {
-			if err := safely(d.log, func() (err error) {
+			if err := safely(func() (err error) {
 				results[j], err = d.Service.Ingest(ctx, in)
 				return err
 			}); err != nil {
@@ -289,7 +292,7 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 		case errors.Is(ierrs[j], tickets.ErrUnusable):
 			outs[i], errs[i] = d.quarantine(ctx, mailbox, ierrs[j].Error(), mails[i].Raw)
 		case errors.As(ierrs[j], &crash):
-			outs[i], errs[i] = d.quarantine(ctx, mailbox, "storing this mail failed: "+crash.Error(), mails[i].Raw)
+			outs[i], errs[i] = d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: "storing this mail failed: " + crash.Error(), Raw: mails[i].Raw}, crash)
 		case ierrs[j] != nil:
 			errs[i] = ierrs[j]
 		default:
@@ -314,28 +317,33 @@ func (d *Desk) logStored(ctx context.Context, in *tickets.Inbound, uid uint32, r
 }
 
 // crashError is a panic on one mail, caught so that the mail is kept aside
-// rather than crash the daemon again each time it is offered.
-type crashError struct{ value any }
+// rather than crash the daemon again each time it is offered. It carries
+// the stack for the one log record of whoever handles it.
+type crashError struct {
+	value any
+	stack string
+}
 
 func (e *crashError) Error() string { return fmt.Sprintf("internal error: %v", e.value) }
 
-// safely runs f and turns a panic into a *crashError, logging its stack.
-func safely(log *slog.Logger, f func() error) (err error) {
+// safely runs f and turns a panic into a *crashError with its stack.
+func safely(f func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			log.Error("internal error on a mail", slog.Any("err", v), slog.String("stack", string(debug.Stack())))
-			err = &crashError{value: v}
+			err = &crashError{value: v, stack: string(debug.Stack())}
 		}
 	}()
 	return f()
 }
 
 func (d *Desk) quarantine(ctx context.Context, mailbox, reason string, raw []byte) (Outcome, error) {
-	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: raw})
+	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: raw}, nil)
 }
 
 // keep stores q in the quarantine, or finds the same bytes held there.
-func (d *Desk) keep(ctx context.Context, q *tickets.Quarantined) (Outcome, error) {
+// crash, when not nil, is the internal error that put it there: the log
+// record says so, at level error, with the stack.
+func (d *Desk) keep(ctx context.Context, q *tickets.Quarantined, crash *crashError) (Outcome, error) {
 	q.CreatedAt = d.now()
 	if err := d.Store.Quarantine(ctx, q); err != nil {
 		return Outcome{}, fmt.Errorf("quarantining mail for mailbox %q (%s): %w", q.Mailbox, q.Reason, err)
@@ -344,8 +352,14 @@ func (d *Desk) keep(ctx context.Context, q *tickets.Quarantined) (Outcome, error
 	if q.Again {
 		msg = "mail already in the quarantine"
 	}
-	d.log.WarnContext(ctx, msg, slog.String("mailbox", q.Mailbox), slog.Int64("quarantine", q.ID),
-		slog.String("reason", q.Reason), slog.Int("size", len(q.Raw)), slog.Bool("truncated", q.Truncated))
+	level := slog.LevelWarn
+	attrs := []slog.Attr{slog.String("mailbox", q.Mailbox), slog.Int64("quarantine", q.ID),
+		slog.String("reason", q.Reason), slog.Int("size", len(q.Raw)), slog.Bool("truncated", q.Truncated)}
+	if crash != nil {
+		level, msg = slog.LevelError, "internal error on a mail; "+msg
+		attrs = append(attrs, slog.String("stack", crash.stack))
+	}
+	d.log.LogAttrs(ctx, level, msg, attrs...)
 	return Outcome{Quarantined: true, QuarantineID: q.ID, Reason: q.Reason}, nil
 }
 

@@ -5,8 +5,12 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"helpdesk/desk"
+	"helpdesk/tickets"
 )
 
 // logBook keeps every record the daemon logs, with its attributes as text,
@@ -135,5 +139,92 @@ func TestAMailThatCannotBeStoredIsLoggedOncePerTry(t *testing.T) {
 		if n != 1 {
 			t.Errorf("try %s of the mail is logged %d times, want once", attempt, n)
 		}
+	}
+}
+
+// crashingStore is the real store, but storing a message with the subject
+// crash panics, as a bug in the code that stores a mail would.
+type crashingStore struct {
+	tickets.Store
+	crash  string
+	panics *atomic.Int32
+}
+
+func (s crashingStore) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx tickets.Tx) error { return fn(crashingTx{Tx: tx, s: s}) })
+}
+
+type crashingTx struct {
+	tickets.Tx
+	s crashingStore
+}
+
+func (tx crashingTx) InsertMessage(ctx context.Context, m *tickets.Message, raw []byte) error {
+	if m.Subject == tx.s.crash {
+		tx.s.panics.Add(1)
+		panic("a bug met " + m.Subject)
+	}
+	return tx.Tx.InsertMessage(ctx, m, raw)
+}
+
+// plainNotices renders every notice as the same short text.
+type plainNotices struct{}
+
+func (plainNotices) Compose(_ context.Context, n tickets.Notice) (tickets.Composed, error) {
+	return tickets.Composed{Subject: "Re: " + n.Ticket.Subject, Text: "We have your mail."}, nil
+}
+
+// A bug that crashes on one mail of a batch is logged once for each time
+// it strikes, the last time with the quarantine that keeps the mail, and
+// with the stack a developer needs; the other mails are stored.
+func TestAnInternalErrorOnAMailIsLoggedOnceEachTimeWithItsStack(t *testing.T) {
+	cfg := configFor(t, 1)
+	var book logBook
+	d, err := desk.Open(context.Background(), cfg, desk.Options{Logger: book.logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var panics atomic.Int32
+	svc, err := tickets.NewService(tickets.Options{
+		Store:     crashingStore{Store: d.Store, crash: "Crash me", panics: &panics},
+		Composer:  plainNotices{},
+		Secret:    []byte(cfg.Security.Secret),
+		From:      tickets.Address{Email: "support@example.com"},
+		Mailboxes: map[string]tickets.MailboxInfo{"support": {Address: "support@example.com", Queue: "general"}},
+		Logger:    book.logger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Service = svc
+
+	outs, errs := d.DeliverBatch(context.Background(), "support", []desk.Incoming{
+		{Raw: []byte(customer("fine@a.test", "alice@a.test", "Fine", "hello"))},
+		{Raw: []byte(customer("crash@a.test", "bob@b.test", "Crash me", "hello"))},
+	})
+	if errs[0] != nil || !outs[0].Created {
+		t.Errorf("the good mail: %+v, %v; want a new ticket", outs[0], errs[0])
+	}
+	if errs[1] != nil || !outs[1].Quarantined {
+		t.Errorf("the mail the bug meets: %+v, %v; want it quarantined", outs[1], errs[1])
+	}
+	told := book.find(func(r logRecord) bool {
+		for _, v := range r.attrs {
+			if strings.Contains(v, "a bug met Crash me") {
+				return true
+			}
+		}
+		return false
+	})
+	if n := int(panics.Load()); len(told) != n {
+		t.Errorf("the bug struck %d times and is logged %d times, want once each: %v", n, len(told), told)
+	}
+	if len(told) == 0 {
+		t.Fatal("the bug is not logged")
+	}
+	last := told[len(told)-1]
+	if last.attrs["quarantine"] == "" || !strings.Contains(last.attrs["stack"], "crashingTx.InsertMessage") {
+		t.Errorf("the last record of the bug is %q with %v; want the quarantine and the stack", last.msg, last.attrs)
 	}
 }
