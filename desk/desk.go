@@ -165,6 +165,11 @@ func (d *Desk) Deliver(ctx context.Context, mailbox string, raw []byte) (Outcome
 	return outs[0], errs[0]
 }
 
+// IsTemporary reports whether err, from Deliver or another call of the
+// desk, is a condition that passes by itself (the database is busy or
+// locked), so that the same call may succeed later.
+func IsTemporary(err error) bool { return sqlstore.IsTemporary(err) }
+
 // DeliverFrom is Deliver for a mail read from r (an MTA pipe). It reads at
 // most one byte more than max_message_size: a mail over the limit has only
 // that head kept in the quarantine, and the rest is read and dropped, so
