@@ -165,6 +165,11 @@ func (d *Desk) Deliver(ctx context.Context, mailbox string, raw []byte) (Outcome
 	return outs[0], errs[0]
 }
 
+// IsTemporary reports whether err, from Deliver or another call of the
+// desk, is a condition that passes by itself (the database is busy or
+// locked), so that the same call may succeed later.
+func IsTemporary(err error) bool { return sqlstore.IsTemporary(err) }
+
 // DeliverFrom is Deliver for a mail read from r (an MTA pipe). It reads at
 // most one byte more than max_message_size: a mail over the limit has only
 // that head kept in the quarantine, and the rest is read and dropped, so
@@ -197,7 +202,7 @@ func (d *Desk) quarantineHead(ctx context.Context, mailbox string, head []byte, 
 		reason = fmt.Sprintf("mail is %s, over the %s limit", humanSize(size), config.Size(limit))
 	}
 	reason += fmt.Sprintf("; its first %d bytes are kept here, %s", len(head), rest)
-	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: head, Truncated: true})
+	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: head, Truncated: true}, nil)
 }
 
 // humanSize writes a byte count the way people read it: "3 MiB", "286.4 MiB".
@@ -239,7 +244,7 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 	for i, m := range mails {
 		raw := m.Raw
 		var msg *mailin.Message
-		err := safely(d.log, func() (err error) {
+		err := safely(func() (err error) {
 			msg, err = mailin.Parse(raw, d.parse)
 			return err
 		})
@@ -252,13 +257,11 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 		case errors.As(err, &perr):
 			outs[i], errs[i] = d.quarantine(ctx, mailbox, perr.Error(), raw)
 		case errors.As(err, &crash):
-			outs[i], errs[i] = d.quarantine(ctx, mailbox, "the mail reader failed on this mail: "+crash.Error(), raw)
+			outs[i], errs[i] = d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: "the mail reader failed on this mail: " + crash.Error(), Raw: raw}, crash)
 		case err != nil:
 			errs[i] = fmt.Errorf("parsing mail for mailbox %q: %w", mailbox, err)
 		default:
-			in := d.inbound(mailbox, msg, raw)
-			in.UID = m.UID
-			ins = append(ins, in)
+			ins = append(ins, d.inbound(mailbox, msg, raw))
 			at = append(at, i)
 		}
 	}
@@ -267,16 +270,19 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 	}
 	var results []tickets.Result
 	var ierrs []error
-	if crashed := safely(d.log, func() error {
+	var crash *crashError
+	if errors.As(safely(func() error {
 		results, ierrs = d.Service.IngestBatch(ctx, ins)
 		return nil
-	}); crashed != nil {
+	}), &crash) {
 		// One mail of the batch crashes the ticket code: find it by taking
 		// them one by one, and keep it aside, or it would crash the daemon
 		// again at every start.
+		d.log.ErrorContext(ctx, "internal error on a batch of mail; storing its mails one by one", slog.String("mailbox", mailbox),
+			slog.Int("mails", len(ins)), slog.Any("err", crash), slog.String("stack", crash.stack))
 		results, ierrs = make([]tickets.Result, len(ins)), make([]error, len(ins))
 		for j, in := range ins {
-			if err := safely(d.log, func() (err error) {
+			if err := safely(func() (err error) {
 				results[j], err = d.Service.Ingest(ctx, in)
 				return err
 			}); err != nil {
@@ -291,39 +297,58 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 		case errors.Is(ierrs[j], tickets.ErrUnusable):
 			outs[i], errs[i] = d.quarantine(ctx, mailbox, ierrs[j].Error(), mails[i].Raw)
 		case errors.As(ierrs[j], &crash):
-			outs[i], errs[i] = d.quarantine(ctx, mailbox, "storing this mail failed: "+crash.Error(), mails[i].Raw)
+			outs[i], errs[i] = d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: "storing this mail failed: " + crash.Error(), Raw: mails[i].Raw}, crash)
 		case ierrs[j] != nil:
 			errs[i] = ierrs[j]
 		default:
 			outs[i] = Outcome{Result: results[j]}
+			d.logStored(ctx, ins[j], mails[i].UID, results[j])
 		}
 	}
 	return outs, errs
 }
 
+// logStored says what became of a stored mail, with the IMAP UID it was
+// fetched under when it came that way (uid 0: it did not).
+func (d *Desk) logStored(ctx context.Context, in *tickets.Inbound, uid uint32, res tickets.Result) {
+	attrs := []slog.Attr{slog.String("mailbox", in.Mailbox)}
+	if uid != 0 {
+		attrs = append(attrs, slog.Uint64("uid", uint64(uid)))
+	}
+	attrs = append(attrs, slog.String("message_id", in.MessageID),
+		slog.String("ticket", res.Ref), slog.Bool("new", res.Created), slog.Bool("duplicate", res.Duplicate),
+		slog.String("threaded_by", res.ThreadedBy))
+	d.log.LogAttrs(ctx, slog.LevelInfo, "mail stored", attrs...)
+}
+
 // crashError is a panic on one mail, caught so that the mail is kept aside
-// rather than crash the daemon again each time it is offered.
-type crashError struct{ value any }
+// rather than crash the daemon again each time it is offered. It carries
+// the stack for the one log record of whoever handles it.
+type crashError struct {
+	value any
+	stack string
+}
 
 func (e *crashError) Error() string { return fmt.Sprintf("internal error: %v", e.value) }
 
-// safely runs f and turns a panic into a *crashError, logging its stack.
-func safely(log *slog.Logger, f func() error) (err error) {
+// safely runs f and turns a panic into a *crashError with its stack.
+func safely(f func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			log.Error("internal error on a mail", slog.Any("err", v), slog.String("stack", string(debug.Stack())))
-			err = &crashError{value: v}
+			err = &crashError{value: v, stack: string(debug.Stack())}
 		}
 	}()
 	return f()
 }
 
 func (d *Desk) quarantine(ctx context.Context, mailbox, reason string, raw []byte) (Outcome, error) {
-	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: raw})
+	return d.keep(ctx, &tickets.Quarantined{Mailbox: mailbox, Reason: reason, Raw: raw}, nil)
 }
 
 // keep stores q in the quarantine, or finds the same bytes held there.
-func (d *Desk) keep(ctx context.Context, q *tickets.Quarantined) (Outcome, error) {
+// crash, when not nil, is the internal error that put it there: the log
+// record says so, at level error, with the stack.
+func (d *Desk) keep(ctx context.Context, q *tickets.Quarantined, crash *crashError) (Outcome, error) {
 	q.CreatedAt = d.now()
 	if err := d.Store.Quarantine(ctx, q); err != nil {
 		return Outcome{}, fmt.Errorf("quarantining mail for mailbox %q (%s): %w", q.Mailbox, q.Reason, err)
@@ -332,8 +357,14 @@ func (d *Desk) keep(ctx context.Context, q *tickets.Quarantined) (Outcome, error
 	if q.Again {
 		msg = "mail already in the quarantine"
 	}
-	d.log.WarnContext(ctx, msg, slog.String("mailbox", q.Mailbox), slog.Int64("quarantine", q.ID),
-		slog.String("reason", q.Reason), slog.Int("size", len(q.Raw)), slog.Bool("truncated", q.Truncated))
+	level := slog.LevelWarn
+	attrs := []slog.Attr{slog.String("mailbox", q.Mailbox), slog.Int64("quarantine", q.ID),
+		slog.String("reason", q.Reason), slog.Int("size", len(q.Raw)), slog.Bool("truncated", q.Truncated)}
+	if crash != nil {
+		level, msg = slog.LevelError, "internal error on a mail; "+msg
+		attrs = append(attrs, slog.String("stack", crash.stack))
+	}
+	d.log.LogAttrs(ctx, level, msg, attrs...)
 	return Outcome{Quarantined: true, QuarantineID: q.ID, Reason: q.Reason}, nil
 }
 
@@ -419,13 +450,15 @@ func (d *Desk) RetryQuarantined(ctx context.Context, id int64) (Outcome, error) 
 	if err != nil {
 		return Outcome{Quarantined: true, QuarantineID: id, Reason: err.Error()}, nil
 	}
-	res, err := d.Service.Ingest(ctx, d.inbound(q.Mailbox, msg, q.Raw))
+	in := d.inbound(q.Mailbox, msg, q.Raw)
+	res, err := d.Service.Ingest(ctx, in)
 	if errors.Is(err, tickets.ErrUnusable) {
 		return Outcome{Quarantined: true, QuarantineID: id, Reason: err.Error()}, nil
 	}
 	if err != nil {
 		return Outcome{}, err
 	}
+	d.logStored(ctx, in, 0, res)
 	err = d.Store.InTx(ctx, func(tx tickets.Tx) error {
 		return tx.QuarantineReleased(ctx, id, res.TicketID, d.now())
 	})

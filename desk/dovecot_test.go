@@ -189,7 +189,7 @@ func TestDaemonOnDovecotRereadsTheBoxAfterUIDValidityChangeWithoutDuplicates(t *
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldUV, last, err := d.Store.LoadMailboxState(ctx, "support")
+	oldUV, last, err := d.Store.MailboxCursors().LoadState(ctx, "support")
 	d.Close()
 	if err != nil || oldUV == 0 || last != 3 {
 		t.Fatalf("saved position uidvalidity %d, last uid %d (%v), want a uidvalidity and 3", oldUV, last, err)
@@ -206,7 +206,7 @@ func TestDaemonOnDovecotRereadsTheBoxAfterUIDValidityChangeWithoutDuplicates(t *
 	o.waitFolder("support", "INBOX", 4, 4)
 	// The whole box was read again under the new UIDVALIDITY (the three
 	// old mails too, all \Seen), and only the new mail made a ticket.
-	uv, last, err := o.desk.Store.LoadMailboxState(ctx, "support")
+	uv, last, err := o.desk.Store.MailboxCursors().LoadState(ctx, "support")
 	if err != nil || uv != newUV || last != 4 {
 		t.Errorf("saved position uidvalidity %d, last uid %d (%v), want %d and 4", uv, last, err, newUV)
 	}

@@ -114,7 +114,7 @@ func (o *observer) busy() (string, error) {
 	// The mailboxes first: a mail stored before they were looked at has
 	// its answer on the outbox by then.
 	for _, b := range o.boxes {
-		uv, last, err := o.store.LoadMailboxState(ctx, b.mailbox)
+		uv, last, err := o.store.MailboxCursors().LoadState(ctx, b.mailbox)
 		if err != nil {
 			return "", err
 		}

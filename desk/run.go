@@ -53,7 +53,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 		if mb.IMAP == nil {
 			continue
 		}
-		w, err := imapwatch.New(watchOptions(mb, int64(d.cfg.Tickets.MaxMessageSize), &batchHandler{d: d, work: work, wake: wake}, mailboxState{d.Store}, d.log, opts.IMAPBackoff))
+		w, err := imapwatch.New(watchOptions(mb, int64(d.cfg.Tickets.MaxMessageSize), &batchHandler{d: d, work: work, wake: wake}, d.Store.MailboxCursors(), d.log, opts.IMAPBackoff))
 		if err != nil {
 			return fmt.Errorf("mailbox %s: %w", mb.Name, err)
 		}
@@ -164,7 +164,9 @@ type batchHandler struct {
 
 // HandleBatch stores the batch in one transaction, on the work context so
 // that a shutdown does not abort it half-way. A mail that cannot be read is
-// quarantined, which counts as stored.
+// quarantined, which counts as stored. A mail that cannot be stored is
+// returned as its error, not logged: the watcher logs it once, with the
+// mailbox, the UID and the attempt, and tries again.
 func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []imapwatch.Mail) ([]error, error) {
 	outs := make([]Outcome, len(mails))
 	errs := make([]error, len(mails))
@@ -188,8 +190,7 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 	queued := false
 	for i, m := range mails {
 		if errs[i] != nil {
-			h.d.log.Error("storing mail", slog.String("mailbox", mailbox), slog.Uint64("uid", uint64(m.UID)), slog.Any("err", errs[i]))
-			continue
+			continue // the watcher logs it, with the try, and tries again
 		}
 		queued = queued || outs[i].Queued > 0
 		h.d.log.Debug("imap mail taken", slog.String("mailbox", mailbox), slog.Uint64("uid", uint64(m.UID)),
@@ -202,15 +203,4 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 		}
 	}
 	return errs, nil
-}
-
-// mailboxState keeps the IMAP watchers' position in the database.
-type mailboxState struct{ store tickets.Store }
-
-func (s mailboxState) LoadState(ctx context.Context, mailbox string) (uint32, uint32, error) {
-	return s.store.LoadMailboxState(ctx, mailbox)
-}
-
-func (s mailboxState) SaveState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
-	return s.store.SaveMailboxState(ctx, mailbox, uidValidity, lastUID)
 }

@@ -141,7 +141,13 @@ func (dm *daemon) expectIdle(want tally) {
 // start runs the daemon in the background, as `helpdesk run` does.
 func (dm *daemon) start() {
 	dm.t.Helper()
-	d, err := desk.Open(context.Background(), dm.cfg, desk.Options{Logger: testLogger(dm.t)})
+	dm.startLogging(testLogger(dm.t))
+}
+
+// startLogging is start with the daemon's log going to log.
+func (dm *daemon) startLogging(log *slog.Logger) {
+	dm.t.Helper()
+	d, err := desk.Open(context.Background(), dm.cfg, desk.Options{Logger: log})
 	if err != nil {
 		dm.t.Fatal(err)
 	}

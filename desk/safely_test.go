@@ -2,12 +2,12 @@ package desk
 
 import (
 	"errors"
-	"log/slog"
+	"strings"
 	"testing"
 )
 
-func TestSafelyTurnsAPanicIntoAnError(t *testing.T) {
-	err := safely(slog.New(slog.DiscardHandler), func() error {
+func TestSafelyTurnsAPanicIntoAnErrorWithItsStack(t *testing.T) {
+	err := safely(func() error {
 		var m map[string]int
 		m["x"] = 1 // a bug in the code that reads a mail
 		return nil
@@ -16,7 +16,10 @@ func TestSafelyTurnsAPanicIntoAnError(t *testing.T) {
 	if !errors.As(err, &crash) {
 		t.Fatalf("err = %v, want a *crashError", err)
 	}
-	if err := safely(slog.New(slog.DiscardHandler), func() error { return nil }); err != nil {
+	if !strings.Contains(crash.stack, "TestSafelyTurnsAPanicIntoAnErrorWithItsStack") {
+		t.Errorf("the error's stack does not name the function that panicked:\n%s", crash.stack)
+	}
+	if err := safely(func() error { return nil }); err != nil {
 		t.Errorf("a function that returns nil: %v", err)
 	}
 }

@@ -53,9 +53,6 @@ type Inbound struct {
 	Source string
 	// Raw is the mail as received; it is kept.
 	Raw []byte
-	// UID is the IMAP UID the mail was fetched under, for the log; 0 when
-	// it came another way.
-	UID uint32
 
 	fp *triage.Fingerprint // see fingerprint
 }
@@ -95,6 +92,8 @@ func (in *Inbound) Key() string {
 // Ingest stores one incoming mail: as a new ticket, or as the next message
 // of the ticket it answers. Everything it decides, including the mails to
 // send, commits in one transaction. The same mail twice changes nothing.
+// It does not log the stored mail: its caller knows where the mail came
+// from (an IMAP UID, a pipe) and logs it with that.
 func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 	mb, err := s.check(in)
 	if err != nil {
@@ -115,7 +114,6 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("ingesting %s into mailbox %q: %w", in.Key(), in.Mailbox, err)
 	}
-	s.logStored(ctx, in, res)
 	return res, nil
 }
 
@@ -149,12 +147,6 @@ func (s *Service) IngestBatch(ctx context.Context, ins []*Inbound) ([]Result, []
 				results[i], errs[i] = s.Ingest(ctx, in)
 			}
 		}
-		return results, errs
-	}
-	for i, in := range ins {
-		if errs[i] == nil {
-			s.logStored(ctx, in, results[i])
-		}
 	}
 	return results, errs
 }
@@ -170,17 +162,6 @@ func (s *Service) check(in *Inbound) (MailboxInfo, error) {
 	}
 	in.fingerprint() // it reads the whole text: not while holding the write lock
 	return mb, nil
-}
-
-func (s *Service) logStored(ctx context.Context, in *Inbound, res Result) {
-	attrs := []slog.Attr{slog.String("mailbox", in.Mailbox)}
-	if in.UID != 0 {
-		attrs = append(attrs, slog.Uint64("uid", uint64(in.UID)))
-	}
-	attrs = append(attrs, slog.String("message_id", in.MessageID),
-		slog.String("ticket", res.Ref), slog.Bool("new", res.Created), slog.Bool("duplicate", res.Duplicate),
-		slog.String("threaded_by", res.ThreadedBy))
-	s.log.LogAttrs(ctx, slog.LevelInfo, "mail stored", attrs...)
 }
 
 func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, res *Result) error {

@@ -30,10 +30,6 @@ type Store interface {
 	// once: the same bytes while held are one row (see Quarantined.Again).
 	Quarantine(ctx context.Context, q *Quarantined) error
 
-	// LoadMailboxState and SaveMailboxState remember the IMAP position of a mailbox.
-	LoadMailboxState(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error)
-	SaveMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error
-
 	Close() error
 }
 

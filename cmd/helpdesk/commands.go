@@ -10,7 +10,6 @@ import (
 	"helpdesk/desk"
 	"helpdesk/templates"
 	"helpdesk/tickets"
-	"helpdesk/tickets/sqlstore"
 )
 
 func (e *env) cmdMigrate(args []string) error {
@@ -54,7 +53,7 @@ func (e *env) cmdIngest(args []string) (err error) {
 	defer d.Close()
 	out, err := d.DeliverFrom(e.ctx, *mailbox, e.stdin)
 	if err != nil {
-		if sqlstore.IsTemporary(err) {
+		if desk.IsTemporary(err) {
 			err = fmt.Errorf("%w (the database is busy; the MTA should retry)", err)
 		}
 		return temp(err)

@@ -171,7 +171,7 @@ func TestIngestExitsTempFailWhenTheDatabaseIsLocked(t *testing.T) {
 	}
 	defer tx.Rollback()
 	code, _, errs := c.run(mailFrom("alice@a.test", "locked@a.test", "hi"), "ingest", "--mailbox", "support")
-	if code != exitTempFail || !strings.Contains(errs, "locked") {
+	if code != exitTempFail || !strings.Contains(errs, "locked") || !strings.Contains(errs, "the database is busy") {
 		t.Fatalf("ingest with the database locked: exit %d, %q; want 75", code, errs)
 	}
 	tx.Rollback()

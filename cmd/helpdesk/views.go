@@ -106,48 +106,29 @@ func emails(as []tickets.Address) []string {
 	return out
 }
 
+// loadTicketDetail is ticket id as the views show it.
 func loadTicketDetail(ctx context.Context, d *desk.Desk, id int64) (*ticketDetail, error) {
-	t, err := d.Store.Ticket(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("ticket %s: %w", d.Service.Ref(id), err)
-	}
-	msgs, err := d.Store.Messages(ctx, id)
+	det, err := d.Service.Detail(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	events, err := d.Store.Events(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	parts, err := d.Store.Participants(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	outbox, err := d.Store.Outbox(ctx, tickets.OutboxFilter{TicketID: id})
-	if err != nil {
-		return nil, err
-	}
-	delivery := map[int64]string{}
-	for _, it := range outbox {
-		delivery[it.Message.ID] = it.Status
-	}
-	v := &ticketDetail{ticketView: newTicketView(d, t), Participants: []participantView{}, Messages: []messageView{}, Events: []eventView{}}
-	for _, p := range parts {
+	v := &ticketDetail{ticketView: newTicketView(d, det.Ticket), Participants: []participantView{}, Messages: []messageView{}, Events: []eventView{}}
+	for _, p := range det.Participants {
 		v.Participants = append(v.Participants, participantView{Email: p.Email, Name: p.Name, Role: p.Role})
 	}
-	for _, m := range msgs {
+	for _, m := range det.Messages {
 		mv := messageView{
 			ID: m.ID, Direction: string(m.Direction), Kind: m.Kind, From: m.From.Email, FromName: m.From.Name,
 			To: emails(m.To), Cc: emails(m.Cc), Subject: m.Subject, Text: m.Text, HTML: m.HTML, MessageID: m.MessageID,
 			InReplyTo: m.InReplyTo, AutoReason: m.AutoReason, Unverified: m.Unverified, Attachments: []attachmentView{},
-			Delivery: delivery[m.ID], CreatedAt: m.CreatedAt,
+			Delivery: det.Delivery[m.ID], CreatedAt: m.CreatedAt,
 		}
 		for _, a := range m.Attachments {
 			mv.Attachments = append(mv.Attachments, attachmentView{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
 		}
 		v.Messages = append(v.Messages, mv)
 	}
-	for _, e := range events {
+	for _, e := range det.Events {
 		v.Events = append(v.Events, eventView{Kind: e.Kind, Actor: e.Actor, Detail: e.Detail, CreatedAt: e.CreatedAt})
 	}
 	return v, nil

@@ -23,7 +23,7 @@ func mode(t *testing.T, path string) os.FileMode {
 func written(t *testing.T, path string) *Store {
 	t.Helper()
 	s := open(t, path)
-	if err := s.SaveMailboxState(context.Background(), "support", 1, 1); err != nil {
+	if err := s.MailboxCursors().SaveState(context.Background(), "support", 1, 1); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -111,23 +111,3 @@ func (s *Store) Quarantine(ctx context.Context, q *tickets.Quarantined) error {
 		return err
 	})
 }
-
-func (s *Store) LoadMailboxState(ctx context.Context, mailbox string) (uint32, uint32, error) {
-	var st struct {
-		UIDValidity int64 `db:"uid_validity"`
-		LastUID     int64 `db:"last_uid"`
-	}
-	err := s.read().get(ctx, &st, "mailbox-state", mailbox)
-	if err == tickets.ErrNotFound {
-		return 0, 0, nil
-	}
-	if err != nil {
-		return 0, 0, err
-	}
-	return uint32(st.UIDValidity), uint32(st.LastUID), nil
-}
-
-func (s *Store) SaveMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
-	_, err := s.write(ctx, "save-mailbox-state", mailbox, int64(uidValidity), int64(lastUID), time.Now().UTC())
-	return err
-}

@@ -25,16 +25,16 @@ func TestReopeningKeepsDataAndSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hd.db")
 	s := open(t, path)
-	if err := s.SaveMailboxState(ctx, "support", 7, 42); err != nil {
+	if err := s.MailboxCursors().SaveState(ctx, "support", 7, 42); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s2 := open(t, path)
-	v, last, err := s2.LoadMailboxState(ctx, "support")
+	v, last, err := s2.MailboxCursors().LoadState(ctx, "support")
 	if err != nil || v != 7 || last != 42 {
 		t.Errorf("state after reopening = %d, %d, %v; want 7, 42", v, last, err)
 	}
-	if v, last, err := s2.LoadMailboxState(ctx, "unknown"); err != nil || v != 0 || last != 0 {
+	if v, last, err := s2.MailboxCursors().LoadState(ctx, "unknown"); err != nil || v != 0 || last != 0 {
 		t.Errorf("state of an unknown mailbox = %d, %d, %v; want zeros", v, last, err)
 	}
 }
@@ -153,7 +153,7 @@ func TestWatchOutboxSeesRowsQueuedByAnotherConnection(t *testing.T) {
 	now := time.Now()
 
 	// A write that queues nothing is no news.
-	if err := other.SaveMailboxState(ctx, "support", 1, 2); err != nil {
+	if err := other.MailboxCursors().SaveState(ctx, "support", 1, 2); err != nil {
 		t.Fatal(err)
 	}
 	select {
