@@ -170,9 +170,9 @@ func (s *Service) sendBatch(ctx context.Context, mailer Mailer, policy RetryPoli
 		held, ending := lease.check(items[i].ID, s.now())
 		if ending {
 			// Never send an item whose lease could end before the mail
-			// is out: another sender could take and send it too.
-			s.log.WarnContext(ctx, "outbox lease not renewed in time: leaving the rest of the batch", slog.Int("left", len(items)-i))
-			stopped, left = errLeaseNotRenewed, len(items)-i
+			// is out: another sender could take and send it too. The
+			// caller logs errLeaseNotRenewed.
+			stopped, left = fmt.Errorf("%w (%d left)", errLeaseNotRenewed, len(items)-i), len(items)-i
 			break
 		}
 		if !held {
