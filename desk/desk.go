@@ -361,7 +361,7 @@ func (d *Desk) inbound(mailbox string, m *mailin.Message, raw []byte) *tickets.I
 		Raw:         raw,
 	}
 	if auto.Kind != "" {
-		in.AutoKind = string(auto.Kind)
+		in.AutoKind = autoKind(auto.Kind)
 		in.AutoReason = string(auto.Kind) + ": " + auto.Reason
 		in.BounceOf = auto.OriginalMessageIDs
 		in.FailedRecipients = auto.FailedRecipients
@@ -387,6 +387,27 @@ func (d *Desk) inbound(mailbox string, m *mailin.Message, raw []byte) *tickets.I
 		})
 	}
 	return in
+}
+
+// autoKind maps the mail reader's verdict into the domain's kinds.
+func autoKind(k mailin.AutoKind) tickets.AutoKind {
+	switch k {
+	case mailin.KindPerson:
+		return tickets.AutoPerson
+	case mailin.KindOwn:
+		return tickets.AutoOwn
+	case mailin.KindBounce:
+		return tickets.AutoBounce
+	case mailin.KindFeedbackReport:
+		return tickets.AutoFeedbackReport
+	case mailin.KindList:
+		return tickets.AutoList
+	case mailin.KindBulk:
+		return tickets.AutoBulk
+	}
+	// mailin.KindAutoReply, and any kind the reader learns later: a
+	// machine's mail all the same, never answered.
+	return tickets.AutoReply
 }
 
 func addr(a mailin.Address) tickets.Address {

@@ -34,9 +34,8 @@ type Inbound struct {
 	// AutoReason is non-empty when the mail was written by a robot (an
 	// auto-reply, a bounce, a list); such mail is never answered automatically.
 	AutoReason string
-	// AutoKind names the robot: "auto-reply", "bounce", "feedback-report",
-	// "list", "bulk" or "own" (the desk's own mail come back); "" for a person.
-	AutoKind string
+	// AutoKind names the robot; AutoPerson ("") for a person.
+	AutoKind AutoKind
 	// BounceOf holds, for a bounce or feedback report, the Message-IDs of the
 	// mail it reports on; FailedRecipients the addresses that failed.
 	BounceOf, FailedRecipients []string
@@ -59,6 +58,21 @@ type Inbound struct {
 
 	fp *triage.Fingerprint // see fingerprint
 }
+
+// AutoKind names the kind of machine that wrote an incoming mail. The
+// mail reader's verdict is mapped into these where a mail is handed over.
+type AutoKind string
+
+// The kinds of automatic mail.
+const (
+	AutoPerson         AutoKind = ""                // a person wrote it
+	AutoOwn            AutoKind = "own"             // the desk's own mail come back
+	AutoBounce         AutoKind = "bounce"          // a delivery failure report (RFC 3464)
+	AutoFeedbackReport AutoKind = "feedback-report" // an abuse or spam complaint (RFC 5965)
+	AutoReply          AutoKind = "auto-reply"      // out-of-office, vacation, delay notices, any auto-submitted mail
+	AutoList           AutoKind = "list"            // mail through a mailing list
+	AutoBulk           AutoKind = "bulk"            // newsletters and other bulk mail
+)
 
 // Result says what Ingest did with a mail.
 type Result struct {
@@ -199,7 +213,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 	if err != nil {
 		return err
 	}
-	if in.AutoKind == "bounce" || in.AutoKind == "feedback-report" {
+	if in.AutoKind == AutoBounce || in.AutoKind == AutoFeedbackReport {
 		if t, how, err = s.bounce(ctx, tx, in, t, how, now); err != nil {
 			return err
 		}

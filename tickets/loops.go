@@ -221,7 +221,7 @@ func (s *Service) bounce(ctx context.Context, tx Tx, in *Inbound, t *Ticket, how
 			how = "bounce"
 		}
 	}
-	if in.AutoKind != "bounce" || len(own) == 0 {
+	if in.AutoKind != AutoBounce || len(own) == 0 {
 		return t, how, nil
 	}
 	failed := in.FailedRecipients
