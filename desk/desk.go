@@ -411,7 +411,7 @@ func autoKind(k mailin.AutoKind) tickets.AutoKind {
 }
 
 func addr(a mailin.Address) tickets.Address {
-	return tickets.Address{Name: a.Name, Email: strings.ToLower(a.Email)}
+	return tickets.Address{Name: a.Name, Email: tickets.EmailKey(a.Email)}
 }
 
 func addrs(as []mailin.Address) []tickets.Address {

@@ -417,14 +417,14 @@ func (s *Service) requesterOf(in *Inbound) (requester Address, ignored string) {
 		}
 		if c := in.Sender; c != nil && c.FromVerified && !c.verified(r.Email) {
 			if ignored == "" {
-				ignored = strings.ToLower(r.Email)
+				ignored = EmailKey(r.Email)
 			}
 			continue
 		}
 		requester = r
 		break
 	}
-	requester.Email = strings.ToLower(requester.Email)
+	requester.Email = EmailKey(requester.Email)
 	return requester, ignored
 }
 
@@ -504,12 +504,9 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 // UnanswerableAddress says why mail to addr must never be sent automatically
 // ("" when it may be): robots' and role addresses that do not read replies.
 func UnanswerableAddress(addr string) string {
-	local, _, ok := strings.Cut(strings.ToLower(addr), "@")
+	local, _, ok := strings.Cut(StripPlusTag(EmailKey(addr)), "@")
 	if !ok {
 		return "not an address"
-	}
-	if i := strings.IndexByte(local, '+'); i >= 0 {
-		local = local[:i]
 	}
 	switch local {
 	case "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
@@ -533,7 +530,7 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 	if stranger {
 		return s.keepUnverified(ctx, tx, t, in, now)
 	}
-	actor := strings.ToLower(in.From.Email)
+	actor := EmailKey(in.From.Email)
 	detail := fmt.Sprintf("reply from %s (threaded by %s)", actor, how)
 	if msg.Kind == KindAutomatic {
 		detail = fmt.Sprintf("automatic mail from %s (%s), threaded by %s", actor, in.AutoReason, how)
@@ -581,7 +578,7 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 // theirs with only the subject tag threads too. Threading by tag alone
 // never gets here for a stranger.
 func (s *Service) addSender(ctx context.Context, tx Tx, t *Ticket, in *Inbound, now time.Time) error {
-	addr := strings.ToLower(in.From.Email)
+	addr := EmailKey(in.From.Email)
 	if addr == "" || s.isOwnAddress(addr) {
 		return nil
 	}
@@ -602,12 +599,12 @@ func (s *Service) addSender(ctx context.Context, tx Tx, t *Ticket, in *Inbound, 
 // fills the ticket nor holds the write lock for long.
 func (s *Service) addCCs(ctx context.Context, tx Tx, t *Ticket, in *Inbound, now time.Time) error {
 	limit := s.opts.MaxParticipantsPerMail
-	actor := strings.ToLower(in.From.Email)
+	actor := EmailKey(in.From.Email)
 	added, tried := 0, 0
 	var left []string
 	seen := make(map[string]bool)
 	for _, a := range slices.Concat(in.To, in.Cc) {
-		email := strings.ToLower(strings.TrimSpace(a.Email))
+		email := EmailKey(a.Email)
 		if email == "" || seen[email] || s.isOwnAddress(email) || SameEmail(email, t.Requester.Email) {
 			continue
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"helpdesk/tickets/triage"
@@ -22,7 +21,7 @@ const (
 // triageMail is what the rules see of an incoming mail.
 func triageMail(in *Inbound, openTickets int) triage.Mail {
 	m := triage.Mail{
-		From:          strings.ToLower(in.From.Email),
+		From:          EmailKey(in.From.Email),
 		FromName:      in.From.Name,
 		Subject:       in.Subject,
 		Body:          in.Text,
@@ -32,10 +31,10 @@ func triageMail(in *Inbound, openTickets int) triage.Mail {
 		OpenTickets:   openTickets,
 	}
 	for _, a := range in.To {
-		m.To = append(m.To, strings.ToLower(a.Email))
+		m.To = append(m.To, EmailKey(a.Email))
 	}
 	for _, a := range in.Cc {
-		m.Cc = append(m.Cc, strings.ToLower(a.Email))
+		m.Cc = append(m.Cc, EmailKey(a.Email))
 	}
 	return m
 }
@@ -208,7 +207,7 @@ func (s *Service) mergeDuplicate(ctx context.Context, tx Tx, t *Ticket, in *Inbo
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return err
 	}
-	return s.event(ctx, tx, t.ID, EventDuplicate, strings.ToLower(in.From.Email),
+	return s.event(ctx, tx, t.ID, EventDuplicate, EmailKey(in.From.Email),
 		fmt.Sprintf("merged a near-identical mail (%q, via mailbox %s) instead of opening a new ticket", in.Subject, in.Mailbox), now)
 }
 
