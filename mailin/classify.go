@@ -250,26 +250,28 @@ func systemSender(m *Message) bool {
 	if m.From.Email == "" {
 		return strings.Contains(strings.ReplaceAll(m.Header.Get("From"), " ", ""), "<>")
 	}
-	return isSystemLocalPart(localPart(m.From.Email))
+	base, _ := localPart(m.From.Email)
+	return isSystemLocalPart(base)
 }
 
-// localPart returns the lowercased local part of an address.
-func localPart(addr string) string {
+// localPart returns the lowercased local part of an address, split at
+// its subaddress separator (RFC 5233): the mailbox's name base, and tag
+// ("" without one). "kim+postmaster" is Kim: a tag is not part of the name.
+func localPart(addr string) (base, tag string) {
 	addr = strings.ToLower(addr)
 	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
 		addr = addr[:i]
 	}
-	return addr
+	base, tag, _ = strings.Cut(addr, "+")
+	return base, tag
 }
 
-// isSystemLocalPart reports whether a lowercased local part names a mail
+// isSystemLocalPart reports whether the base of a local part names a mail
 // system: postmaster (RFC 5321 4.5.1) and MAILER-DAEMON in every spelling
 // ("post_master", "Post.Master", "postmaster-123", "mailer_daemon",
 // "mail-daemon"), the bounce addresses of some MTAs and list servers
-// ("bounce", "bounces+..."), and Exchange Online's NDR sender. A
-// subaddress ("+tag") is not part of the name: "kim+postmaster" is Kim.
-func isSystemLocalPart(local string) bool {
-	base, _, _ := strings.Cut(local, "+")
+// ("bounce", "bounces+..."), and Exchange Online's NDR sender.
+func isSystemLocalPart(base string) bool {
 	switch base {
 	case "bounce", "bounces":
 		return true
@@ -303,7 +305,7 @@ func isSystemLocalPart(local string) bool {
 // so this sender is no evidence of a bounce; "john.postmaster" is a
 // person called Postmaster.
 func productPostmaster(m *Message) bool {
-	base, _, _ := strings.Cut(localPart(m.From.Email), "+")
+	base, _ := localPart(m.From.Email)
 	return hasName(base, "postmaster", "-_")
 }
 
@@ -646,10 +648,9 @@ const (
 	listSenderRole                // a list manager's mailbox, or a person's role address
 )
 
-// listSender says whether a lowercased local part is one that mailing-list
-// software sends its notices from.
-func listSender(local string) listSenderKind {
-	base, detail, hasDetail := strings.Cut(local, "+")
+// listSender says whether a local part (see localPart) is one that
+// mailing-list software sends its notices from.
+func listSender(base, tag string) listSenderKind {
 	for _, n := range listSoftwareNames {
 		if base == n || strings.HasPrefix(base, n+"-") {
 			return listSenderSure
@@ -666,7 +667,7 @@ func listSender(local string) listSenderKind {
 		}
 	}
 	for _, s := range listSuffixesRole {
-		if strings.HasSuffix(base, "-"+s) && len(base) > len(s)+1 || hasDetail && detail == s {
+		if strings.HasSuffix(base, "-"+s) && len(base) > len(s)+1 || tag == s {
 			return listSenderRole
 		}
 	}
