@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,6 +148,20 @@ func (s *Service) Ref(id int64) string { return Ref(s.opts.Tag, id) }
 
 // LoopHeader is the header that marks the desk's own mail.
 func (s *Service) LoopHeader() string { return s.opts.LoopHeader }
+
+// OwnAddresses are the desk's own addresses: its From and every
+// mailbox's, lowercased.
+func (s *Service) OwnAddresses() []string {
+	boxes := mailboxAddresses(s.opts.Mailboxes)
+	slices.Sort(boxes)
+	out := []string{EmailKey(s.opts.From.Email)}
+	for _, addr := range boxes {
+		if addr = EmailKey(addr); addr != "" && !slices.Contains(out, addr) {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
 
 // isOwnAddress reports whether addr is one of the desk's addresses,
 // plus-tagged or not.
