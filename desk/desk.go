@@ -486,25 +486,26 @@ func (d *Desk) FlushOutbox(ctx context.Context, mailer *Mailer) (tickets.FlushSt
 	return d.Service.FlushOutbox(ctx, mailer, d.retry)
 }
 
-// RulesReport is what the triage rules make of a mail, for `rules test`.
+// RulesReport is what ingest would make of a mail, for `rules test`.
 type RulesReport struct {
 	Mailbox    string
 	Subject    string
 	From       string
 	AutoReason string // non-empty: a robot's mail, never answered
-	// Unverified says why the sender is not verified (security.
-	// trusted_authserv_ids): no acknowledgement. "" when it is, or when
-	// the desk checks no sender.
-	Unverified string
-	Queue      string // the resulting queue (the mailbox's when no rule sets one)
-	Decision   triage.Decision
+	// Ingest is what ingest would do with the mail now.
+	Ingest tickets.Trial
+	// NewTicket is what the mail makes of a new ticket: Ingest when it
+	// would open one; else what it would do if it opened one, so that the
+	// rules can be tried on a mail that answers a ticket or is stored.
+	NewTicket tickets.Trial
 }
 
-// TestRules parses raw as if it arrived at mailbox and runs the triage
-// rules on it, storing nothing.
+// TestRules parses raw as if it arrived at mailbox and takes it as
+// ingest does, in transactions that are rolled back
+// (tickets.Service.DryRun): the same code, so the same answer, and
+// nothing stored.
 func (d *Desk) TestRules(ctx context.Context, mailbox string, raw []byte) (RulesReport, error) {
-	mb := d.cfg.Mailbox(mailbox)
-	if mb == nil {
+	if d.cfg.Mailbox(mailbox) == nil {
 		return RulesReport{}, fmt.Errorf("no mailbox %q in %s", mailbox, d.cfg.Path)
 	}
 	msg, err := mailin.Parse(raw, d.parse)
@@ -512,16 +513,15 @@ func (d *Desk) TestRules(ctx context.Context, mailbox string, raw []byte) (Rules
 		return RulesReport{}, fmt.Errorf("reading the mail: %w", err)
 	}
 	in := d.inbound(mailbox, msg, raw)
-	dec, err := d.Service.Triage(ctx, in)
-	if err != nil {
+	r := RulesReport{Mailbox: mailbox, Subject: in.Subject, From: in.From.Email, AutoReason: in.AutoReason}
+	if r.Ingest, err = d.Service.DryRun(ctx, in); err != nil {
 		return RulesReport{}, err
 	}
-	r := RulesReport{Mailbox: mailbox, Subject: in.Subject, From: in.From.Email, AutoReason: in.AutoReason, Queue: mb.Queue, Decision: dec}
-	if in.Sender != nil && !in.Sender.FromVerified {
-		r.Unverified = in.Sender.Why
-	}
-	if dec.Queue != "" {
-		r.Queue = dec.Queue
+	r.NewTicket = r.Ingest
+	if !r.Ingest.Created {
+		if r.NewTicket, err = d.Service.DryRunNewTicket(ctx, in); err != nil {
+			return RulesReport{}, err
+		}
 	}
 	return r, nil
 }

@@ -91,6 +91,8 @@ type Result struct {
 	Unverified bool
 	// Queued counts the mails put on the outbox.
 	Queued int
+
+	decision *triage.Decision // the rules' decision on a new ticket, for DryRun
 }
 
 // Key returns the dedupe key of an inbound mail.
@@ -455,7 +457,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err := tx.CreateTicket(ctx, t, s.opts.FirstTicketID); err != nil {
 		return nil, fmt.Errorf("creating ticket: %w", err)
 	}
-	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), Created: true}
+	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), Created: true, decision: &decision}
 	if _, err := tx.AddParticipant(ctx, t.ID, Participant{Address: requester, Role: "requester"}); err != nil {
 		return nil, fmt.Errorf("adding requester to ticket %d: %w", t.ID, err)
 	}
@@ -492,10 +494,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 			return nil, err
 		}
 	}
-	template := decision.AckTemplate
-	if template == "" {
-		template = "acknowledgement"
-	}
+	template := ackTemplate(decision)
 	n, err := s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now)
 	res.Queued += n
 	return t, err

@@ -39,24 +39,6 @@ func triageMail(in *Inbound, openTickets int) triage.Mail {
 	return m
 }
 
-// Triage runs the rules on a mail as if it opened a new ticket, storing
-// nothing: for `helpdesk rules test`.
-func (s *Service) Triage(ctx context.Context, in *Inbound) (triage.Decision, error) {
-	// Count for the requester, as a real new ticket does.
-	requesterAddr, _ := s.requesterOf(in)
-	requester := requesterAddr.Email
-	open := 0
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		var err error
-		open, err = tx.OpenTicketCount(ctx, requester)
-		return err
-	})
-	if err != nil {
-		return triage.Decision{}, fmt.Errorf("counting open tickets of %s: %w", requester, err)
-	}
-	return s.evaluate(triageMail(in, open)), nil
-}
-
 func (s *Service) evaluate(m triage.Mail) triage.Decision {
 	if s.triage == nil {
 		return triage.Decision{Priority: "P3", Acknowledge: true}
