@@ -22,9 +22,9 @@ var recipientHeaders = []string{
 // encodings keep whatever can be read. It returns a *ParseError, and only
 // that, when the mail cannot be taken at all: it is over opts.MaxSize
 // (ErrTooLarge), it has no readable header (ErrUnreadableHeader), or it has
-// no usable sender address (ErrNoSender) and is not a delivery report or an
-// auto-reply. Parse does not keep raw; m.Auto is Classify's verdict with
-// opts.Classify.
+// no usable sender address (ErrNoSender) and is not a delivery report, an
+// auto-reply or the daemon's own mail. Parse does not keep raw; m.Auto is
+// Classify's verdict with opts.Classify.
 func Parse(raw []byte, opts ParseOptions) (*Message, error) {
 	limit := opts.MaxSize
 	if limit <= 0 {
