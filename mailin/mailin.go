@@ -145,4 +145,8 @@ func (m *Message) IsAutomatic() bool { return m.Auto.Kind != "" }
 type ParseOptions struct {
 	// MaxSize is the largest raw mail accepted, in bytes; 0 means DefaultMaxSize.
 	MaxSize int64
+	// Classify tells the classifier the daemon's own mail and addresses:
+	// Message.Auto is Classify's verdict with them, so that a mail is
+	// classified once, where it is read.
+	Classify ClassifyOptions
 }

@@ -22,9 +22,9 @@ var recipientHeaders = []string{
 // encodings keep whatever can be read. It returns a *ParseError, and only
 // that, when the mail cannot be taken at all: it is over opts.MaxSize
 // (ErrTooLarge), it has no readable header (ErrUnreadableHeader), or it has
-// no usable sender address (ErrNoSender) and is not a delivery report or an
-// auto-reply. Parse does not keep raw; m.Auto is filled by Classify with
-// zero options.
+// no usable sender address (ErrNoSender) and is not a delivery report, an
+// auto-reply or the daemon's own mail. Parse does not keep raw; m.Auto is
+// Classify's verdict with opts.Classify.
 func Parse(raw []byte, opts ParseOptions) (*Message, error) {
 	limit := opts.MaxSize
 	if limit <= 0 {
@@ -75,12 +75,13 @@ func Parse(raw []byte, opts ParseOptions) (*Message, error) {
 	}
 	m.Attachments = w.atts
 
-	m.Auto = Classify(m, ClassifyOptions{})
+	m.Auto = Classify(m, opts.Classify)
 	if !m.From.Usable() {
 		switch m.Auto.Kind {
-		case KindBounce, KindFeedbackReport, KindAutoReply:
+		case KindBounce, KindFeedbackReport, KindAutoReply, KindOwn:
 			// RFC 5321 4.5.5 and RFC 3834 3.3: reports and auto-replies may
-			// come from the null sender; they are taken without one.
+			// come from the null sender; they are taken without one. The
+			// daemon's own mail is an auto-reply too (Auto-Submitted).
 		default:
 			return nil, &ParseError{Reason: "no sender address in From, Sender or Return-Path", Err: ErrNoSender}
 		}

@@ -34,9 +34,8 @@ type Inbound struct {
 	// AutoReason is non-empty when the mail was written by a robot (an
 	// auto-reply, a bounce, a list); such mail is never answered automatically.
 	AutoReason string
-	// AutoKind names the robot: "auto-reply", "bounce", "feedback-report",
-	// "list", "bulk" or "own" (the desk's own mail come back); "" for a person.
-	AutoKind string
+	// AutoKind names the robot; AutoPerson ("") for a person.
+	AutoKind AutoKind
 	// BounceOf holds, for a bounce or feedback report, the Message-IDs of the
 	// mail it reports on; FailedRecipients the addresses that failed.
 	BounceOf, FailedRecipients []string
@@ -57,6 +56,21 @@ type Inbound struct {
 	fp *triage.Fingerprint // see fingerprint
 }
 
+// AutoKind names the kind of machine that wrote an incoming mail. The
+// mail reader's verdict is mapped into these where a mail is handed over.
+type AutoKind string
+
+// The kinds of automatic mail.
+const (
+	AutoPerson         AutoKind = ""                // a person wrote it
+	AutoOwn            AutoKind = "own"             // the desk's own mail come back
+	AutoBounce         AutoKind = "bounce"          // a delivery failure report (RFC 3464)
+	AutoFeedbackReport AutoKind = "feedback-report" // an abuse or spam complaint (RFC 5965)
+	AutoReply          AutoKind = "auto-reply"      // out-of-office, vacation, delay notices, any auto-submitted mail
+	AutoList           AutoKind = "list"            // mail through a mailing list
+	AutoBulk           AutoKind = "bulk"            // newsletters and other bulk mail
+)
+
 // Result says what Ingest did with a mail.
 type Result struct {
 	TicketID int64
@@ -74,6 +88,8 @@ type Result struct {
 	Unverified bool
 	// Queued counts the mails put on the outbox.
 	Queued int
+
+	decision *triage.Decision // the rules' decision on a new ticket, for DryRun
 }
 
 // Key returns the dedupe key of an inbound mail.
@@ -180,7 +196,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 	if err != nil {
 		return err
 	}
-	if in.AutoKind == "bounce" || in.AutoKind == "feedback-report" {
+	if in.AutoKind == AutoBounce || in.AutoKind == AutoFeedbackReport {
 		if t, how, err = s.bounce(ctx, tx, in, t, how, now); err != nil {
 			return err
 		}
@@ -384,14 +400,14 @@ func (s *Service) requesterOf(in *Inbound) (requester Address, ignored string) {
 		}
 		if c := in.Sender; c != nil && c.FromVerified && !c.verified(r.Email) {
 			if ignored == "" {
-				ignored = strings.ToLower(r.Email)
+				ignored = EmailKey(r.Email)
 			}
 			continue
 		}
 		requester = r
 		break
 	}
-	requester.Email = strings.ToLower(requester.Email)
+	requester.Email = EmailKey(requester.Email)
 	return requester, ignored
 }
 
@@ -422,7 +438,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err := tx.CreateTicket(ctx, t, s.opts.FirstTicketID); err != nil {
 		return nil, fmt.Errorf("creating ticket: %w", err)
 	}
-	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), Created: true}
+	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), Created: true, decision: &decision}
 	if _, err := tx.AddParticipant(ctx, t.ID, Participant{Address: requester, Role: "requester"}); err != nil {
 		return nil, fmt.Errorf("adding requester to ticket %d: %w", t.ID, err)
 	}
@@ -459,10 +475,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 			return nil, err
 		}
 	}
-	template := decision.AckTemplate
-	if template == "" {
-		template = "acknowledgement"
-	}
+	template := ackTemplate(decision)
 	n, err := s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now)
 	res.Queued += n
 	return t, err
@@ -471,12 +484,9 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 // UnanswerableAddress says why mail to addr must never be sent automatically
 // ("" when it may be): robots' and role addresses that do not read replies.
 func UnanswerableAddress(addr string) string {
-	local, _, ok := strings.Cut(strings.ToLower(addr), "@")
+	local, _, ok := strings.Cut(StripPlusTag(EmailKey(addr)), "@")
 	if !ok {
 		return "not an address"
-	}
-	if i := strings.IndexByte(local, '+'); i >= 0 {
-		local = local[:i]
 	}
 	switch local {
 	case "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
@@ -500,7 +510,7 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 	if stranger {
 		return s.keepUnverified(ctx, tx, t, in, now)
 	}
-	actor := strings.ToLower(in.From.Email)
+	actor := EmailKey(in.From.Email)
 	detail := fmt.Sprintf("reply from %s (threaded by %s)", actor, how)
 	if msg.Kind == KindAutomatic {
 		detail = fmt.Sprintf("automatic mail from %s (%s), threaded by %s", actor, in.AutoReason, how)
@@ -548,7 +558,7 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 // theirs with only the subject tag threads too. Threading by tag alone
 // never gets here for a stranger.
 func (s *Service) addSender(ctx context.Context, tx Tx, t *Ticket, in *Inbound, now time.Time) error {
-	addr := strings.ToLower(in.From.Email)
+	addr := EmailKey(in.From.Email)
 	if addr == "" || s.isOwnAddress(addr) {
 		return nil
 	}
@@ -569,12 +579,12 @@ func (s *Service) addSender(ctx context.Context, tx Tx, t *Ticket, in *Inbound, 
 // fills the ticket nor holds the write lock for long.
 func (s *Service) addCCs(ctx context.Context, tx Tx, t *Ticket, in *Inbound, now time.Time) error {
 	limit := s.opts.MaxParticipantsPerMail
-	actor := strings.ToLower(in.From.Email)
+	actor := EmailKey(in.From.Email)
 	added, tried := 0, 0
 	var left []string
 	seen := make(map[string]bool)
 	for _, a := range slices.Concat(in.To, in.Cc) {
-		email := strings.ToLower(strings.TrimSpace(a.Email))
+		email := EmailKey(a.Email)
 		if email == "" || seen[email] || s.isOwnAddress(email) || SameEmail(email, t.Requester.Email) {
 			continue
 		}

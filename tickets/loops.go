@@ -101,7 +101,7 @@ func (s *Service) mayAutoSend(ctx context.Context, tx Tx, t *Ticket, rcpt autoRe
 		}
 		if n >= p.RateLimit {
 			who := addr
-			if key != strings.ToLower(addr) {
+			if key != EmailKey(addr) {
 				who = fmt.Sprintf("%s (as %s)", addr, key)
 			}
 			return limited(fmt.Sprintf("rate limit: %s got %d automatic mails in the last %s", who, n, p.RateWindow))
@@ -139,15 +139,14 @@ var gmailDomains = map[string]bool{"gmail.com": true, "googlemail.com": true}
 // without a plus-tag (RFC 5233 subaddress: victim+1@ is victim@), and for
 // Gmail, whose mailboxes ignore dots, without dots and at gmail.com.
 func NormalizeAddress(addr string) string {
-	addr = strings.ToLower(strings.TrimSpace(addr))
+	addr = EmailKey(addr)
 	at := strings.LastIndexByte(addr, '@')
 	if at < 0 {
 		return addr
 	}
-	local, domain := strings.Trim(addr[:at], `"`), strings.TrimSuffix(addr[at+1:], ".")
-	if i := strings.IndexByte(local, '+'); i > 0 {
-		local = local[:i]
-	}
+	addr = StripPlusTag(strings.Trim(addr[:at], `"`) + "@" + strings.TrimSuffix(addr[at+1:], "."))
+	at = strings.LastIndexByte(addr, '@')
+	local, domain := addr[:at], addr[at+1:]
 	if gmailDomains[domain] {
 		local = strings.ReplaceAll(local, ".", "")
 		domain = "gmail.com"
@@ -221,7 +220,7 @@ func (s *Service) bounce(ctx context.Context, tx Tx, in *Inbound, t *Ticket, how
 			how = "bounce"
 		}
 	}
-	if in.AutoKind != "bounce" || len(own) == 0 {
+	if in.AutoKind != AutoBounce || len(own) == 0 {
 		return t, how, nil
 	}
 	failed := in.FailedRecipients
@@ -230,7 +229,7 @@ func (s *Service) bounce(ctx context.Context, tx Tx, in *Inbound, t *Ticket, how
 	}
 	until := now.Add(s.loops.BounceHold)
 	for _, addr := range failed {
-		addr = strings.ToLower(strings.TrimSpace(addr))
+		addr = EmailKey(addr)
 		if addr == "" || s.isOwnAddress(addr) {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,9 +118,9 @@ func NewService(opts Options) (*Service, error) {
 	// (support+desk@ receives support+1042-...@ replies as support@).
 	own := map[string]bool{}
 	for _, addr := range append([]string{opts.From.Email}, mailboxAddresses(opts.Mailboxes)...) {
-		addr = strings.ToLower(strings.TrimSpace(addr))
+		addr = EmailKey(addr)
 		own[addr] = true
-		own[withoutPlus(addr)] = true
+		own[StripPlusTag(addr)] = true
 	}
 	return &Service{
 		opts:   opts,
@@ -148,26 +149,25 @@ func (s *Service) Ref(id int64) string { return Ref(s.opts.Tag, id) }
 // LoopHeader is the header that marks the desk's own mail.
 func (s *Service) LoopHeader() string { return s.opts.LoopHeader }
 
+// OwnAddresses are the desk's own addresses: its From and every
+// mailbox's, lowercased.
+func (s *Service) OwnAddresses() []string {
+	boxes := mailboxAddresses(s.opts.Mailboxes)
+	slices.Sort(boxes)
+	out := []string{EmailKey(s.opts.From.Email)}
+	for _, addr := range boxes {
+		if addr = EmailKey(addr); addr != "" && !slices.Contains(out, addr) {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
 // isOwnAddress reports whether addr is one of the desk's addresses,
 // plus-tagged or not.
 func (s *Service) isOwnAddress(addr string) bool {
-	addr = strings.ToLower(strings.TrimSpace(addr))
-	if s.own[addr] {
-		return true
-	}
-	return s.own[withoutPlus(addr)]
-}
-
-// withoutPlus drops the plus-tag of an address: a+b@x -> a@x.
-func withoutPlus(addr string) string {
-	local, domain, ok := strings.Cut(addr, "@")
-	if !ok {
-		return addr
-	}
-	if i := strings.IndexByte(local, '+'); i >= 0 {
-		local = local[:i]
-	}
-	return local + "@" + domain
+	addr = EmailKey(addr)
+	return s.own[addr] || s.own[StripPlusTag(addr)]
 }
 
 func mailboxAddresses(boxes map[string]MailboxInfo) []string {

@@ -7,7 +7,6 @@ package tickets
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -60,11 +59,6 @@ func (a Address) String() string {
 		return a.Email
 	}
 	return fmt.Sprintf("%s <%s>", a.Name, a.Email)
-}
-
-// SameEmail compares email addresses case-insensitively.
-func SameEmail(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 // Ticket is one customer request and everything said about it.

@@ -82,14 +82,12 @@ func isSig(s string) bool {
 // ReplyAddress returns the mailbox address with the ticket's token added
 // as a plus-tag: support@example.com -> support+1042-k3j2h4g5abcd@example.com.
 func (s *Signer) ReplyAddress(mailbox string, id int64) string {
-	local, domain, ok := strings.Cut(mailbox, "@")
-	if !ok {
+	mailbox = StripPlusTag(mailbox)
+	at := strings.LastIndexByte(mailbox, '@')
+	if at < 0 {
 		return mailbox
 	}
-	if i := strings.IndexByte(local, '+'); i >= 0 {
-		local = local[:i]
-	}
-	return local + "+" + s.Token(id) + "@" + domain
+	return mailbox[:at] + "+" + s.Token(id) + mailbox[at:]
 }
 
 // MessageID returns a new Message-ID (without brackets) for a mail about

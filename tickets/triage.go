@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"helpdesk/tickets/triage"
@@ -22,7 +21,7 @@ const (
 // triageMail is what the rules see of an incoming mail.
 func triageMail(in *Inbound, openTickets int) triage.Mail {
 	m := triage.Mail{
-		From:          strings.ToLower(in.From.Email),
+		From:          EmailKey(in.From.Email),
 		FromName:      in.From.Name,
 		Subject:       in.Subject,
 		Body:          in.Text,
@@ -32,30 +31,12 @@ func triageMail(in *Inbound, openTickets int) triage.Mail {
 		OpenTickets:   openTickets,
 	}
 	for _, a := range in.To {
-		m.To = append(m.To, strings.ToLower(a.Email))
+		m.To = append(m.To, EmailKey(a.Email))
 	}
 	for _, a := range in.Cc {
-		m.Cc = append(m.Cc, strings.ToLower(a.Email))
+		m.Cc = append(m.Cc, EmailKey(a.Email))
 	}
 	return m
-}
-
-// Triage runs the rules on a mail as if it opened a new ticket, storing
-// nothing: for `helpdesk rules test`.
-func (s *Service) Triage(ctx context.Context, in *Inbound) (triage.Decision, error) {
-	// Count for the requester, as a real new ticket does.
-	requesterAddr, _ := s.requesterOf(in)
-	requester := requesterAddr.Email
-	open := 0
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		var err error
-		open, err = tx.OpenTicketCount(ctx, requester)
-		return err
-	})
-	if err != nil {
-		return triage.Decision{}, fmt.Errorf("counting open tickets of %s: %w", requester, err)
-	}
-	return s.evaluate(triageMail(in, open)), nil
 }
 
 func (s *Service) evaluate(m triage.Mail) triage.Decision {
@@ -208,7 +189,7 @@ func (s *Service) mergeDuplicate(ctx context.Context, tx Tx, t *Ticket, in *Inbo
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return err
 	}
-	return s.event(ctx, tx, t.ID, EventDuplicate, strings.ToLower(in.From.Email),
+	return s.event(ctx, tx, t.ID, EventDuplicate, EmailKey(in.From.Email),
 		fmt.Sprintf("merged a near-identical mail (%q, via mailbox %s) instead of opening a new ticket", in.Subject, in.Mailbox), now)
 }
 

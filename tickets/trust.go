@@ -24,7 +24,7 @@ func (s *Service) isStranger(ctx context.Context, tx Tx, t *Ticket, how string, 
 	if how != "message-id" || msg.Kind != KindCustomer || s.isOwnAddress(in.From.Email) {
 		return false, nil
 	}
-	on, err := tx.IsParticipant(ctx, t.ID, strings.ToLower(strings.TrimSpace(in.From.Email)))
+	on, err := tx.IsParticipant(ctx, t.ID, EmailKey(in.From.Email))
 	if err != nil {
 		return false, fmt.Errorf("checking participants of ticket %d: %w", t.ID, err)
 	}
@@ -35,7 +35,7 @@ func (s *Service) isStranger(ctx context.Context, tx Tx, t *Ticket, how string, 
 // flagged): an event for the agent, and nothing else. The sender and the
 // people they copied are not added, the status stays, no mail is sent.
 func (s *Service) keepUnverified(ctx context.Context, tx Tx, t *Ticket, in *Inbound, now time.Time) error {
-	from := strings.ToLower(in.From.Email)
+	from := EmailKey(in.From.Email)
 	if err := s.event(ctx, tx, t.ID, EventUnverified, from,
 		fmt.Sprintf("mail from %s, who is not on this ticket, threaded only by a Message-ID: not added as a participant, status unchanged; check it before answering", from), now); err != nil {
 		return err
@@ -121,7 +121,7 @@ func soleRecipient(msgs []*Message) string {
 		for _, a := range append(append([]Address(nil), m.To...), m.Cc...) {
 			switch {
 			case addr == "":
-				addr = strings.ToLower(strings.TrimSpace(a.Email))
+				addr = EmailKey(a.Email)
 			case !SameEmail(addr, a.Email):
 				return ""
 			}

@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"helpdesk/desk"
+	"helpdesk/tickets"
 )
 
 func (e *env) cmdRules(args []string) error {
@@ -32,47 +35,68 @@ func (e *env) cmdRules(args []string) error {
 	if err != nil {
 		return err
 	}
-	dec := r.Decision
-	ack := dec.Acknowledge && r.AutoReason == "" && !dec.Spam && r.Unverified == ""
-	template := dec.AckTemplate
-	if template == "" {
-		template = "acknowledgement"
-	}
+	actual, tr := r.Ingest, r.NewTicket
+	dec, t := tr.Triage, tr.Ticket
 	if c.json {
 		type fired struct {
 			Rule    string `json:"rule"`
 			Summary string `json:"summary"`
 		}
-		v := struct {
-			Fired       []fired  `json:"fired"`
-			Queue       string   `json:"queue"`
-			Category    string   `json:"category"`
-			Tags        []string `json:"tags"`
-			Impact      string   `json:"impact"`
-			Urgency     string   `json:"urgency"`
-			Priority    string   `json:"priority"`
-			Assignee    string   `json:"assignee"`
-			Spam        bool     `json:"spam"`
-			SpamReason  string   `json:"spam_reason,omitempty"`
-			Automatic   bool     `json:"automatic"`
-			AutoReason  string   `json:"auto_reason,omitempty"`
-			Acknowledge bool     `json:"acknowledge"`
-			AckTemplate string   `json:"ack_template,omitempty"`
-		}{Fired: []fired{}, Queue: r.Queue, Category: dec.Category, Tags: dec.Tags, Impact: dec.Impact,
-			Urgency: dec.Urgency, Priority: dec.Priority, Assignee: dec.Assignee, Spam: dec.Spam, SpamReason: dec.SpamReason,
-			Automatic: r.AutoReason != "", AutoReason: r.AutoReason, Acknowledge: ack}
-		if ack {
-			v.AckTemplate = template
+		type queued struct {
+			Kind string   `json:"kind"`
+			To   []string `json:"to"`
 		}
-		if v.Tags == nil {
-			v.Tags = []string{}
+		v := struct {
+			NewTicket       bool     `json:"new_ticket"`
+			Ticket          string   `json:"ticket,omitempty"`
+			ThreadedBy      string   `json:"threaded_by,omitempty"`
+			Duplicate       bool     `json:"duplicate"`
+			Queued          []queued `json:"queued"`
+			Fired           []fired  `json:"fired"`
+			Queue           string   `json:"queue"`
+			Category        string   `json:"category"`
+			Tags            []string `json:"tags"`
+			Impact          string   `json:"impact"`
+			Urgency         string   `json:"urgency"`
+			Priority        string   `json:"priority"`
+			Assignee        string   `json:"assignee"`
+			Spam            bool     `json:"spam"`
+			SpamReason      string   `json:"spam_reason,omitempty"`
+			Automatic       bool     `json:"automatic"`
+			AutoReason      string   `json:"auto_reason,omitempty"`
+			Acknowledge     bool     `json:"acknowledge"`
+			AckTemplate     string   `json:"ack_template,omitempty"`
+			NotAcknowledged string   `json:"not_acknowledged,omitempty"`
+		}{NewTicket: actual.Created, Duplicate: actual.Duplicate, Fired: []fired{}, Impact: dec.Impact, Urgency: dec.Urgency,
+			SpamReason: dec.SpamReason, Automatic: r.AutoReason != "", AutoReason: r.AutoReason,
+			Acknowledge: tr.Acknowledgement != "", AckTemplate: tr.Acknowledgement, NotAcknowledged: tr.NotAcknowledged, Tags: []string{}}
+		if !actual.Created {
+			v.Ticket, v.ThreadedBy = actual.Ref, actual.ThreadedBy
+		}
+		if t != nil {
+			v.Queue, v.Category, v.Priority, v.Assignee = t.Queue, t.Category, t.Priority, t.Assignee
+			v.Spam = t.Status == tickets.StatusSpam
+			if t.Tags != nil {
+				v.Tags = t.Tags
+			}
 		}
 		for _, f := range dec.Fired {
 			v.Fired = append(v.Fired, fired{Rule: f.Rule, Summary: f.Summary})
 		}
+		v.Queued = []queued{}
+		for _, m := range actual.Queued {
+			v.Queued = append(v.Queued, queued{Kind: m.Kind, To: emails(m.To)})
+		}
 		return e.printJSON(v)
 	}
 	fmt.Fprintf(e.stdout, "mail %q from %s, to mailbox %s\n\n", r.Subject, termLine(r.From), r.Mailbox)
+	if !actual.Created {
+		fmt.Fprintf(e.stdout, "ingest would not open a ticket: %s\n", termLine(describeOutcome(desk.Outcome{Result: actual.Result})))
+		for _, m := range actual.Queued {
+			fmt.Fprintf(e.stdout, "and would send: %s to %s\n", m.Kind, termLine(strings.Join(emails(m.To), ", ")))
+		}
+		fmt.Fprint(e.stdout, "rules run only on a mail that opens a ticket; were this one to open one:\n\n")
+	}
 	if len(dec.Fired) == 0 {
 		fmt.Fprintln(e.stdout, "no rule fired")
 	} else {
@@ -90,24 +114,17 @@ func (e *env) cmdRules(args []string) error {
 		return s
 	}
 	fmt.Fprintf(tw, "  queue\t%s\n  category\t%s\n  tags\t%s\n  impact\t%s\n  urgency\t%s\n  priority\t%s\n  assignee\t%s\n",
-		r.Queue, dash(dec.Category), dash(strings.Join(dec.Tags, " ")), dash(dec.Impact), dash(dec.Urgency), dec.Priority, dash(dec.Assignee))
+		t.Queue, dash(t.Category), dash(strings.Join(t.Tags, " ")), dash(dec.Impact), dash(dec.Urgency), t.Priority, dash(t.Assignee))
 	switch {
-	case dec.Spam:
+	case t.Status == tickets.StatusSpam:
 		fmt.Fprintf(tw, "  status\tspam (%s)\n", termLine(dec.SpamReason))
 	default:
-		fmt.Fprintf(tw, "  status\tnew\n")
+		fmt.Fprintf(tw, "  status\t%s\n", t.Status)
 	}
-	switch {
-	case r.AutoReason != "":
-		fmt.Fprintf(tw, "  acknowledgement\tnone: automatic mail (%s)\n", termLine(r.AutoReason))
-	case dec.Spam:
-		fmt.Fprintf(tw, "  acknowledgement\tnone: spam\n")
-	case r.Unverified != "":
-		fmt.Fprintf(tw, "  acknowledgement\tnone: the sender is not verified (%s)\n", r.Unverified)
-	case !dec.Acknowledge:
-		fmt.Fprintf(tw, "  acknowledgement\tnone: suppressed by a rule\n")
-	default:
-		fmt.Fprintf(tw, "  acknowledgement\t%s\n", template)
+	if tr.Acknowledgement != "" {
+		fmt.Fprintf(tw, "  acknowledgement\t%s\n", tr.Acknowledgement)
+	} else {
+		fmt.Fprintf(tw, "  acknowledgement\tnone: %s\n", termLine(tr.NotAcknowledged))
 	}
 	return tw.Flush()
 }

@@ -227,14 +227,14 @@ func (q *queries) saveTags(ctx context.Context, t *tickets.Ticket) error {
 
 func (q *queries) IsParticipant(ctx context.Context, ticketID int64, email string) (bool, error) {
 	var n int
-	if err := q.get(ctx, &n, "participant-exists", ticketID, strings.ToLower(strings.TrimSpace(email))); err != nil {
+	if err := q.get(ctx, &n, "participant-exists", ticketID, tickets.EmailKey(email)); err != nil {
 		return false, err
 	}
 	return n > 0, nil
 }
 
 func (q *queries) AddParticipant(ctx context.Context, ticketID int64, p tickets.Participant) (bool, error) {
-	r, err := q.exec(ctx, "insert-participant", ticketID, strings.ToLower(strings.TrimSpace(p.Email)), p.Name, p.Role)
+	r, err := q.exec(ctx, "insert-participant", ticketID, tickets.EmailKey(p.Email), p.Name, p.Role)
 	if err != nil {
 		return false, err
 	}
@@ -324,7 +324,7 @@ func rcpt(m *tickets.Message) string {
 	if m.Direction != tickets.Out || len(m.To) == 0 {
 		return ""
 	}
-	return strings.ToLower(strings.TrimSpace(m.To[0].Email))
+	return tickets.EmailKey(m.To[0].Email)
 }
 
 func nonNil(as []tickets.Address) []tickets.Address {
@@ -646,7 +646,7 @@ type fingerprintRow struct {
 
 func (q *queries) DuplicateCandidates(ctx context.Context, email string, since time.Time, from, subject string, limit int) ([]tickets.MailFingerprint, error) {
 	var rows []fingerprintRow
-	if err := q.selectAll(ctx, &rows, "duplicate-candidates", strings.ToLower(email), since.UTC(), from, subject, limit); err != nil {
+	if err := q.selectAll(ctx, &rows, "duplicate-candidates", tickets.EmailKey(email), since.UTC(), from, subject, limit); err != nil {
 		return nil, err
 	}
 	out := make([]tickets.MailFingerprint, len(rows))
@@ -673,7 +673,7 @@ func (q *queries) SaveFingerprint(ctx context.Context, f tickets.MailFingerprint
 
 func (q *queries) OpenTicketCount(ctx context.Context, email string) (int, error) {
 	var n int
-	err := q.get(ctx, &n, "open-ticket-count", strings.ToLower(email))
+	err := q.get(ctx, &n, "open-ticket-count", tickets.EmailKey(email))
 	return n, err
 }
 
@@ -700,7 +700,7 @@ func (q *queries) BouncingUntil(ctx context.Context, email string) (time.Time, s
 		Until  sql.NullTime `db:"bouncing_until"`
 		Reason string       `db:"bounce_reason"`
 	}
-	err := q.get(ctx, &st, "address-state", strings.ToLower(email))
+	err := q.get(ctx, &st, "address-state", tickets.EmailKey(email))
 	if errors.Is(err, tickets.ErrNotFound) {
 		return time.Time{}, "", nil
 	}
@@ -708,7 +708,7 @@ func (q *queries) BouncingUntil(ctx context.Context, email string) (time.Time, s
 }
 
 func (q *queries) MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error {
-	_, err := q.exec(ctx, "mark-bouncing", strings.ToLower(email), until.UTC(), reason, now.UTC())
+	_, err := q.exec(ctx, "mark-bouncing", tickets.EmailKey(email), until.UTC(), reason, now.UTC())
 	return err
 }
 
