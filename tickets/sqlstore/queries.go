@@ -22,7 +22,8 @@ type queries struct {
 		sqlx.ExtContext
 		sqlx.PreparerContext
 	}
-	q map[string]string
+	q   map[string]string
+	src map[string]string // the queries before Rebind, for in
 }
 
 var _ tickets.Tx = (*queries)(nil)
@@ -55,7 +56,7 @@ func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Resul
 
 // in expands a query with an IN (?) list.
 func (q *queries) in(name string, args ...any) (string, []any, error) {
-	query, a, err := sqlx.In(q.q[name], args...)
+	query, a, err := sqlx.In(q.src[name], args...)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -177,18 +178,28 @@ func (q *queries) ListTickets(ctx context.Context, f tickets.TicketFilter) ([]ti
 }
 
 func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID int64) error {
-	if err := q.get(ctx, &t.ID, "next-ticket-id", firstID); err != nil {
-		return err
-	}
-	if t.ID < firstID {
-		t.ID = firstID
-	}
-	query, args, err := sqlx.Named(q.q["insert-ticket"], toTicketRow(t))
-	if err != nil {
-		return fmt.Errorf("insert-ticket: %w", err)
-	}
-	if _, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...); err != nil {
-		return fmt.Errorf("insert-ticket: %w", err)
+	// The number is taken, then inserted unless another writer took it
+	// first (on PostgreSQL, between two daemons when the counter is moved
+	// up to firstID): then the next number is tried.
+	for try := 0; ; try++ {
+		if err := q.get(ctx, &t.ID, "next-ticket-id", firstID); err != nil {
+			return err
+		}
+		if t.ID < firstID {
+			t.ID = firstID
+		}
+		query, args, err := sqlx.Named(q.q["insert-ticket"], toTicketRow(t))
+		if err != nil {
+			return fmt.Errorf("insert-ticket: %w", err)
+		}
+		var id int64
+		err = sqlx.GetContext(ctx, q.x, &id, q.x.Rebind(query), args...)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, sql.ErrNoRows) || try == 100 {
+			return fmt.Errorf("insert-ticket %d: %w", t.ID, err)
+		}
 	}
 	return q.saveTags(ctx, t)
 }
@@ -397,14 +408,13 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 	if err != nil {
 		return fmt.Errorf("insert-message: %w", err)
 	}
-	r, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...)
-	if isUniqueViolation(err) {
+	// No row back: the key is taken (ON CONFLICT DO NOTHING), which on
+	// PostgreSQL, unlike a failed insert, leaves the transaction usable.
+	err = sqlx.GetContext(ctx, q.x, &m.ID, q.x.Rebind(query), args...)
+	if errors.Is(err, sql.ErrNoRows) || isUniqueViolation(err) {
 		return tickets.ErrDuplicate
 	}
 	if err != nil {
-		return fmt.Errorf("insert-message: %w", err)
-	}
-	if m.ID, err = r.LastInsertId(); err != nil {
 		return fmt.Errorf("insert-message: %w", err)
 	}
 	if raw != nil {
@@ -418,11 +428,9 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 		if size == 0 {
 			size = int64(len(a.Data))
 		}
-		r, err := q.exec(ctx, "insert-attachment", m.ID, a.Filename, a.ContentType, size, nonNilBytes(a.Data))
-		if err != nil {
+		if err := q.get(ctx, &a.ID, "insert-attachment", m.ID, a.Filename, a.ContentType, size, nonNilBytes(a.Data)); err != nil {
 			return err
 		}
-		a.ID, _ = r.LastInsertId()
 	}
 	return nil
 }
@@ -466,12 +474,7 @@ func (q *queries) Messages(ctx context.Context, ticketID int64) ([]tickets.Messa
 }
 
 func (q *queries) AddEvent(ctx context.Context, e *tickets.Event) error {
-	r, err := q.exec(ctx, "insert-event", e.TicketID, e.Kind, e.Actor, e.Detail, e.CreatedAt.UTC())
-	if err != nil {
-		return err
-	}
-	e.ID, _ = r.LastInsertId()
-	return nil
+	return q.get(ctx, &e.ID, "insert-event", e.TicketID, e.Kind, e.Actor, e.Detail, e.CreatedAt.UTC())
 }
 
 func (q *queries) Events(ctx context.Context, ticketID int64) ([]tickets.Event, error) {
@@ -630,7 +633,7 @@ func (q *queries) QuarantineReleased(ctx context.Context, id, ticketID int64, at
 }
 
 func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") || isPostgresUniqueViolation(err)
 }
 
 type fingerprintRow struct {
