@@ -29,7 +29,7 @@ type queries struct {
 var _ tickets.Tx = (*queries)(nil)
 
 func (q *queries) get(ctx context.Context, dest any, name string, args ...any) error {
-	err := sqlx.GetContext(ctx, q.x, dest, q.q[name], args...)
+	err := sqlx.GetContext(ctx, q.x, dest, q.q[name], dbArgs(args)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return tickets.ErrNotFound
 	}
@@ -40,14 +40,14 @@ func (q *queries) get(ctx context.Context, dest any, name string, args ...any) e
 }
 
 func (q *queries) selectAll(ctx context.Context, dest any, name string, args ...any) error {
-	if err := sqlx.SelectContext(ctx, q.x, dest, q.q[name], args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q.x, dest, q.q[name], dbArgs(args)...); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
 
 func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Result, error) {
-	r, err := q.x.ExecContext(ctx, q.q[name], args...)
+	r, err := q.x.ExecContext(ctx, q.q[name], dbArgs(args)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -60,7 +60,32 @@ func (q *queries) in(name string, args ...any) (string, []any, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return q.x.Rebind(query), a, nil
+	return q.x.Rebind(query), dbArgs(a), nil
+}
+
+// named binds the fields of row to the named query name.
+func (q *queries) named(name string, row any) (string, []any, error) {
+	query, args, err := sqlx.Named(q.q[name], row)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return q.x.Rebind(query), dbArgs(args), nil
+}
+
+// dbArgs writes times in UTC to the microsecond, which is what PostgreSQL
+// keeps: a desk then reads back the same times from either database, and
+// one copied from SQLite to PostgreSQL shows the same.
+func dbArgs(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = v.UTC().Truncate(time.Microsecond)
+		case sql.NullTime:
+			v.Time = v.Time.UTC().Truncate(time.Microsecond)
+			args[i] = v
+		}
+	}
+	return args
 }
 
 type ticketRow struct {
@@ -188,12 +213,12 @@ func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID i
 		if t.ID < firstID {
 			t.ID = firstID
 		}
-		query, args, err := sqlx.Named(q.q["insert-ticket"], toTicketRow(t))
+		query, args, err := q.named("insert-ticket", toTicketRow(t))
 		if err != nil {
-			return fmt.Errorf("insert-ticket: %w", err)
+			return err
 		}
 		var id int64
-		err = sqlx.GetContext(ctx, q.x, &id, q.x.Rebind(query), args...)
+		err = sqlx.GetContext(ctx, q.x, &id, query, args...)
 		if err == nil {
 			break
 		}
@@ -205,11 +230,11 @@ func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID i
 }
 
 func (q *queries) UpdateTicket(ctx context.Context, t *tickets.Ticket) error {
-	query, args, err := sqlx.Named(q.q["update-ticket"], toTicketRow(t))
+	query, args, err := q.named("update-ticket", toTicketRow(t))
 	if err != nil {
-		return fmt.Errorf("update-ticket: %w", err)
+		return err
 	}
-	r, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...)
+	r, err := q.x.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("update-ticket: %w", err)
 	}
@@ -404,13 +429,13 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 	if err != nil {
 		return fmt.Errorf("encoding message: %w", err)
 	}
-	query, args, err := sqlx.Named(q.q["insert-message"], row)
+	query, args, err := q.named("insert-message", row)
 	if err != nil {
-		return fmt.Errorf("insert-message: %w", err)
+		return err
 	}
 	// No row back: the key is taken (ON CONFLICT DO NOTHING), which on
 	// PostgreSQL, unlike a failed insert, leaves the transaction usable.
-	err = sqlx.GetContext(ctx, q.x, &m.ID, q.x.Rebind(query), args...)
+	err = sqlx.GetContext(ctx, q.x, &m.ID, query, args...)
 	if errors.Is(err, sql.ErrNoRows) || isUniqueViolation(err) {
 		return tickets.ErrDuplicate
 	}
