@@ -219,6 +219,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading migrations: %w", err)
 	}
+	// Up to date, as nearly always: no lock to queue on (`helpdesk
+	// ingest` opens the store for every mail).
+	if pending, err := p.HasPending(ctx); err == nil && !pending {
+		return nil
+	}
 	unlock, err := s.lockMigrations(ctx)
 	if err != nil {
 		return fmt.Errorf("waiting for another process's migrations: %w", err)
