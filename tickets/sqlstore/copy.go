@@ -113,11 +113,11 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 func (s *Store) mustBeEmpty(ctx context.Context) error {
 	var full []string
 	for _, t := range copyTables {
-		var any bool
-		if err := s.db.GetContext(ctx, &any, "SELECT EXISTS (SELECT 1 FROM "+t.name+")"); err != nil {
+		var has bool
+		if err := s.db.GetContext(ctx, &has, "SELECT EXISTS (SELECT 1 FROM "+t.name+")"); err != nil {
 			return fmt.Errorf("looking into the target's %s: %w", t.name, err)
 		}
-		if any {
+		if has {
 			full = append(full, t.name)
 		}
 	}
@@ -280,15 +280,15 @@ func convert(v any, typ string) (any, error) {
 // continueSequences moves every sequence past the ids copied, so that
 // the next ticket, message or outbox row does not take a copied id.
 func continueSequences(ctx context.Context, tx *sqlx.Tx) error {
-	var max sql.NullInt64
+	var last sql.NullInt64
 	for _, t := range copyTables {
 		if t.order != "id" {
 			continue
 		}
-		if err := tx.GetContext(ctx, &max, "SELECT MAX(id) FROM "+t.name); err != nil {
+		if err := tx.GetContext(ctx, &last, "SELECT MAX(id) FROM "+t.name); err != nil {
 			return err
 		}
-		if !max.Valid {
+		if !last.Valid {
 			continue
 		}
 		seq := "ticket_number"
@@ -297,8 +297,8 @@ func continueSequences(ctx context.Context, tx *sqlx.Tx) error {
 				return fmt.Errorf("finding the sequence of %s: %w", t.name, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "SELECT setval($1, $2)", seq, max.Int64); err != nil {
-			return fmt.Errorf("moving %s past %d: %w", seq, max.Int64, err)
+		if _, err := tx.ExecContext(ctx, "SELECT setval($1, $2)", seq, last.Int64); err != nil {
+			return fmt.Errorf("moving %s past %d: %w", seq, last.Int64, err)
 		}
 	}
 	return nil

@@ -168,7 +168,7 @@ func TestCopyFromSQLiteLosesNothing(t *testing.T) {
 	if tk.ID != 1003 {
 		t.Errorf("the first ticket after the copy is %d, want 1003", tk.ID)
 	}
-	if q := (&tickets.Quarantined{Mailbox: "support", Reason: "x", Raw: []byte("new"), CreatedAt: t0}); s(t, dst.Quarantine(ctx, q)) && q.ID != 3 {
+	if q := (&tickets.Quarantined{Mailbox: "support", Reason: "x", Raw: []byte("new"), CreatedAt: t0}); must(t, dst.Quarantine(ctx, q)) && q.ID != 3 {
 		t.Errorf("the first quarantined mail after the copy is #%d, want 3", q.ID)
 	}
 
@@ -181,8 +181,8 @@ func TestCopyFromSQLiteLosesNothing(t *testing.T) {
 	}
 }
 
-// s fails the test on err and reports success.
-func s(t *testing.T, err error) bool {
+// must fails the test on err and reports success.
+func must(t *testing.T, err error) bool {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

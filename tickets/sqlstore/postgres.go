@@ -29,7 +29,7 @@ const migrationLockID = 0x68656c7064657331 // "helpdes1"
 // openPostgres opens the store on a PostgreSQL database through pgx.
 // Every timestamp is read back in UTC, as SQLite gives it.
 func openPostgres(ctx context.Context, opts Options) (*Store, error) {
-	name := PostgresName(opts.DSN)
+	name := postgresName(opts.DSN)
 	cfg, err := pgx.ParseConfig(opts.DSN)
 	if err != nil {
 		// pgx's message hides the password.
@@ -58,9 +58,9 @@ func utcTimes(_ context.Context, c *pgx.Conn) error {
 	return nil
 }
 
-// PostgresName is a PostgreSQL URL without its password, for messages
-// and logs: postgres://user@host:port/database.
-func PostgresName(dsn string) string {
+// postgresName is a PostgreSQL URL without its password, for messages:
+// postgres://user@host:port/database.
+func postgresName(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || u.Host == "" && u.Path == "" {
 		return "(unreadable URL)"
