@@ -25,6 +25,7 @@ package config
 import (
 	"bytes"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 
@@ -89,13 +90,33 @@ type Loops struct {
 
 // Database says where tickets are stored.
 type Database struct {
-	// Driver is "sqlite", the default and for now the only one;
-	// PostgreSQL is planned for desks that outgrow one machine.
+	// Driver is "sqlite" (the default: one file, one machine) or
+	// "postgres" (a PostgreSQL server, for desks that outgrow one machine).
 	Driver string `toml:"driver"`
-	// DSN is the SQLite file name; default "helpdesk.db".
+	// DSN is, for sqlite, the file name (default "helpdesk.db"); for
+	// postgres, a URL: "postgres://helpdesk@db.example.com:5432/helpdesk".
+	// A URL with a password is a secret: set at most one of DSN, DSNEnv,
+	// DSNFile. (Without a password in the URL, the driver reads
+	// $PGPASSWORD or ~/.pgpass, as psql does.)
 	DSN string `toml:"dsn"`
-	// MaxOpenConns caps the open connections; 0 (the default) lets the store choose.
+	// DSNEnv names an environment variable holding the DSN.
+	DSNEnv string `toml:"dsn_env"`
+	// DSNFile names a file holding the DSN (a trailing newline is trimmed).
+	DSNFile string `toml:"dsn_file"`
+	// MaxOpenConns caps the open connections; 0 (the default) lets the
+	// store choose: no cap for sqlite, 10 for postgres.
 	MaxOpenConns int `toml:"max_open_conns"`
+
+	dsnResolved bool // DSN was filled from DSNEnv or DSNFile
+}
+
+// Name is the database for messages and logs: the SQLite file, or the
+// PostgreSQL URL without its password.
+func (d Database) Name() string {
+	if d.Driver != "postgres" {
+		return d.DSN
+	}
+	return redactURL(d.DSN, "")
 }
 
 // SMTP is the server every outgoing mail is handed to.
@@ -290,6 +311,9 @@ func Default() *Config {
 // fillDerived sets the defaults that depend on other keys or live in array
 // entries, which Default cannot hold.
 func (c *Config) fillDerived() {
+	if c.Database.DSN == Default().Database.DSN && (c.Database.DSNEnv != "" || c.Database.DSNFile != "") {
+		c.Database.DSN = "" // the default file name yields to the DSN given elsewhere
+	}
 	if c.SMTP.Port == 0 {
 		switch c.SMTP.TLS {
 		case "tls":
@@ -349,6 +373,9 @@ const redacted = "(redacted)"
 // "(redacted)", for `helpdesk config show` and debug logs.
 func (c *Config) String() string {
 	r := *c
+	if r.Database.Driver == "postgres" {
+		r.Database.DSN = redactURL(r.Database.DSN, redacted)
+	}
 	if r.SMTP.Password != "" {
 		r.SMTP.Password = redacted
 	}
@@ -371,4 +398,30 @@ func (c *Config) String() string {
 		return "config: " + err.Error()
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// redactURL returns the URL dsn with its password (in the user part or a
+// password parameter) replaced by with, or left out when with is "".
+// A DSN that does not parse is replaced whole: it may be all secret.
+func redactURL(dsn, with string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has && with != "" {
+			u.User = url.UserPassword(u.User.Username(), with)
+		} else {
+			u.User = url.User(u.User.Username())
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		if with != "" {
+			q.Set("password", with)
+		} else {
+			q.Del("password")
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

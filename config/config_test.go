@@ -193,8 +193,8 @@ func TestValidateNamesEachProblemByKey(t *testing.T) {
 		change func(c *Config)
 		want   string
 	}{
-		{"unknown database driver", func(c *Config) { c.Database.Driver = "mysql" }, `database.driver: "mysql" must be one of sqlite`},
-		{"postgres is not there yet", func(c *Config) { c.Database.Driver = "postgres" }, `database.driver: "postgres" is not supported yet; use "sqlite"`},
+		{"unknown database driver", func(c *Config) { c.Database.Driver = "mysql" }, `database.driver: "mysql" must be one of sqlite, postgres`},
+		{"postgres with a file name", func(c *Config) { c.Database.Driver = "postgres" }, `database.dsn: must be a PostgreSQL URL`},
 		{"empty dsn", func(c *Config) { c.Database.DSN = "" }, "database.dsn: required"},
 		{"negative max open conns", func(c *Config) { c.Database.MaxOpenConns = -1 }, "database.max_open_conns: must not be negative"},
 		{"empty smtp host", func(c *Config) { c.SMTP.Host = "" }, "smtp.host: required"},
@@ -556,7 +556,7 @@ func TestExampleFileIsCompleteAndValid(t *testing.T) {
 	for _, key := range structKeys(reflect.TypeFor[Config](), "") {
 		last := key[strings.LastIndexByte(key, '.')+1:]
 		commented := regexp.MustCompile(`(?m)^\s*# ` + last + ` = `)
-		isSecret := strings.HasPrefix(last, "password") || strings.HasPrefix(last, "secret")
+		isSecret := strings.HasPrefix(last, "password") || strings.HasPrefix(last, "secret") || strings.HasPrefix(last, "dsn_")
 		if !slices.Contains(inFile, key) && !(isSecret && commented.Match(data)) {
 			t.Errorf("the example does not show key %q", key)
 		}

@@ -87,7 +87,7 @@ func redactSecret(p Problem, data []byte) Problem {
 	}
 	key, _, ok := strings.Cut(lines[p.Line-1], "=")
 	key = strings.ToLower(strings.Trim(strings.TrimSpace(key), `"'`))
-	if ok && (strings.Contains(key, "password") || strings.Contains(key, "secret") || strings.Contains(key, "token")) {
+	if ok && (strings.Contains(key, "password") || strings.Contains(key, "secret") || strings.Contains(key, "token") || strings.Contains(key, "dsn")) {
 		p.Msg = fmt.Sprintf("the value of %s cannot be read (write it in quotes: %s = \"...\")", key, key)
 		p.Err = nil
 	}
@@ -98,6 +98,7 @@ func redactSecret(p Problem, data []byte) Problem {
 // than one source is left to Validate to report.
 func (c *Config) resolveSecrets(ps *problems, getenv func(string) string, readFile func(string) ([]byte, error)) {
 	r := secretResolver{ps: ps, getenv: getenv, readFile: readFile}
+	r.resolve("database", "dsn", &c.Database.DSN, c.Database.DSNEnv, c.Database.DSNFile, &c.Database.dsnResolved)
 	r.resolve("smtp", "password", &c.SMTP.Password, c.SMTP.PasswordEnv, c.SMTP.PasswordFile, &c.SMTP.passwordResolved)
 	r.resolve("security", "secret", &c.Security.Secret, c.Security.SecretEnv, c.Security.SecretFile, &c.Security.secretResolved)
 	for i := range c.Mailboxes {

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,14 +22,7 @@ var (
 func (c *Config) Validate() error {
 	var ps problems
 
-	if c.Database.Driver == "postgres" {
-		ps.add("database.driver", `"postgres" is not supported yet; use "sqlite"`)
-	} else {
-		oneOf(&ps, "database.driver", c.Database.Driver, "sqlite")
-	}
-	if c.Database.DSN == "" {
-		ps.add("database.dsn", "required")
-	}
+	c.Database.validate(&ps)
 	if c.Database.MaxOpenConns < 0 {
 		ps.add("database.max_open_conns", "must not be negative")
 	}
@@ -117,6 +111,28 @@ func validateAuthservIDs(ps *problems, ids []string) {
 				seen[strings.ToLower(id)] = i
 			}
 		}
+	}
+}
+
+// validate checks the driver and the DSN. A PostgreSQL URL may hold a
+// password: no message quotes it.
+func (d *Database) validate(ps *problems) {
+	oneOf(ps, "database.driver", d.Driver, "sqlite", "postgres")
+	secretSources(ps, "database", "dsn", d.DSN, d.DSNEnv, d.DSNFile, d.dsnResolved)
+	isURL := strings.HasPrefix(d.DSN, "postgres://") || strings.HasPrefix(d.DSN, "postgresql://")
+	switch {
+	case d.DSN == "" && countSet(d.DSNEnv, d.DSNFile) == 0:
+		ps.add("database.dsn", "required (set dsn, dsn_env or dsn_file)")
+	case d.DSN == "":
+		// dsn_env or dsn_file could not be read: reported there.
+	case d.Driver == "postgres" && !isURL:
+		ps.add("database.dsn", "must be a PostgreSQL URL like postgres://helpdesk@db.example.com:5432/helpdesk")
+	case d.Driver == "postgres":
+		if u, err := url.Parse(d.DSN); err != nil || u.Host == "" {
+			ps.add("database.dsn", "is not a readable PostgreSQL URL (want postgres://user:password@host:port/database)")
+		}
+	case d.Driver == "sqlite" && isURL:
+		ps.add("database.dsn", `is a PostgreSQL URL: set driver = "postgres" to use it`)
 	}
 }
 

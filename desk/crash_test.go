@@ -122,6 +122,10 @@ func (dm *daemon) expectOneTicketEach(ids ...string) {
 }
 
 func TestDaemonKilledBetweenCommitAndSeenMakesNoDuplicate(t *testing.T) {
+	onEachDatabase(t, testDaemonKilledBetweenCommitAndSeenMakesNoDuplicate)
+}
+
+func testDaemonKilledBetweenCommitAndSeenMakesNoDuplicate(t *testing.T) {
 	for _, processed := range []string{"", "Processed"} {
 		name := "flagged seen"
 		if processed != "" {
@@ -138,6 +142,10 @@ func TestDaemonKilledBetweenCommitAndSeenMakesNoDuplicate(t *testing.T) {
 }
 
 func TestDaemonOnDovecotKilledBetweenCommitAndSeenMakesNoDuplicate(t *testing.T) {
+	onEachDatabase(t, testDaemonOnDovecotKilledBetweenCommitAndSeenMakesNoDuplicate)
+}
+
+func testDaemonOnDovecotKilledBetweenCommitAndSeenMakesNoDuplicate(t *testing.T) {
 	for _, processed := range []string{"", "Processed/Helpdesk"} {
 		name := "flagged seen"
 		if processed != "" {

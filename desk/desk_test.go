@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,13 +26,14 @@ type harness struct {
 	now  time.Time
 }
 
-// baseTOML is the config every desk test starts from: SQLite at dsn, the
-// SMTP server on smtpPort, and the mailbox "support" (its [[mailbox]] last,
-// so that a [mailbox.imap] may follow).
+// baseTOML is the config every desk test starts from: the database at dsn
+// (a SQLite file or a PostgreSQL URL), the SMTP server on smtpPort, and the
+// mailbox "support" (its [[mailbox]] last, so that a [mailbox.imap] may
+// follow).
 func baseTOML(dsn string, smtpPort int) string {
 	return fmt.Sprintf(`
 [database]
-driver = "sqlite"
+driver = %q
 dsn = %q
 [smtp]
 host = "127.0.0.1"
@@ -48,13 +48,13 @@ secret = "test secret, long enough to sign tokens"
 name = "support"
 address = "support@example.com"
 queue = "general"
-`, dsn, smtpPort)
+`, driverOf(dsn), dsn, smtpPort)
 }
 
 // configFor is baseTOML with a second mailbox, "sales".
 func configFor(t *testing.T, smtpPort int) *config.Config {
 	t.Helper()
-	cfg, err := config.Parse([]byte(baseTOML(filepath.Join(t.TempDir(), "helpdesk.db"), smtpPort)+`
+	cfg, err := config.Parse([]byte(baseTOML(testDSN(t), smtpPort)+`
 [[mailbox]]
 name = "sales"
 address = "sales@example.com"
@@ -154,6 +154,10 @@ func customer(id, from, subject, body string) string {
 }
 
 func TestThreeCustomersGetThreeTicketsAndAcknowledgements(t *testing.T) {
+	onEachDatabase(t, testThreeCustomersGetThreeTicketsAndAcknowledgements)
+}
+
+func testThreeCustomersGetThreeTicketsAndAcknowledgements(t *testing.T) {
 	h := newHarness(t)
 	refs := map[string]string{}
 	for i, who := range []string{"alice@a.test", "bob@b.test", "carol@c.test"} {
@@ -188,6 +192,10 @@ func TestThreeCustomersGetThreeTicketsAndAcknowledgements(t *testing.T) {
 }
 
 func TestRepliesLandOnTheirTicketWithoutNewAcknowledgement(t *testing.T) {
+	onEachDatabase(t, testRepliesLandOnTheirTicketWithoutNewAcknowledgement)
+}
+
+func testRepliesLandOnTheirTicketWithoutNewAcknowledgement(t *testing.T) {
 	h := newHarness(t)
 	first := h.deliver("support", customer("first@a.test", "Alice <alice@a.test>", "Printer on fire", "Help"))
 	h.flush()
@@ -222,6 +230,10 @@ func TestRepliesLandOnTheirTicketWithoutNewAcknowledgement(t *testing.T) {
 }
 
 func TestTheSameMailTwiceMakesOneTicket(t *testing.T) {
+	onEachDatabase(t, testTheSameMailTwiceMakesOneTicket)
+}
+
+func testTheSameMailTwiceMakesOneTicket(t *testing.T) {
 	h := newHarness(t)
 	raw := customer("dup@a.test", "alice@a.test", "Twice", "body")
 	a := h.deliver("support", raw)
@@ -288,6 +300,10 @@ func TestMailsInOtherCharsetsAndShapesReadCorrectly(t *testing.T) {
 }
 
 func TestCorruptMailIsQuarantinedWithItsRawBytes(t *testing.T) {
+	onEachDatabase(t, testCorruptMailIsQuarantinedWithItsRawBytes)
+}
+
+func testCorruptMailIsQuarantinedWithItsRawBytes(t *testing.T) {
 	h := newHarness(t)
 	raw := "\x00\x01\x02 this is not a mail at all \xff\xfe"
 	out := h.deliver("support", raw)
@@ -308,6 +324,10 @@ func TestCorruptMailIsQuarantinedWithItsRawBytes(t *testing.T) {
 }
 
 func TestSMTPDownLeavesMailQueuedForTheNextTry(t *testing.T) {
+	onEachDatabase(t, testSMTPDownLeavesMailQueuedForTheNextTry)
+}
+
+func testSMTPDownLeavesMailQueuedForTheNextTry(t *testing.T) {
 	// A port with nothing listening: the SMTP server is down.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -347,6 +367,10 @@ func TestSMTPDownLeavesMailQueuedForTheNextTry(t *testing.T) {
 }
 
 func TestPermanentRejectionIsRecordedOnTheTicket(t *testing.T) {
+	onEachDatabase(t, testPermanentRejectionIsRecordedOnTheTicket)
+}
+
+func testPermanentRejectionIsRecordedOnTheTicket(t *testing.T) {
 	h := newHarness(t)
 	out := h.deliver("support", customer("rej@a.test", "alice@a.test", "Hello", "hello"))
 	h.sink.FailNext(550, 1)

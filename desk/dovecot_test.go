@@ -3,7 +3,6 @@ package desk_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -70,7 +69,7 @@ func newOnDovecot(t *testing.T, imapExtra string, more func(imapPort int) string
 	}
 	o := &onDovecot{daemon: &daemon{t: t, sink: sink, dial: dc.Dial}, dc: dc}
 	o.put = o.deliver
-	o.configure(dovecotTOML(filepath.Join(t.TempDir(), "helpdesk.db"), dc.Port(), sink.Port(), imapExtra, moreConfig))
+	o.configure(dovecotTOML(testDSN(t), dc.Port(), sink.Port(), imapExtra, moreConfig))
 	return o
 }
 

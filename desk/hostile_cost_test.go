@@ -62,7 +62,7 @@ func TestTicketsOpenedBeforeFingerprintsStillCatchDuplicates(t *testing.T) {
 		t.Fatalf("the repeat: %+v, want it merged into %s", again, first.Ref)
 	}
 	var n int
-	if err := h.desk.Store.DB().Get(&n, "SELECT COUNT(*) FROM message_fingerprints WHERE ticket_id = ?", first.TicketID); err != nil || n != 1 {
+	if err := h.desk.Store.DB().Get(&n, h.desk.Store.DB().Rebind("SELECT COUNT(*) FROM message_fingerprints WHERE ticket_id = ?"), first.TicketID); err != nil || n != 1 {
 		t.Errorf("%d fingerprints on %s after the check (%v), want the first mail's, kept", n, first.Ref, err)
 	}
 }
@@ -97,7 +97,7 @@ func TestDuplicateDetectionComparesFingerprintsNotStoredMessages(t *testing.T) {
 	first := h.deliver("support", customer("fp1@a.test", "alice@a.test", "Printer on fire", "The printer in room 4 is on fire. Please help."))
 	// The stored message no longer says what the fingerprint does: only a
 	// check that reads it would miss the repeat.
-	if _, err := h.desk.Store.DB().Exec("UPDATE messages SET body_text = 'redacted', subject = 'redacted' WHERE ticket_id = ?", first.TicketID); err != nil {
+	if _, err := h.desk.Store.DB().Exec(h.desk.Store.DB().Rebind("UPDATE messages SET body_text = 'redacted', subject = 'redacted' WHERE ticket_id = ?"), first.TicketID); err != nil {
 		t.Fatal(err)
 	}
 	again := h.deliver("support", customer("fp2@a.test", "alice@a.test", "Printer on fire", "The printer in room 4 is on fire. Please help."))

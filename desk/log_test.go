@@ -113,15 +113,26 @@ func TestAMailThatCannotBeStoredIsLoggedOncePerTry(t *testing.T) {
 	dm := newDaemon(t, "")
 	db := dm.observer().store.DB()
 	const cause = "the disk is on fire"
-	if _, err := db.Exec(`CREATE TRIGGER refuse_mail BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, '` + cause + `'); END`); err != nil {
-		t.Fatal(err)
+	refuse := []string{`CREATE TRIGGER refuse_mail BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, '` + cause + `'); END`}
+	accept := `DROP TRIGGER refuse_mail`
+	if onPostgres(t) {
+		refuse = []string{
+			`CREATE FUNCTION refuse_mail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '` + cause + `'; END $$`,
+			`CREATE TRIGGER refuse_mail BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_mail()`,
+		}
+		accept = `DROP TRIGGER refuse_mail ON messages`
+	}
+	for _, q := range refuse {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var book logBook
 	dm.appendMail("support", customer("refused@a.test", "alice@a.test", "Hello", "hello"))
 	dm.startLogging(book.logger(t))
 	reports := func(r logRecord) bool { return r.attrs["uid"] != "" && strings.Contains(r.attrs["err"], cause) }
 	book.waitFor(t, "the second try", func(r logRecord) bool { return reports(r) && r.attrs["attempt"] == "2" })
-	if _, err := db.Exec(`DROP TRIGGER refuse_mail`); err != nil {
+	if _, err := db.Exec(accept); err != nil {
 		t.Fatal(err)
 	}
 	dm.waitAcks(1)

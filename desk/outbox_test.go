@@ -42,6 +42,10 @@ func pipeMail(t *testing.T, cfg *config.Config, raw string) {
 }
 
 func TestDaemonSendsTheAcknowledgementOfAPipedMailAtOnce(t *testing.T) {
+	onEachDatabase(t, testDaemonSendsTheAcknowledgementOfAPipedMailAtOnce)
+}
+
+func testDaemonSendsTheAcknowledgementOfAPipedMailAtOnce(t *testing.T) {
 	dm := newDaemon(t, "")
 	dm.start() // the outbox interval is the default 30s
 	dm.appendMail("support", customer("imap@a.test", "alice@a.test", "Through IMAP", "hello"))
@@ -66,6 +70,10 @@ func TestARestartedDaemonSendsWhatAKilledSenderHeld(t *testing.T) {
 		sendUntilKilled(t, dsn, os.Getenv(killedSenderSMTP))
 		return
 	}
+	onEachDatabase(t, testARestartedDaemonSendsWhatAKilledSenderHeld)
+}
+
+func testARestartedDaemonSendsWhatAKilledSenderHeld(t *testing.T) {
 	// The SMTP server holds the first mail the doomed sender offers until
 	// that sender is dead, then refuses it (451): nothing it sent was taken.
 	arrived := make(chan struct{}, 1)

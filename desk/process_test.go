@@ -62,7 +62,7 @@ type process struct {
 // environment env; its log goes to the test's log.
 func (dm *daemon) startProcess(bin string, env ...string) *process {
 	dm.t.Helper()
-	path := filepath.Join(filepath.Dir(dm.cfg.Database.DSN), "helpdesk.toml")
+	path := filepath.Join(dm.t.TempDir(), "helpdesk.toml")
 	if err := os.WriteFile(path, []byte(dm.toml), 0o600); err != nil {
 		dm.t.Fatal(err)
 	}

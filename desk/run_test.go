@@ -3,7 +3,6 @@ package desk_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -105,7 +104,7 @@ func newDaemonDelivering(t *testing.T, extra string, deliver func(im *imapmem.Se
 			t.Fatal(err)
 		}
 	}
-	dm.configure(daemonTOML(filepath.Join(t.TempDir(), "helpdesk.db"), im.Port(), sink.Port(), extra))
+	dm.configure(daemonTOML(testDSN(t), im.Port(), sink.Port(), extra))
 	return dm
 }
 
@@ -211,6 +210,10 @@ func (dm *daemon) expectOneAckEach(ids ...string) {
 }
 
 func TestDaemonTurnsIMAPMailIntoTicketsExactlyOnce(t *testing.T) {
+	onEachDatabase(t, testDaemonTurnsIMAPMailIntoTicketsExactlyOnce)
+}
+
+func testDaemonTurnsIMAPMailIntoTicketsExactlyOnce(t *testing.T) {
 	dm := newDaemon(t, "")
 	for i := range 3 {
 		dm.appendMail("support", customer(fmt.Sprintf("before-%d@a.test", i), fmt.Sprintf("c%d@a.test", i), "Before start", "hello"))
@@ -240,6 +243,10 @@ func TestDaemonTurnsIMAPMailIntoTicketsExactlyOnce(t *testing.T) {
 }
 
 func TestDaemonRereadsTheBoxAfterUIDValidityChangeWithoutDuplicates(t *testing.T) {
+	onEachDatabase(t, testDaemonRereadsTheBoxAfterUIDValidityChangeWithoutDuplicates)
+}
+
+func testDaemonRereadsTheBoxAfterUIDValidityChangeWithoutDuplicates(t *testing.T) {
 	dm := newDaemon(t, "")
 	var raws [][]byte
 	for i := range 3 {

@@ -2,7 +2,6 @@ package desk_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,7 +16,7 @@ func senderHarness(t *testing.T, security, tables string) *harness {
 	t.Helper()
 	h := newHarness(t)
 	h.desk.Close()
-	text := baseTOML(filepath.Join(t.TempDir(), "helpdesk.db"), h.sink.Port())
+	text := baseTOML(testDSN(t), h.sink.Port())
 	text = strings.Replace(text, "[security]\n", "[security]\n"+security+"\n", 1)
 	cfg, err := config.Parse([]byte(text+tables), "sender.toml")
 	if err != nil {

@@ -85,7 +85,7 @@ func triageHarness(t *testing.T) *harness {
 }
 
 func configText(t *testing.T, smtpPort int) string {
-	return baseTOML(filepath.Join(t.TempDir(), "helpdesk.db"), smtpPort)
+	return baseTOML(testDSN(t), smtpPort)
 }
 
 func (h *harness) events(id int64) []tickets.Event {

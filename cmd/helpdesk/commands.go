@@ -22,7 +22,7 @@ func (e *env) cmdMigrate(args []string) error {
 		return err
 	}
 	defer d.Close()
-	fmt.Fprintf(e.stdout, "database %s is up to date\n", d.Config().Database.DSN)
+	fmt.Fprintf(e.stdout, "database %s is up to date\n", d.Config().Database.Name())
 	return nil
 }
 

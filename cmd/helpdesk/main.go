@@ -29,6 +29,7 @@ commands:
   run         the daemon: watch the IMAP mailboxes, deliver the outbox
   demo        the whole desk on embedded IMAP and SMTP servers, for a first look
   migrate     create or upgrade the database
+  db          copy --from sqlite:PATH --to postgres://...: move the desk to a new PostgreSQL database
   ingest      take one raw mail on stdin for --mailbox NAME (an MTA pipe); exit 75 on a temporary failure
   outbox      flush (deliver what is due, then exit) | list
   tickets     list | show ID | merge FROM INTO
@@ -90,6 +91,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdDemo(args[1:])
 	case "migrate":
 		err = env.cmdMigrate(args[1:])
+	case "db":
+		err = env.cmdDB(args[1:])
 	case "ingest":
 		err = env.cmdIngest(args[1:])
 	case "outbox":

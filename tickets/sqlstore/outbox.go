@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -59,14 +58,21 @@ func (s *Store) ReleaseOutbox(ctx context.Context, holder string) error {
 }
 
 func (s *Store) OutboxNextDue(ctx context.Context) (time.Time, error) {
-	var next sql.NullString
+	var next any
 	if err := sqlx.GetContext(ctx, s.db, &next, s.q["outbox-next-due"]); err != nil {
 		return time.Time{}, fmt.Errorf("outbox-next-due: %w", err)
 	}
-	if !next.Valid {
+	switch v := next.(type) {
+	case nil:
 		return time.Time{}, nil
+	case time.Time: // PostgreSQL knows the aggregate's type
+		return v.UTC(), nil
+	case string:
+		return parseSQLiteTime(v)
+	case []byte:
+		return parseSQLiteTime(string(v))
 	}
-	return parseSQLiteTime(next.String)
+	return time.Time{}, fmt.Errorf("outbox-next-due: unexpected %T", next)
 }
 
 // parseSQLiteTime reads a time the sqlite driver wrote, for aggregates
@@ -103,11 +109,6 @@ func (s *Store) Quarantine(ctx context.Context, q *tickets.Quarantined) error {
 		if !errors.Is(err, tickets.ErrNotFound) {
 			return err
 		}
-		r, err := tx.exec(ctx, "insert-quarantine", q.Mailbox, q.Reason, nonNilBytes(q.Raw), q.Size, key, q.Truncated, q.CreatedAt.UTC())
-		if err != nil {
-			return err
-		}
-		q.ID, err = r.LastInsertId()
-		return err
+		return tx.get(ctx, &q.ID, "insert-quarantine", q.Mailbox, q.Reason, nonNilBytes(q.Raw), q.Size, key, q.Truncated, q.CreatedAt.UTC())
 	})
 }

@@ -22,13 +22,14 @@ type queries struct {
 		sqlx.ExtContext
 		sqlx.PreparerContext
 	}
-	q map[string]string
+	q   map[string]string
+	src map[string]string // the queries before Rebind, for in
 }
 
 var _ tickets.Tx = (*queries)(nil)
 
 func (q *queries) get(ctx context.Context, dest any, name string, args ...any) error {
-	err := sqlx.GetContext(ctx, q.x, dest, q.q[name], args...)
+	err := sqlx.GetContext(ctx, q.x, dest, q.q[name], dbArgs(args)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return tickets.ErrNotFound
 	}
@@ -39,14 +40,14 @@ func (q *queries) get(ctx context.Context, dest any, name string, args ...any) e
 }
 
 func (q *queries) selectAll(ctx context.Context, dest any, name string, args ...any) error {
-	if err := sqlx.SelectContext(ctx, q.x, dest, q.q[name], args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q.x, dest, q.q[name], dbArgs(args)...); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
 
 func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Result, error) {
-	r, err := q.x.ExecContext(ctx, q.q[name], args...)
+	r, err := q.x.ExecContext(ctx, q.q[name], dbArgs(args)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -55,11 +56,36 @@ func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Resul
 
 // in expands a query with an IN (?) list.
 func (q *queries) in(name string, args ...any) (string, []any, error) {
-	query, a, err := sqlx.In(q.q[name], args...)
+	query, a, err := sqlx.In(q.src[name], args...)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return q.x.Rebind(query), a, nil
+	return q.x.Rebind(query), dbArgs(a), nil
+}
+
+// named binds the fields of row to the named query name.
+func (q *queries) named(name string, row any) (string, []any, error) {
+	query, args, err := sqlx.Named(q.q[name], row)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return q.x.Rebind(query), dbArgs(args), nil
+}
+
+// dbArgs writes times in UTC to the microsecond, which is what PostgreSQL
+// keeps: a desk then reads back the same times from either database, and
+// one copied from SQLite to PostgreSQL shows the same.
+func dbArgs(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = v.UTC().Truncate(time.Microsecond)
+		case sql.NullTime:
+			v.Time = v.Time.UTC().Truncate(time.Microsecond)
+			args[i] = v
+		}
+	}
+	return args
 }
 
 type ticketRow struct {
@@ -177,28 +203,38 @@ func (q *queries) ListTickets(ctx context.Context, f tickets.TicketFilter) ([]ti
 }
 
 func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID int64) error {
-	if err := q.get(ctx, &t.ID, "next-ticket-id", firstID); err != nil {
-		return err
-	}
-	if t.ID < firstID {
-		t.ID = firstID
-	}
-	query, args, err := sqlx.Named(q.q["insert-ticket"], toTicketRow(t))
-	if err != nil {
-		return fmt.Errorf("insert-ticket: %w", err)
-	}
-	if _, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...); err != nil {
-		return fmt.Errorf("insert-ticket: %w", err)
+	// The number is taken, then inserted unless another writer took it
+	// first (on PostgreSQL, between two daemons when the counter is moved
+	// up to firstID): then the next number is tried.
+	for try := 0; ; try++ {
+		if err := q.get(ctx, &t.ID, "next-ticket-id", firstID); err != nil {
+			return err
+		}
+		if t.ID < firstID {
+			t.ID = firstID
+		}
+		query, args, err := q.named("insert-ticket", toTicketRow(t))
+		if err != nil {
+			return err
+		}
+		var id int64
+		err = sqlx.GetContext(ctx, q.x, &id, query, args...)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, sql.ErrNoRows) || try == 100 {
+			return fmt.Errorf("insert-ticket %d: %w", t.ID, err)
+		}
 	}
 	return q.saveTags(ctx, t)
 }
 
 func (q *queries) UpdateTicket(ctx context.Context, t *tickets.Ticket) error {
-	query, args, err := sqlx.Named(q.q["update-ticket"], toTicketRow(t))
+	query, args, err := q.named("update-ticket", toTicketRow(t))
 	if err != nil {
-		return fmt.Errorf("update-ticket: %w", err)
+		return err
 	}
-	r, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...)
+	r, err := q.x.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("update-ticket: %w", err)
 	}
@@ -393,18 +429,17 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 	if err != nil {
 		return fmt.Errorf("encoding message: %w", err)
 	}
-	query, args, err := sqlx.Named(q.q["insert-message"], row)
+	query, args, err := q.named("insert-message", row)
 	if err != nil {
-		return fmt.Errorf("insert-message: %w", err)
+		return err
 	}
-	r, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...)
-	if isUniqueViolation(err) {
+	// No row back: the key is taken (ON CONFLICT DO NOTHING), which on
+	// PostgreSQL, unlike a failed insert, leaves the transaction usable.
+	err = sqlx.GetContext(ctx, q.x, &m.ID, query, args...)
+	if errors.Is(err, sql.ErrNoRows) || isUniqueViolation(err) {
 		return tickets.ErrDuplicate
 	}
 	if err != nil {
-		return fmt.Errorf("insert-message: %w", err)
-	}
-	if m.ID, err = r.LastInsertId(); err != nil {
 		return fmt.Errorf("insert-message: %w", err)
 	}
 	if raw != nil {
@@ -418,11 +453,9 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 		if size == 0 {
 			size = int64(len(a.Data))
 		}
-		r, err := q.exec(ctx, "insert-attachment", m.ID, a.Filename, a.ContentType, size, nonNilBytes(a.Data))
-		if err != nil {
+		if err := q.get(ctx, &a.ID, "insert-attachment", m.ID, a.Filename, a.ContentType, size, nonNilBytes(a.Data)); err != nil {
 			return err
 		}
-		a.ID, _ = r.LastInsertId()
 	}
 	return nil
 }
@@ -466,12 +499,7 @@ func (q *queries) Messages(ctx context.Context, ticketID int64) ([]tickets.Messa
 }
 
 func (q *queries) AddEvent(ctx context.Context, e *tickets.Event) error {
-	r, err := q.exec(ctx, "insert-event", e.TicketID, e.Kind, e.Actor, e.Detail, e.CreatedAt.UTC())
-	if err != nil {
-		return err
-	}
-	e.ID, _ = r.LastInsertId()
-	return nil
+	return q.get(ctx, &e.ID, "insert-event", e.TicketID, e.Kind, e.Actor, e.Detail, e.CreatedAt.UTC())
 }
 
 func (q *queries) Events(ctx context.Context, ticketID int64) ([]tickets.Event, error) {
@@ -630,7 +658,7 @@ func (q *queries) QuarantineReleased(ctx context.Context, id, ticketID int64, at
 }
 
 func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") || isPostgresUniqueViolation(err)
 }
 
 type fingerprintRow struct {

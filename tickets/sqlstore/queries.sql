@@ -1,4 +1,6 @@
 -- Queries of the SQL store, one per name, with ? placeholders (rebound per driver).
+-- Those whose SQL differs between drivers are overridden by the same name in
+-- queries_<driver>.sql.
 
 -- name: ticket-by-id
 SELECT * FROM tickets WHERE id = ?;
@@ -10,7 +12,8 @@ SELECT COALESCE(MAX(id) + 1, ?) FROM tickets;
 INSERT INTO tickets (id, subject, status, priority, queue, mailbox, category, requester_email, requester_name,
     assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified)
 VALUES (:id, :subject, :status, :priority, :queue, :mailbox, :category, :requester_email, :requester_name,
-    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified);
+    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified)
+ON CONFLICT (id) DO NOTHING RETURNING id;
 
 -- name: update-ticket
 UPDATE tickets SET subject = :subject, status = :status, priority = :priority, queue = :queue, category = :category,
@@ -53,13 +56,14 @@ INSERT INTO messages (ticket_id, direction, kind, mailbox, msg_key, message_id, 
     unverified)
 VALUES (:ticket_id, :direction, :kind, :mailbox, :msg_key, :message_id, :in_reply_to, :refs, :from_email,
     :from_name, :to_addrs, :cc_addrs, :reply_to, :subject, :body_text, :body_html, :headers, :auto_reason, :rcpt, :rcpt_key, :rcpt_domain, :source, :created_at,
-    :unverified);
+    :unverified)
+ON CONFLICT (msg_key) DO NOTHING RETURNING id;
 
 -- name: insert-raw-mail
 INSERT INTO raw_mails (message_id, raw) VALUES (?, ?);
 
 -- name: insert-attachment
-INSERT INTO attachments (message_id, filename, content_type, size, content) VALUES (?, ?, ?, ?, ?);
+INSERT INTO attachments (message_id, filename, content_type, size, content) VALUES (?, ?, ?, ?, ?) RETURNING id;
 
 -- name: messages-of-ticket
 SELECT * FROM messages WHERE ticket_id = ? ORDER BY id;
@@ -69,7 +73,7 @@ SELECT a.id, a.message_id, a.filename, a.content_type, a.size FROM attachments a
 JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = ? ORDER BY a.id;
 
 -- name: insert-event
-INSERT INTO events (ticket_id, kind, actor, detail, created_at) VALUES (?, ?, ?, ?, ?);
+INSERT INTO events (ticket_id, kind, actor, detail, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id;
 
 -- name: events-of-ticket
 SELECT * FROM events WHERE ticket_id = ? ORDER BY id;
@@ -99,10 +103,6 @@ WHERE lease_holder = ? AND status = 'queued';
 -- name: outbox-last-id
 SELECT COALESCE(MAX(id), 0) FROM outbox;
 
--- name: data-version
--- SQLite: changes whenever another connection commits to the database.
-PRAGMA data_version;
-
 -- name: outbox-items
 SELECT o.id AS o_id, o.ticket_id AS o_ticket_id, o.status AS o_status, o.attempts AS o_attempts,
     o.next_attempt_at AS o_next_attempt_at, o.last_error AS o_last_error, o.created_at AS o_created_at,
@@ -126,7 +126,7 @@ SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until ELSE next_at
 FROM outbox WHERE status = 'queued';
 
 -- name: insert-quarantine
-INSERT INTO quarantine (mailbox, reason, raw, size, sha256, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?);
+INSERT INTO quarantine (mailbox, reason, raw, size, sha256, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id;
 
 -- name: quarantine-by-content
 -- (the same bytes already held; the partial index quarantine_content)

@@ -1,7 +1,10 @@
 // Package sqlstore keeps tickets in SQL through sqlx: SQLite
-// (mattn/go-sqlite3) by default. Queries live in queries.sql, each under a
-// name, and are checked when the store opens; migrations are embedded and
-// applied at open, each in a transaction.
+// (mattn/go-sqlite3) by default, or PostgreSQL (jackc/pgx). Queries live in
+// queries.sql, each under a name, with queries_<driver>.sql overriding the
+// names whose SQL differs; they are checked when the store opens.
+// Migrations are embedded, one history per driver under migrations/<driver>,
+// and applied at open, each in a transaction, under a lock that lets one
+// process migrate at a time.
 package sqlstore
 
 import (
@@ -13,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"strings"
@@ -29,6 +33,11 @@ import (
 //go:embed queries.sql
 var queriesSQL []byte
 
+// dialectQueries override or add, per driver, the queries whose SQL differs.
+//
+//go:embed queries_*.sql
+var dialectQueries embed.FS
+
 //go:embed migrations
 var migrations embed.FS
 
@@ -36,6 +45,8 @@ var migrations embed.FS
 type Store struct {
 	db *sqlx.DB
 	q  map[string]string
+	// src are the queries as written, with ? for sqlx.In to expand.
+	src map[string]string
 	// writeMu lets one write transaction of this process run at a time.
 	// SQLite admits one writer anyway; queueing here wakes the next writer
 	// the moment the last one commits, where SQLite's busy handler would
@@ -44,21 +55,27 @@ type Store struct {
 	writeMu sync.Mutex
 	// dsn opens the watcher's own connection (see WatchOutbox).
 	dsn string
+	// driver is "sqlite" or "postgres".
+	driver string
+	// path is the SQLite file.
+	path string
 }
 
 var _ tickets.Store = (*Store)(nil)
 
 // Options configure Open.
 type Options struct {
-	// Driver is "sqlite" (the default).
+	// Driver is "sqlite" (the default) or "postgres".
 	Driver string
 	// DSN is the database: for SQLite a file path (":memory:" is not
-	// supported: every connection would see its own database).
+	// supported: every connection would see its own database); for
+	// PostgreSQL a URL, postgres://user:password@host:port/database.
 	DSN string
 	// BusyTimeout is how long a writer waits for a locked SQLite database
 	// before giving up with a temporary error (default 5s).
 	BusyTimeout time.Duration
-	// MaxOpenConns caps the open connections (0: no cap).
+	// MaxOpenConns caps the open connections (0: no cap for SQLite, 10
+	// for PostgreSQL, whose server limits connections for all its clients).
 	MaxOpenConns int
 }
 
@@ -67,8 +84,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Driver == "" {
 		opts.Driver = "sqlite"
 	}
+	if opts.Driver == "postgres" {
+		return openPostgres(ctx, opts)
+	}
 	if opts.Driver != "sqlite" {
-		return nil, fmt.Errorf("opening database: driver %q is not supported (use sqlite)", opts.Driver)
+		return nil, fmt.Errorf("opening database: driver %q is not supported (use sqlite or postgres)", opts.Driver)
 	}
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = 5 * time.Second
@@ -81,7 +101,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
 	}
 	db.SetMaxOpenConns(opts.MaxOpenConns)
-	s := &Store{db: db, dsn: sqliteDSN(opts.DSN, opts.BusyTimeout)}
+	s := &Store{db: db, dsn: sqliteDSN(opts.DSN, opts.BusyTimeout), driver: "sqlite", path: opts.DSN}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
@@ -135,15 +155,17 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		return err
 	}
-	if err := Migrate(ctx, s.db.DB); err != nil {
+	if err := s.migrate(ctx); err != nil {
 		return err
 	}
-	q, err := parseQueries(queriesSQL)
+	q, err := loadQueries(s.driver)
 	if err != nil {
 		return err
 	}
+	s.src = maps.Clone(q)
 	for name, text := range q {
-		stmt, err := s.db.PreparexContext(ctx, s.db.Rebind(text))
+		// Named (":name") queries too: PostgreSQL takes only $n.
+		stmt, err := s.db.PrepareNamedContext(ctx, s.db.Rebind(text))
 		if err != nil {
 			return fmt.Errorf("checking query %s: %w", name, err)
 		}
@@ -154,20 +176,72 @@ func (s *Store) init(ctx context.Context) error {
 	return nil
 }
 
-// Migrate applies the embedded migrations that db lacks.
-func Migrate(ctx context.Context, db *sql.DB) error {
-	dir, err := fs.Sub(migrations, "migrations/sqlite")
+// loadQueries reads queries.sql with the overrides of driver's
+// queries_<driver>.sql, if it has one.
+func loadQueries(driver string) (map[string]string, error) {
+	q, err := parseQueries(queriesSQL)
+	if err != nil {
+		return nil, fmt.Errorf("queries.sql: %w", err)
+	}
+	file := "queries_" + driver + ".sql"
+	src, err := dialectQueries.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return q, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	over, err := parseQueries(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	for name, text := range over {
+		q[name] = text
+	}
+	return q, nil
+}
+
+// migrate applies the embedded migrations of the store's driver that the
+// database lacks, holding the driver's migration lock meanwhile, so that
+// several processes (`helpdesk migrate` on several hosts, a daemon and
+// `helpdesk ingest`) starting on a database at once apply each migration
+// once.
+func (s *Store) migrate(ctx context.Context) error {
+	dir, err := fs.Sub(migrations, "migrations/"+s.driver)
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, dir)
+	dialect := goose.DialectSQLite3
+	if s.driver == "postgres" {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, s.db.DB, dir)
 	if err != nil {
 		return fmt.Errorf("loading migrations: %w", err)
 	}
+	// Up to date, as nearly always: no lock to queue on (`helpdesk
+	// ingest` opens the store for every mail).
+	if pending, err := p.HasPending(ctx); err == nil && !pending {
+		return nil
+	}
+	unlock, err := s.lockMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("waiting for another process's migrations: %w", err)
+	}
+	defer unlock()
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrating: %w", err)
 	}
 	return nil
+}
+
+// lockMigrations takes the lock under which one process at a time
+// migrates: a PostgreSQL advisory lock, or an flock(2) on the SQLite file.
+func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
+	if s.driver == "postgres" {
+		return lockPostgresMigrations(ctx, s.db.DB)
+	}
+	return lockFile(ctx, s.path)
 }
 
 // parseQueries splits queries.sql into its named queries.
@@ -188,7 +262,7 @@ func parseQueries(src []byte) (map[string]string, error) {
 			flush()
 			name = strings.TrimSpace(n)
 			if _, dup := out[name]; dup {
-				return nil, fmt.Errorf("queries.sql: query %s defined twice", name)
+				return nil, fmt.Errorf("query %s defined twice", name)
 			}
 			continue
 		}
@@ -209,13 +283,15 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) DB() *sqlx.DB { return s.db }
 
 // IsTemporary reports whether err is a database condition that passes by
-// itself (a locked or busy database), so that the caller may retry later.
+// itself (a locked or busy database; on PostgreSQL also a serialization
+// failure, a deadlock, a lost or refused connection, a server shutting
+// down), so that the caller may retry later.
 func IsTemporary(err error) bool {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
 	}
-	return false
+	return isTemporaryPostgres(err)
 }
 
 // InTx runs fn in one write transaction.
@@ -232,7 +308,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 			panic(v)
 		}
 	}()
-	if err := fn(&queries{x: tx, q: s.q}); err != nil {
+	if err := fn(&queries{x: tx, q: s.q, src: s.src}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -242,7 +318,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 	return nil
 }
 
-func (s *Store) read() *queries { return &queries{x: s.db, q: s.q} }
+func (s *Store) read() *queries { return &queries{x: s.db, q: s.q, src: s.src} }
 
 // write runs one named statement outside a transaction, as a writer.
 func (s *Store) write(ctx context.Context, name string, args ...any) (sql.Result, error) {

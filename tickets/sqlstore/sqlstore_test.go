@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,15 +20,16 @@ func open(t *testing.T, path string) *Store {
 	return s
 }
 
-func TestReopeningKeepsDataAndSchema(t *testing.T) {
+func TestReopeningKeepsDataAndSchema(t *testing.T) { onEachDriver(t, testReopeningKeepsDataAndSchema) }
+
+func testReopeningKeepsDataAndSchema(t *testing.T, db testDB) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "hd.db")
-	s := open(t, path)
+	s := db.open(t)
 	if err := s.MailboxCursors().SaveState(ctx, "support", 7, 42); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	s2 := open(t, path)
+	s2 := db.open(t)
 	v, last, err := s2.MailboxCursors().LoadState(ctx, "support")
 	if err != nil || v != 7 || last != 42 {
 		t.Errorf("state after reopening = %d, %d, %v; want 7, 42", v, last, err)
@@ -69,8 +69,12 @@ func queueMails(t *testing.T, s *Store, n int, now time.Time) {
 }
 
 func TestTwoSendersNeverClaimTheSameItem(t *testing.T) {
+	onEachDriver(t, testTwoSendersNeverClaimTheSameItem)
+}
+
+func testTwoSendersNeverClaimTheSameItem(t *testing.T, db testDB) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "hd.db"))
+	s := db.open(t)
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	queueMails(t, s, 5, now)
 	a, err := s.ClaimOutbox(ctx, now, 3, time.Minute, "a")
@@ -103,8 +107,12 @@ func TestTwoSendersNeverClaimTheSameItem(t *testing.T) {
 }
 
 func TestALeaseRenewedByItsHolderOnly(t *testing.T) {
+	onEachDriver(t, testALeaseRenewedByItsHolderOnly)
+}
+
+func testALeaseRenewedByItsHolderOnly(t *testing.T, db testDB) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "hd.db"))
+	s := db.open(t)
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	queueMails(t, s, 4, now)
 	a, _ := s.ClaimOutbox(ctx, now, 2, 10*time.Second, "a")
@@ -141,15 +149,18 @@ func TestALeaseRenewedByItsHolderOnly(t *testing.T) {
 }
 
 func TestWatchOutboxSeesRowsQueuedByAnotherConnection(t *testing.T) {
+	onEachDriver(t, testWatchOutboxSeesRowsQueuedByAnotherConnection)
+}
+
+func testWatchOutboxSeesRowsQueuedByAnotherConnection(t *testing.T, db testDB) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	path := filepath.Join(t.TempDir(), "hd.db")
-	s := open(t, path)
+	s := db.open(t)
 	queued, err := s.WatchOutbox(ctx, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := open(t, path) // as `helpdesk ingest` in another process
+	other := db.open(t) // as `helpdesk ingest` in another process
 	now := time.Now()
 
 	// A write that queues nothing is no news.
@@ -183,8 +194,12 @@ func TestQueriesFileRejectsATwiceDefinedName(t *testing.T) {
 }
 
 func TestAPanicInATransactionRollsBackAndFreesTheLock(t *testing.T) {
+	onEachDriver(t, testAPanicInATransactionRollsBackAndFreesTheLock)
+}
+
+func testAPanicInATransactionRollsBackAndFreesTheLock(t *testing.T, db testDB) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "hd.db"))
+	s := db.open(t)
 	func() {
 		defer func() { recover() }()
 		s.InTx(ctx, func(tx tickets.Tx) error {

@@ -25,6 +25,9 @@ const watchEvery = 100 * time.Millisecond
 // is outside the store's pool, so database.max_open_conns does not count
 // it, and it holds no read transaction between looks.
 func (s *Store) WatchOutbox(ctx context.Context, log *slog.Logger) (<-chan struct{}, error) {
+	if s.driver == "postgres" {
+		return s.watchPostgresOutbox(ctx, log)
+	}
 	db, err := sql.Open("sqlite3", s.dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening the outbox watcher's connection: %w", err)

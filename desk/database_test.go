@@ -1,0 +1,54 @@
+package desk_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"helpdesk/internal/pgtest"
+)
+
+// The end-to-end tests run on SQLite by default. The main ones (intake,
+// threading, the outbox, crashes) run on PostgreSQL as well, through
+// onEachDatabase; HELPDESK_TEST_DATABASE=postgres runs all of them on
+// PostgreSQL (`.ci/run` does both).
+
+// onEachDatabase runs test as the subtests sqlite and postgres; testDSN
+// gives each the database its name says.
+func onEachDatabase(t *testing.T, test func(t *testing.T)) {
+	t.Run("sqlite", test)
+	t.Run("postgres", test)
+}
+
+// testDSN returns an empty database for t: a fresh PostgreSQL database
+// when t runs under onEachDatabase's postgres subtest, or when
+// HELPDESK_TEST_DATABASE=postgres and not under its sqlite subtest; else
+// a SQLite file in t's folder.
+func testDSN(t *testing.T) string {
+	t.Helper()
+	if onPostgres(t) {
+		return pgtest.NewDatabase(t)
+	}
+	return filepath.Join(t.TempDir(), "helpdesk.db")
+}
+
+func onPostgres(t *testing.T) bool {
+	under := strings.Split(t.Name(), "/")[1:]
+	switch {
+	case slices.Contains(under, "postgres"):
+		return true
+	case slices.Contains(under, "sqlite"):
+		return false
+	}
+	return os.Getenv("HELPDESK_TEST_DATABASE") == "postgres"
+}
+
+// driverOf names the driver of a dsn that testDSN returned.
+func driverOf(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") {
+		return "postgres"
+	}
+	return "sqlite"
+}
