@@ -29,6 +29,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"helpdesk/internal/localconfig"
 )
 
 // ingestBinary builds cmd/helpdesk once per benchmark into a temporary folder.
@@ -54,19 +56,7 @@ func newHostileDesk(b *testing.B, bin string) *hostileDesk {
 	b.Helper()
 	dir := b.TempDir()
 	h := &hostileDesk{b: b, bin: bin, config: filepath.Join(dir, "helpdesk.toml"), db: filepath.Join(dir, "helpdesk.db")}
-	toml := fmt.Sprintf(`[database]
-dsn = %q
-[smtp]
-host = "127.0.0.1"
-port = 25
-tls = "none"
-from = "Support <support@example.com>"
-[security]
-secret = "benchmark secret, long enough"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-`, h.db)
+	toml := localconfig.TOML(localconfig.Options{DSN: h.db, SMTPPort: 25})
 	if err := os.WriteFile(h.config, []byte(toml), 0o600); err != nil {
 		b.Fatal(err)
 	}

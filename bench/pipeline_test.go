@@ -12,6 +12,7 @@ import (
 
 	"helpdesk/config"
 	"helpdesk/desk"
+	"helpdesk/internal/localconfig"
 	"helpdesk/internal/smtpsink"
 )
 
@@ -29,20 +30,7 @@ func benchConfig(b *testing.B, smtpPort int, extra string) *config.Config {
 
 // benchTOML is the text of benchConfig, for benchmarks that run the binary.
 func benchTOML(b *testing.B, smtpPort int, extra string) string {
-	return fmt.Sprintf(`
-[database]
-dsn = %q
-[smtp]
-host = "127.0.0.1"
-port = %d
-tls = "none"
-from = "Example Support <support@example.com>"
-[security]
-secret = "benchmark secret, long enough"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-`, filepath.Join(b.TempDir(), "bench.db"), smtpPort) + extra
+	return localconfig.TOML(localconfig.Options{DSN: filepath.Join(b.TempDir(), "bench.db"), SMTPPort: smtpPort, Extra: extra})
 }
 
 func openDesk(b *testing.B, smtpPort int) *desk.Desk {

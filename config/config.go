@@ -20,6 +20,12 @@
 //
 // Relative paths (database.dsn, templates.dir, *_file) are used as written, that
 // is relative to the daemon's working directory.
+//
+// The triage settings, the priority matrix and the rules are the file's form
+// of the domain's types: [Config.Validate] translates them into package
+// tickets/triage's once, compiling each regex once, and
+// [Config.TriageOptions] hands them out. Config depends on the domain, never
+// the other way round.
 package config
 
 import (
@@ -30,6 +36,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"helpdesk/tickets/triage"
 )
 
 // Config is the whole configuration of one help desk.
@@ -61,6 +69,10 @@ type Config struct {
 	Rules []Rule `toml:"rule"`
 	// Loops bounds the automatic mail the desk sends to any one address.
 	Loops Loops `toml:"loops"`
+
+	// triage is Triage, Priority and Rules in the domain's terms, as the
+	// last Validate that found no problem translated them.
+	triage *triage.Options
 }
 
 // Loops bounds the automatic mail (acknowledgements, notices; not agents'

@@ -9,11 +9,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"helpdesk/tickets/triage"
 )
 
 // Triage says how a new ticket is sorted before anyone reads it: spam, the
 // urgency written in the mail's headers, and duplicates. The rules that set
-// queue, category, tags, priority and assignee are [Rule]s.
+// queue, category, tags, priority and assignee are [Rule]s. Like them and
+// the [Priority] matrix, it is the file's form of the domain's settings
+// (package tickets/triage), into which [Config.Validate] translates it.
 type Triage struct {
 	// HeaderUrgency takes the urgency from the mail's Importance, X-Priority,
 	// X-MSMail-Priority or Priority header when no rule sets one; default false.
@@ -39,21 +43,10 @@ type Triage struct {
 	DuplicateWindow Duration `toml:"duplicate_window"`
 }
 
-// The words of impact and urgency, and the priorities.
-const (
-	High   = "high"
-	Medium = "medium"
-	Low    = "low"
-)
-
-var (
-	levels     = []string{High, Medium, Low}
-	priorities = []string{"P1", "P2", "P3", "P4"}
-)
-
 // Priority is the impact × urgency matrix that gives a ticket its priority,
-// P1 (most pressing) to P4. Each row is an impact; within it, each key is an
-// urgency.
+// P1 (most pressing) to P4, as the file writes it: the [priority] table. Each
+// row is an impact; within it, each key is an urgency. It becomes a
+// triage.Matrix.
 type Priority struct {
 	// High is the row for impact high; default P1, P2, P3 for urgency high,
 	// medium, low.
@@ -77,7 +70,8 @@ type PriorityRow struct {
 	Low string `toml:"low"`
 }
 
-// DefaultPriority returns the matrix used for every cell the file does not set:
+// DefaultPriority returns the matrix used for every cell the file does not
+// set, triage.DefaultMatrix:
 //
 //	impact \ urgency  high  medium  low
 //	high              P1    P2      P3
@@ -86,42 +80,19 @@ type PriorityRow struct {
 //
 // and P3 when neither impact nor urgency is known.
 func DefaultPriority() Priority {
-	return Priority{
-		High:    PriorityRow{High: "P1", Medium: "P2", Low: "P3"},
-		Medium:  PriorityRow{High: "P2", Medium: "P3", Low: "P3"},
-		Low:     PriorityRow{High: "P3", Medium: "P4", Low: "P4"},
-		Default: "P3",
-	}
+	m := triage.DefaultMatrix()
+	return Priority{High: PriorityRow(m.High), Medium: PriorityRow(m.Medium), Low: PriorityRow(m.Low), Default: m.Default}
 }
 
-// Of returns the priority for impact and urgency, each "high", "medium" or
-// "low"; "" when either word is not one of those.
-func (p Priority) Of(impact, urgency string) string {
-	var row PriorityRow
-	switch impact {
-	case High:
-		row = p.High
-	case Medium:
-		row = p.Medium
-	case Low:
-		row = p.Low
-	default:
-		return ""
-	}
-	switch urgency {
-	case High:
-		return row.High
-	case Medium:
-		return row.Medium
-	case Low:
-		return row.Low
-	}
-	return ""
+// matrix is p in the domain's terms.
+func (p Priority) matrix() triage.Matrix {
+	return triage.Matrix{High: triage.Row(p.High), Medium: triage.Row(p.Medium), Low: triage.Row(p.Low), Default: p.Default}
 }
 
-// Rule is one triage rule, a [[rule]] in the file. Rules are tried in the
-// order of the file; every rule whose conditions hold fires, and a later
-// rule's action overrides an earlier one's (tags add up).
+// Rule is one triage rule as the file writes it, a [[rule]]; it becomes a
+// triage.Rule. Rules are tried in the order of the file; every rule whose
+// conditions hold fires, and a later rule's action overrides an earlier
+// one's (tags add up).
 type Rule struct {
 	// Name identifies the rule in logs and in `helpdesk rules test`; required, unique.
 	Name string `toml:"name"`
@@ -136,62 +107,7 @@ type Rule struct {
 	Then Action `toml:"then"`
 }
 
-// The fields a condition can test.
-const (
-	FieldFrom          = "from"           // the sender's address
-	FieldFromName      = "from_name"      // the sender's display name
-	FieldFromDomain    = "from_domain"    // the domain of the sender's address
-	FieldTo            = "to"             // any of the To addresses
-	FieldCc            = "cc"             // any of the Cc addresses
-	FieldSubject       = "subject"        // the subject as written
-	FieldBody          = "body"           // the text of the mail
-	FieldHeader        = "header"         // any value of the header named in Condition.Header
-	FieldHasAttachment = "has_attachment" // whether the mail has an attachment
-	FieldMailbox       = "mailbox"        // the name of the [[mailbox]] the mail came to
-	FieldOpenTickets   = "open_tickets"   // how many open tickets the sender has
-)
-
-// The operators of a condition.
-const (
-	OpEquals   = "equals"   // the whole text, ignoring case; a number for open_tickets; true/false for has_attachment
-	OpContains = "contains" // the text contains value, ignoring case
-	OpRegex    = "regex"    // a Go regular expression (RE2), ignoring case unless it starts with (?-i)
-	OpDomain   = "domain"   // an address's domain is value or one of its subdomains
-	OpAnyOf    = "any_of"   // one of values: an address or "@domain" for address fields, a name for mailbox, contained for text
-	OpExists   = "exists"   // the header is present (field header only)
-	OpGTE      = "gte"      // at least value (open_tickets)
-	OpLTE      = "lte"      // at most value (open_tickets)
-)
-
-var (
-	allFields = []string{FieldFrom, FieldFromName, FieldFromDomain, FieldTo, FieldCc, FieldSubject, FieldBody,
-		FieldHeader, FieldHasAttachment, FieldMailbox, FieldOpenTickets}
-	allOps = []string{OpEquals, OpContains, OpRegex, OpDomain, OpAnyOf, OpExists, OpGTE, OpLTE}
-
-	addressOps = []string{OpEquals, OpContains, OpRegex, OpDomain, OpAnyOf}
-	textOps    = []string{OpEquals, OpContains, OpRegex, OpAnyOf}
-	fieldOps   = map[string][]string{
-		FieldFrom:          addressOps,
-		FieldFromName:      textOps,
-		FieldFromDomain:    addressOps,
-		FieldTo:            addressOps,
-		FieldCc:            addressOps,
-		FieldSubject:       textOps,
-		FieldBody:          textOps,
-		FieldHeader:        append(slices.Clip(textOps), OpExists),
-		FieldHasAttachment: {OpEquals},
-		FieldMailbox:       {OpEquals, OpContains, OpRegex, OpAnyOf},
-		FieldOpenTickets:   {OpEquals, OpGTE, OpLTE},
-	}
-)
-
-// isAddressField reports whether field holds mail addresses or a domain, so
-// that any_of takes "@domain" entries and the domain operator applies.
-func isAddressField(field string) bool {
-	return slices.Contains(fieldOps[field], OpDomain)
-}
-
-// Condition is one test of a rule, a [[rule.when]].
+// Condition is one test of a rule, a [[rule.when]]; it becomes a triage.Condition.
 type Condition struct {
 	// Field is what is tested: from, from_name, from_domain, to, cc, subject,
 	// body, header, has_attachment, mailbox or open_tickets. Required.
@@ -233,8 +149,9 @@ func (v *Value) UnmarshalTOML(x any) error {
 	return nil
 }
 
-// Action is what a rule does when it fires, its [rule.then]. Unset keys leave
-// the ticket as earlier rules (or the mailbox) left it.
+// Action is what a rule does when it fires, its [rule.then]; it becomes a
+// triage.Action. Unset keys leave the ticket as earlier rules (or the
+// mailbox) left it.
 type Action struct {
 	// Queue moves the ticket to this queue.
 	Queue string `toml:"queue"`
@@ -271,15 +188,46 @@ var (
 	templateNameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
 )
 
+// TriageOptions returns the triage settings, the priority matrix and the
+// rules in the domain's terms, for triage.New. Validate (which Load and
+// Parse call) translates them once, compiling each regex once; on a
+// configuration it has not passed, TriageOptions calls it first.
+func (c *Config) TriageOptions() (triage.Options, error) {
+	if c.triage == nil {
+		if err := c.Validate(); err != nil {
+			return triage.Options{}, err
+		}
+	}
+	return *c.triage, nil
+}
+
 // ValidateTriage checks the triage settings, the priority matrix and the
 // rules as Validate does, for callers that build them without a file. It
 // returns a *ValidationError naming every problem by key, or nil.
 func ValidateTriage(t Triage, p Priority, rules []Rule) error {
 	var ps problems
-	t.validate(&ps)
-	p.validate(&ps)
-	validateRules(&ps, rules)
+	translateTriage(&ps, t, p, rules)
 	return ps.err("")
+}
+
+// translateTriage checks the triage settings, the matrix and the rules and
+// returns them in the domain's terms, each regex compiled; what it returns
+// is meant only when it added no problem to ps.
+func translateTriage(ps *problems, t Triage, p Priority, rules []Rule) triage.Options {
+	t.validate(ps)
+	p.validate(ps)
+	return triage.Options{
+		Spam: triage.SpamChecks{
+			Header:         t.SpamHeader,
+			ScoreHeader:    t.SpamScoreHeader,
+			ScoreThreshold: t.SpamScoreThreshold,
+			Block:          t.Block,
+		},
+		HeaderUrgency:   t.HeaderUrgency,
+		DuplicateWindow: t.DuplicateWindow.Duration,
+		Matrix:          p.matrix(),
+		Rules:           translateRules(ps, rules),
+	}
 }
 
 func (t Triage) validate(ps *problems) {
@@ -326,15 +274,17 @@ func (p Priority) validate(ps *problems) {
 	for _, r := range []struct {
 		name string
 		row  PriorityRow
-	}{{High, p.High}, {Medium, p.Medium}, {Low, p.Low}} {
-		oneOf(ps, "priority."+r.name+".high", r.row.High, priorities...)
-		oneOf(ps, "priority."+r.name+".medium", r.row.Medium, priorities...)
-		oneOf(ps, "priority."+r.name+".low", r.row.Low, priorities...)
+	}{{triage.High, p.High}, {triage.Medium, p.Medium}, {triage.Low, p.Low}} {
+		oneOf(ps, "priority."+r.name+".high", r.row.High, triage.Priorities()...)
+		oneOf(ps, "priority."+r.name+".medium", r.row.Medium, triage.Priorities()...)
+		oneOf(ps, "priority."+r.name+".low", r.row.Low, triage.Priorities()...)
 	}
-	oneOf(ps, "priority.default", p.Default, priorities...)
+	oneOf(ps, "priority.default", p.Default, triage.Priorities()...)
 }
 
-func validateRules(ps *problems, rules []Rule) {
+// translateRules checks rules and returns them in the domain's terms.
+func translateRules(ps *problems, rules []Rule) []triage.Rule {
+	out := make([]triage.Rule, len(rules))
 	names := map[string]int{}
 	for i, r := range rules {
 		key := fmt.Sprintf("rule[%d]", i)
@@ -348,25 +298,30 @@ func validateRules(ps *problems, rules []Rule) {
 		if r.Match != "" {
 			oneOf(ps, key+".match", r.Match, "all", "any")
 		}
+		out[i] = triage.Rule{Name: r.Name, MatchAny: r.Match == "any", Stop: r.Stop, Then: r.Then.translate(ps, key+".then", r.Stop)}
 		for j, c := range r.When {
-			c.validate(ps, fmt.Sprintf("%s.when[%d]", key, j))
+			out[i].When = append(out[i].When, c.translate(ps, fmt.Sprintf("%s.when[%d]", key, j)))
 		}
-		r.Then.validate(ps, key+".then", r.Stop)
 	}
+	return out
 }
 
-func (c Condition) validate(ps *problems, key string) {
-	ops, known := fieldOps[c.Field]
+// translate checks c and returns it in the domain's terms, its regex
+// compiled: the only time it is.
+func (c Condition) translate(ps *problems, key string) triage.Condition {
+	field := triage.Field(c.Field)
+	tc := triage.Condition{Field: field, Header: c.Header, Op: triage.Op(c.Op), Value: string(c.Value), Values: c.Values, Not: c.Not}
+	ops := field.Ops()
 	switch {
 	case c.Field == "":
-		ps.add(key+".field", "required (one of %s)", strings.Join(allFields, ", "))
-		return
-	case !known:
-		ps.add(key+".field", "unknown field %q (one of %s)", c.Field, strings.Join(allFields, ", "))
-		return
+		ps.add(key+".field", "required (one of %s)", joinNames(triage.Fields()))
+		return tc
+	case len(ops) == 0:
+		ps.add(key+".field", "unknown field %q (one of %s)", c.Field, joinNames(triage.Fields()))
+		return tc
 	}
 
-	if c.Field == FieldHeader {
+	if field == triage.FieldHeader {
 		if c.Header == "" {
 			ps.add(key+".header", "required for field \"header\" (the header's name, like \"List-Id\")")
 		} else if !headerNameRE.MatchString(c.Header) {
@@ -376,24 +331,24 @@ func (c Condition) validate(ps *problems, key string) {
 		ps.add(key+".header", "only for field \"header\"")
 	}
 
-	op := c.Op
-	if op == "" && c.Field == FieldHasAttachment {
-		op = OpEquals
+	op := tc.Op
+	if op == "" && field == triage.FieldHasAttachment {
+		op = triage.OpEquals
 	}
 	switch {
 	case op == "":
-		ps.add(key+".op", "required (for field %q one of %s)", c.Field, strings.Join(ops, ", "))
-		return
-	case !slices.Contains(allOps, op):
-		ps.add(key+".op", "unknown operator %q (one of %s)", op, strings.Join(allOps, ", "))
-		return
+		ps.add(key+".op", "required (for field %q one of %s)", c.Field, joinNames(ops))
+		return tc
+	case !slices.Contains(triage.Ops(), op):
+		ps.add(key+".op", "unknown operator %q (one of %s)", op, joinNames(triage.Ops()))
+		return tc
 	case !slices.Contains(ops, op):
-		ps.add(key+".op", "%q does not apply to field %q (use one of %s)", op, c.Field, strings.Join(ops, ", "))
-		return
+		ps.add(key+".op", "%q does not apply to field %q (use one of %s)", op, c.Field, joinNames(ops))
+		return tc
 	}
 
 	v := string(c.Value)
-	if op == OpAnyOf {
+	if op == triage.OpAnyOf {
 		if v != "" {
 			ps.add(key+".value", "not used by any_of: write the list in values = [...]")
 		}
@@ -405,41 +360,43 @@ func (c Condition) validate(ps *problems, key string) {
 			switch {
 			case strings.TrimSpace(e) == "":
 				ps.add(ek, "must not be empty")
-			case isAddressField(c.Field) && c.Field != FieldFromDomain && !strings.Contains(e, "@"):
+			case field.IsAddress() && field != triage.FieldFromDomain && !strings.Contains(e, "@"):
 				ps.add(ek, "%q is neither an address like ann@example.com nor a domain like @example.com", e)
-			case c.Field == FieldFromDomain && !validDomain(strings.TrimPrefix(e, "@")):
+			case field == triage.FieldFromDomain && !validDomain(strings.TrimPrefix(e, "@")):
 				ps.add(ek, "%q is not a domain like example.com", e)
 			}
 		}
-		return
+		return tc
 	}
 	if len(c.Values) > 0 {
 		ps.add(key+".values", "only for any_of (use value)")
 	}
 	switch op {
-	case OpExists:
+	case triage.OpExists:
 		if v != "" {
 			ps.add(key+".value", "not used by exists")
 		}
-	case OpRegex:
+	case triage.OpRegex:
 		if v == "" {
 			ps.add(key+".value", "required")
-		} else if _, err := regexp.Compile(v); err != nil {
+		} else if re, err := triage.CompileRegexp(v); err != nil {
 			ps.add(key+".value", "bad regex: %v", err)
+		} else {
+			tc.Regexp = re
 		}
-	case OpDomain:
+	case triage.OpDomain:
 		if !validDomain(strings.TrimPrefix(v, "@")) {
 			ps.add(key+".value", "%q is not a domain like example.com", v)
 		}
-	case OpGTE, OpLTE:
+	case triage.OpGTE, triage.OpLTE:
 		ticketCount(ps, key+".value", v)
-	case OpEquals:
-		switch c.Field {
-		case FieldHasAttachment:
+	case triage.OpEquals:
+		switch field {
+		case triage.FieldHasAttachment:
 			if v != "" && v != "true" && v != "false" {
 				ps.add(key+".value", "%q must be true or false", v)
 			}
-		case FieldOpenTickets:
+		case triage.FieldOpenTickets:
 			ticketCount(ps, key+".value", v)
 		default:
 			if v == "" {
@@ -451,6 +408,16 @@ func (c Condition) validate(ps *problems, key string) {
 			ps.add(key+".value", "required")
 		}
 	}
+	return tc
+}
+
+// joinNames lists names as "a, b, c".
+func joinNames[S ~string](names []S) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 // ticketCount checks v, a number of open tickets.
@@ -462,10 +429,13 @@ func ticketCount(ps *problems, key, v string) {
 	}
 }
 
-func (a Action) validate(ps *problems, key string, stop bool) {
+// translate checks a and returns it in the domain's terms.
+func (a Action) translate(ps *problems, key string, stop bool) triage.Action {
+	ta := triage.Action{Queue: a.Queue, Category: a.Category, Tags: a.Tags, Impact: a.Impact, Urgency: a.Urgency,
+		Priority: a.Priority, Assignee: a.Assignee, Spam: a.Spam, Acknowledge: a.Acknowledge, AckTemplate: a.AckTemplate}
 	if a.empty() && !stop {
 		ps.add(key, "sets nothing (set queue, category, tags, impact, urgency, priority, assignee, spam, acknowledge or ack_template, or stop = true)")
-		return
+		return ta
 	}
 	for _, f := range []struct{ name, v string }{{"queue", a.Queue}, {"category", a.Category}} {
 		if f.v != strings.TrimSpace(f.v) {
@@ -478,13 +448,13 @@ func (a Action) validate(ps *problems, key string, stop bool) {
 		}
 	}
 	if a.Impact != "" {
-		oneOf(ps, key+".impact", a.Impact, levels...)
+		oneOf(ps, key+".impact", a.Impact, triage.Levels()...)
 	}
 	if a.Urgency != "" {
-		oneOf(ps, key+".urgency", a.Urgency, levels...)
+		oneOf(ps, key+".urgency", a.Urgency, triage.Levels()...)
 	}
 	if a.Priority != "" {
-		oneOf(ps, key+".priority", a.Priority, priorities...)
+		oneOf(ps, key+".priority", a.Priority, triage.Priorities()...)
 	}
 	if a.Assignee != "" {
 		if ad, err := mail.ParseAddress(a.Assignee); err != nil || ad.Name != "" || !hasDomain(ad.Address) {
@@ -494,6 +464,7 @@ func (a Action) validate(ps *problems, key string, stop bool) {
 	if a.AckTemplate != "" && !templateNameRE.MatchString(a.AckTemplate) {
 		ps.add(key+".ack_template", "%q must be a template name made of a-z, 0-9, _ and -", a.AckTemplate)
 	}
+	return ta
 }
 
 func isSpaceOrComma(r rune) bool {

@@ -18,7 +18,9 @@ var (
 // Validate checks the configuration as Load leaves it (defaults applied,
 // secrets resolved) and reports every problem at once as a *ValidationError,
 // each naming its key: "mailbox[1].imap.port: must be 1-65535". Array entries
-// are counted from 0. It returns nil when the configuration is usable.
+// are counted from 0. It returns nil when the configuration is usable, and
+// then keeps the triage settings, the matrix and the rules translated into
+// the domain's terms for TriageOptions.
 func (c *Config) Validate() error {
 	var ps problems
 
@@ -77,10 +79,13 @@ func (c *Config) Validate() error {
 
 	c.validateMailboxes(&ps)
 
-	c.Triage.validate(&ps)
-	c.Priority.validate(&ps)
-	validateRules(&ps, c.Rules)
-	return ps.err(c.Path)
+	c.triage = nil
+	opts := translateTriage(&ps, c.Triage, c.Priority, c.Rules)
+	if err := ps.err(c.Path); err != nil {
+		return err
+	}
+	c.triage = &opts
+	return nil
 }
 
 // isAuthservID reports whether id can be an authserv-id as the desk

@@ -44,11 +44,3 @@ func onPostgres(t *testing.T) bool {
 	}
 	return os.Getenv("HELPDESK_TEST_DATABASE") == "postgres"
 }
-
-// driverOf names the driver of a dsn that testDSN returned.
-func driverOf(dsn string) string {
-	if strings.HasPrefix(dsn, "postgres://") {
-		return "postgres"
-	}
-	return "sqlite"
-}

@@ -85,7 +85,12 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 			BatchSize:   cfg.Outbox.BatchSize,
 		},
 	}
-	engine, err := triage.New(triage.Options{Triage: cfg.Triage, Priority: cfg.Priority, Rules: cfg.Rules})
+	triageOpts, err := cfg.TriageOptions()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	engine, err := triage.New(triageOpts)
 	if err != nil {
 		store.Close()
 		return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"helpdesk/config"
 	"helpdesk/desk"
+	"helpdesk/internal/localconfig"
 	"helpdesk/internal/smtpsink"
 	"helpdesk/tickets"
 )
@@ -31,24 +32,7 @@ type harness struct {
 // mailbox "support" (its [[mailbox]] last, so that a [mailbox.imap] may
 // follow).
 func baseTOML(dsn string, smtpPort int) string {
-	return fmt.Sprintf(`
-[database]
-driver = %q
-dsn = %q
-[smtp]
-host = "127.0.0.1"
-port = %d
-tls = "none"
-from = "Example Support <support@example.com>"
-[tickets]
-tag = "HD"
-[security]
-secret = "test secret, long enough to sign tokens"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-queue = "general"
-`, driverOf(dsn), dsn, smtpPort)
+	return localconfig.TOML(localconfig.Options{DSN: dsn, SMTPPort: smtpPort})
 }
 
 // configFor is baseTOML with a second mailbox, "sales".

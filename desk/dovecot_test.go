@@ -10,6 +10,7 @@ import (
 
 	"helpdesk/desk"
 	"helpdesk/internal/dovecot"
+	"helpdesk/internal/localconfig"
 	"helpdesk/internal/smtpsink"
 )
 
@@ -24,15 +25,8 @@ type onDovecot struct {
 // mail can only arrive through IDLE or a reconnect, not a poll.
 // imapExtra goes into the support mailbox's [mailbox.imap], more after it.
 func dovecotTOML(dsn string, imapPort, smtpPort int, imapExtra, more string) string {
-	return baseTOML(dsn, smtpPort) + fmt.Sprintf(`  [mailbox.imap]
-  host = "127.0.0.1"
-  port = %d
-  tls = "none"
-  username = "support"
-  password = %q
-  poll_interval = "1h"
-  %s
-%s`, imapPort, imapPassword, imapExtra, more)
+	return localconfig.TOML(localconfig.Options{DSN: dsn, SMTPPort: smtpPort, Extra: "  " + imapExtra + "\n" + more,
+		IMAP: &localconfig.IMAP{Port: imapPort, Password: imapPassword, PollInterval: "1h"}})
 }
 
 // newOnDovecot starts Dovecot with the users support and sales (password

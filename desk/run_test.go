@@ -14,6 +14,7 @@ import (
 	"helpdesk/config"
 	"helpdesk/desk"
 	"helpdesk/internal/imapmem"
+	"helpdesk/internal/localconfig"
 	"helpdesk/internal/smtpsink"
 	"helpdesk/tickets/sqlstore"
 )
@@ -45,14 +46,8 @@ const imapPassword = "imap secret"
 // daemonTOML is the config of a daemon that polls the support mailbox of
 // the IMAP server on imapPort every second; extra follows [mailbox.imap].
 func daemonTOML(dsn string, imapPort, smtpPort int, extra string) string {
-	return baseTOML(dsn, smtpPort) + fmt.Sprintf(`  [mailbox.imap]
-  host = "127.0.0.1"
-  port = %d
-  tls = "none"
-  username = "support"
-  password = %q
-  poll_interval = "1s"
-%s`, imapPort, imapPassword, extra)
+	return localconfig.TOML(localconfig.Options{DSN: dsn, SMTPPort: smtpPort, Extra: extra,
+		IMAP: &localconfig.IMAP{Port: imapPort, Password: imapPassword, PollInterval: "1s"}})
 }
 
 func daemonConfig(t *testing.T, dsn string, imapPort, smtpPort int, extra string) *config.Config {

@@ -10,73 +10,17 @@ import (
 
 	"helpdesk/config"
 	"helpdesk/desk"
+	"helpdesk/internal/localconfig"
 	"helpdesk/tickets"
 )
 
-const triageRules = `
-[triage]
-header_urgency = true
-block = ["@spammer.example"]
-duplicate_window = "10m"
-
-[[rule]]
-name = "vip customers"
-  [[rule.when]]
-  field = "from_domain"
-  op = "domain"
-  value = "bigcorp.example"
-  [rule.then]
-  queue = "vip"
-  tags = ["vip"]
-  impact = "high"
-
-[[rule]]
-name = "urgent in subject"
-  [[rule.when]]
-  field = "subject"
-  op = "contains"
-  value = "urgent"
-  [rule.then]
-  urgency = "high"
-
-[[rule]]
-name = "invoices"
-  [[rule.when]]
-  field = "subject"
-  op = "regex"
-  value = '\binvoice\b'
-  [rule.then]
-  queue = "billing"
-  category = "invoice"
-  assignee = "ann@example.com"
-
-[[rule]]
-name = "crypto spam"
-stop = true
-  [[rule.when]]
-  field = "body"
-  op = "regex"
-  value = '(?i)bitcoin|crypto giveaway'
-  [rule.then]
-  spam = true
-
-[[rule]]
-name = "monitoring alerts"
-  [[rule.when]]
-  field = "header"
-  header = "X-Alert"
-  op = "exists"
-  [rule.then]
-  acknowledge = false
-  tags = ["alert"]
-`
-
-// triageHarness is a desk whose config has the rules above.
+// triageHarness is a desk whose config has the shared triage rules,
+// localconfig.TriageRules.
 func triageHarness(t *testing.T) *harness {
 	t.Helper()
 	h := newHarness(t)
 	h.desk.Close()
-	cfg, err := config.Parse([]byte(configText(t, h.sink.Port())+triageRules), "rules.toml")
+	cfg, err := config.Parse([]byte(configText(t, h.sink.Port())+localconfig.TriageRules), "rules.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

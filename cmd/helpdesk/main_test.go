@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"helpdesk/internal/localconfig"
 	"helpdesk/internal/smtpsink"
 )
 
@@ -33,23 +34,7 @@ func newCLI(t *testing.T) *cli {
 	t.Cleanup(func() { sink.Close() })
 	dir := t.TempDir()
 	c := &cli{t: t, config: filepath.Join(dir, "helpdesk.toml"), db: filepath.Join(dir, "helpdesk.db"), sink: sink}
-	toml := fmt.Sprintf(`[database]
-driver = "sqlite"
-dsn = %q
-[smtp]
-host = "127.0.0.1"
-port = %d
-tls = "none"
-from = "Support <support@example.com>"
-[tickets]
-tag = "HD"
-[security]
-secret_env = "HELPDESK_TEST_SECRET"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-queue = "general"
-`, c.db, sink.Port())
+	toml := localconfig.TOML(localconfig.Options{DSN: c.db, SMTPPort: sink.Port(), SecretEnv: "HELPDESK_TEST_SECRET"})
 	if err := os.WriteFile(c.config, []byte(toml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -202,23 +187,11 @@ func TestUsageErrors(t *testing.T) {
 
 func TestRulesTestPrintsWhatFiresAndStoresNothing(t *testing.T) {
 	c := newCLI(t)
-	rules := `
-[[rule]]
-name = "vip customers"
-  [[rule.when]]
-  field = "from_domain"
-  op = "domain"
-  value = "bigcorp.example"
-  [rule.then]
-  queue = "vip"
-  priority = "P1"
-  tags = ["vip"]
-`
 	f, err := os.OpenFile(c.config, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString(rules)
+	f.WriteString(localconfig.TriageRules)
 	f.Close()
 
 	mail := mailFrom("ceo@bigcorp.example", "vip@bigcorp.example", "Dashboard down")
@@ -226,7 +199,8 @@ name = "vip customers"
 	if code != 0 {
 		t.Fatalf("rules test: exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"1. vip customers: ", "queue", "vip", "P1", "acknowledgement"} {
+	// Only "vip customers" fires: impact high, urgency medium make P2.
+	for _, want := range []string{"1. vip customers: ", "queue", "vip", "P2", "acknowledgement"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("rules test output lacks %q:\n%s", want, out)
 		}
@@ -242,7 +216,7 @@ name = "vip customers"
 	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 0 {
 		t.Fatalf("rules test --json: exit %d, %v\n%s", code, err, out)
 	}
-	if len(v.Fired) != 1 || v.Fired[0].Rule != "vip customers" || v.Queue != "vip" || v.Priority != "P1" || !v.Acknowledge {
+	if len(v.Fired) != 1 || v.Fired[0].Rule != "vip customers" || v.Queue != "vip" || v.Priority != "P2" || !v.Acknowledge {
 		t.Errorf("rules test --json = %+v", v)
 	}
 	_, out, _ = c.run("", "tickets", "list", "--json")

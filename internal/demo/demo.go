@@ -21,6 +21,7 @@ import (
 	"helpdesk/config"
 	"helpdesk/desk"
 	"helpdesk/internal/imapmem"
+	"helpdesk/internal/localconfig"
 	"helpdesk/internal/smtpsink"
 	"helpdesk/mailout"
 )
@@ -150,30 +151,14 @@ func writeConfig(dir string, imapPort, smtpPort int) (string, error) {
 			return "", fmt.Errorf("writing the demo secret: %w", err)
 		}
 	}
-	cfg := fmt.Sprintf(`# Written by "helpdesk demo" for its embedded servers.
-[database]
-dsn = %q
-[smtp]
-host = "127.0.0.1"
-port = %d
-tls = "none"
-from = "Demo Support <%s>"
-[tickets]
-tag = "HD"
-[security]
-secret_file = %q
-[[mailbox]]
-name = "support"
-address = %q
-queue = "general"
-  [mailbox.imap]
-  host = "127.0.0.1"
-  port = %d
-  tls = "none"
-  username = %q
-  password = %q
-  poll_interval = "5s"
-`, filepath.Join(dir, "helpdesk.db"), smtpPort, SupportAddress, secretPath, SupportAddress, imapPort, SupportUser, SupportPassword)
+	cfg := "# Written by \"helpdesk demo\" for its embedded servers.\n" + localconfig.TOML(localconfig.Options{
+		DSN:        filepath.Join(dir, "helpdesk.db"),
+		SMTPPort:   smtpPort,
+		From:       "Demo Support <" + SupportAddress + ">",
+		SecretFile: secretPath,
+		Address:    SupportAddress,
+		IMAP:       &localconfig.IMAP{Port: imapPort, Username: SupportUser, Password: SupportPassword, PollInterval: "5s"},
+	})
 	path := filepath.Join(dir, "helpdesk.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		return "", fmt.Errorf("writing the demo config: %w", err)

@@ -4,49 +4,60 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"helpdesk/config"
 )
 
 // benchRules returns n rules that mix every kind of condition, as a large
 // desk's configuration would; few of them fire on the benchmark mail.
-func benchRules(tb testing.TB, n int) []config.Rule {
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, "[[rule]]\nname = \"rule %d\"\n", i)
+func benchRules(n int) []Rule {
+	rules := make([]Rule, n)
+	for i := range rules {
+		r := Rule{Name: fmt.Sprintf("rule %d", i), Then: Action{Queue: fmt.Sprintf("q%d", i%7), Tags: []string{fmt.Sprintf("t%d", i)}, Impact: Medium}}
 		switch i % 10 {
 		case 0:
-			fmt.Fprintf(&b, "when = [{ field = \"from\", op = \"domain\", value = \"customer%d.example\" }]\n", i)
+			r.When = []Condition{{Field: FieldFrom, Op: OpDomain, Value: fmt.Sprintf("customer%d.example", i)}}
 		case 1:
-			fmt.Fprintf(&b, "when = [{ field = \"subject\", op = \"any_of\", values = [\"urgent%d\", \"asap%d\", \"dringend%d\"] }]\n", i, i, i)
+			r.When = []Condition{{Field: FieldSubject, Op: OpAnyOf, Values: []string{fmt.Sprintf("urgent%d", i), fmt.Sprintf("asap%d", i), fmt.Sprintf("dringend%d", i)}}}
 		case 2:
-			fmt.Fprintf(&b, "when = [{ field = \"body\", op = \"regex\", value = '(invoice|rechnung|facture)\\W+no\\.?\\s*%d' }]\n", i)
+			r.When = []Condition{{Field: FieldBody, Op: OpRegex, Value: fmt.Sprintf(`(invoice|rechnung|facture)\W+no\.?\s*%d`, i)}}
 		case 3:
-			fmt.Fprintf(&b, "when = [{ field = \"body\", op = \"contains\", value = \"error code e-%d\" }]\n", i)
+			r.When = []Condition{{Field: FieldBody, Op: OpContains, Value: fmt.Sprintf("error code e-%d", i)}}
 		case 4:
-			fmt.Fprintf(&b, "match = \"any\"\nwhen = [{ field = \"header\", header = \"X-Alert-Severity\", op = \"equals\", value = \"critical\" }, { field = \"to\", op = \"any_of\", values = [\"ops%d@example.com\", \"@noc%d.example.com\"] }]\n", i, i)
+			r.MatchAny = true
+			r.When = []Condition{
+				{Field: FieldHeader, Header: "X-Alert-Severity", Op: OpEquals, Value: "critical"},
+				{Field: FieldTo, Op: OpAnyOf, Values: []string{fmt.Sprintf("ops%d@example.com", i), fmt.Sprintf("@noc%d.example.com", i)}},
+			}
 		case 5:
-			fmt.Fprintf(&b, "when = [{ field = \"from_domain\", op = \"any_of\", values = [\"a%d.example\", \"b%d.example\", \"c%d.example\"] }, { field = \"has_attachment\" }]\n", i, i, i)
+			r.When = []Condition{
+				{Field: FieldFromDomain, Op: OpAnyOf, Values: []string{fmt.Sprintf("a%d.example", i), fmt.Sprintf("b%d.example", i), fmt.Sprintf("c%d.example", i)}},
+				{Field: FieldHasAttachment},
+			}
 		case 6:
-			fmt.Fprintf(&b, "when = [{ field = \"subject\", op = \"regex\", value = '^\\[?order\\s*#?%d' }]\n", i)
+			r.When = []Condition{{Field: FieldSubject, Op: OpRegex, Value: fmt.Sprintf(`^\[?order\s*#?%d`, i)}}
 		case 7:
-			fmt.Fprintf(&b, "when = [{ field = \"open_tickets\", op = \"gte\", value = %d }, { field = \"mailbox\", op = \"equals\", value = \"support\" }]\n", i)
+			r.When = []Condition{
+				{Field: FieldOpenTickets, Op: OpGTE, Value: fmt.Sprint(i)},
+				{Field: FieldMailbox, Op: OpEquals, Value: "support"},
+			}
 		case 8:
-			fmt.Fprintf(&b, "when = [{ field = \"from_name\", op = \"contains\", value = \"bot %d\", not = true }, { field = \"cc\", op = \"domain\", value = \"partner%d.example\" }]\n", i, i)
+			r.When = []Condition{
+				{Field: FieldFromName, Op: OpContains, Value: fmt.Sprintf("bot %d", i), Not: true},
+				{Field: FieldCc, Op: OpDomain, Value: fmt.Sprintf("partner%d.example", i)},
+			}
 		case 9:
-			fmt.Fprintf(&b, "when = [{ field = \"header\", header = \"List-Id\", op = \"exists\" }]\n")
+			r.When = []Condition{{Field: FieldHeader, Header: "List-Id", Op: OpExists}}
 		}
-		fmt.Fprintf(&b, "then = { queue = \"q%d\", tags = [\"t%d\"], impact = \"medium\" }\n", i%7, i)
+		rules[i] = r
 	}
-	return rulesFrom(tb, b.String())
+	return rules
 }
 
 func BenchmarkEvaluate50Rules(b *testing.B) {
-	rules := benchRules(b, 50)
+	rules := benchRules(50)
 	e, err := New(Options{
-		Triage: config.Triage{SpamHeader: "X-Spam-Flag", SpamScoreHeader: "X-Spam-Score", SpamScoreThreshold: 5,
-			Block: []string{"@bad.example", "x@spam.example"}, HeaderUrgency: true},
-		Rules: rules,
+		Spam:          SpamChecks{Header: "X-Spam-Flag", ScoreHeader: "X-Spam-Score", ScoreThreshold: 5, Block: []string{"@bad.example", "x@spam.example"}},
+		HeaderUrgency: true,
+		Rules:         rules,
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -1,10 +1,6 @@
 package triage
 
-import (
-	"strings"
-
-	"helpdesk/config"
-)
+import "strings"
 
 // HeaderUrgency returns the urgency the sender wrote in the mail's headers:
 // "high", "low", or "" when the headers say nothing or "normal". h is keyed
@@ -34,17 +30,17 @@ func headerUrgency(h map[string][]string) (urgency, source string) {
 				if v != "" {
 					switch v[0] {
 					case '1', '2':
-						u = config.High
+						u = High
 					case '4', '5':
-						u = config.Low
+						u = Low
 					}
 				}
 			case "Priority":
 				switch v {
 				case "urgent":
-					u = config.High
+					u = High
 				case "non-urgent":
-					u = config.Low
+					u = Low
 				}
 			}
 			if u != "" {
@@ -59,9 +55,9 @@ func headerUrgency(h map[string][]string) (urgency, source string) {
 func levelWord(v string) string {
 	switch v {
 	case "high":
-		return config.High
+		return High
 	case "low":
-		return config.Low
+		return Low
 	}
 	return ""
 }

@@ -1,33 +1,176 @@
 package triage
 
 import (
+	"errors"
 	"fmt"
 	"net/textproto"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"helpdesk/config"
 )
 
-// rule is a config.Rule compiled for evaluation.
+// Rule is one triage rule. Rules are tried in order; every rule whose
+// conditions hold fires, and a later rule's action overrides an earlier
+// one's (tags add up).
+type Rule struct {
+	// Name identifies the rule in events, logs and `helpdesk rules test`.
+	Name string
+	// MatchAny makes one condition enough; by default every condition must hold.
+	MatchAny bool
+	// Stop ends the evaluation when this rule fires: no later rule is tried.
+	Stop bool
+	// When are the conditions; a rule without any fires for every mail.
+	When []Condition
+	// Then is what the rule does when it fires.
+	Then Action
+}
+
+// Field is what a condition tests.
+type Field string
+
+// The fields a condition can test.
+const (
+	FieldFrom          Field = "from"           // the sender's address
+	FieldFromName      Field = "from_name"      // the sender's display name
+	FieldFromDomain    Field = "from_domain"    // the domain of the sender's address
+	FieldTo            Field = "to"             // any of the To addresses
+	FieldCc            Field = "cc"             // any of the Cc addresses
+	FieldSubject       Field = "subject"        // the subject as written
+	FieldBody          Field = "body"           // the text of the mail
+	FieldHeader        Field = "header"         // any value of the header named in Condition.Header
+	FieldHasAttachment Field = "has_attachment" // whether the mail has an attachment
+	FieldMailbox       Field = "mailbox"        // the name of the mailbox the mail came to
+	FieldOpenTickets   Field = "open_tickets"   // how many open tickets the sender has
+)
+
+// Op is the test a condition applies to its field.
+type Op string
+
+// The operators of a condition.
+const (
+	OpEquals   Op = "equals"   // the whole text, ignoring case; a number for open_tickets; true/false for has_attachment
+	OpContains Op = "contains" // the text contains value, ignoring case
+	OpRegex    Op = "regex"    // a Go regular expression (RE2), ignoring case unless it starts with (?-i)
+	OpDomain   Op = "domain"   // an address's domain is value or one of its subdomains
+	OpAnyOf    Op = "any_of"   // one of values: an address or "@domain" for address fields, a name for mailbox, contained for text
+	OpExists   Op = "exists"   // the header is present (field header only)
+	OpGTE      Op = "gte"      // at least value (open_tickets)
+	OpLTE      Op = "lte"      // at most value (open_tickets)
+)
+
+var (
+	allFields = []Field{FieldFrom, FieldFromName, FieldFromDomain, FieldTo, FieldCc, FieldSubject, FieldBody,
+		FieldHeader, FieldHasAttachment, FieldMailbox, FieldOpenTickets}
+	allOps = []Op{OpEquals, OpContains, OpRegex, OpDomain, OpAnyOf, OpExists, OpGTE, OpLTE}
+
+	addressOps = []Op{OpEquals, OpContains, OpRegex, OpDomain, OpAnyOf}
+	textOps    = []Op{OpEquals, OpContains, OpRegex, OpAnyOf}
+	fieldOps   = map[Field][]Op{
+		FieldFrom:          addressOps,
+		FieldFromName:      textOps,
+		FieldFromDomain:    addressOps,
+		FieldTo:            addressOps,
+		FieldCc:            addressOps,
+		FieldSubject:       textOps,
+		FieldBody:          textOps,
+		FieldHeader:        append(slices.Clip(textOps), OpExists),
+		FieldHasAttachment: {OpEquals},
+		FieldMailbox:       {OpEquals, OpContains, OpRegex, OpAnyOf},
+		FieldOpenTickets:   {OpEquals, OpGTE, OpLTE},
+	}
+)
+
+// Fields returns every field a condition can test.
+func Fields() []Field { return slices.Clone(allFields) }
+
+// Ops returns every operator.
+func Ops() []Op { return slices.Clone(allOps) }
+
+// Ops returns the operators that apply to f; none for an unknown field.
+func (f Field) Ops() []Op { return slices.Clone(fieldOps[f]) }
+
+// IsAddress reports whether f holds mail addresses or a domain, so that
+// any_of takes "@domain" entries and the domain operator applies.
+func (f Field) IsAddress() bool { return slices.Contains(fieldOps[f], OpDomain) }
+
+// Condition is one test of a rule.
+type Condition struct {
+	// Field is what is tested.
+	Field Field
+	// Header names the header tested when Field is FieldHeader, "List-Id".
+	Header string
+	// Op is the test; "" means OpEquals for FieldHasAttachment.
+	Op Op
+	// Value is what Op compares with: a text, a domain, a pattern; for
+	// has_attachment "true" or "false" ("" is true), for open_tickets a
+	// whole number.
+	Value string
+	// Values is the list of OpAnyOf.
+	Values []string
+	// Regexp is Value compiled by [CompileRegexp], for OpRegex; when nil,
+	// New compiles Value.
+	Regexp *regexp.Regexp
+	// Not negates the test: the condition holds when the test fails.
+	Not bool
+}
+
+// CompileRegexp compiles the pattern of an OpRegex condition as rules read
+// it: ignoring case unless the pattern says otherwise with (?-i). An error
+// quotes the pattern as written.
+func CompileRegexp(pattern string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile("(?i)" + pattern)
+	if se, ok := errors.AsType[*syntax.Error](err); ok {
+		se.Expr = strings.TrimPrefix(se.Expr, "(?i)")
+	}
+	return re, err
+}
+
+// Action is what a rule does when it fires. Unset fields leave the ticket
+// as earlier rules (or the mailbox) left it.
+type Action struct {
+	// Queue moves the ticket to this queue.
+	Queue string
+	// Category sets the ticket's category.
+	Category string
+	// Tags are added to the ticket's tags.
+	Tags []string
+	// Impact is High, Medium or Low: how many people or how much business is affected.
+	Impact string
+	// Urgency is High, Medium or Low: how soon it hurts.
+	Urgency string
+	// Priority, P1 to P4, overrides the impact × urgency matrix.
+	Priority string
+	// Assignee is the agent's address the ticket is assigned to.
+	Assignee string
+	// Spam true marks the mail as spam; false clears a verdict of the spam
+	// checks (an allow list); nil leaves it alone.
+	Spam *bool
+	// Acknowledge false suppresses the acknowledgement to the customer; true
+	// restores it after an earlier rule suppressed it. Spam is never acknowledged.
+	Acknowledge *bool
+	// AckTemplate is the template of the acknowledgement; "" uses the default.
+	AckTemplate string
+}
+
+// rule is a Rule compiled for evaluation.
 type rule struct {
 	name    string
 	any     bool
 	stop    bool
 	conds   []cond
-	then    config.Action
+	then    Action
 	summary string
 }
 
-// cond is a config.Condition compiled for evaluation: values lower case,
+// cond is a Condition compiled for evaluation: values lower case,
 // regexes compiled, numbers parsed.
 type cond struct {
-	field  string
+	field  Field
 	header string // canonical, for field header
-	op     string
+	op     Op
 	not    bool
 	text   string   // the value, trimmed and lower case
 	list   []string // the values, trimmed and lower case
@@ -36,10 +179,13 @@ type cond struct {
 	want   bool // for has_attachment
 }
 
-func compileRule(r config.Rule) (rule, error) {
+func compileRule(r Rule) (rule, error) {
+	if err := r.Then.check(); err != nil {
+		return rule{}, fmt.Errorf("then: %w", err)
+	}
 	cr := rule{
 		name:    r.Name,
-		any:     r.Match == "any",
+		any:     r.MatchAny,
 		stop:    r.Stop,
 		then:    r.Then,
 		summary: summarize(r.Then, r.Stop),
@@ -54,41 +200,70 @@ func compileRule(r config.Rule) (rule, error) {
 	return cr, nil
 }
 
-func compileCond(c config.Condition) (cond, error) {
+// compileCond compiles c, refusing what no condition can mean; the
+// configuration explains each of these to the admin before it gets here.
+func compileCond(c Condition) (cond, error) {
 	cc := cond{
 		field: c.Field,
 		op:    c.Op,
 		not:   c.Not,
-		text:  strings.ToLower(strings.TrimSpace(string(c.Value))),
+		text:  strings.ToLower(strings.TrimSpace(c.Value)),
+		re:    c.Regexp,
 	}
-	if cc.op == "" {
-		cc.op = config.OpEquals // has_attachment
+	ops := fieldOps[c.Field]
+	if cc.op == "" && c.Field == FieldHasAttachment {
+		cc.op = OpEquals
 	}
-	if c.Field == config.FieldHeader {
+	switch {
+	case ops == nil:
+		return cond{}, fmt.Errorf("unknown field %q", c.Field)
+	case !slices.Contains(ops, cc.op):
+		return cond{}, fmt.Errorf("operator %q does not apply to field %q", c.Op, c.Field)
+	case c.Field == FieldHeader && c.Header == "":
+		return cond{}, errors.New("field header names no header")
+	case cc.op == OpAnyOf && len(c.Values) == 0:
+		return cond{}, errors.New("any_of without values")
+	}
+	if c.Field == FieldHeader {
 		cc.header = textproto.CanonicalMIMEHeaderKey(c.Header)
 	}
 	for _, v := range c.Values {
 		cc.list = append(cc.list, strings.ToLower(strings.TrimSpace(v)))
 	}
-	if cc.op == config.OpDomain {
+	if cc.op == OpDomain {
 		cc.text = strings.TrimPrefix(cc.text, "@")
 	}
-	if c.Field == config.FieldFromDomain {
+	if c.Field == FieldFromDomain {
 		for i, v := range cc.list {
 			cc.list[i] = strings.TrimPrefix(v, "@")
 		}
 	}
 	var err error
 	switch {
-	case cc.op == config.OpRegex:
-		// Case is ignored unless the admin's pattern says otherwise with (?-i).
-		cc.re, err = regexp.Compile("(?i)" + string(c.Value))
-	case c.Field == config.FieldOpenTickets:
+	case cc.op == OpRegex && cc.re == nil:
+		cc.re, err = CompileRegexp(c.Value)
+	case c.Field == FieldOpenTickets:
 		cc.num, err = strconv.Atoi(cc.text)
-	case c.Field == config.FieldHasAttachment:
+	case c.Field == FieldHasAttachment:
+		if cc.text != "" && cc.text != "true" && cc.text != "false" {
+			err = fmt.Errorf("has_attachment %q is neither true nor false", c.Value)
+		}
 		cc.want = cc.text != "false"
 	}
 	return cc, err
+}
+
+// check refuses levels and priorities that do not exist.
+func (a Action) check() error {
+	for _, l := range []struct{ name, v string }{{"impact", a.Impact}, {"urgency", a.Urgency}} {
+		if l.v != "" && !slices.Contains(levels, l.v) {
+			return fmt.Errorf("%s %q is not one of %s", l.name, l.v, strings.Join(levels, ", "))
+		}
+	}
+	if a.Priority != "" && !slices.Contains(priorities, a.Priority) {
+		return fmt.Errorf("priority %q is not one of %s", a.Priority, strings.Join(priorities, ", "))
+	}
+	return nil
 }
 
 // matches reports whether the rule's conditions hold: all of them, or with
@@ -143,7 +318,7 @@ func (r *rule) apply(d *Decision, override *string) {
 }
 
 // summarize lists what an action sets, "queue=vip tags=vip,key priority=P1".
-func summarize(a config.Action, stop bool) string {
+func summarize(a Action, stop bool) string {
 	var parts []string
 	add := func(k, v string) {
 		if v != "" {
@@ -233,27 +408,27 @@ func (c *cond) matches(v *view) bool {
 func (c *cond) test(v *view) bool {
 	m := v.m
 	switch c.field {
-	case config.FieldFrom:
+	case FieldFrom:
 		return c.address(v.from)
-	case config.FieldFromDomain:
+	case FieldFromDomain:
 		return c.domain(v.fromDomain)
-	case config.FieldTo:
+	case FieldTo:
 		return slices.ContainsFunc(lowerAll(&v.to, &v.toDone, m.To), c.address)
-	case config.FieldCc:
+	case FieldCc:
 		return slices.ContainsFunc(lowerAll(&v.cc, &v.ccDone, m.Cc), c.address)
-	case config.FieldFromName:
+	case FieldFromName:
 		return c.textMatch(m.FromName, lowerOnce(&v.fromName, m.FromName))
-	case config.FieldSubject:
+	case FieldSubject:
 		return c.textMatch(m.Subject, lowerOnce(&v.subject, m.Subject))
-	case config.FieldBody:
+	case FieldBody:
 		body := v.bodyText()
-		if c.op == config.OpRegex {
+		if c.op == OpRegex {
 			return c.re.MatchString(body)
 		}
 		return c.textMatch(body, lowerOnce(&v.body, body))
-	case config.FieldHeader:
+	case FieldHeader:
 		values := m.Header[c.header]
-		if c.op == config.OpExists {
+		if c.op == OpExists {
 			return len(values) > 0
 		}
 		for _, h := range values {
@@ -262,18 +437,18 @@ func (c *cond) test(v *view) bool {
 			}
 		}
 		return false
-	case config.FieldMailbox:
-		if c.op == config.OpAnyOf {
+	case FieldMailbox:
+		if c.op == OpAnyOf {
 			return slices.Contains(c.list, strings.ToLower(m.Mailbox))
 		}
 		return c.textMatch(m.Mailbox, strings.ToLower(m.Mailbox))
-	case config.FieldHasAttachment:
+	case FieldHasAttachment:
 		return m.HasAttachment == c.want
-	case config.FieldOpenTickets:
+	case FieldOpenTickets:
 		switch c.op {
-		case config.OpGTE:
+		case OpGTE:
 			return m.OpenTickets >= c.num
-		case config.OpLTE:
+		case OpLTE:
 			return m.OpenTickets <= c.num
 		default:
 			return m.OpenTickets == c.num
@@ -285,13 +460,13 @@ func (c *cond) test(v *view) bool {
 // textMatch tests a text field; s is the text as written, lower its lower case.
 func (c *cond) textMatch(s, lower string) bool {
 	switch c.op {
-	case config.OpEquals:
+	case OpEquals:
 		return strings.TrimSpace(lower) == c.text
-	case config.OpContains:
+	case OpContains:
 		return strings.Contains(lower, c.text)
-	case config.OpRegex:
+	case OpRegex:
 		return c.re.MatchString(s)
-	case config.OpAnyOf:
+	case OpAnyOf:
 		for _, v := range c.list {
 			if strings.Contains(lower, v) {
 				return true
@@ -307,15 +482,15 @@ func (c *cond) address(a string) bool {
 		return false
 	}
 	switch c.op {
-	case config.OpEquals:
+	case OpEquals:
 		return a == c.text
-	case config.OpContains:
+	case OpContains:
 		return strings.Contains(a, c.text)
-	case config.OpRegex:
+	case OpRegex:
 		return c.re.MatchString(a)
-	case config.OpDomain:
+	case OpDomain:
 		return inDomain(domainOf(a), c.text)
-	case config.OpAnyOf:
+	case OpAnyOf:
 		for _, v := range c.list {
 			if d, ok := strings.CutPrefix(v, "@"); ok {
 				if inDomain(domainOf(a), d) {
@@ -335,15 +510,15 @@ func (c *cond) domain(d string) bool {
 		return false
 	}
 	switch c.op {
-	case config.OpEquals:
+	case OpEquals:
 		return d == strings.TrimPrefix(c.text, "@")
-	case config.OpContains:
+	case OpContains:
 		return strings.Contains(d, c.text)
-	case config.OpRegex:
+	case OpRegex:
 		return c.re.MatchString(d)
-	case config.OpDomain:
+	case OpDomain:
 		return inDomain(d, c.text)
-	case config.OpAnyOf:
+	case OpAnyOf:
 		for _, v := range c.list {
 			if inDomain(d, v) {
 				return true

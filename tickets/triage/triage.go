@@ -8,19 +8,20 @@
 // [Decision]; it stores nothing, sends nothing and knows neither the database
 // nor the mail parser. The caller (package tickets) applies the decision.
 //
-// Rules come from the configuration ([config.Rule]); [New] checks and
-// compiles them once, and [Engine.Evaluate] is safe for concurrent use.
+// The rules ([Rule]), their conditions and actions, and the priority
+// [Matrix] are this package's own types: package config translates the
+// admin's TOML into them, and no package of the domain depends on config.
+// [New] compiles them once, and [Engine.Evaluate] is safe for concurrent use.
 package triage
 
 import (
 	"fmt"
+	"math"
 	"net/textproto"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	"helpdesk/config"
 )
 
 // Mail is what rules can look at in a new mail.
@@ -90,19 +91,44 @@ type Fired struct {
 
 // Options configure an Engine; every field may be left zero.
 type Options struct {
-	// Triage holds the spam, header urgency and duplicate settings; the zero
-	// value turns every check off.
-	Triage config.Triage
-	// Priority is the matrix; the zero value means config.DefaultPriority().
-	Priority config.Priority
+	// Spam are the spam checks taken before the rules; the zero value
+	// turns every one off.
+	Spam SpamChecks
+	// HeaderUrgency takes the urgency from the mail's Importance,
+	// X-Priority, X-MSMail-Priority or Priority header when no rule sets
+	// one (see [HeaderUrgency]).
+	HeaderUrgency bool
+	// DuplicateWindow is how long after a ticket a near-identical mail from
+	// its requester is merged into it; 0 turns merging off.
+	DuplicateWindow time.Duration
+	// Matrix gives the priority; the zero value means [DefaultMatrix].
+	Matrix Matrix
 	// Rules are tried in order.
-	Rules []config.Rule
+	Rules []Rule
+}
+
+// SpamChecks say which mail is spam before any rule is tried.
+type SpamChecks struct {
+	// Header names a header set by the spam filter in front of the desk:
+	// a value of "YES" (or "Yes, score=..." as in X-Spam-Status) marks
+	// spam. "" turns the check off.
+	Header string
+	// ScoreHeader names a header holding the spam filter's score, a number
+	// at its start. "" turns the check off.
+	ScoreHeader string
+	// ScoreThreshold is the score at or above which a mail is spam; 0
+	// turns the check off.
+	ScoreThreshold float64
+	// Block lists senders whose mail is spam: whole addresses
+	// ("spammer@example.net") or "@domain" ("@bad.example", which also
+	// blocks its subdomains).
+	Block []string
 }
 
 // Engine evaluates the rules. It is safe for concurrent use.
 type Engine struct {
 	rules              []rule
-	matrix             config.Priority
+	matrix             Matrix
 	headerUrgency      bool
 	spamHeader         string
 	spamScoreHeader    string
@@ -112,34 +138,42 @@ type Engine struct {
 	duplicateWindow    time.Duration
 }
 
-// New checks the options as config.ValidateTriage does and compiles the rules.
-// The error is a *config.ValidationError naming each problem by key.
+// New compiles the rules. It refuses options that no desk can mean (an
+// unknown field or operator, a bad regex, a priority that is not P1-P4)
+// with an error that names the rule; package config explains each problem
+// to the admin, by key and line, before it gets here.
 func New(opts Options) (*Engine, error) {
-	if opts.Priority == (config.Priority{}) {
-		opts.Priority = config.DefaultPriority()
+	if opts.Matrix == (Matrix{}) {
+		opts.Matrix = DefaultMatrix()
 	}
-	if err := config.ValidateTriage(opts.Triage, opts.Priority, opts.Rules); err != nil {
-		return nil, fmt.Errorf("checking triage rules: %w", err)
+	if err := opts.Matrix.check(); err != nil {
+		return nil, fmt.Errorf("checking the priority matrix: %w", err)
 	}
-	t := opts.Triage
+	sc := opts.Spam
+	switch {
+	case math.IsNaN(sc.ScoreThreshold) || sc.ScoreThreshold < 0:
+		return nil, fmt.Errorf("spam score threshold %v: want 0 (off) or more", sc.ScoreThreshold)
+	case opts.DuplicateWindow < 0:
+		return nil, fmt.Errorf("duplicate window %s: want 0 (off) or more", opts.DuplicateWindow)
+	}
 	e := &Engine{
-		matrix:             opts.Priority,
-		headerUrgency:      t.HeaderUrgency,
-		spamScoreThreshold: t.SpamScoreThreshold,
+		matrix:             opts.Matrix,
+		headerUrgency:      opts.HeaderUrgency,
+		spamScoreThreshold: sc.ScoreThreshold,
 		blockAddrs:         map[string]bool{},
-		duplicateWindow:    t.DuplicateWindow.Duration,
+		duplicateWindow:    opts.DuplicateWindow,
 	}
-	if t.SpamHeader != "" {
-		e.spamHeader = textproto.CanonicalMIMEHeaderKey(t.SpamHeader)
+	if sc.Header != "" {
+		e.spamHeader = textproto.CanonicalMIMEHeaderKey(sc.Header)
 	}
-	if t.SpamScoreHeader != "" && t.SpamScoreThreshold > 0 {
-		e.spamScoreHeader = textproto.CanonicalMIMEHeaderKey(t.SpamScoreHeader)
+	if sc.ScoreHeader != "" && sc.ScoreThreshold > 0 {
+		e.spamScoreHeader = textproto.CanonicalMIMEHeaderKey(sc.ScoreHeader)
 	}
-	for _, b := range t.Block {
-		b = strings.ToLower(b)
+	for _, b := range sc.Block {
+		b = strings.ToLower(strings.TrimSpace(b))
 		if d, ok := strings.CutPrefix(b, "@"); ok {
 			e.blockDomains = append(e.blockDomains, d)
-		} else {
+		} else if b != "" {
 			e.blockAddrs[b] = true
 		}
 	}
@@ -198,7 +232,7 @@ func (e *Engine) Evaluate(m Mail) Decision {
 
 func orMedium(level string) string {
 	if level == "" {
-		return config.Medium
+		return Medium
 	}
 	return level
 }

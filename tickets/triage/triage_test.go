@@ -1,33 +1,21 @@
 package triage
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/BurntSushi/toml"
-
-	"helpdesk/config"
+	"time"
 )
 
-// rulesFrom decodes [[rule]] tables written as an admin writes them.
-func rulesFrom(t testing.TB, data string) []config.Rule {
-	t.Helper()
-	var f struct {
-		Rules []config.Rule `toml:"rule"`
-	}
-	md, err := toml.Decode(data, &f)
-	if err != nil {
-		t.Fatalf("decoding rules: %v\n%s", err, data)
-	}
-	if u := md.Undecoded(); len(u) > 0 {
-		t.Fatalf("unknown keys %v in\n%s", u, data)
-	}
-	return f.Rules
+// hit is one rule "r" that tags the mail "hit" when c holds.
+func hit(c Condition) []Rule {
+	return []Rule{{Name: "r", When: []Condition{c}, Then: Action{Tags: []string{"hit"}}}}
 }
+
+// yes and no are the values of Action.Spam and Action.Acknowledge.
+var yes, no = new(true), new(false)
 
 func newEngine(t testing.TB, opts Options) *Engine {
 	t.Helper()
@@ -60,88 +48,88 @@ func vip() Mail {
 func TestEveryFieldAndOperator(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		when string // one condition, as an inline table
+		when Condition
 		want bool
 	}{
-		{"from equals the address ignoring case", `field = "from", op = "equals", value = "carol@eu.bigcorp.example"`, true},
-		{"from equals no other address", `field = "from", op = "equals", value = "carol@bigcorp.example"`, false},
-		{"from contains a part of the address", `field = "from", op = "contains", value = "CAROL@"`, true},
-		{"from contains nothing else", `field = "from", op = "contains", value = "dave"`, false},
-		{"from regex matches the address", `field = "from", op = "regex", value = '^carol@.*\.example$'`, true},
-		{"from regex ignores case", `field = "from", op = "regex", value = '^CAROL@'`, true},
-		{"from regex can ask for case", `field = "from", op = "regex", value = '(?-i)^Carol@'`, false},
-		{"from domain matches a subdomain", `field = "from", op = "domain", value = "bigcorp.example"`, true},
-		{"from domain matches the exact domain", `field = "from", op = "domain", value = "eu.bigcorp.example"`, true},
-		{"from domain written with @ matches", `field = "from", op = "domain", value = "@bigcorp.example"`, true},
-		{"from domain does not match a look-alike", `field = "from", op = "domain", value = "corp.example"`, false},
-		{"from domain does not match a parent's sibling", `field = "from", op = "domain", value = "us.bigcorp.example"`, false},
-		{"from any_of an address", `field = "from", op = "any_of", values = ["x@y.example", "CAROL@eu.bigcorp.example"]`, true},
-		{"from any_of a @domain", `field = "from", op = "any_of", values = ["x@y.example", "@bigcorp.example"]`, true},
-		{"from any_of misses", `field = "from", op = "any_of", values = ["x@y.example", "@corp.example"]`, false},
-		{"from_name equals", `field = "from_name", op = "equals", value = "carol jones (bigcorp)"`, true},
-		{"from_name contains", `field = "from_name", op = "contains", value = "bigcorp"`, true},
-		{"from_name regex", `field = "from_name", op = "regex", value = '\(bigcorp\)$'`, true},
-		{"from_name any_of", `field = "from_name", op = "any_of", values = ["mailer-daemon", "jones"]`, true},
-		{"from_name any_of misses", `field = "from_name", op = "any_of", values = ["mailer-daemon", "postmaster"]`, false},
-		{"from_domain equals", `field = "from_domain", op = "equals", value = "eu.bigcorp.example"`, true},
-		{"from_domain equals not a parent", `field = "from_domain", op = "equals", value = "bigcorp.example"`, false},
-		{"from_domain contains", `field = "from_domain", op = "contains", value = "bigcorp"`, true},
-		{"from_domain regex", `field = "from_domain", op = "regex", value = '^eu\.'`, true},
-		{"from_domain domain", `field = "from_domain", op = "domain", value = "bigcorp.example"`, true},
-		{"from_domain any_of", `field = "from_domain", op = "any_of", values = ["other.example", "bigcorp.example"]`, true},
-		{"from_domain any_of misses", `field = "from_domain", op = "any_of", values = ["other.example"]`, false},
-		{"to equals any one recipient", `field = "to", op = "equals", value = "sales@example.com"`, true},
-		{"to contains", `field = "to", op = "contains", value = "sales@"`, true},
-		{"to regex", `field = "to", op = "regex", value = '^support@'`, true},
-		{"to domain", `field = "to", op = "domain", value = "example.com"`, true},
-		{"to any_of", `field = "to", op = "any_of", values = ["billing@example.com", "support@example.com"]`, true},
-		{"to does not hold a cc", `field = "to", op = "equals", value = "boss@eu.bigcorp.example"`, false},
-		{"cc equals", `field = "cc", op = "equals", value = "boss@eu.bigcorp.example"`, true},
-		{"cc domain", `field = "cc", op = "domain", value = "bigcorp.example"`, true},
-		{"cc any_of a @domain", `field = "cc", op = "any_of", values = ["@bigcorp.example"]`, true},
-		{"cc contains misses", `field = "cc", op = "contains", value = "support"`, false},
-		{"subject equals the whole subject", `field = "subject", op = "equals", value = "urgent: invoice 2024-117 is wrong"`, true},
-		{"subject equals not a part", `field = "subject", op = "equals", value = "invoice"`, false},
-		{"subject contains ignoring case", `field = "subject", op = "contains", value = "invoice"`, true},
-		{"subject regex", `field = "subject", op = "regex", value = '\binvoice\s+\d{4}-\d+'`, true},
-		{"subject any_of contains one", `field = "subject", op = "any_of", values = ["dringend", "urgent"]`, true},
-		{"subject any_of misses", `field = "subject", op = "any_of", values = ["dringend", "asap"]`, false},
-		{"body equals the trimmed text", `field = "body", op = "equals", value = "hello,\n\nthe invoice lists 12 seats, we have 10.\nregards, carol"`, true},
-		{"body contains", `field = "body", op = "contains", value = "12 SEATS"`, true},
-		{"body regex over lines", `field = "body", op = "regex", value = '(?s)seats.*carol'`, true},
-		{"body regex anchored to a line", `field = "body", op = "regex", value = '(?m)^regards'`, true},
-		{"body any_of", `field = "body", op = "any_of", values = ["refund", "seats"]`, true},
-		{"header equals one of its values", `field = "header", header = "X-Customer", op = "equals", value = "platinum"`, true},
-		{"header name is not case sensitive", `field = "header", header = "x-customer", op = "equals", value = "gold"`, true},
-		{"header contains", `field = "header", header = "List-Id", op = "contains", value = "lists.example"`, true},
-		{"header regex", `field = "header", header = "List-Id", op = "regex", value = '^<announce\.'`, true},
-		{"header any_of", `field = "header", header = "X-Customer", op = "any_of", values = ["silver", "plat"]`, true},
-		{"header exists", `field = "header", header = "List-Id", op = "exists"`, true},
-		{"header that is absent does not exist", `field = "header", header = "List-Unsubscribe", op = "exists"`, false},
-		{"header that is absent equals nothing", `field = "header", header = "X-Other", op = "contains", value = "a"`, false},
-		{"has_attachment alone means it has one", `field = "has_attachment"`, true},
-		{"has_attachment equals true", `field = "has_attachment", op = "equals", value = true`, true},
-		{"has_attachment false", `field = "has_attachment", value = false`, false},
-		{"mailbox equals", `field = "mailbox", op = "equals", value = "Billing"`, true},
-		{"mailbox contains", `field = "mailbox", op = "contains", value = "bill"`, true},
-		{"mailbox regex", `field = "mailbox", op = "regex", value = '^bill'`, true},
-		{"mailbox any_of is one of the names", `field = "mailbox", op = "any_of", values = ["support", "billing"]`, true},
-		{"mailbox any_of is not a part of a name", `field = "mailbox", op = "any_of", values = ["bill"]`, false},
-		{"open_tickets equals", `field = "open_tickets", op = "equals", value = 3`, true},
-		{"open_tickets equals written as text", `field = "open_tickets", op = "equals", value = "2"`, false},
-		{"open_tickets gte at the bound", `field = "open_tickets", op = "gte", value = 3`, true},
-		{"open_tickets gte above", `field = "open_tickets", op = "gte", value = 4`, false},
-		{"open_tickets lte at the bound", `field = "open_tickets", op = "lte", value = 3`, true},
-		{"open_tickets lte below", `field = "open_tickets", op = "lte", value = 2`, false},
-		{"not negates a match", `field = "from", op = "domain", value = "bigcorp.example", not = true`, false},
-		{"not negates a miss", `field = "subject", op = "contains", value = "refund", not = true`, true},
-		{"not on a list holds when no recipient matches", `field = "to", op = "equals", value = "nobody@example.com", not = true`, true},
-		{"not on a list fails when one recipient matches", `field = "to", op = "equals", value = "sales@example.com", not = true`, false},
-		{"not exists holds for an absent header", `field = "header", header = "Auto-Submitted", op = "exists", not = true`, true},
-		{"not has_attachment", `field = "has_attachment", not = true`, false},
+		{"from equals the address ignoring case", Condition{Field: FieldFrom, Op: OpEquals, Value: "carol@eu.bigcorp.example"}, true},
+		{"from equals no other address", Condition{Field: FieldFrom, Op: OpEquals, Value: "carol@bigcorp.example"}, false},
+		{"from contains a part of the address", Condition{Field: FieldFrom, Op: OpContains, Value: "CAROL@"}, true},
+		{"from contains nothing else", Condition{Field: FieldFrom, Op: OpContains, Value: "dave"}, false},
+		{"from regex matches the address", Condition{Field: FieldFrom, Op: OpRegex, Value: `^carol@.*\.example$`}, true},
+		{"from regex ignores case", Condition{Field: FieldFrom, Op: OpRegex, Value: "^CAROL@"}, true},
+		{"from regex can ask for case", Condition{Field: FieldFrom, Op: OpRegex, Value: "(?-i)^Carol@"}, false},
+		{"from domain matches a subdomain", Condition{Field: FieldFrom, Op: OpDomain, Value: "bigcorp.example"}, true},
+		{"from domain matches the exact domain", Condition{Field: FieldFrom, Op: OpDomain, Value: "eu.bigcorp.example"}, true},
+		{"from domain written with @ matches", Condition{Field: FieldFrom, Op: OpDomain, Value: "@bigcorp.example"}, true},
+		{"from domain does not match a look-alike", Condition{Field: FieldFrom, Op: OpDomain, Value: "corp.example"}, false},
+		{"from domain does not match a parent's sibling", Condition{Field: FieldFrom, Op: OpDomain, Value: "us.bigcorp.example"}, false},
+		{"from any_of an address", Condition{Field: FieldFrom, Op: OpAnyOf, Values: []string{"x@y.example", "CAROL@eu.bigcorp.example"}}, true},
+		{"from any_of a @domain", Condition{Field: FieldFrom, Op: OpAnyOf, Values: []string{"x@y.example", "@bigcorp.example"}}, true},
+		{"from any_of misses", Condition{Field: FieldFrom, Op: OpAnyOf, Values: []string{"x@y.example", "@corp.example"}}, false},
+		{"from_name equals", Condition{Field: FieldFromName, Op: OpEquals, Value: "carol jones (bigcorp)"}, true},
+		{"from_name contains", Condition{Field: FieldFromName, Op: OpContains, Value: "bigcorp"}, true},
+		{"from_name regex", Condition{Field: FieldFromName, Op: OpRegex, Value: `\(bigcorp\)$`}, true},
+		{"from_name any_of", Condition{Field: FieldFromName, Op: OpAnyOf, Values: []string{"mailer-daemon", "jones"}}, true},
+		{"from_name any_of misses", Condition{Field: FieldFromName, Op: OpAnyOf, Values: []string{"mailer-daemon", "postmaster"}}, false},
+		{"from_domain equals", Condition{Field: FieldFromDomain, Op: OpEquals, Value: "eu.bigcorp.example"}, true},
+		{"from_domain equals not a parent", Condition{Field: FieldFromDomain, Op: OpEquals, Value: "bigcorp.example"}, false},
+		{"from_domain contains", Condition{Field: FieldFromDomain, Op: OpContains, Value: "bigcorp"}, true},
+		{"from_domain regex", Condition{Field: FieldFromDomain, Op: OpRegex, Value: `^eu\.`}, true},
+		{"from_domain domain", Condition{Field: FieldFromDomain, Op: OpDomain, Value: "bigcorp.example"}, true},
+		{"from_domain any_of", Condition{Field: FieldFromDomain, Op: OpAnyOf, Values: []string{"other.example", "bigcorp.example"}}, true},
+		{"from_domain any_of misses", Condition{Field: FieldFromDomain, Op: OpAnyOf, Values: []string{"other.example"}}, false},
+		{"to equals any one recipient", Condition{Field: FieldTo, Op: OpEquals, Value: "sales@example.com"}, true},
+		{"to contains", Condition{Field: FieldTo, Op: OpContains, Value: "sales@"}, true},
+		{"to regex", Condition{Field: FieldTo, Op: OpRegex, Value: "^support@"}, true},
+		{"to domain", Condition{Field: FieldTo, Op: OpDomain, Value: "example.com"}, true},
+		{"to any_of", Condition{Field: FieldTo, Op: OpAnyOf, Values: []string{"billing@example.com", "support@example.com"}}, true},
+		{"to does not hold a cc", Condition{Field: FieldTo, Op: OpEquals, Value: "boss@eu.bigcorp.example"}, false},
+		{"cc equals", Condition{Field: FieldCc, Op: OpEquals, Value: "boss@eu.bigcorp.example"}, true},
+		{"cc domain", Condition{Field: FieldCc, Op: OpDomain, Value: "bigcorp.example"}, true},
+		{"cc any_of a @domain", Condition{Field: FieldCc, Op: OpAnyOf, Values: []string{"@bigcorp.example"}}, true},
+		{"cc contains misses", Condition{Field: FieldCc, Op: OpContains, Value: "support"}, false},
+		{"subject equals the whole subject", Condition{Field: FieldSubject, Op: OpEquals, Value: "urgent: invoice 2024-117 is wrong"}, true},
+		{"subject equals not a part", Condition{Field: FieldSubject, Op: OpEquals, Value: "invoice"}, false},
+		{"subject contains ignoring case", Condition{Field: FieldSubject, Op: OpContains, Value: "invoice"}, true},
+		{"subject regex", Condition{Field: FieldSubject, Op: OpRegex, Value: `\binvoice\s+\d{4}-\d+`}, true},
+		{"subject any_of contains one", Condition{Field: FieldSubject, Op: OpAnyOf, Values: []string{"dringend", "urgent"}}, true},
+		{"subject any_of misses", Condition{Field: FieldSubject, Op: OpAnyOf, Values: []string{"dringend", "asap"}}, false},
+		{"body equals the trimmed text", Condition{Field: FieldBody, Op: OpEquals, Value: "hello,\n\nthe invoice lists 12 seats, we have 10.\nregards, carol"}, true},
+		{"body contains", Condition{Field: FieldBody, Op: OpContains, Value: "12 SEATS"}, true},
+		{"body regex over lines", Condition{Field: FieldBody, Op: OpRegex, Value: "(?s)seats.*carol"}, true},
+		{"body regex anchored to a line", Condition{Field: FieldBody, Op: OpRegex, Value: "(?m)^regards"}, true},
+		{"body any_of", Condition{Field: FieldBody, Op: OpAnyOf, Values: []string{"refund", "seats"}}, true},
+		{"header equals one of its values", Condition{Field: FieldHeader, Header: "X-Customer", Op: OpEquals, Value: "platinum"}, true},
+		{"header name is not case sensitive", Condition{Field: FieldHeader, Header: "x-customer", Op: OpEquals, Value: "gold"}, true},
+		{"header contains", Condition{Field: FieldHeader, Header: "List-Id", Op: OpContains, Value: "lists.example"}, true},
+		{"header regex", Condition{Field: FieldHeader, Header: "List-Id", Op: OpRegex, Value: `^<announce\.`}, true},
+		{"header any_of", Condition{Field: FieldHeader, Header: "X-Customer", Op: OpAnyOf, Values: []string{"silver", "plat"}}, true},
+		{"header exists", Condition{Field: FieldHeader, Header: "List-Id", Op: OpExists}, true},
+		{"header that is absent does not exist", Condition{Field: FieldHeader, Header: "List-Unsubscribe", Op: OpExists}, false},
+		{"header that is absent equals nothing", Condition{Field: FieldHeader, Header: "X-Other", Op: OpContains, Value: "a"}, false},
+		{"has_attachment alone means it has one", Condition{Field: FieldHasAttachment}, true},
+		{"has_attachment equals true", Condition{Field: FieldHasAttachment, Op: OpEquals, Value: "true"}, true},
+		{"has_attachment false", Condition{Field: FieldHasAttachment, Value: "false"}, false},
+		{"mailbox equals", Condition{Field: FieldMailbox, Op: OpEquals, Value: "Billing"}, true},
+		{"mailbox contains", Condition{Field: FieldMailbox, Op: OpContains, Value: "bill"}, true},
+		{"mailbox regex", Condition{Field: FieldMailbox, Op: OpRegex, Value: "^bill"}, true},
+		{"mailbox any_of is one of the names", Condition{Field: FieldMailbox, Op: OpAnyOf, Values: []string{"support", "billing"}}, true},
+		{"mailbox any_of is not a part of a name", Condition{Field: FieldMailbox, Op: OpAnyOf, Values: []string{"bill"}}, false},
+		{"open_tickets equals", Condition{Field: FieldOpenTickets, Op: OpEquals, Value: "3"}, true},
+		{"open_tickets equals no other number", Condition{Field: FieldOpenTickets, Op: OpEquals, Value: "2"}, false},
+		{"open_tickets gte at the bound", Condition{Field: FieldOpenTickets, Op: OpGTE, Value: "3"}, true},
+		{"open_tickets gte above", Condition{Field: FieldOpenTickets, Op: OpGTE, Value: "4"}, false},
+		{"open_tickets lte at the bound", Condition{Field: FieldOpenTickets, Op: OpLTE, Value: "3"}, true},
+		{"open_tickets lte below", Condition{Field: FieldOpenTickets, Op: OpLTE, Value: "2"}, false},
+		{"not negates a match", Condition{Field: FieldFrom, Op: OpDomain, Value: "bigcorp.example", Not: true}, false},
+		{"not negates a miss", Condition{Field: FieldSubject, Op: OpContains, Value: "refund", Not: true}, true},
+		{"not on a list holds when no recipient matches", Condition{Field: FieldTo, Op: OpEquals, Value: "nobody@example.com", Not: true}, true},
+		{"not on a list fails when one recipient matches", Condition{Field: FieldTo, Op: OpEquals, Value: "sales@example.com", Not: true}, false},
+		{"not exists holds for an absent header", Condition{Field: FieldHeader, Header: "Auto-Submitted", Op: OpExists, Not: true}, true},
+		{"not has_attachment", Condition{Field: FieldHasAttachment, Not: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEngine(t, Options{Rules: rulesFrom(t, "[[rule]]\nname = \"r\"\nwhen = [{ "+tc.when+" }]\nthen = { tags = [\"hit\"] }\n")})
+			e := newEngine(t, Options{Rules: hit(tc.when)})
 			d := e.Evaluate(vip())
 			if got := len(d.Fired) == 1; got != tc.want {
 				t.Errorf("fired = %v, want %v (decision %+v)", got, tc.want, d)
@@ -154,55 +142,49 @@ func TestEveryFieldAndOperator(t *testing.T) {
 }
 
 func TestAMailWithoutSenderMatchesNoAddressTest(t *testing.T) {
-	for _, when := range []string{
-		`field = "from", op = "contains", value = "@"`,
-		`field = "from", op = "regex", value = '.*'`,
-		`field = "from_domain", op = "regex", value = '.*'`,
-		`field = "from", op = "any_of", values = ["@example.com"]`,
+	for _, when := range []Condition{
+		{Field: FieldFrom, Op: OpContains, Value: "@"},
+		{Field: FieldFrom, Op: OpRegex, Value: ".*"},
+		{Field: FieldFromDomain, Op: OpRegex, Value: ".*"},
+		{Field: FieldFrom, Op: OpAnyOf, Values: []string{"@example.com"}},
 	} {
-		e := newEngine(t, Options{Rules: rulesFrom(t, "[[rule]]\nname = \"r\"\nwhen = [{ "+when+" }]\nthen = { tags = [\"hit\"] }\n")})
+		e := newEngine(t, Options{Rules: hit(when)})
 		if d := e.Evaluate(Mail{Subject: "hello"}); len(d.Fired) != 0 {
-			t.Errorf("%s fired for a mail without sender", when)
+			t.Errorf("%+v fired for a mail without sender", when)
 		}
 	}
 }
 
 func TestMatchAllAndAny(t *testing.T) {
-	const conds = `
-  [[rule.when]]
-  field = "subject"
-  op = "contains"
-  value = "invoice"
-  [[rule.when]]
-  field = "from"
-  op = "domain"
-  value = "other.example"
-  [rule.then]
-  queue = "billing"
-`
+	rule := func(matchAny bool, subject string) []Rule {
+		return []Rule{{Name: "r", MatchAny: matchAny, When: []Condition{
+			{Field: FieldSubject, Op: OpContains, Value: subject},
+			{Field: FieldFrom, Op: OpDomain, Value: "other.example"},
+		}, Then: Action{Queue: "billing"}}}
+	}
 	for _, tc := range []struct {
-		name, match string
-		want        bool
+		name     string
+		matchAny bool
+		want     bool
 	}{
-		{"all is the default and needs every condition", "", false},
-		{"all needs every condition", `match = "all"`, false},
-		{"any needs one condition", `match = "any"`, true},
+		{"all is the default and needs every condition", false, false},
+		{"any needs one condition", true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEngine(t, Options{Rules: rulesFrom(t, "[[rule]]\nname = \"r\"\n"+tc.match+"\n"+conds)})
+			e := newEngine(t, Options{Rules: rule(tc.matchAny, "invoice")})
 			if got := e.Evaluate(vip()).Queue == "billing"; got != tc.want {
 				t.Errorf("fired = %v, want %v", got, tc.want)
 			}
 		})
 	}
-	e := newEngine(t, Options{Rules: rulesFrom(t, "[[rule]]\nname = \"r\"\nmatch = \"any\"\n"+strings.Replace(conds, "invoice", "refund", 1))})
+	e := newEngine(t, Options{Rules: rule(true, "refund")})
 	if d := e.Evaluate(vip()); len(d.Fired) != 0 {
 		t.Errorf("any with no condition holding fired: %+v", d)
 	}
 }
 
 func TestARuleWithoutConditionsFiresForEveryMail(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, "[[rule]]\nname = \"catch all\"\nthen = { category = \"general\" }\n")})
+	e := newEngine(t, Options{Rules: []Rule{{Name: "catch all", Then: Action{Category: "general"}}}})
 	for _, m := range []Mail{{}, vip()} {
 		if d := e.Evaluate(m); d.Category != "general" {
 			t.Errorf("Evaluate(%+v).Category = %q, want general", m, d.Category)
@@ -210,26 +192,21 @@ func TestARuleWithoutConditionsFiresForEveryMail(t *testing.T) {
 	}
 }
 
-const threeRules = `
-[[rule]]
-name = "vip"
-when = [{ field = "from", op = "domain", value = "bigcorp.example" }]
-then = { queue = "vip", tags = ["vip", "key"], impact = "high", assignee = "ann@example.com" }
-
-[[rule]]
-name = "invoices"
-STOP
-when = [{ field = "subject", op = "contains", value = "invoice" }]
-then = { queue = "billing", category = "billing", tags = ["key", "invoice"], impact = "low", ack_template = "acknowledgement_billing" }
-
-[[rule]]
-name = "urgent"
-when = [{ field = "subject", op = "contains", value = "urgent" }]
-then = { urgency = "high", acknowledge = false }
-`
+// threeRules are three rules that all fire on vip(); stop ends the
+// evaluation after the second.
+func threeRules(stop bool) []Rule {
+	return []Rule{
+		{Name: "vip", When: []Condition{{Field: FieldFrom, Op: OpDomain, Value: "bigcorp.example"}},
+			Then: Action{Queue: "vip", Tags: []string{"vip", "key"}, Impact: High, Assignee: "ann@example.com"}},
+		{Name: "invoices", Stop: stop, When: []Condition{{Field: FieldSubject, Op: OpContains, Value: "invoice"}},
+			Then: Action{Queue: "billing", Category: "billing", Tags: []string{"key", "invoice"}, Impact: Low, AckTemplate: "acknowledgement_billing"}},
+		{Name: "urgent", When: []Condition{{Field: FieldSubject, Op: OpContains, Value: "urgent"}},
+			Then: Action{Urgency: High, Acknowledge: no}},
+	}
+}
 
 func TestLaterRulesOverrideEarlierOnesAndTagsAddUp(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, strings.Replace(threeRules, "STOP", "", 1))})
+	e := newEngine(t, Options{Rules: threeRules(false)})
 	d := e.Evaluate(vip())
 	want := Decision{
 		Queue: "billing", Category: "billing", Tags: []string{"vip", "key", "invoice"},
@@ -247,7 +224,7 @@ func TestLaterRulesOverrideEarlierOnesAndTagsAddUp(t *testing.T) {
 }
 
 func TestStopEndsTheEvaluation(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, strings.Replace(threeRules, "STOP", "stop = true", 1))})
+	e := newEngine(t, Options{Rules: threeRules(true)})
 	d := e.Evaluate(vip())
 	if len(d.Fired) != 2 || d.Fired[1].Rule != "invoices" || d.Fired[1].Summary != "queue=billing category=billing tags=key,invoice impact=low ack_template=acknowledgement_billing stop" {
 		t.Errorf("Fired = %+v, want vip then invoices, which stops", d.Fired)
@@ -265,7 +242,7 @@ func TestStopEndsTheEvaluation(t *testing.T) {
 }
 
 func TestDecisionOfAMailNoRuleMatches(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, strings.Replace(threeRules, "STOP", "", 1))})
+	e := newEngine(t, Options{Rules: threeRules(false)})
 	d := e.Evaluate(Mail{From: "dave@example.org", Subject: "Hello", Body: "Hi"})
 	if !reflect.DeepEqual(d, Decision{Priority: "P3", Acknowledge: true}) {
 		t.Errorf("Evaluate = %+v, want only priority P3 and acknowledge", d)
@@ -273,19 +250,18 @@ func TestDecisionOfAMailNoRuleMatches(t *testing.T) {
 }
 
 // matrixRules sets impact and urgency from the subject "impact=X urgency=Y".
-func matrixRules() string {
-	var b strings.Builder
-	for _, kind := range []string{"impact", "urgency"} {
-		for _, level := range []string{"high", "medium", "low"} {
-			fmt.Fprintf(&b, "[[rule]]\nname = %q\nwhen = [{ field = \"subject\", op = \"contains\", value = %q }]\nthen = { %s = %q }\n",
-				kind+" "+level, kind+"="+level, kind, level)
-		}
+func matrixRules() []Rule {
+	var rules []Rule
+	for _, level := range Levels() {
+		rules = append(rules,
+			Rule{Name: "impact " + level, When: []Condition{{Field: FieldSubject, Op: OpContains, Value: "impact=" + level}}, Then: Action{Impact: level}},
+			Rule{Name: "urgency " + level, When: []Condition{{Field: FieldSubject, Op: OpContains, Value: "urgency=" + level}}, Then: Action{Urgency: level}})
 	}
-	return b.String()
+	return rules
 }
 
 func TestTheDefaultMatrixGivesEveryCell(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, matrixRules())})
+	e := newEngine(t, Options{Rules: matrixRules()})
 	for _, tc := range []struct{ impact, urgency, want string }{
 		{"high", "high", "P1"}, {"high", "medium", "P2"}, {"high", "low", "P3"},
 		{"medium", "high", "P2"}, {"medium", "medium", "P3"}, {"medium", "low", "P3"},
@@ -301,13 +277,13 @@ func TestTheDefaultMatrixGivesEveryCell(t *testing.T) {
 }
 
 func TestACustomMatrixGivesEveryCell(t *testing.T) {
-	matrix := config.Priority{
-		High:    config.PriorityRow{High: "P1", Medium: "P1", Low: "P2"},
-		Medium:  config.PriorityRow{High: "P2", Medium: "P2", Low: "P4"},
-		Low:     config.PriorityRow{High: "P3", Medium: "P3", Low: "P4"},
+	matrix := Matrix{
+		High:    Row{High: "P1", Medium: "P1", Low: "P2"},
+		Medium:  Row{High: "P2", Medium: "P2", Low: "P4"},
+		Low:     Row{High: "P3", Medium: "P3", Low: "P4"},
 		Default: "P4",
 	}
-	e := newEngine(t, Options{Priority: matrix, Rules: rulesFrom(t, matrixRules())})
+	e := newEngine(t, Options{Matrix: matrix, Rules: matrixRules()})
 	for _, tc := range []struct{ impact, urgency, want string }{
 		{"high", "high", "P1"}, {"high", "medium", "P1"}, {"high", "low", "P2"},
 		{"medium", "high", "P2"}, {"medium", "medium", "P2"}, {"medium", "low", "P4"},
@@ -331,7 +307,7 @@ func TestACustomMatrixGivesEveryCell(t *testing.T) {
 }
 
 func TestAMissingImpactOrUrgencyCountsAsMedium(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, matrixRules())})
+	e := newEngine(t, Options{Rules: matrixRules()})
 	for subject, want := range map[string]string{
 		"impact=high": "P2", "impact=low": "P4", "impact=medium": "P3",
 		"urgency=high": "P2", "urgency=low": "P3", "urgency=medium": "P3",
@@ -348,19 +324,11 @@ func TestAMissingImpactOrUrgencyCountsAsMedium(t *testing.T) {
 }
 
 func TestARulesPriorityOverridesTheMatrix(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, `
-[[rule]]
-name = "contract"
-when = [{ field = "from", op = "domain", value = "bigcorp.example" }]
-then = { priority = "P2" }
-[[rule]]
-name = "low impact"
-then = { impact = "low", urgency = "low" }
-[[rule]]
-name = "escalated"
-when = [{ field = "subject", op = "contains", value = "escalat" }]
-then = { priority = "P1" }
-`)})
+	e := newEngine(t, Options{Rules: []Rule{
+		{Name: "contract", When: []Condition{{Field: FieldFrom, Op: OpDomain, Value: "bigcorp.example"}}, Then: Action{Priority: "P2"}},
+		{Name: "low impact", Then: Action{Impact: Low, Urgency: Low}},
+		{Name: "escalated", When: []Condition{{Field: FieldSubject, Op: OpContains, Value: "escalat"}}, Then: Action{Priority: "P1"}},
+	}})
 	d := e.Evaluate(vip())
 	if d.Priority != "P2" || d.Impact != "low" || d.Urgency != "low" {
 		t.Errorf("Evaluate = %+v, want P2 despite impact and urgency low", d)
@@ -405,12 +373,7 @@ func TestHeaderUrgency(t *testing.T) {
 }
 
 func TestHeaderUrgencyCountsOnlyWhenAllowedAndNoRuleSetOne(t *testing.T) {
-	rules := rulesFrom(t, `
-[[rule]]
-name = "calm subjects"
-when = [{ field = "subject", op = "contains", value = "whenever" }]
-then = { urgency = "low" }
-`)
+	rules := []Rule{{Name: "calm subjects", When: []Condition{{Field: FieldSubject, Op: OpContains, Value: "whenever"}}, Then: Action{Urgency: Low}}}
 	important := Mail{Subject: "Printer broken", Header: map[string][]string{"Importance": {"high"}}}
 	for _, tc := range []struct {
 		name                  string
@@ -424,7 +387,7 @@ then = { urgency = "low" }
 		{"a rule's urgency wins over the headers", true, "Printer broken, whenever", "low", "", "P3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEngine(t, Options{Triage: config.Triage{HeaderUrgency: tc.allowed}, Rules: rules})
+			e := newEngine(t, Options{HeaderUrgency: tc.allowed, Rules: rules})
 			m := important
 			m.Subject = tc.subject
 			d := e.Evaluate(m)
@@ -437,25 +400,20 @@ then = { urgency = "low" }
 }
 
 func TestSpamVerdicts(t *testing.T) {
-	triage := config.Triage{
-		SpamHeader:         "X-Spam-Flag",
-		SpamScoreHeader:    "x-spam-score",
-		SpamScoreThreshold: 5,
-		Block:              []string{"Offers@Spammer.example.net", "@bad.example"},
+	spam := SpamChecks{
+		Header:         "X-Spam-Flag",
+		ScoreHeader:    "x-spam-score",
+		ScoreThreshold: 5,
+		Block:          []string{"Offers@Spammer.example.net", "@bad.example"},
 	}
-	rules := rulesFrom(t, `
-[[rule]]
-name = "crypto"
-when = [{ field = "body", op = "regex", value = 'bitcoin\W+profit' }]
-then = { spam = true }
-[[rule]]
-name = "partners are never spam"
-when = [{ field = "from", op = "domain", value = "partner.example" }]
-then = { spam = false, tags = ["partner"] }
-`)
+	rules := []Rule{
+		{Name: "crypto", When: []Condition{{Field: FieldBody, Op: OpRegex, Value: `bitcoin\W+profit`}}, Then: Action{Spam: yes}},
+		{Name: "partners are never spam", When: []Condition{{Field: FieldFrom, Op: OpDomain, Value: "partner.example"}},
+			Then: Action{Spam: no, Tags: []string{"partner"}}},
+	}
 	for _, tc := range []struct {
 		name       string
-		triage     *config.Triage
+		spam       *SpamChecks
 		from, body string
 		header     map[string][]string
 		wantReason string // "" means not spam
@@ -464,18 +422,18 @@ then = { spam = false, tags = ["partner"] }
 		{"the spam flag YES is spam", nil, "ann@ok.example", "hello", map[string][]string{"X-Spam-Flag": {"YES"}}, "X-Spam-Flag: YES"},
 		{"the spam flag in lower case is spam", nil, "ann@ok.example", "hello", map[string][]string{"X-Spam-Flag": {"yes"}}, "X-Spam-Flag: yes"},
 		{"the spam flag NO is not spam", nil, "ann@ok.example", "hello", map[string][]string{"X-Spam-Flag": {"NO"}}, ""},
-		{"a status header Yes with score is spam", &config.Triage{SpamHeader: "X-Spam-Status"}, "ann@ok.example", "hello",
+		{"a status header Yes with score is spam", &SpamChecks{Header: "X-Spam-Status"}, "ann@ok.example", "hello",
 			map[string][]string{"X-Spam-Status": {"Yes, score=7.2 required=5.0 tests=BAYES_99"}}, "X-Spam-Status: Yes, score=7.2 required=5.0 tests=BAYES_99"},
-		{"a status header No is not spam", &config.Triage{SpamHeader: "X-Spam-Status"}, "ann@ok.example", "hello",
+		{"a status header No is not spam", &SpamChecks{Header: "X-Spam-Status"}, "ann@ok.example", "hello",
 			map[string][]string{"X-Spam-Status": {"No, score=-0.1"}}, ""},
 		{"a score above the threshold is spam", nil, "ann@ok.example", "hello", map[string][]string{"X-Spam-Score": {"7.3 (+++++++)"}}, "X-Spam-Score 7.3 is at least 5"},
 		{"a score at the threshold is spam", nil, "ann@ok.example", "hello", map[string][]string{"X-Spam-Score": {"5.0"}}, "X-Spam-Score 5 is at least 5"},
 		{"a score below the threshold is not spam", nil, "ann@ok.example", "hello", map[string][]string{"X-Spam-Score": {"4.9"}}, ""},
 		{"a negative score is not spam", nil, "ann@ok.example", "hello", map[string][]string{"X-Spam-Score": {"-2.1"}}, ""},
 		{"a score that is no number is not spam", nil, "ann@ok.example", "hello", map[string][]string{"X-Spam-Score": {"high"}}, ""},
-		{"threshold 0 turns the score off", &config.Triage{SpamScoreHeader: "X-Spam-Score"}, "ann@ok.example", "hello",
+		{"threshold 0 turns the score off", &SpamChecks{ScoreHeader: "X-Spam-Score"}, "ann@ok.example", "hello",
 			map[string][]string{"X-Spam-Score": {"99"}}, ""},
-		{"an empty spam header name turns the flag off", &config.Triage{}, "ann@ok.example", "hello", map[string][]string{"X-Spam-Flag": {"YES"}}, ""},
+		{"an empty spam header name turns the flag off", &SpamChecks{}, "ann@ok.example", "hello", map[string][]string{"X-Spam-Flag": {"YES"}}, ""},
 		{"a blocked address is spam whatever its case", nil, "offers@SPAMMER.example.net", "hello", nil, "sender blocked by offers@spammer.example.net"},
 		{"another address at that domain is not blocked", nil, "info@spammer.example.net", "hello", nil, ""},
 		{"a blocked domain is spam", nil, "x@bad.example", "hello", nil, "sender blocked by @bad.example"},
@@ -483,15 +441,15 @@ then = { spam = false, tags = ["partner"] }
 		{"a look-alike of a blocked domain is not spam", nil, "x@notbad.example", "hello", nil, ""},
 		{"a rule can call it spam", nil, "ann@ok.example", "Bitcoin: PROFIT now", nil, `rule "crypto"`},
 		{"a rule can clear the spam flag", nil, "ann@partner.example", "hello", map[string][]string{"X-Spam-Flag": {"YES"}}, ""},
-		{"a rule can clear the block list", &config.Triage{Block: []string{"@partner.example"}}, "ann@partner.example", "hello", nil, ""},
+		{"a rule can clear the block list", &SpamChecks{Block: []string{"@partner.example"}}, "ann@partner.example", "hello", nil, ""},
 		{"a rule calling spam keeps the header's reason", nil, "ann@ok.example", "bitcoin profit", map[string][]string{"X-Spam-Flag": {"YES"}}, "X-Spam-Flag: YES"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := triage
-			if tc.triage != nil {
-				tr = *tc.triage
+			sc := spam
+			if tc.spam != nil {
+				sc = *tc.spam
 			}
-			e := newEngine(t, Options{Triage: tr, Rules: rules})
+			e := newEngine(t, Options{Spam: sc, Rules: rules})
 			d := e.Evaluate(Mail{From: tc.from, Subject: "hi", Body: tc.body, Header: tc.header})
 			if want := tc.wantReason != ""; d.Spam != want || d.SpamReason != tc.wantReason {
 				t.Errorf("Spam = %v %q, want %v %q", d.Spam, d.SpamReason, want, tc.wantReason)
@@ -504,14 +462,10 @@ then = { spam = false, tags = ["partner"] }
 }
 
 func TestSpamIsNotAcknowledgedEvenWhenARuleAsks(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, `
-[[rule]]
-name = "spam"
-then = { spam = true }
-[[rule]]
-name = "always acknowledge"
-then = { acknowledge = true, ack_template = "acknowledgement" }
-`)})
+	e := newEngine(t, Options{Rules: []Rule{
+		{Name: "spam", Then: Action{Spam: yes}},
+		{Name: "always acknowledge", Then: Action{Acknowledge: yes, AckTemplate: "acknowledgement"}},
+	}})
 	d := e.Evaluate(vip())
 	if !d.Spam || d.Acknowledge {
 		t.Errorf("Evaluate = %+v, want spam without acknowledgement", d)
@@ -519,15 +473,10 @@ then = { acknowledge = true, ack_template = "acknowledgement" }
 }
 
 func TestALaterRuleCanRestoreTheAcknowledgement(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, `
-[[rule]]
-name = "quiet"
-then = { acknowledge = false }
-[[rule]]
-name = "vip hear from us"
-when = [{ field = "from", op = "domain", value = "bigcorp.example" }]
-then = { acknowledge = true }
-`)})
+	e := newEngine(t, Options{Rules: []Rule{
+		{Name: "quiet", Then: Action{Acknowledge: no}},
+		{Name: "vip hear from us", When: []Condition{{Field: FieldFrom, Op: OpDomain, Value: "bigcorp.example"}}, Then: Action{Acknowledge: yes}},
+	}})
 	if d := e.Evaluate(vip()); !d.Acknowledge {
 		t.Errorf("vip not acknowledged: %+v", d)
 	}
@@ -536,36 +485,66 @@ then = { acknowledge = true }
 	}
 }
 
-func TestNewRejectsInvalidRulesNamingEachKey(t *testing.T) {
-	_, err := New(Options{
-		Triage: config.Triage{Block: []string{"nobody"}},
-		Rules: []config.Rule{
-			{Name: "a", When: []config.Condition{{Field: "subject", Op: "regexp", Value: "x"}}, Then: config.Action{Queue: "q"}},
-			{Name: "a", When: []config.Condition{{Field: "subject", Op: "regex", Value: "(x"}}, Then: config.Action{Priority: "P9"}},
-		},
-	})
-	var ve *config.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("New = %v, want a *config.ValidationError", err)
-	}
-	for _, want := range []string{
-		`triage.block[0]: "nobody" is neither an address`,
-		`rule[0].when[0].op: unknown operator "regexp"`,
-		`rule[1].name: "a" is already the name of rule[0]`,
-		"rule[1].when[0].value: bad regex: ",
-		`rule[1].then.priority: "P9" must be one of P1, P2, P3, P4`,
+func TestNewRefusesOptionsNoDeskCanMean(t *testing.T) {
+	good := Condition{Field: FieldSubject, Op: OpContains, Value: "x"}
+	tag := Action{Tags: []string{"t"}}
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"an unknown field", Options{Rules: []Rule{{Name: "a"}, {Name: "b", When: []Condition{good, {Field: "subjet", Op: OpContains, Value: "x"}}, Then: tag}}},
+			`rule[1] "b": when[1]: unknown field "subjet"`},
+		{"an operator of another field", Options{Rules: []Rule{{Name: "a", When: []Condition{{Field: FieldSubject, Op: OpDomain, Value: "x"}}, Then: tag}}},
+			`rule[0] "a": when[0]: operator "domain" does not apply to field "subject"`},
+		{"an unknown operator", Options{Rules: []Rule{{Name: "a", When: []Condition{{Field: FieldSubject, Op: "regexp", Value: "x"}}, Then: tag}}},
+			`operator "regexp" does not apply to field "subject"`},
+		{"no operator", Options{Rules: []Rule{{Name: "a", When: []Condition{{Field: FieldSubject, Value: "x"}}, Then: tag}}},
+			`operator "" does not apply`},
+		{"a bad regex, quoted as written", Options{Rules: []Rule{{Name: "a", When: []Condition{{Field: FieldSubject, Op: OpRegex, Value: "(x"}}, Then: tag}}},
+			"when[0]: error parsing regexp: missing closing ): `(x`"},
+		{"a header condition without a header", Options{Rules: []Rule{{Name: "a", When: []Condition{{Field: FieldHeader, Op: OpExists}}, Then: tag}}},
+			"names no header"},
+		{"any_of without values", Options{Rules: []Rule{{Name: "a", When: []Condition{{Field: FieldSubject, Op: OpAnyOf}}, Then: tag}}},
+			"any_of without values"},
+		{"a count that is no number", Options{Rules: []Rule{{Name: "a", When: []Condition{{Field: FieldOpenTickets, Op: OpGTE, Value: "many"}}, Then: tag}}},
+			`parsing "many"`},
+		{"has_attachment neither true nor false", Options{Rules: []Rule{{Name: "a", When: []Condition{{Field: FieldHasAttachment, Value: "yes"}}, Then: tag}}},
+			`has_attachment "yes" is neither true nor false`},
+		{"an unknown level", Options{Rules: []Rule{{Name: "a", Then: Action{Urgency: "High"}}}},
+			`rule[0] "a": then: urgency "High" is not one of high, medium, low`},
+		{"an unknown priority", Options{Rules: []Rule{{Name: "a", Then: Action{Priority: "P9"}}}},
+			`then: priority "P9" is not one of P1, P2, P3, P4`},
+		{"a matrix with a hole", Options{Matrix: Matrix{High: Row{High: "P1"}, Default: "P3"}},
+			"priority matrix: impact high, urgency medium"},
+		{"a negative spam threshold", Options{Spam: SpamChecks{ScoreThreshold: -1}}, "spam score threshold -1"},
+		{"a negative duplicate window", Options{DuplicateWindow: -time.Minute}, "duplicate window -1m0s"},
 	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not contain %q:\n%v", want, err)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := New(tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New = %v, want an error containing %q", err, tc.want)
+			}
+		})
 	}
-	if len(ve.Problems) != 5 {
-		t.Errorf("got %d problems, want 5: %v", len(ve.Problems), err)
+}
+
+func TestNewUsesARegexCompiledOnceByTheCaller(t *testing.T) {
+	re, err := CompileRegexp(`^INVOICE\b`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Value is what the admin wrote; the compiled form is what is used.
+	e := newEngine(t, Options{Rules: hit(Condition{Field: FieldSubject, Op: OpRegex, Value: "never compiled again", Regexp: re})})
+	if d := e.Evaluate(Mail{Subject: "invoice 117"}); len(d.Fired) != 1 {
+		t.Errorf("the caller's regex did not match a subject it matches, case ignored: %+v", d)
+	}
+	if _, err := CompileRegexp("(a"); err == nil || strings.Contains(err.Error(), "(?i)") {
+		t.Errorf("CompileRegexp of a bad pattern = %v, want an error quoting the pattern as written", err)
 	}
 }
 
 func TestEvaluateIsSafeForConcurrentUse(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, strings.Replace(threeRules, "STOP", "", 1))})
+	e := newEngine(t, Options{Rules: threeRules(false)})
 	want := e.Evaluate(vip())
 	var wg sync.WaitGroup
 	errs := make(chan string, 8)
@@ -587,20 +566,11 @@ func TestEvaluateIsSafeForConcurrentUse(t *testing.T) {
 }
 
 func TestBodyConditionsSeeOnlyTheStartOfAHugeMail(t *testing.T) {
-	e := newEngine(t, Options{Rules: rulesFrom(t, `
-[[rule]]
-name = "early"
-when = [{ field = "body", op = "contains", value = "needle-early" }]
-then = { tags = ["early"] }
-[[rule]]
-name = "late"
-when = [{ field = "body", op = "regex", value = 'needle-late' }]
-then = { tags = ["late"] }
-[[rule]]
-name = "valid text"
-when = [{ field = "body", op = "regex", value = '(?s)^.*ü$' }]
-then = { tags = ["valid"] }
-`)})
+	e := newEngine(t, Options{Rules: []Rule{
+		{Name: "early", When: []Condition{{Field: FieldBody, Op: OpContains, Value: "needle-early"}}, Then: Action{Tags: []string{"early"}}},
+		{Name: "late", When: []Condition{{Field: FieldBody, Op: OpRegex, Value: "needle-late"}}, Then: Action{Tags: []string{"late"}}},
+		{Name: "valid text", When: []Condition{{Field: FieldBody, Op: OpRegex, Value: "(?s)^.*ü$"}}, Then: Action{Tags: []string{"valid"}}},
+	}})
 	// The cut falls inside the two bytes of the last "ü".
 	body := "needle-early " + strings.Repeat("ü", MaxBodyBytes/2) + " needle-late"
 	d := e.Evaluate(Mail{Body: body})
