@@ -127,7 +127,10 @@ type Message struct {
 	// from the HTML when the mail has no plain text. Valid UTF-8, LF line
 	// ends, no NUL bytes.
 	Text string
-	HTML string // the text/html body parts, UTF-8, if any
+	// TextFromHTML is set when Text was derived from HTML because the mail
+	// has no plain text; NewText then reads the HTML's structure.
+	TextFromHTML bool
+	HTML         string // the text/html body parts, UTF-8, if any
 	// Attachments holds every non-body part, nested message/rfc822 parts
 	// included (named after their subject + ".eml"; their text is not merged
 	// into Text).

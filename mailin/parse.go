@@ -72,6 +72,7 @@ func Parse(raw []byte, opts ParseOptions) (*Message, error) {
 	m.HTML = sanitizeText(strings.Join(w.htmls, "\n"))
 	if strings.TrimSpace(m.Text) == "" && strings.TrimSpace(m.HTML) != "" {
 		m.Text = sanitizeText(htmlToText(m.HTML))
+		m.TextFromHTML = true
 	}
 	m.Attachments = w.atts
 

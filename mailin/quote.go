@@ -1,0 +1,776 @@
+package mailin
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// StripOptions tunes NewText, StripQuoted and StripQuotedHTML. The zero
+// value keeps signatures and knows no marker.
+type StripOptions struct {
+	// Markers are lines the desk writes into its own mails, such as
+	// "-- Reply above this line --". The first line containing one
+	// (case and runs of spaces ignored, ">" quoting too) is cut with
+	// everything below it, together with the attribution line a client
+	// put right above it.
+	Markers []string
+	// StripSignatures also cuts the writer's signature: a "-- " block
+	// (RFC 3676 4.3), a phone's "Sent from my iPhone" line and what
+	// follows it, and a closing line ("Regards,") followed by a few short
+	// lines at the end. Without it they are kept as the writer's own text.
+	StripSignatures bool
+}
+
+// NewText returns the text a reply adds: its body without the quoted
+// history below or between the writer's lines, without the attribution
+// ("On … wrote:") and header blocks ("From: … Sent: …") clients put above
+// that history, and without the desk's own markers (see StripOptions).
+// A mail that has only an HTML body is cut along its HTML structure
+// (Gmail's gmail_quote, Apple's and Thunderbird's blockquote type=cite,
+// Outlook's divRplyFwdMsg and border-top separator). Answers written
+// between quoted lines are kept, and so is a forwarded message. A mail
+// that is all quote gives "".
+func NewText(m *Message, opts StripOptions) string {
+	if m.TextFromHTML {
+		return StripQuotedHTML(m.HTML, opts)
+	}
+	return StripQuoted(m.Text, opts)
+}
+
+// StripQuoted is NewText for a plain text body. Every line of the result
+// is a line of text, or the start of one where a reply and an attribution
+// share a line; lines keep their order.
+func StripQuoted(text string, opts StripOptions) string {
+	return stripLines(splitQuoteLines(text), opts, false)
+}
+
+// qline is one line of a reply.
+type qline struct {
+	raw     string // the line as written, without its line end
+	depth   int    // number of ">" quote marks at its start
+	content string // the line without quote marks, spaces trimmed
+}
+
+func (l qline) blank() bool { return l.content == "" && l.depth == 0 }
+
+// splitQuoteLines splits text into lines (LF or CRLF ends) and reads the
+// quote depth of each.
+func splitQuoteLines(text string) []qline {
+	lines := make([]qline, 0, strings.Count(text, "\n")+1)
+	for raw := range strings.SplitSeq(text, "\n") {
+		raw = strings.TrimSuffix(raw, "\r")
+		lines = append(lines, newQline(raw))
+	}
+	return lines
+}
+
+func newQline(raw string) qline {
+	depth, i := 0, 0
+	// A quote mark may follow up to three spaces and be followed by one
+	// ("> > text"), as clients write nested quotes.
+	for i < len(raw) && i < 3 && (raw[i] == ' ' || raw[i] == '\t') {
+		i++
+	}
+	for i < len(raw) && raw[i] == '>' {
+		depth++
+		i++
+		if i+1 < len(raw) && raw[i] == ' ' && raw[i+1] == '>' {
+			i++
+		}
+	}
+	if depth == 0 {
+		i = 0
+	}
+	return qline{raw: raw, depth: depth, content: strings.TrimSpace(raw[i:])}
+}
+
+// Sentinels that StripQuotedHTML leaves in the text it derives from HTML.
+const (
+	quoteOpenMark  = '\uE000' // a quoting element starts
+	quoteCloseMark = '\uE001' // a quoting element ends
+	historyMark    = '\uE002' // a client's separator above quoted history
+	softBreakMark  = '\uE003' // a block starts: break the line unless at its start
+)
+
+// maxAttributionLen bounds the lines examined as an attribution, so that
+// huge lines cost one look.
+const maxAttributionLen = 400
+
+// stripLines does the work of StripQuoted on lines. fromHTML says the
+// lines were derived by StripQuotedHTML and may hold a historyMark line.
+func stripLines(lines []qline, opts StripOptions, fromHTML bool) string {
+	end := len(lines)
+	byMarker := false
+	if i := markerLine(lines, opts.Markers); i >= 0 {
+		end, byMarker = i, true
+	}
+	lines = lines[:end]
+
+	drop := make([]bool, len(lines))
+	truncated := map[int]string{} // line index → the part kept
+	cut := len(lines)             // lines from cut on are history
+
+scan:
+	for i := 0; i < cut; {
+		l := lines[i]
+		switch {
+		case l.depth > 0:
+			// A quote block goes with the blank lines that follow it,
+			// and with the tail of a quoted line that a client wrapped
+			// without quoting it.
+			for i < cut && (lines[i].depth > 0 || lines[i].content == "" || isWrappedQuoteTail(lines, i, cut)) {
+				drop[i] = true
+				i++
+			}
+			continue
+		case l.content == "":
+			i++
+			continue
+		case fromHTML && l.content == string(historyMark):
+			drop[i] = true
+			if isForwardHeaderAt(lines, nextNonBlank(lines, i+1, cut), cut) {
+				i++
+				continue
+			}
+			cut = separatorAbove(lines, i)
+			break scan
+		case isForwardLine(l.content):
+			break scan // a forwarded message is content: keep it as written
+		}
+		if title, ok := dashedTitle(l.content); ok {
+			if isOriginalMessageTitle(title) || endsWithWroteWord(title) {
+				if n := nextNonBlank(lines, i+1, cut); n < cut && lines[n].depth > 0 {
+					markDropped(drop, i, n)
+					i = n
+					continue
+				}
+				cut = i
+				break scan
+			}
+		}
+		if ok, forward := headerBlockAt(lines, i, cut); ok {
+			if forward {
+				break scan
+			}
+			cut = separatorAbove(lines, i)
+			break scan
+		}
+		if prefix, ok := replyBeforeAttribution(l.raw); ok {
+			if n := nextNonBlank(lines, i+1, cut); n < cut && lines[n].depth > 0 {
+				truncated[i] = prefix
+				markDropped(drop, i+1, n)
+				i = n
+				continue
+			}
+		}
+		if start, strong, ok := attributionEndingAt(lines, i); ok {
+			n := nextNonBlank(lines, i+1, cut)
+			if n < cut && lines[n].depth > 0 {
+				markDropped(drop, start, n)
+				i = n
+				continue
+			}
+			if strong || (n == cut && byMarker) {
+				cut = start
+				break scan
+			}
+		}
+		if opts.StripSignatures && (isSignatureDelimiter(l.raw) || isMobileSignature(l.content)) {
+			cut = i
+			break scan
+		}
+		if isListFooterAt(lines, i, cut) {
+			cut = i
+			break scan
+		}
+		i++
+	}
+
+	kept := make([]string, 0, cut)
+	for i := range cut {
+		if drop[i] {
+			continue
+		}
+		if p, ok := truncated[i]; ok {
+			kept = append(kept, p)
+			continue
+		}
+		kept = append(kept, lines[i].raw)
+	}
+	if opts.StripSignatures {
+		kept = cutValediction(kept)
+	}
+	return joinTrimmed(kept)
+}
+
+// isWrappedQuoteTail reports an unquoted line between two quoted lines
+// that continues the long quoted line above it: it starts in lower case
+// and the line above does not end a sentence. An answer written between
+// quoted lines starts like a sentence, or follows a short line.
+func isWrappedQuoteTail(lines []qline, i, end int) bool {
+	if i == 0 || i+1 >= end || lines[i].depth > 0 || lines[i-1].depth == 0 || lines[i+1].depth == 0 {
+		return false
+	}
+	above := lines[i-1].content
+	if utf8.RuneCountInString(above) < 60 || strings.ContainsAny(above[len(above)-1:], ".!?:") {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(lines[i].content)
+	return unicode.IsLower(r)
+}
+
+// markDropped drops lines from..to-1.
+func markDropped(drop []bool, from, to int) {
+	for k := from; k < to; k++ {
+		drop[k] = true
+	}
+}
+
+// nextNonBlank returns the index of the first line from i on that is not
+// empty (quoted lines count as not empty), or end.
+func nextNonBlank(lines []qline, i, end int) int {
+	for i < end && lines[i].blank() {
+		i++
+	}
+	return i
+}
+
+// joinTrimmed joins lines without blank lines at either end.
+func joinTrimmed(lines []string) string {
+	for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// markerLine returns the first line holding one of the markers, or -1.
+func markerLine(lines []qline, markers []string) int {
+	var norm []string
+	for _, m := range markers {
+		if m = normalizeSpaces(m); m != "" {
+			norm = append(norm, m)
+		}
+	}
+	if len(norm) == 0 {
+		return -1
+	}
+	for i, l := range lines {
+		c := normalizeSpaces(l.content)
+		for _, m := range norm {
+			if strings.Contains(c, m) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// normalizeSpaces lowercases s and collapses runs of white space (the
+// no-break space too) into one space.
+func normalizeSpaces(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}
+
+// separatorAbove returns where history starting at line i really starts:
+// at a separator line right above it ("____", "-----"), if there is one.
+func separatorAbove(lines []qline, i int) int {
+	j := i - 1
+	for j >= 0 && lines[j].blank() {
+		j--
+	}
+	if j >= 0 && lines[j].depth == 0 && isSeparatorLine(lines[j].content) {
+		return j
+	}
+	return i
+}
+
+// isSeparatorLine reports a line of only rule characters, as Outlook and
+// webmail put above the quoted header block.
+func isSeparatorLine(s string) bool {
+	if utf8.RuneCountInString(s) < 5 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("_-=—─*~ ", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// dashedTitle returns the title of a line such as "-----Original
+// Message-----" or "---- John Smith wrote ----".
+func dashedTitle(s string) (string, bool) {
+	if len(s) > maxAttributionLen || !strings.HasPrefix(s, "--") {
+		return "", false
+	}
+	t := strings.TrimLeft(s, "-— ")
+	if len(s)-len(t) < 3 {
+		return "", false
+	}
+	u := strings.TrimRight(t, "-— ")
+	if len(t)-len(u) < 2 || u == "" {
+		return "", false
+	}
+	return strings.ToLower(u), true
+}
+
+func isOriginalMessageTitle(title string) bool {
+	for _, w := range originalMessageWords {
+		if title == w {
+			return true
+		}
+	}
+	return false
+}
+
+// isForwardLine reports the line that starts a forwarded message.
+func isForwardLine(s string) bool {
+	if len(s) > 120 {
+		return false
+	}
+	t := strings.ToLower(strings.Trim(s, "-—=_*<> :"))
+	for _, w := range forwardWords {
+		if strings.HasPrefix(t, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// headerField splits a line such as "From: Ann <ann@example.com>" or
+// "*Envoyé le :* lundi" into its role and value.
+func headerField(content string) (headerRole, string) {
+	i := strings.IndexAny(content[:min(len(content), 48)], ":：")
+	if i <= 0 || i > 40 {
+		return roleNone, ""
+	}
+	label := strings.ToLower(strings.TrimFunc(content[:i], isLabelPadding))
+	role := headerLabels[label]
+	if role == roleNone {
+		return roleNone, ""
+	}
+	_, size := utf8.DecodeRuneInString(content[i:])
+	return role, strings.TrimFunc(content[i+size:], isLabelPadding)
+}
+
+// isLabelPadding reports what may surround a label: spaces (the no-break
+// space of French typography too) and the stars of bold text.
+func isLabelPadding(r rune) bool { return r == '*' || unicode.IsSpace(r) }
+
+// headerBlockAt reports whether a quoted header block starts at line i: a
+// From line followed by at least two of Sent/Date, To, Cc and Subject
+// (one of them Sent, Date or Subject), as Outlook, Apple Mail, Yahoo and
+// webmail write above the message replied to. forward is set when the
+// block's subject says it is a forwarded message.
+func headerBlockAt(lines []qline, i, end int) (ok, forward bool) {
+	l := lines[i]
+	if l.depth > 0 || len(l.content) > maxAttributionLen {
+		return false, false
+	}
+	role, value := headerField(l.content)
+	if role != roleFrom || value == "" {
+		return false, false
+	}
+	var seen [roleSubject + 1]bool
+	others, other := 0, 0
+	blanks := 0
+	for j := i + 1; j < end && j < i+14; j++ {
+		lj := lines[j]
+		if lj.depth > 0 {
+			break
+		}
+		if lj.content == "" {
+			if blanks++; blanks > 1 {
+				break
+			}
+			continue
+		}
+		r, v := headerField(lj.content)
+		if r == roleNone || r == roleFrom {
+			if other++; other > 2 || blanks > 0 {
+				break
+			}
+			continue // a wrapped value
+		}
+		blanks = 0
+		if !seen[r] {
+			seen[r] = true
+			others++
+		}
+		if r == roleSubject && hasForwardPrefix(v) {
+			forward = true
+		}
+	}
+	ok = others >= 2 && (seen[roleDate] || seen[roleSubject])
+	return ok, ok && forward
+}
+
+// isForwardHeaderAt reports a header block at line i that heads a
+// forwarded message.
+func isForwardHeaderAt(lines []qline, i, end int) bool {
+	if i >= end {
+		return false
+	}
+	if isForwardLine(lines[i].content) {
+		return true
+	}
+	ok, forward := headerBlockAt(lines, i, end)
+	return ok && forward
+}
+
+func hasForwardPrefix(subject string) bool {
+	s := strings.ToLower(subject)
+	for _, p := range forwardSubjectPrefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// attributionEndingAt reports whether line i ends an attribution ("On …
+// wrote:"), which may be wrapped over up to four lines, and where it
+// starts. strong means it names a date or an address besides the verb, so
+// that unquoted text below it may be taken as history.
+func attributionEndingAt(lines []qline, i int) (start int, strong, ok bool) {
+	last := lines[i]
+	if last.depth > 0 || !endsWithColon(last.content) || len(last.content) > maxAttributionLen {
+		return 0, false, false
+	}
+	type candidate struct {
+		start  int
+		strong bool
+	}
+	var lead, weakLead, para, single *candidate
+	total := 0
+	for s := i; s >= 0 && s > i-4; s-- {
+		ls := lines[s]
+		if ls.depth > 0 || ls.content == "" {
+			break
+		}
+		if total += len(ls.content) + 1; total > maxAttributionLen {
+			break
+		}
+		if s < i && endsSentence(ls.content) {
+			break
+		}
+		kind := classifyAttribution(joinContents(lines[s : i+1]))
+		if kind == attrNone {
+			continue
+		}
+		c := &candidate{start: s, strong: kind == attrStrong}
+		switch {
+		case hasAttributionLead(ls.content):
+			if lead == nil {
+				lead = c
+			}
+		case startsWithDate(ls.content):
+			if weakLead == nil {
+				weakLead = c
+			}
+		case s == i:
+			single = c
+		case (s == 0 || lines[s-1].content == "" || lines[s-1].depth > 0) && strings.ContainsAny(ls.content, "@<"):
+			para = c
+		}
+	}
+	for _, c := range []*candidate{lead, weakLead, para, single} {
+		if c != nil {
+			return c.start, c.strong, true
+		}
+	}
+	return 0, false, false
+}
+
+func joinContents(lines []qline) string {
+	if len(lines) == 1 {
+		return lines[0].content
+	}
+	parts := make([]string, len(lines))
+	for k, l := range lines {
+		parts[k] = l.content
+	}
+	return strings.Join(parts, " ")
+}
+
+type attributionKind uint8
+
+const (
+	attrNone attributionKind = iota
+	attrWeak
+	attrStrong
+)
+
+var (
+	// dateOrTime finds a time (10:55, 10.55 Uhr is written 10:55 by most
+	// clients, 10h30), a year, a numeric date or a CJK date.
+	dateOrTime = regexp.MustCompile(`\d{1,2}[:h]\d{2}|\b(?:19|20)\d{2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d\s*[年월]`)
+	// emailLike finds an address.
+	emailLike = regexp.MustCompile(`[^\s<>()@]+@[^\s<>()@]+\.[^\s<>()@]+`)
+)
+
+// classifyAttribution tells whether t, ending in a colon, is an
+// attribution line. Strong: the verb with a date or address
+// ("On Mon, 6 Jan 2025 at 10:00, Ann <ann@example.com> wrote:"), or a
+// date and an address just before the colon as Gmail writes in many
+// languages ("2014-10-17 11:28 GMT+03:00 Ann <ann@example.com>:").
+// Weak: only a name and the verb ("Ann wrote:").
+func classifyAttribution(t string) attributionKind {
+	if len(t) > maxAttributionLen || !endsWithColon(t) {
+		return attrNone
+	}
+	low := strings.ToLower(t)
+	wrote := containsWroteWord(low)
+	addr := emailLike.MatchString(t)
+	date := dateOrTime.MatchString(t)
+	switch {
+	case wrote && (addr || date):
+		return attrStrong
+	case addr && date && closesAddress(t):
+		return attrStrong
+	case endsWithWroteWord(strings.TrimRight(low, ":： ")):
+		return attrWeak
+	}
+	return attrNone
+}
+
+// closesAddress reports "…<ann@example.com>:" or "…(ann@example.com):".
+func closesAddress(t string) bool {
+	t = strings.TrimRight(t, ":： ")
+	return strings.HasSuffix(t, ">") || strings.HasSuffix(t, ")") || strings.HasSuffix(t, "]")
+}
+
+func endsWithColon(s string) bool {
+	return strings.HasSuffix(s, ":") || strings.HasSuffix(s, "：")
+}
+
+// endsSentence reports a line that ends a sentence, which a wrapped
+// attribution's first lines never do; "nov." after a number is an
+// abbreviation, not an end.
+func endsSentence(s string) bool {
+	switch {
+	case strings.HasSuffix(s, "!"), strings.HasSuffix(s, "?"), strings.HasSuffix(s, "。"),
+		strings.HasSuffix(s, "！"), strings.HasSuffix(s, "？"):
+		return true
+	case strings.HasSuffix(s, "."):
+		w := s[:len(s)-1]
+		word := w[strings.LastIndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) })+1:]
+		return !(utf8.RuneCountInString(word) <= 4 && strings.ContainsAny(s, "0123456789"))
+	}
+	return false
+}
+
+// containsWroteWord finds one of wroteWords in low, as a word where it is
+// written in Latin, Greek or Cyrillic letters.
+func containsWroteWord(low string) bool {
+	for _, w := range wroteWords {
+		for from := 0; ; {
+			k := strings.Index(low[from:], w)
+			if k < 0 {
+				break
+			}
+			k += from
+			if isWordAt(low, k, k+len(w)) {
+				return true
+			}
+			from = k + 1
+		}
+	}
+	return false
+}
+
+// endsWithWroteWord reports text that ends with a verb of wroteWords
+// ("ann wrote", "---- john smith wrote").
+func endsWithWroteWord(low string) bool {
+	low = strings.TrimSpace(low)
+	for _, w := range wroteWords {
+		if strings.HasSuffix(low, w) && isWordAt(low, len(low)-len(w), len(low)) {
+			return true
+		}
+	}
+	// "napisał(a)", "написал(а)"
+	if k := strings.LastIndexByte(low, '('); k > 0 && strings.HasSuffix(low, ")") {
+		return endsWithWroteWord(low[:k])
+	}
+	return false
+}
+
+// isWordAt reports whether low[i:j] stands apart from letters around it;
+// scripts without spaces between words (CJK) always do.
+func isWordAt(low string, i, j int) bool {
+	first, _ := utf8.DecodeRuneInString(low[i:])
+	if !isSpacedLetter(first) {
+		return true
+	}
+	if i > 0 {
+		r, _ := utf8.DecodeLastRuneInString(low[:i])
+		if unicode.IsLetter(r) {
+			return false
+		}
+	}
+	if j < len(low) {
+		r, _ := utf8.DecodeRuneInString(low[j:])
+		if unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isSpacedLetter reports a letter of a script that separates words with
+// spaces.
+func isSpacedLetter(r rune) bool {
+	return unicode.In(r, unicode.Latin, unicode.Greek, unicode.Cyrillic, unicode.Hebrew, unicode.Arabic)
+}
+
+// hasAttributionLead reports a line that starts like "On …", "Am …".
+func hasAttributionLead(s string) bool {
+	low := strings.ToLower(s)
+	for _, w := range attributionLeads {
+		if strings.HasPrefix(low, w) {
+			rest := low[len(w):]
+			if rest == "" {
+				return false
+			}
+			r, _ := utf8.DecodeRuneInString(rest)
+			if r == ' ' || !isSpacedLetter([]rune(w)[0]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// startsWithDate reports a line that starts with a date: a digit, or a
+// short weekday name and a digit ("Thu, 26 Jun", "пн, 6 янв.").
+func startsWithDate(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	if unicode.IsDigit(r) {
+		return true
+	}
+	sp := strings.IndexByte(s, ' ')
+	if sp <= 0 || utf8.RuneCountInString(s[:sp]) > 5 {
+		return false
+	}
+	for _, c := range strings.TrimRight(s[:sp], ".,") {
+		if !unicode.IsLetter(c) {
+			return false
+		}
+	}
+	next, _ := utf8.DecodeRuneInString(s[sp+1:])
+	return unicode.IsDigit(next)
+}
+
+// replyBeforeAttribution splits a line where a reply and an attribution
+// share a line ("reply On Wed, Apr 4, 2012 at 3:59 PM, bob wrote:"),
+// returning the reply.
+func replyBeforeAttribution(raw string) (string, bool) {
+	if len(raw) > maxAttributionLen || !endsWithColon(strings.TrimSpace(raw)) ||
+		hasAttributionLead(strings.TrimSpace(raw)) || startsWithDate(strings.TrimSpace(raw)) {
+		return "", false
+	}
+	for _, lead := range []string{" On ", " Am ", " Le ", " El ", " Em ", " Op ", " Il ", " Den "} {
+		k := strings.Index(raw, lead)
+		if k <= 0 {
+			continue
+		}
+		prefix := strings.TrimRight(raw[:k], " \t")
+		if strings.TrimSpace(prefix) == "" {
+			continue
+		}
+		if classifyAttribution(strings.TrimSpace(raw[k:])) == attrStrong {
+			return prefix, true
+		}
+	}
+	return "", false
+}
+
+// isSignatureDelimiter reports the "-- " line that starts a signature
+// (RFC 3676 4.3), also without its space as many clients send it.
+func isSignatureDelimiter(raw string) bool {
+	return raw == "-- " || raw == "--"
+}
+
+// isMobileSignature reports a phone or app client's signature line.
+func isMobileSignature(s string) bool {
+	if len(s) > 120 {
+		return false
+	}
+	low := strings.ToLower(s)
+	for _, p := range mobileSignatures {
+		if strings.HasPrefix(low, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isListFooterAt reports a mailing list's footer starting at line i and
+// running to the end: a rule and a few lines naming the list.
+func isListFooterAt(lines []qline, i, end int) bool {
+	l := lines[i]
+	if l.depth > 0 || !isSeparatorLine(l.content) {
+		return false
+	}
+	named, n := false, 0
+	for j := i + 1; j < end; j++ {
+		if j-i > 40 {
+			return false
+		}
+		c := lines[j].content
+		if c == "" {
+			continue
+		}
+		if n++; n > 6 {
+			return false
+		}
+		low := strings.ToLower(c)
+		if strings.Contains(low, "mailing list") || strings.Contains(low, "/listinfo") ||
+			strings.Contains(low, "you received this message because you are subscribed") {
+			named = true
+		}
+	}
+	return named
+}
+
+// cutValediction cuts a closing line ("Regards,") and the few short lines
+// of name and title below it at the end of the text.
+func cutValediction(lines []string) []string {
+	last := len(lines) - 1
+	for last >= 0 && strings.TrimSpace(lines[last]) == "" {
+		last--
+	}
+	for v := max(0, last-6); v <= last; v++ {
+		line := lines[v]
+		t := strings.TrimRight(strings.ToLower(strings.TrimSpace(line)), ",.!")
+		if !isValediction(t) {
+			continue
+		}
+		below, short := 0, true
+		for _, after := range lines[v+1:] {
+			if a := strings.TrimSpace(after); a != "" {
+				below++
+				short = short && utf8.RuneCountInString(a) <= 60
+			}
+		}
+		if below <= 5 && short && strings.TrimSpace(strings.Join(lines[:v], "")) != "" {
+			return lines[:v]
+		}
+	}
+	return lines
+}
+
+func isValediction(t string) bool {
+	for _, w := range valedictions {
+		if t == w {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,235 @@
+package mailin
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/html"
+)
+
+// StripQuotedHTML is NewText for an HTML body. It reads how clients mark
+// quoted history in HTML: Gmail's div.gmail_quote, Apple Mail's,
+// Thunderbird's and Fastmail's blockquote type="cite", a blockquote with
+// a left border (mail.ru, Zoho), Outlook's divRplyFwdMsg, appendonsend and
+// border-top separator, Outlook for Mac's OLK_SRC_BODY_SECTION and
+// Yahoo's yahoo_quoted. A blockquote without such a sign is the writer's
+// own quotation and stays. The result is text, cut as StripQuoted cuts.
+func StripQuotedHTML(h string, opts StripOptions) string {
+	text := htmlToText(markQuotesHTML(h))
+	return stripLines(splitQuoteLines(quoteMarksToText(text)), opts, true)
+}
+
+// historyIDs are ids of the element Outlook and Outlook for Mac put where
+// the quoted history starts.
+var historyIDs = map[string]bool{
+	"divrplyfwdmsg": true, "x_divrplyfwdmsg": true, "appendonsend": true, "x_appendonsend": true,
+	"olk_src_body_section": true, "mail-editor-reference-message-container": true,
+}
+
+// blockStarts start a new line where they open.
+var blockStarts = map[string]bool{
+	"div": true, "p": true, "blockquote": true, "table": true, "tr": true, "ul": true, "ol": true,
+	"li": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "pre": true,
+	"hr": true, "dl": true, "dt": true, "dd": true, "section": true, "article": true, "header": true,
+	"footer": true, "address": true, "center": true, "form": true, "fieldset": true, "figure": true,
+	"nav": true, "main": true, "aside": true,
+}
+
+// maxTrackedDepth bounds the element stack kept while marking, so that a
+// mail of unclosed elements costs linear time.
+const maxTrackedDepth = 256
+
+// markQuotesHTML copies h, adding the sentinels that quoteMarksToText
+// reads: quoteOpenMark and quoteCloseMark around quoting blockquotes,
+// historyMark before an element that starts the quoted history, and
+// softBreakMark before block elements (which the text conversion breaks
+// only where they close). Outlook's MsoNormal paragraphs become divs, as
+// their style (no margins) shows them.
+func markQuotesHTML(h string) string {
+	h = strings.Map(func(r rune) rune {
+		if r >= quoteOpenMark && r <= softBreakMark {
+			return -1
+		}
+		return r
+	}, h)
+	type frame struct {
+		name         string
+		quote, gmail bool
+	}
+	var stack []frame
+	gmail := 0       // open Gmail quote containers
+	msoP := false    // inside an Outlook paragraph written as a div
+	msoText := false // and it has shown text
+	var b strings.Builder
+	b.Grow(len(h) + len(h)/8)
+	z := html.NewTokenizer(strings.NewReader(h))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return b.String()
+		}
+		raw := string(z.Raw())
+		switch tt {
+		case html.StartTagToken, html.SelfClosingTagToken:
+			nameB, more := z.TagName()
+			name := string(nameB)
+			var id, class, style, typ string
+			for more {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				switch string(k) {
+				case "id":
+					id = strings.ToLower(string(v))
+				case "class":
+					class = strings.ToLower(string(v))
+				case "style":
+					style = strings.ToLower(strings.Join(strings.Fields(string(v)), ""))
+				case "type":
+					typ = strings.ToLower(string(v))
+				}
+			}
+			if blockStarts[name] {
+				b.WriteRune(softBreakMark)
+			}
+			if historyIDs[id] || strings.Contains(class, "yahoo_quoted") || strings.HasPrefix(id, "yahoo_quoted") ||
+				name == "div" && strings.Contains(style, "border-top:solid") && strings.Contains(style, "border:none") {
+				b.WriteString("<br>")
+				b.WriteRune(historyMark)
+				b.WriteString("<br>")
+			}
+			if msoP && name == "p" {
+				b.WriteString(closeMsoP(msoText))
+				msoP = false
+			}
+			if tt == html.SelfClosingTagToken || (name != "div" && name != "blockquote") {
+				if name == "p" && strings.Contains(class, "msonormal") && tt == html.StartTagToken {
+					b.WriteString("<div>")
+					msoP, msoText = true, false
+					continue
+				}
+				b.WriteString(raw)
+				continue
+			}
+			f := frame{name: name}
+			if name == "div" && (strings.Contains(class, "gmail_quote") || strings.Contains(class, "gmail_extra")) {
+				f.gmail = true
+			}
+			if name == "blockquote" && (typ == "cite" || gmail > 0 || strings.Contains(style, "border-left")) {
+				f.quote = true
+				b.WriteString("<br>")
+				b.WriteRune(quoteOpenMark)
+				b.WriteString("<br>")
+			}
+			b.WriteString(raw)
+			if len(stack) < maxTrackedDepth {
+				stack = append(stack, f)
+				if f.gmail {
+					gmail++
+				}
+			} else if f.quote {
+				// Untracked: close it at once so that depths stay balanced.
+				b.WriteString("<br>")
+				b.WriteRune(quoteCloseMark)
+				b.WriteString("<br>")
+			}
+		case html.EndTagToken:
+			nameB, _ := z.TagName()
+			name := string(nameB)
+			if name == "p" && msoP {
+				b.WriteString(closeMsoP(msoText))
+				msoP = false
+				continue
+			}
+			b.WriteString(raw)
+			if name != "div" && name != "blockquote" {
+				continue
+			}
+			for k := len(stack) - 1; k >= 0; k-- {
+				if stack[k].name != name {
+					continue
+				}
+				for _, f := range stack[k:] {
+					if f.gmail {
+						gmail--
+					}
+					if f.quote {
+						b.WriteString("<br>")
+						b.WriteRune(quoteCloseMark)
+						b.WriteString("<br>")
+					}
+				}
+				stack = stack[:k]
+				break
+			}
+		case html.TextToken:
+			if msoP && !msoText {
+				msoText = strings.TrimFunc(html.UnescapeString(raw), unicode.IsSpace) != ""
+			}
+			b.WriteString(raw)
+		default:
+			b.WriteString(raw)
+		}
+	}
+}
+
+// closeMsoP ends an Outlook paragraph written as a div; an empty one is
+// an empty line, as Outlook shows it.
+func closeMsoP(hasText bool) string {
+	if hasText {
+		return "</div>"
+	}
+	return "<br></div>"
+}
+
+// quoteMarksToText turns the sentinels of markQuotesHTML, carried through
+// the text conversion, into text: lines inside quoting blockquotes get ">"
+// marks, a soft break splits a line without making an empty one, and a
+// history mark stands alone on its line.
+func quoteMarksToText(text string) string {
+	var b strings.Builder
+	b.Grow(len(text) + len(text)/8)
+	depth := 0
+	blank := true // the last line written was empty (or there is none)
+	emit := func(line string) {
+		if line == "" && blank {
+			return
+		}
+		blank = line == ""
+		if depth > 0 {
+			b.WriteString(strings.Repeat(">", min(depth, 64)))
+			if line != "" {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	for line := range strings.SplitSeq(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			emit("")
+			continue
+		}
+		for piece := range strings.SplitSeq(line, string(softBreakMark)) {
+			opens := strings.Count(piece, string(quoteOpenMark))
+			closes := strings.Count(piece, string(quoteCloseMark))
+			history := strings.ContainsRune(piece, historyMark)
+			if opens+closes > 0 || history {
+				piece = strings.Map(func(r rune) rune {
+					if r >= quoteOpenMark && r <= softBreakMark {
+						return -1
+					}
+					return r
+				}, piece)
+			}
+			depth += opens
+			if history && depth == 0 {
+				emit(string(historyMark))
+			}
+			if piece = strings.TrimSpace(piece); piece != "" {
+				emit(piece)
+			}
+			depth = max(depth-closes, 0)
+		}
+	}
+	return b.String()
+}
