@@ -21,6 +21,11 @@ type StripOptions struct {
 	// follows it, and a closing line ("Regards,") followed by a few short
 	// lines at the end. Without it they are kept as the writer's own text.
 	StripSignatures bool
+	// Forwarded says the mail forwards another; NewText sets it when the
+	// subject starts with a forward prefix ("Fwd:", "FW:", "WG:", "TR:").
+	// A header block ("From: … Sent: …") then heads the forwarded
+	// message, which is kept as content.
+	Forwarded bool
 }
 
 // NewText returns the text a reply adds: its body without the quoted
@@ -33,6 +38,9 @@ type StripOptions struct {
 // between quoted lines are kept, and so is a forwarded message. A mail
 // that is all quote gives "".
 func NewText(m *Message, opts StripOptions) string {
+	if isForwardSubject(m.Subject) {
+		opts.Forwarded = true
+	}
 	if m.TextFromHTML {
 		return StripQuotedHTML(m.HTML, opts)
 	}
@@ -130,7 +138,7 @@ scan:
 			continue
 		case fromHTML && l.content == string(historyMark):
 			drop[i] = true
-			if isForwardHeaderAt(lines, nextNonBlank(lines, i+1, cut), cut) {
+			if n := nextNonBlank(lines, i+1, cut); opts.Forwarded || n < cut && isForwardLine(lines[n].content) {
 				i++
 				continue
 			}
@@ -150,9 +158,9 @@ scan:
 				break scan
 			}
 		}
-		if ok, forward := headerBlockAt(lines, i, cut); ok {
-			if forward {
-				break scan
+		if headerBlockAt(lines, i, cut) {
+			if opts.Forwarded {
+				break scan // the forwarded message: keep it as written
 			}
 			cut = separatorAbove(lines, i)
 			break scan
@@ -186,6 +194,16 @@ scan:
 			break scan
 		}
 		i++
+	}
+
+	if byMarker && cut == len(lines) {
+		// The line right above the marker is the client's, in a layout
+		// not known above: "Help Desk <support@…> 06.01.2025 10:02".
+		j := nextNonBlankBefore(lines, cut)
+		if j > 0 && !drop[j] && lines[j].depth == 0 && looksLikeHistoryHeader(lines[j].content) &&
+			nextNonBlankBefore(lines, j) >= 0 {
+			cut = j
+		}
 	}
 
 	kept := make([]string, 0, cut)
@@ -233,6 +251,16 @@ func markDropped(drop []bool, from, to int) {
 func nextNonBlank(lines []qline, i, end int) int {
 	for i < end && lines[i].blank() {
 		i++
+	}
+	return i
+}
+
+// nextNonBlankBefore returns the index of the last line before i that is
+// not empty, or -1.
+func nextNonBlankBefore(lines []qline, i int) int {
+	i--
+	for i >= 0 && lines[i].blank() {
+		i--
 	}
 	return i
 }
@@ -366,16 +394,15 @@ func isLabelPadding(r rune) bool { return r == '*' || unicode.IsSpace(r) }
 // headerBlockAt reports whether a quoted header block starts at line i: a
 // From line followed by at least two of Sent/Date, To, Cc and Subject
 // (one of them Sent, Date or Subject), as Outlook, Apple Mail, Yahoo and
-// webmail write above the message replied to. forward is set when the
-// block's subject says it is a forwarded message.
-func headerBlockAt(lines []qline, i, end int) (ok, forward bool) {
+// webmail write above the message replied to or forwarded.
+func headerBlockAt(lines []qline, i, end int) bool {
 	l := lines[i]
 	if l.depth > 0 || len(l.content) > maxAttributionLen {
-		return false, false
+		return false
 	}
 	role, value := headerField(l.content)
 	if role != roleFrom || value == "" {
-		return false, false
+		return false
 	}
 	var seen [roleSubject + 1]bool
 	others, other := 0, 0
@@ -391,7 +418,7 @@ func headerBlockAt(lines []qline, i, end int) (ok, forward bool) {
 			}
 			continue
 		}
-		r, v := headerField(lj.content)
+		r, _ := headerField(lj.content)
 		if r == roleNone || r == roleFrom {
 			if other++; other > 2 || blanks > 0 {
 				break
@@ -403,29 +430,22 @@ func headerBlockAt(lines []qline, i, end int) (ok, forward bool) {
 			seen[r] = true
 			others++
 		}
-		if r == roleSubject && hasForwardPrefix(v) {
-			forward = true
+	}
+	return others >= 2 && (seen[roleDate] || seen[roleSubject])
+}
+
+// isForwardSubject reports a subject that starts with a forward prefix,
+// after any tags in brackets ("[HD#1042] Fwd: …").
+func isForwardSubject(subject string) bool {
+	s := strings.TrimSpace(subject)
+	for strings.HasPrefix(s, "[") {
+		k := strings.IndexByte(s, ']')
+		if k < 0 {
+			break
 		}
+		s = strings.TrimSpace(s[k+1:])
 	}
-	ok = others >= 2 && (seen[roleDate] || seen[roleSubject])
-	return ok, ok && forward
-}
-
-// isForwardHeaderAt reports a header block at line i that heads a
-// forwarded message.
-func isForwardHeaderAt(lines []qline, i, end int) bool {
-	if i >= end {
-		return false
-	}
-	if isForwardLine(lines[i].content) {
-		return true
-	}
-	ok, forward := headerBlockAt(lines, i, end)
-	return ok && forward
-}
-
-func hasForwardPrefix(subject string) bool {
-	s := strings.ToLower(subject)
+	s = strings.ToLower(s)
 	for _, p := range forwardSubjectPrefixes {
 		if strings.HasPrefix(s, p) {
 			return true
@@ -508,9 +528,11 @@ const (
 )
 
 var (
-	// dateOrTime finds a time (10:55, 10.55 Uhr is written 10:55 by most
-	// clients, 10h30), a year, a numeric date or a CJK date.
+	// dateOrTime finds a time (10:55, 10h30), a year, a numeric date or a
+	// CJK date.
 	dateOrTime = regexp.MustCompile(`\d{1,2}[:h]\d{2}|\b(?:19|20)\d{2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d\s*[年월]`)
+	// timeLike finds a time of day.
+	timeLike = regexp.MustCompile(`\d{1,2}[:h]\d{2}`)
 	// emailLike finds an address.
 	emailLike = regexp.MustCompile(`[^\s<>()@]+@[^\s<>()@]+\.[^\s<>()@]+`)
 )
@@ -538,6 +560,16 @@ func classifyAttribution(t string) attributionKind {
 		return attrWeak
 	}
 	return attrNone
+}
+
+// looksLikeHistoryHeader reports a line that a client writes above
+// quoted history: it ends in a colon, or names an address, or a date
+// and a time.
+func looksLikeHistoryHeader(s string) bool {
+	if len(s) > maxAttributionLen {
+		return false
+	}
+	return endsWithColon(s) || emailLike.MatchString(s) || timeLike.MatchString(s) && dateOrTime.MatchString(timeLike.ReplaceAllString(s, ""))
 }
 
 // closesAddress reports "…<ann@example.com>:" or "…(ann@example.com):".

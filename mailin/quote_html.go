@@ -205,7 +205,9 @@ func quoteMarksToText(text string) string {
 		b.WriteByte('\n')
 	}
 	for line := range strings.SplitSeq(text, "\n") {
-		if strings.TrimSpace(line) == "" {
+		// A line of nothing but soft breaks is an empty line of the
+		// rendering: each break fell at the start of a line.
+		if strings.TrimFunc(line, func(r rune) bool { return r == softBreakMark || unicode.IsSpace(r) }) == "" {
 			emit("")
 			continue
 		}

@@ -18,7 +18,7 @@ var wroteWords = []string{
 	"pisze", "piše", "написал", "написала", "написав", "написала", "пишет", "пише", "написа",
 	"rašė", "rakstīja", "írta", "yazdı", "έγραψε", "menulis", "đã viết",
 	// Japanese, Chinese, Korean, Hebrew, Arabic
-	"のメッセージ", "は書きました", "写道", "寫道", "작성", "כתב", "كتب",
+	"のメッセージ", "のメール", "は書きました", "写道", "寫道", "작성", "כתב", "كتب",
 }
 
 // attributionLeads begin an attribution that names the date first
