@@ -91,8 +91,13 @@ func newQline(raw string) qline {
 	if depth == 0 {
 		i = 0
 	}
-	return qline{raw: raw, depth: depth, content: strings.TrimSpace(raw[i:])}
+	return qline{raw: raw, depth: depth, content: strings.TrimFunc(raw[i:], isSpaceOrFormat)}
 }
+
+// isSpaceOrFormat reports white space and invisible format characters
+// (byte order mark, the direction marks Gmail puts around right-to-left
+// attributions).
+func isSpaceOrFormat(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }
 
 // Sentinels that StripQuotedHTML leaves in the text it derives from HTML.
 const (
@@ -125,6 +130,10 @@ scan:
 		l := lines[i]
 		switch {
 		case l.depth > 0:
+			if e, ok := promptBlock(lines, i, cut); ok {
+				i = e // a session at a ">>>" prompt, not a quote
+				continue
+			}
 			// A quote block goes with the blank lines that follow it,
 			// and with the tail of a quoted line that a client wrapped
 			// without quoting it.
@@ -221,6 +230,20 @@ scan:
 		kept = cutValediction(kept)
 	}
 	return joinTrimmed(kept)
+}
+
+// promptBlock reports a run of lines from i that all start with three or
+// more ">" and returns its end: a Python or shell session pasted into the
+// text. A real quote that deep is always inside a shallower one.
+func promptBlock(lines []qline, i, end int) (int, bool) {
+	j := i
+	for j < end && lines[j].depth > 0 {
+		if lines[j].depth < 3 {
+			return 0, false
+		}
+		j++
+	}
+	return j, true
 }
 
 // isWrappedQuoteTail reports an unquoted line between two quoted lines

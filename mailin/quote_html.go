@@ -36,8 +36,8 @@ var blockStarts = map[string]bool{
 }
 
 // maxTrackedDepth bounds the element stack kept while marking, so that a
-// mail of unclosed elements costs linear time.
-const maxTrackedDepth = 256
+// mail of a million unclosed elements does not hold a million frames.
+const maxTrackedDepth = 4096
 
 // markQuotesHTML copies h, adding the sentinels that quoteMarksToText
 // reads: quoteOpenMark and quoteCloseMark around quoting blockquotes,
@@ -57,9 +57,10 @@ func markQuotesHTML(h string) string {
 		quote, gmail bool
 	}
 	var stack []frame
-	gmail := 0       // open Gmail quote containers
-	msoP := false    // inside an Outlook paragraph written as a div
-	msoText := false // and it has shown text
+	open := map[string]int{} // frames on the stack by element name
+	gmail := 0               // open Gmail quote containers
+	msoP := false            // inside an Outlook paragraph written as a div
+	msoText := false         // and it has shown text
 	var b strings.Builder
 	b.Grow(len(h) + len(h)/8)
 	z := html.NewTokenizer(strings.NewReader(h))
@@ -123,6 +124,7 @@ func markQuotesHTML(h string) string {
 			b.WriteString(raw)
 			if len(stack) < maxTrackedDepth {
 				stack = append(stack, f)
+				open[name]++
 				if f.gmail {
 					gmail++
 				}
@@ -141,14 +143,17 @@ func markQuotesHTML(h string) string {
 				continue
 			}
 			b.WriteString(raw)
-			if name != "div" && name != "blockquote" {
-				continue
+			if open[name] == 0 {
+				continue // not ours, or stray: nothing to close
 			}
+			// Close the innermost open element of that name and those
+			// left open inside it; the cost is paid once per element.
 			for k := len(stack) - 1; k >= 0; k-- {
 				if stack[k].name != name {
 					continue
 				}
 				for _, f := range stack[k:] {
+					open[f.name]--
 					if f.gmail {
 						gmail--
 					}
