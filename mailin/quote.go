@@ -1,7 +1,6 @@
 package mailin
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -56,9 +55,11 @@ func StripQuoted(text string, opts StripOptions) string {
 
 // qline is one line of a reply.
 type qline struct {
-	raw     string // the line as written, without its line end
-	depth   int    // number of ">" quote marks at its start
-	content string // the line without quote marks, spaces trimmed
+	raw     string     // the line as written, without its line end
+	depth   int        // number of ">" quote marks at its start
+	content string     // the line without quote marks, spaces trimmed
+	role    headerRole // what the content is as a header field ("From: …")
+	valued  bool       // and the field has a value
 }
 
 func (l qline) blank() bool { return l.content == "" && l.depth == 0 }
@@ -91,7 +92,11 @@ func newQline(raw string) qline {
 	if depth == 0 {
 		i = 0
 	}
-	return qline{raw: raw, depth: depth, content: strings.TrimFunc(raw[i:], isSpaceOrFormat)}
+	l := qline{raw: raw, depth: depth, content: strings.TrimFunc(raw[i:], isSpaceOrFormat)}
+	var value string
+	l.role, value = headerField(l.content)
+	l.valued = value != ""
+	return l
 }
 
 // isSpaceOrFormat reports white space and invisible format characters
@@ -423,8 +428,7 @@ func headerBlockAt(lines []qline, i, end int) bool {
 	if l.depth > 0 || len(l.content) > maxAttributionLen {
 		return false
 	}
-	role, value := headerField(l.content)
-	if role != roleFrom || value == "" {
+	if l.role != roleFrom || !l.valued {
 		return false
 	}
 	var seen [roleSubject + 1]bool
@@ -441,7 +445,7 @@ func headerBlockAt(lines []qline, i, end int) bool {
 			}
 			continue
 		}
-		r, _ := headerField(lj.content)
+		r := lj.role
 		if r == roleNone || r == roleFrom {
 			if other++; other > 2 || blanks > 0 {
 				break
@@ -486,24 +490,46 @@ func attributionEndingAt(lines []qline, i int) (start int, strong, ok bool) {
 	if last.depth > 0 || !endsWithColon(last.content) || len(last.content) > maxAttributionLen {
 		return 0, false, false
 	}
-	type candidate struct {
-		start  int
-		strong bool
-	}
-	var lead, weakLead, para, single *candidate
-	total := 0
+	// The widest window: up to four lines that may be one wrapped line.
+	first, total := i, -1
 	for s := i; s >= 0 && s > i-4; s-- {
 		ls := lines[s]
-		if ls.depth > 0 || ls.content == "" {
+		if ls.depth > 0 || ls.content == "" || s < i && endsSentence(ls.content) {
 			break
 		}
 		if total += len(ls.content) + 1; total > maxAttributionLen {
 			break
 		}
-		if s < i && endsSentence(ls.content) {
-			break
+		first = s
+	}
+	// Every narrower window is a suffix of the widest, and so is its tail:
+	// the verb is looked for once, and a window has it when it starts
+	// within the window.
+	tail := tailBytes(joinContents(lines[first:i+1]), wroteTail)
+	low := strings.ToLower(tail)
+	verbAt := lastWroteWordStart(low)
+	shared := attrFeatures{
+		weakEnd: endsWithWroteWord(strings.TrimRight(low, ":： ")),
+		closes:  closesAddress(last.content),
+	}
+	type candidate struct {
+		start  int
+		strong bool
+	}
+	var lead, weakLead, para, single *candidate
+	f, size := shared, -1
+	for s := i; s >= first; s-- {
+		ls := lines[s]
+		size += len(ls.content) + 1
+		f.addr = f.addr || hasAddress(ls.content)
+		hasTime, hasDate := dateParts(ls.content)
+		f.date = f.date || hasTime || hasDate
+		if len(low) == len(tail) {
+			f.wrote = verbAt >= 0 && verbAt >= len(tail)-min(size, len(tail))
+		} else { // lowercasing changed the length: look again
+			f.wrote = containsWroteWord(strings.ToLower(tailBytes(joinContents(lines[s:i+1]), wroteTail)))
 		}
-		kind := classifyAttribution(joinContents(lines[s : i+1]))
+		kind := f.kind()
 		if kind == attrNone {
 			continue
 		}
@@ -531,6 +557,18 @@ func attributionEndingAt(lines []qline, i int) (start int, strong, ok bool) {
 	return 0, false, false
 }
 
+// tailBytes returns about the last n bytes of s, starting at a rune.
+func tailBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	k := len(s) - n
+	for k < len(s) && !utf8.RuneStart(s[k]) {
+		k++
+	}
+	return s[k:]
+}
+
 func joinContents(lines []qline) string {
 	if len(lines) == 1 {
 		return lines[0].content
@@ -550,15 +588,79 @@ const (
 	attrStrong
 )
 
-var (
-	// dateOrTime finds a time (10:55, 10h30), a year, a numeric date or a
-	// CJK date.
-	dateOrTime = regexp.MustCompile(`\d{1,2}[:h]\d{2}|\b(?:19|20)\d{2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d\s*[年월]`)
-	// timeLike finds a time of day.
-	timeLike = regexp.MustCompile(`\d{1,2}[:h]\d{2}`)
-	// emailLike finds an address.
-	emailLike = regexp.MustCompile(`[^\s<>()@]+@[^\s<>()@]+\.[^\s<>()@]+`)
-)
+// dateParts reports whether s holds a time of day (10:55, 10h30) and
+// whether it holds a date: a year (2025), a numeric date (06.01.25,
+// 1/6/2025) or a CJK one (2025年, 1월). One pass over s, no backtracking.
+func dateParts(s string) (hasTime, hasDate bool) {
+	isDigit := func(k int) bool { return k < len(s) && s[k] >= '0' && s[k] <= '9' }
+	isWordByte := func(k int) bool {
+		if k < 0 || k >= len(s) {
+			return false
+		}
+		c := s[k]
+		return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	digitRun := func(k int) int { // end of the digits from k
+		for isDigit(k) {
+			k++
+		}
+		return k
+	}
+	for i := 0; i < len(s); {
+		if !isDigit(i) {
+			i++
+			continue
+		}
+		e := digitRun(i)
+		n := e - i
+		switch {
+		case n == 4 && (s[i:i+2] == "19" || s[i:i+2] == "20") && !isWordByte(i-1) && !isWordByte(e):
+			hasDate = true
+		case n <= 2 && e+1 < len(s) && (s[e] == ':' || s[e] == 'h') && digitRun(e+1)-(e+1) >= 2:
+			hasTime = true
+		case n <= 2 && e < len(s) && strings.IndexByte("./-", s[e]) >= 0:
+			m := digitRun(e + 1)
+			if k := m - (e + 1); k >= 1 && k <= 2 && m < len(s) && strings.IndexByte("./-", s[m]) >= 0 && digitRun(m+1)-(m+1) >= 2 {
+				hasDate = true
+			}
+		}
+		rest := strings.TrimLeft(s[e:], " ")
+		if strings.HasPrefix(rest, "年") || strings.HasPrefix(rest, "월") {
+			hasDate = true
+		}
+		i = e
+	}
+	return hasTime, hasDate
+}
+
+// hasAddress reports an address (local@domain.tld) in s.
+func hasAddress(s string) bool {
+	const stops = " \t<>()@\"'[],;:"
+	for i := 0; i < len(s); {
+		k := strings.IndexByte(s[i:], '@')
+		if k < 0 {
+			return false
+		}
+		k += i
+		if k == 0 || strings.IndexByte(stops, s[k-1]) >= 0 {
+			i = k + 1
+			continue
+		}
+		e := k + 1
+		for e < len(s) && strings.IndexByte(stops, s[e]) < 0 {
+			e++
+		}
+		if dot := strings.LastIndexByte(s[k+1:e], '.'); dot > 0 && dot < e-k-2 {
+			return true
+		}
+		i = e
+	}
+	return false
+}
+
+// wroteTail is how many bytes at the end of an attribution are searched
+// for its verb.
+const wroteTail = 96
 
 // classifyAttribution tells whether t, ending in a colon, is an
 // attribution line. Strong: the verb with a date or address
@@ -570,16 +672,33 @@ func classifyAttribution(t string) attributionKind {
 	if len(t) > maxAttributionLen || !endsWithColon(t) {
 		return attrNone
 	}
-	low := strings.ToLower(t)
-	wrote := containsWroteWord(low)
-	addr := emailLike.MatchString(t)
-	date := dateOrTime.MatchString(t)
+	low := strings.ToLower(tailBytes(t, wroteTail))
+	hasTime, hasDate := dateParts(t)
+	return attrFeatures{
+		wrote:   containsWroteWord(low),
+		weakEnd: endsWithWroteWord(strings.TrimRight(low, ":： ")),
+		addr:    hasAddress(t),
+		date:    hasTime || hasDate,
+		closes:  closesAddress(t),
+	}.kind()
+}
+
+// attrFeatures are what classifyAttribution looks at.
+type attrFeatures struct {
+	wrote   bool // a verb of wroteWords near the end
+	weakEnd bool // ends with such a verb ("Ann wrote:")
+	addr    bool // an address
+	date    bool // a date or a time
+	closes  bool // an address closes it ("…<ann@example.com>:")
+}
+
+func (f attrFeatures) kind() attributionKind {
 	switch {
-	case wrote && (addr || date):
+	case f.wrote && (f.addr || f.date):
 		return attrStrong
-	case addr && date && closesAddress(t):
+	case f.addr && f.date && f.closes:
 		return attrStrong
-	case endsWithWroteWord(strings.TrimRight(low, ":： ")):
+	case f.weakEnd:
 		return attrWeak
 	}
 	return attrNone
@@ -592,7 +711,8 @@ func looksLikeHistoryHeader(s string) bool {
 	if len(s) > maxAttributionLen {
 		return false
 	}
-	return endsWithColon(s) || emailLike.MatchString(s) || timeLike.MatchString(s) && dateOrTime.MatchString(timeLike.ReplaceAllString(s, ""))
+	hasTime, hasDate := dateParts(s)
+	return endsWithColon(s) || hasAddress(s) || hasTime && hasDate
 }
 
 // closesAddress reports "…<ann@example.com>:" or "…(ann@example.com):".
@@ -621,23 +741,29 @@ func endsSentence(s string) bool {
 	return false
 }
 
+// wroteByFirstByte indexes wroteWords by their first byte.
+var wroteByFirstByte = func() (index [256][]string) {
+	for _, w := range wroteWords {
+		index[w[0]] = append(index[w[0]], w)
+	}
+	return index
+}()
+
 // containsWroteWord finds one of wroteWords in low, as a word where it is
 // written in Latin, Greek or Cyrillic letters.
-func containsWroteWord(low string) bool {
-	for _, w := range wroteWords {
-		for from := 0; ; {
-			k := strings.Index(low[from:], w)
-			if k < 0 {
-				break
+func containsWroteWord(low string) bool { return lastWroteWordStart(low) >= 0 }
+
+// lastWroteWordStart returns where the last of wroteWords in low starts,
+// or -1. One pass over low, from its end.
+func lastWroteWordStart(low string) int {
+	for k := len(low) - 1; k >= 0; k-- {
+		for _, w := range wroteByFirstByte[low[k]] {
+			if len(low)-k >= len(w) && low[k+1] == w[1] && low[k:k+len(w)] == w && isWordAt(low, k, k+len(w)) {
+				return k
 			}
-			k += from
-			if isWordAt(low, k, k+len(w)) {
-				return true
-			}
-			from = k + 1
 		}
 	}
-	return false
+	return -1
 }
 
 // endsWithWroteWord reports text that ends with a verb of wroteWords
@@ -686,7 +812,7 @@ func isSpacedLetter(r rune) bool {
 
 // hasAttributionLead reports a line that starts like "On …", "Am …".
 func hasAttributionLead(s string) bool {
-	low := strings.ToLower(s)
+	low := strings.ToLower(s[:min(len(s), 24)])
 	for _, w := range attributionLeads {
 		if strings.HasPrefix(low, w) {
 			rest := low[len(w):]
@@ -770,7 +896,7 @@ func isMobileSignature(s string) bool {
 // running to the end: a rule and a few lines naming the list.
 func isListFooterAt(lines []qline, i, end int) bool {
 	l := lines[i]
-	if l.depth > 0 || !isSeparatorLine(l.content) {
+	if end-i > 41 || l.depth > 0 || !isSeparatorLine(l.content) {
 		return false
 	}
 	named, n := false, 0

@@ -288,3 +288,28 @@ func TestNewTextForward(t *testing.T) {
 		t.Errorf("a reply to a forward kept the quoted mail: got\n%s", got)
 	}
 }
+
+func TestDatePartsAndAddress(t *testing.T) {
+	tests := []struct {
+		s                    string
+		hasTime, hasDate, at bool
+	}{
+		{"On Mon, Jan 6, 2025 at 10:02 AM", true, true, false},
+		{"Am 06.01.25 um 10:02 schrieb", true, true, false},
+		{"Le 6 janv. à 10h30", true, false, false},
+		{"1/6/25", false, true, false},
+		{"2025年1月6日", false, true, false},
+		{"2025년 1월 6일", false, true, false},
+		{"row 65536, version 2.4.1", false, false, false},
+		{"x20251y 1:2 12:3", false, false, false},
+		{"Help Desk <support@helpdesk.example>", false, false, true},
+		{"(valentino@rudy.be)", false, false, true},
+		{"@ann on twitter, a@b, x@y.", false, false, false},
+	}
+	for _, tt := range tests {
+		hasTime, hasDate := dateParts(tt.s)
+		if hasTime != tt.hasTime || hasDate != tt.hasDate || hasAddress(tt.s) != tt.at {
+			t.Errorf("%q: time %v date %v address %v, want %v %v %v", tt.s, hasTime, hasDate, hasAddress(tt.s), tt.hasTime, tt.hasDate, tt.at)
+		}
+	}
+}
