@@ -54,3 +54,43 @@ func ExampleParseError() {
 	// Output:
 	// mail is 30 MiB, over the 25 MiB limit true
 }
+
+func ExampleNewText() {
+	raw := []byte("From: Ann Agent <ann@example.com>\r\n" +
+		"To: Help Desk <support+1042-k3j2h4g5abcd@helpdesk.example>\r\n" +
+		"Subject: RE: [HD#1042] Export stops halfway\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n" +
+		"\r\n" +
+		"Hi Carla,\r\n\r\nthe fix is in version 2.4.1.\r\n\r\nAnn\r\n\r\n" +
+		"________________________________\r\n" +
+		"Von: Help Desk <support+1042-k3j2h4g5abcd@helpdesk.example>\r\n" +
+		"Gesendet: Montag, 6. Januar 2025 10:02\r\n" +
+		"An: Ann Agent <ann@example.com>\r\n" +
+		"Betreff: [HD#1042] Export stops halfway\r\n\r\n" +
+		"-- Reply above this line --\r\n\r\nCarla Customer wrote: The export stops at row 65536.\r\n")
+	m, err := mailin.Parse(raw, mailin.ParseOptions{})
+	if err != nil {
+		return
+	}
+	fmt.Println(mailin.NewText(m, mailin.StripOptions{Markers: []string{"-- Reply above this line --"}}))
+	// Output:
+	// Hi Carla,
+	//
+	// the fix is in version 2.4.1.
+	//
+	// Ann
+}
+
+func ExampleStripQuoted() {
+	reply := "On Mon, Jan 6, 2025 at 9:58 AM Carla <carla@customer.example> wrote:\n" +
+		"> Which version fixes the export?\n\n" +
+		"2.4.1, released today.\n\n" +
+		"> Is the Notes column kept?\n\n" +
+		"Yes.\n\n" +
+		"-- \nAnn Agent\n"
+	fmt.Println(mailin.StripQuoted(reply, mailin.StripOptions{StripSignatures: true}))
+	// Output:
+	// 2.4.1, released today.
+	//
+	// Yes.
+}
