@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 
@@ -63,17 +64,18 @@ func markQuotesHTML(h string) string {
 	msoText := false         // and it has shown text
 	var b strings.Builder
 	b.Grow(len(h) + len(h)/8)
+	var raw []byte // the token as written, copied before the tokenizer reuses it
 	z := html.NewTokenizer(strings.NewReader(h))
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			return b.String()
 		}
-		raw := string(z.Raw())
+		raw = append(raw[:0], z.Raw()...)
 		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			nameB, more := z.TagName()
-			name := string(nameB)
+			name, block := trackedName(nameB), blockStarts[string(nameB)]
 			var id, class, style, typ string
 			for more {
 				var k, v []byte
@@ -89,7 +91,7 @@ func markQuotesHTML(h string) string {
 					typ = strings.ToLower(string(v))
 				}
 			}
-			if blockStarts[name] {
+			if block {
 				b.WriteRune(softBreakMark)
 			}
 			if historyIDs[id] || strings.Contains(class, "yahoo_quoted") || strings.HasPrefix(id, "yahoo_quoted") ||
@@ -108,7 +110,7 @@ func markQuotesHTML(h string) string {
 					msoP, msoText = true, false
 					continue
 				}
-				b.WriteString(raw)
+				b.Write(raw)
 				continue
 			}
 			f := frame{name: name}
@@ -121,7 +123,7 @@ func markQuotesHTML(h string) string {
 				b.WriteRune(quoteOpenMark)
 				b.WriteString("<br>")
 			}
-			b.WriteString(raw)
+			b.Write(raw)
 			if len(stack) < maxTrackedDepth {
 				stack = append(stack, f)
 				open[name]++
@@ -136,14 +138,14 @@ func markQuotesHTML(h string) string {
 			}
 		case html.EndTagToken:
 			nameB, _ := z.TagName()
-			name := string(nameB)
+			name := trackedName(nameB)
 			if name == "p" && msoP {
 				b.WriteString(closeMsoP(msoText))
 				msoP = false
 				continue
 			}
-			b.WriteString(raw)
-			if open[name] == 0 {
+			b.Write(raw)
+			if name == "" || open[name] == 0 {
 				continue // not ours, or stray: nothing to close
 			}
 			// Close the innermost open element of that name and those
@@ -168,13 +170,47 @@ func markQuotesHTML(h string) string {
 			}
 		case html.TextToken:
 			if msoP && !msoText {
-				msoText = strings.TrimFunc(html.UnescapeString(raw), unicode.IsSpace) != ""
+				msoText = hasVisibleText(raw)
 			}
-			b.WriteString(raw)
+			b.Write(raw)
 		default:
-			b.WriteString(raw)
+			b.Write(raw)
 		}
 	}
+}
+
+// trackedName returns the names of the elements markQuotesHTML tracks
+// ("div", "blockquote", "p"), and "" for the others.
+func trackedName(name []byte) string {
+	switch string(name) {
+	case "div":
+		return "div"
+	case "blockquote":
+		return "blockquote"
+	case "p":
+		return "p"
+	}
+	return ""
+}
+
+// hasVisibleText reports whether HTML text shows more than white space
+// and no-break spaces.
+func hasVisibleText(text []byte) bool {
+	for i := 0; i < len(text); {
+		switch {
+		case text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' || text[i] == '\f':
+			i++
+		case bytes.HasPrefix(text[i:], []byte("\u00a0")):
+			i += len("\u00a0")
+		case bytes.HasPrefix(text[i:], []byte("&nbsp;")):
+			i += len("&nbsp;")
+		case bytes.HasPrefix(text[i:], []byte("&#160;")):
+			i += len("&#160;")
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // closeMsoP ends an Outlook paragraph written as a div; an empty one is
