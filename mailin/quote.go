@@ -315,15 +315,50 @@ func markerLine(lines []qline, markers []string) int {
 	if len(norm) == 0 {
 		return -1
 	}
+	// Each marker's longest word, to pass over most lines cheaply.
+	keys := make([]string, len(norm))
+	for k, m := range norm {
+		for _, w := range strings.Fields(m) {
+			if len(w) > len(keys[k]) {
+				keys[k] = w
+			}
+		}
+	}
 	for i, l := range lines {
-		c := normalizeSpaces(l.content)
-		for _, m := range norm {
-			if strings.Contains(c, m) {
+		for k, m := range norm {
+			if !containsFoldASCII(l.content, keys[k]) {
+				continue
+			}
+			if strings.Contains(normalizeSpaces(l.content), m) {
 				return i
 			}
 		}
 	}
 	return -1
+}
+
+// containsFoldASCII reports whether s may contain key (lowercase):
+// ASCII letters compared without case; for a key with other letters it
+// says yes, leaving the check to the caller.
+func containsFoldASCII(s, key string) bool {
+	for k := 0; k < len(key); k++ {
+		if key[k] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	for i := 0; i+len(key) <= len(s); i++ {
+		if lowerASCII(s[i]) != key[0] {
+			continue
+		}
+		j := 1
+		for j < len(key) && lowerASCII(s[i+j]) == key[j] {
+			j++
+		}
+		if j == len(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // normalizeSpaces lowercases s and collapses runs of white space (the
@@ -390,7 +425,11 @@ func isForwardLine(s string) bool {
 	if len(s) > 120 {
 		return false
 	}
-	t := strings.ToLower(strings.Trim(s, "-—=_*<> :"))
+	t := strings.Trim(s, "-—=_*<> :")
+	if t == "" || !forwardFirstBytes[lowerASCII(t[0])] {
+		return false
+	}
+	t = strings.ToLower(t)
 	for _, w := range forwardWords {
 		if strings.HasPrefix(t, w) {
 			return true
@@ -741,13 +780,41 @@ func endsSentence(s string) bool {
 	return false
 }
 
-// wroteByFirstByte indexes wroteWords by their first byte.
-var wroteByFirstByte = func() (index [256][]string) {
-	for _, w := range wroteWords {
-		index[w[0]] = append(index[w[0]], w)
+// wroteByFirstByte and wroteByLastByte index wroteWords by their first
+// and last byte; forwardFirstBytes and mobileFirstBytes hold the first
+// bytes of forwardWords and mobileSignatures (lowercase).
+var (
+	wroteByFirstByte, wroteByLastByte = func() (first, last [256][]string) {
+		for _, w := range wroteWords {
+			first[w[0]] = append(first[w[0]], w)
+			last[w[len(w)-1]] = append(last[w[len(w)-1]], w)
+		}
+		return first, last
+	}()
+	forwardFirstBytes = firstBytes(forwardWords)
+	mobileFirstBytes  = firstBytes(mobileSignatures)
+)
+
+func firstBytes(words []string) (set [256]bool) {
+	for _, w := range words {
+		set[w[0]] = true
+		if r, _ := utf8.DecodeRuneInString(w); r >= utf8.RuneSelf {
+			// An upper case letter outside ASCII may start with another
+			// byte than its lower case: let every such byte through.
+			for b := 0xC0; b < 0x100; b++ {
+				set[b] = true
+			}
+		}
 	}
-	return index
-}()
+	return set
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 32
+	}
+	return c
+}
 
 // containsWroteWord finds one of wroteWords in low, as a word where it is
 // written in Latin, Greek or Cyrillic letters.
@@ -770,7 +837,10 @@ func lastWroteWordStart(low string) int {
 // ("ann wrote", "---- john smith wrote").
 func endsWithWroteWord(low string) bool {
 	low = strings.TrimSpace(low)
-	for _, w := range wroteWords {
+	if low == "" {
+		return false
+	}
+	for _, w := range wroteByLastByte[low[len(low)-1]] {
 		if strings.HasSuffix(low, w) && isWordAt(low, len(low)-len(w), len(low)) {
 			return true
 		}
@@ -881,6 +951,9 @@ func isSignatureDelimiter(raw string) bool {
 // isMobileSignature reports a phone or app client's signature line.
 func isMobileSignature(s string) bool {
 	if len(s) > 120 {
+		return false
+	}
+	if s == "" || !mobileFirstBytes[lowerASCII(s[0])] {
 		return false
 	}
 	low := strings.ToLower(s)
