@@ -1,6 +1,8 @@
 package mailin
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -310,6 +312,22 @@ func TestDatePartsAndAddress(t *testing.T) {
 		hasTime, hasDate := dateParts(tt.s)
 		if hasTime != tt.hasTime || hasDate != tt.hasDate || hasAddress(tt.s) != tt.at {
 			t.Errorf("%q: time %v date %v address %v, want %v %v %v", tt.s, hasTime, hasDate, hasAddress(tt.s), tt.hasTime, tt.hasDate, tt.at)
+		}
+	}
+}
+
+func TestTextFromHTML(t *testing.T) {
+	for name, want := range map[string]bool{"html-only.eml": true, "alternative.eml": false} {
+		raw, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Parse(raw, ParseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.TextFromHTML != want {
+			t.Errorf("%s: TextFromHTML %v, want %v", name, m.TextFromHTML, want)
 		}
 	}
 }
