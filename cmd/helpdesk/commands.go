@@ -142,10 +142,13 @@ func (e *env) cmdOutbox(args []string) error {
 
 func (e *env) cmdTickets(args []string) error {
 	if len(args) == 0 {
-		return usageError{"expected: tickets list | show ID | merge FROM INTO"}
+		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT"}
 	}
-	if args[0] == "merge" {
+	switch args[0] {
+	case "merge":
 		return e.cmdMerge(args[1:])
+	case "assign":
+		return e.cmdAssign(args[1:])
 	}
 	fs, c := e.flags("tickets "+args[0], true)
 	status := fs.String("status", "", "list only tickets in this status")
@@ -201,7 +204,7 @@ func (e *env) cmdTickets(args []string) error {
 		}
 		return printTicketDetail(e.stdout, v)
 	}
-	return usageError{fmt.Sprintf("unknown tickets command %q: expected list or show", args[0])}
+	return usageError{fmt.Sprintf("unknown tickets command %q: expected list, show, merge or assign", args[0])}
 }
 
 func (e *env) cmdQuarantine(args []string) error {
