@@ -81,8 +81,10 @@ func (s *Service) agentMail(ctx context.Context, tx Tx, in *Inbound, msg *Messag
 		return true, s.event(ctx, tx, t.ID, EventMessage, from,
 			fmt.Sprintf("automatic mail from %s (%s) through the reply address of agent %s: nothing relayed", from, in.AutoReason, a.Email), now)
 	case !a.Writes(from):
+		res.Unverified = true
 		return true, s.forgedAgentMail(ctx, tx, t, a, in, msg, fmt.Sprintf("%s is not an address of agent %s", from, a.Email), now)
 	case in.Sender != nil && !in.Sender.FromVerified:
+		res.Unverified = true
 		return true, s.forgedAgentMail(ctx, tx, t, a, in, msg, fmt.Sprintf("the sender %s is not verified (%s)", from, in.Sender.Why), now)
 	}
 	return true, s.agentReply(ctx, tx, t, a, in, msg, now, res)

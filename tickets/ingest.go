@@ -84,8 +84,9 @@ type Result struct {
 	ThreadedBy string
 	// Reopened: the reply set a resolved or closed ticket back to open.
 	Reopened bool
-	// Unverified: threaded by a Message-ID from someone not on the ticket;
-	// the mail is kept and flagged, and changed nothing else.
+	// Unverified: threaded by a Message-ID from someone not on the ticket,
+	// or through an agent's token by someone else; the mail is kept and
+	// flagged, and changed nothing else.
 	Unverified bool
 	// Queued counts the mails put on the outbox.
 	Queued int

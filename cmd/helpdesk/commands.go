@@ -73,6 +73,10 @@ func describeOutcome(out desk.Outcome) string {
 		return fmt.Sprintf("%s: already stored, nothing changed", out.Ref)
 	case out.Created:
 		return fmt.Sprintf("%s: new ticket", out.Ref)
+	case out.ThreadedBy == "agent-token" && out.Unverified:
+		return fmt.Sprintf("%s: mail through an agent's reply address, not from that agent: kept as an unverified note", out.Ref)
+	case out.ThreadedBy == "agent-token":
+		return fmt.Sprintf("%s: mail through an agent's reply address", out.Ref)
 	default:
 		s := fmt.Sprintf("%s: reply added (threaded by %s)", out.Ref, out.ThreadedBy)
 		if out.Reopened {
