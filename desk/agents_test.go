@@ -298,6 +298,19 @@ func TestAManualQueueAssignsNobodyAndTellsItsAgents(t *testing.T) {
 	if got := h.mailTo("ann@example.com", 0); len(got) != 0 {
 		t.Errorf("Ann, not in sales, got %d mails", len(got))
 	}
+	// Bob answers: the ticket nobody had is his.
+	mark := h.mark()
+	h.deliver("sales", gmailReply("Bob Builder <bob@example.com>", n, "bob-1@example.com", "Hello, 50 seats cost 4,000 EUR a year."))
+	h.flush()
+	if got := h.ticket(out.TicketID); got.Assignee != "bob@example.com" || got.Status != tickets.StatusPending {
+		t.Errorf("after Bob's answer: assignee %q, status %s", got.Assignee, got.Status)
+	}
+	if !hasEventLike(h.events(out.TicketID), tickets.EventAssigned, "assigned to bob@example.com: answered an unassigned ticket") {
+		t.Errorf("events %+v", h.events(out.TicketID))
+	}
+	if got := h.mailTo("lead@a.test", mark); len(got) != 1 || got[0].from != "sales@example.com" || !strings.HasPrefix(got[0].replyTo, "sales+") {
+		t.Errorf("the customer got %+v, want Bob's answer from the sales address", got)
+	}
 }
 
 func TestAnAssignedAgentGetsTheTicketWithItsFilesAndAPrivateReplyAddress(t *testing.T) {
