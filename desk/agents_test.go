@@ -739,9 +739,17 @@ func testForgedAgentMailChangesNothingAndReachesNoCustomer(t *testing.T) {
 			t.Errorf("no security event: %+v", h.events(out.TicketID))
 		}
 		n := h.oneMailTo("ann@example.com", mark)
-		if !strings.Contains(n.subject, "Security notice") || !strings.Contains(n.text, "mallory@evil.test") {
-			t.Errorf("Ann's notice: %q\n%s", n.subject, n.text)
+		if !strings.Contains(n.subject, "Security notice") || !strings.Contains(n.text, "mallory@evil.test") || n.replyTo != "" {
+			t.Errorf("Ann's notice: %q, Reply-To %q\n%s", n.subject, n.replyTo, n.text)
 		}
+		// Ann's answer to it goes to the support address: kept for the agents, sent to nobody.
+		mark = h.mark()
+		ans := strings.Replace(gmailReply("Ann Agent <ann@example.com>", n, "ann-sec@example.com", "Who was that? #status closed"), "To: Example Support <>", "To: Example Support <support@example.com>", 1)
+		if res := h.deliver("support", ans); res.TicketID != out.TicketID || !res.Unverified {
+			t.Errorf("Ann's answer to the notice: %+v", res)
+		}
+		h.flush()
+		untouched(t, h, before, mark)
 		// Again: Ann is told once an hour, not once a mail.
 		mark = h.mark()
 		h.deliver("support", gmailReply("Ann Agent <mallory@evil.test>", notice, "forged-3@evil.test", commands))
@@ -809,4 +817,21 @@ func testForgedAgentMailChangesNothingAndReachesNoCustomer(t *testing.T) {
 			t.Errorf("kept as kind %s", m.Kind)
 		}
 	})
+}
+
+func TestTooManyCommandsAreAnErrorAndReachNoCustomer(t *testing.T) {
+	h := agentHarness(t, "")
+	out, notice, _ := assigned(h)
+	mark := h.mark()
+	answer(h, notice, strings.Repeat("#tag +x\n", 21)+"#tag +secret\n\nHi Alice.")
+	h.flush()
+	if got := h.mailTo("alice@a.test", mark); len(got) != 0 {
+		t.Errorf("the customer got %d mails", len(got))
+	}
+	if e := h.oneMailTo("ann@example.com", mark); !strings.Contains(e.text, "22 commands: one reply may give at most 20") {
+		t.Errorf("error mail:\n%s", e.text)
+	}
+	if tags := h.ticket(out.TicketID).Tags; len(tags) != 0 {
+		t.Errorf("tags %v", tags)
+	}
 }

@@ -304,8 +304,9 @@ func (s *Service) notifyAgent(ctx context.Context, tx Tx, t *Ticket, a *Agent, t
 }
 
 // notifyAgentWith puts notice n (its template, trigger and problem) to
-// agent a about t on the outbox. Its Reply-To and Message-ID carry a's
-// token for t, and it carries the trigger's attachments.
+// agent a about t on the outbox. Its Reply-To (but for a security notice)
+// and Message-ID carry a's token for t, and it carries the trigger's
+// attachments.
 func (s *Service) notifyAgentWith(ctx context.Context, tx Tx, t *Ticket, a *Agent, n Notice, now time.Time) error {
 	to := Address{Name: a.Name, Email: a.Email}
 	n.Ticket, n.To, n.Agent = t, to, a
@@ -320,6 +321,12 @@ func (s *Service) notifyAgentWith(ctx context.Context, tx Tx, t *Ticket, a *Agen
 	}
 	box := s.mailboxAddress(t)
 	msgID := s.signer.AgentMessageID(t.ID, a.Email, s.domain)
+	replyTo := &Address{Name: s.opts.From.Name, Email: s.signer.AgentReplyAddress(box, t.ID, a.Email)}
+	if n.Template == TemplateAgentSecurity {
+		// An answer to a security notice is not meant for the customer:
+		// without the agent's token it is kept for agents, unverified.
+		replyTo = nil
+	}
 	out := &Message{
 		TicketID:  t.ID,
 		Direction: Out,
@@ -329,7 +336,7 @@ func (s *Service) notifyAgentWith(ctx context.Context, tx Tx, t *Ticket, a *Agen
 		MessageID: msgID,
 		From:      s.opts.From,
 		To:        []Address{to},
-		ReplyTo:   &Address{Name: s.opts.From.Name, Email: s.signer.AgentReplyAddress(box, t.ID, a.Email)},
+		ReplyTo:   replyTo,
 		Subject:   s.tag.Ensure(composed.Subject, t.ID),
 		Text:      composed.Text,
 		HTML:      composed.HTML,

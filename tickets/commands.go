@@ -42,7 +42,8 @@ type command struct {
 	remove []string
 }
 
-// maxCommands bounds the commands read from one reply.
+// maxCommands bounds the commands one reply may give; a reply with more
+// is answered as wrong, so that none of them reaches the customer.
 const maxCommands = 20
 
 // parseCommands splits an agent's text into the #command lines at its top
@@ -53,7 +54,7 @@ func parseCommands(text string) ([]command, string) {
 	var cmds []command
 	var lead string
 	i := 0
-	for ; i < len(lines) && len(cmds) < maxCommands; i++ {
+	for ; i < len(lines); i++ {
 		l := strings.TrimSpace(lines[i])
 		if l == "" {
 			continue
@@ -91,6 +92,9 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 	var problems []string
 	wrong := func(c command, format string, args ...any) {
 		problems = append(problems, fmt.Sprintf("line %d %q: %s", c.line, c.raw, fmt.Sprintf(format, args...)))
+	}
+	if len(cmds) > maxCommands {
+		return []string{fmt.Sprintf("%d commands: one reply may give at most %d", len(cmds), maxCommands)}
 	}
 	merges := 0
 	for i := range cmds {
