@@ -45,9 +45,8 @@ func (s *Service) agentTokenOf(in *Inbound) (agentToken, bool) {
 	if len(s.agents) == 0 {
 		return agentToken{}, false
 	}
-	emails := s.agentEmails()
 	for _, rcpt := range recipients(in) {
-		if id, email, ok := s.signer.AgentFromAddress(rcpt, emails); ok {
+		if id, email, ok := s.signer.AgentFromAddress(rcpt, s.keys); ok {
 			return agentToken{ticketID: id, agent: s.agentByEmail(email)}, true
 		}
 	}

@@ -339,9 +339,9 @@ func normalizeAgents(agents []Agent, queues []Queue) ([]Agent, map[string]Queue)
 }
 
 // agentEmails are the agents' addresses, which agent tokens are made for.
-func (s *Service) agentEmails() []string {
-	out := make([]string, len(s.agents))
-	for i, a := range s.agents {
+func agentEmails(agents []Agent) []string {
+	out := make([]string, len(agents))
+	for i, a := range agents {
 		out[i] = a.Email
 	}
 	return out

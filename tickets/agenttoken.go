@@ -61,11 +61,25 @@ func (s *Signer) AgentMessageID(id int64, email, domain string) string {
 	return s.AgentToken(id, email) + "." + lowerBase32.EncodeToString(b[:]) + "@" + domain
 }
 
+// AgentKeys maps the token ids of agents to their addresses. It is made
+// once for the configured agents, so that a candidate token costs a map
+// lookup and at most one HMAC, however many agents and recipients.
+type AgentKeys map[string]string
+
+// AgentKeys returns the keys of the agents with the addresses emails.
+func (s *Signer) AgentKeys(emails []string) AgentKeys {
+	keys := make(AgentKeys, len(emails))
+	for _, e := range emails {
+		keys[s.AgentID(e)] = EmailKey(e)
+	}
+	return keys
+}
+
 // AgentTicket finds a valid agent token in text (an address's local part
-// or a Message-ID) for one of the agents with the addresses emails, and
-// returns its ticket ID and that agent's address. A token stands alone:
-// no letter or digit before it, no base32 character after it.
-func (s *Signer) AgentTicket(text string, emails []string) (int64, string, bool) {
+// or a Message-ID) for one of the agents of keys, and returns its ticket
+// ID and that agent's address. A token stands alone: no letter or digit
+// before it, no base32 character after it.
+func (s *Signer) AgentTicket(text string, keys AgentKeys) (int64, string, bool) {
 	text = strings.ToLower(text)
 	for i := 0; i+2 < len(text); i++ {
 		if text[i] != 'a' || text[i+1] != '-' || i > 0 && (isDigit(text[i-1]) || 'a' <= text[i-1] && text[i-1] <= 'z') {
@@ -89,18 +103,16 @@ func (s *Signer) AgentTicket(text string, emails []string) (int64, string, bool)
 		if err != nil {
 			continue
 		}
-		agentID, sig := text[k+1:idEnd], text[idEnd+1:end]
-		for _, email := range emails {
-			if hmac.Equal([]byte(agentID), []byte(s.AgentID(email))) && hmac.Equal([]byte(sig), []byte(s.agentSig(id, email))) {
-				return id, EmailKey(email), true
-			}
+		email, known := keys[text[k+1:idEnd]]
+		if known && hmac.Equal([]byte(text[idEnd+1:end]), []byte(s.agentSig(id, email))) {
+			return id, email, true
 		}
 	}
 	return 0, "", false
 }
 
 // AgentFromAddress finds an agent token in the plus-tag of an address.
-func (s *Signer) AgentFromAddress(addr string, emails []string) (int64, string, bool) {
+func (s *Signer) AgentFromAddress(addr string, keys AgentKeys) (int64, string, bool) {
 	local, _, ok := strings.Cut(addr, "@")
 	if !ok {
 		return 0, "", false
@@ -109,14 +121,14 @@ func (s *Signer) AgentFromAddress(addr string, emails []string) (int64, string, 
 	if !ok {
 		return 0, "", false
 	}
-	return s.AgentTicket(tag, emails)
+	return s.AgentTicket(tag, keys)
 }
 
 // AgentFromMessageID finds an agent token in a Message-ID the desk generated.
-func (s *Signer) AgentFromMessageID(msgID string, emails []string) (int64, string, bool) {
+func (s *Signer) AgentFromMessageID(msgID string, keys AgentKeys) (int64, string, bool) {
 	local, _, ok := strings.Cut(msgID, "@")
 	if !ok {
 		return 0, "", false
 	}
-	return s.AgentTicket(local, emails)
+	return s.AgentTicket(local, keys)
 }

@@ -98,6 +98,7 @@ type Service struct {
 	loops  LoopPolicy
 	agents []Agent
 	queues map[string]Queue
+	keys   AgentKeys // of agents' tokens
 }
 
 // NewService checks opts and returns a Service.
@@ -145,10 +146,11 @@ func NewService(opts Options) (*Service, error) {
 		own[addr] = true
 		own[StripPlusTag(addr)] = true
 	}
+	signer := NewSigner(opts.Secret)
 	return &Service{
 		opts:   opts,
 		store:  opts.Store,
-		signer: NewSigner(opts.Secret),
+		signer: signer,
 		tag:    NewSubjectTag(opts.Tag),
 		domain: strings.ToLower(domain),
 		own:    own,
@@ -158,6 +160,7 @@ func NewService(opts Options) (*Service, error) {
 		loops:  opts.Loops.withDefaults(),
 		agents: agents,
 		queues: queues,
+		keys:   signer.AgentKeys(agentEmails(agents)),
 	}, nil
 }
 
@@ -167,7 +170,7 @@ func (s *Service) IsOwnMessageID(id string) bool {
 	if _, ok := s.signer.TicketFromMessageID(id); ok {
 		return true
 	}
-	_, _, ok := s.signer.AgentFromMessageID(id, s.agentEmails())
+	_, _, ok := s.signer.AgentFromMessageID(id, s.keys)
 	return ok
 }
 
