@@ -174,9 +174,11 @@ func (s *Service) pickAgent(ctx context.Context, tx Tx, queue, skill string, now
 	if q.Assignment == Manual {
 		return nil, fmt.Sprintf("queue %s assigns by hand", queue), nil
 	}
-	open, err := tx.AssigneeLoad(ctx)
-	if err != nil {
-		return nil, "", fmt.Errorf("counting open tickets per agent: %w", err)
+	var open map[string]int
+	if q.Assignment == LeastOpen || slices.ContainsFunc(members, func(a *Agent) bool { return a.MaxOpen > 0 }) {
+		if open, err = tx.AssigneeLoad(ctx); err != nil {
+			return nil, "", fmt.Errorf("counting open tickets per agent: %w", err)
+		}
 	}
 	var fit []*Agent
 	var left []string
