@@ -69,6 +69,11 @@ type Config struct {
 	Rules []Rule `toml:"rule"`
 	// Loops bounds the automatic mail the desk sends to any one address.
 	Loops Loops `toml:"loops"`
+	// Agents work tickets from their mail client; none by default.
+	Agents []Agent `toml:"agent"`
+	// Queues hold the settings of queues (assignment, escalation); a
+	// queue that only a mailbox names needs none.
+	Queues []Queue `toml:"queue"`
 
 	// triage is Triage, Priority and Rules in the domain's terms, as the
 	// last Validate that found no problem translated them.

@@ -644,6 +644,7 @@ rate_limit = -3
 		`helpdesk.toml:15: mailbox[0].imap.pasword: unknown key (did you mean password?)`,
 		`helpdesk.toml:16: mailbox[0].imap.port: must be 1-65535`,
 		"helpdesk.toml:19: rule[0].when[0].value: bad regex: error parsing regexp: missing closing ): `(invoice`",
+		`helpdesk.toml:20: rule[0].then.queue: no queue "billing" (queues: support; declare others with [[queue]])`,
 		`helpdesk.toml:22: loops.rate_limit: must not be negative (0 turns the limit off)`,
 		`helpdesk.toml: security.secret: required (set secret, secret_env or secret_file)`,
 	}
@@ -687,6 +688,8 @@ address = "support@example.com"
   username = "u"
   password = "p"
 #imap
+[[queue]]
+name = "q"
 [[rule]]
 name = "r"
 then = { queue = "q" }

@@ -165,8 +165,12 @@ type Action struct {
 	Urgency string `toml:"urgency"`
 	// Priority, P1 to P4, overrides the impact × urgency matrix.
 	Priority string `toml:"priority"`
-	// Assignee is the agent's address the ticket is assigned to.
+	// Assignee is the agent the ticket is assigned to: an [[agent]]'s
+	// email, alias or name.
 	Assignee string `toml:"assignee"`
+	// Skill is what the agent who gets the ticket by automatic
+	// assignment must have (one of some [[agent]]'s skills).
+	Skill string `toml:"skill"`
 	// Spam true marks the mail as spam; false clears a verdict of the spam
 	// header, score or block list (an allow list); unset leaves it alone.
 	Spam *bool `toml:"spam"`
@@ -180,7 +184,7 @@ type Action struct {
 // empty reports whether the action sets nothing.
 func (a Action) empty() bool {
 	return a.Queue == "" && a.Category == "" && len(a.Tags) == 0 && a.Impact == "" && a.Urgency == "" &&
-		a.Priority == "" && a.Assignee == "" && a.Spam == nil && a.Acknowledge == nil && a.AckTemplate == ""
+		a.Priority == "" && a.Assignee == "" && a.Skill == "" && a.Spam == nil && a.Acknowledge == nil && a.AckTemplate == ""
 }
 
 var (
@@ -432,9 +436,9 @@ func ticketCount(ps *problems, key, v string) {
 // translate checks a and returns it in the domain's terms.
 func (a Action) translate(ps *problems, key string, stop bool) triage.Action {
 	ta := triage.Action{Queue: a.Queue, Category: a.Category, Tags: a.Tags, Impact: a.Impact, Urgency: a.Urgency,
-		Priority: a.Priority, Assignee: a.Assignee, Spam: a.Spam, Acknowledge: a.Acknowledge, AckTemplate: a.AckTemplate}
+		Priority: a.Priority, Assignee: a.Assignee, Skill: a.Skill, Spam: a.Spam, Acknowledge: a.Acknowledge, AckTemplate: a.AckTemplate}
 	if a.empty() && !stop {
-		ps.add(key, "sets nothing (set queue, category, tags, impact, urgency, priority, assignee, spam, acknowledge or ack_template, or stop = true)")
+		ps.add(key, "sets nothing (set queue, category, tags, impact, urgency, priority, assignee, skill, spam, acknowledge or ack_template, or stop = true)")
 		return ta
 	}
 	for _, f := range []struct{ name, v string }{{"queue", a.Queue}, {"category", a.Category}} {
@@ -456,10 +460,8 @@ func (a Action) translate(ps *problems, key string, stop bool) triage.Action {
 	if a.Priority != "" {
 		oneOf(ps, key+".priority", a.Priority, triage.Priorities()...)
 	}
-	if a.Assignee != "" {
-		if ad, err := mail.ParseAddress(a.Assignee); err != nil || ad.Name != "" || !hasDomain(ad.Address) {
-			ps.add(key+".assignee", "%q is not a plain address like ann@example.com", a.Assignee)
-		}
+	if a.Skill != "" && strings.ContainsFunc(a.Skill, isSpaceOrComma) {
+		ps.add(key+".skill", "%q must be one word, without spaces or commas", a.Skill)
 	}
 	if a.AckTemplate != "" && !templateNameRE.MatchString(a.AckTemplate) {
 		ps.add(key+".ack_template", "%q must be a template name made of a-z, 0-9, _ and -", a.AckTemplate)

@@ -87,6 +87,12 @@ when = [
   { field = "subject", op = "any_of", values = ["a", "b"] },
 ]
 then = { tags = ["busy"] }
+
+[[queue]]
+name = "vip"
+[[agent]]
+name = "Ann Agent"
+email = "ann@example.com"
 `)
 	f := false
 	want := []Rule{
@@ -126,8 +132,11 @@ then = { tags = ["busy"] }
 
 // rule wraps the TOML of one rule's conditions and action into a valid file.
 func rule(body string) string {
-	return minimum + "\n[[rule]]\nname = \"r\"\n" + body
+	return minimum + "\n[[rule]]\nname = \"r\"\n" + body + queueQ
 }
+
+// queueQ declares the queue "q" that rules send mail to.
+const queueQ = "\n[[queue]]\nname = \"q\"\n"
 
 func TestTriageProblemsAreNamedByKey(t *testing.T) {
 	for _, tc := range []struct {
@@ -142,8 +151,8 @@ func TestTriageProblemsAreNamedByKey(t *testing.T) {
 		{"negative duplicate window", minimum + "[triage]\nduplicate_window = \"-1m\"\n", `triage.duplicate_window: invalid duration "-1m": must not be negative`},
 		{"priority P5 in a cell", minimum + "[priority]\nmedium = { low = \"P5\" }\n", `priority.medium.low: "P5" must be one of P1, P2, P3, P4`},
 		{"lower case default priority", minimum + "[priority]\ndefault = \"p3\"\n", `priority.default: "p3" must be one of P1, P2, P3, P4`},
-		{"rule without name", minimum + "[[rule]]\nthen = { queue = \"q\" }\n", "rule[0].name: required"},
-		{"duplicate rule names", minimum + "[[rule]]\nname = \"a\"\nthen = { queue = \"q\" }\n[[rule]]\nname = \"b\"\nthen = { queue = \"q\" }\n[[rule]]\nname = \"a\"\nthen = { queue = \"q\" }\n",
+		{"rule without name", minimum + queueQ + "[[rule]]\nthen = { queue = \"q\" }\n", "rule[0].name: required"},
+		{"duplicate rule names", minimum + queueQ + "[[rule]]\nname = \"a\"\nthen = { queue = \"q\" }\n[[rule]]\nname = \"b\"\nthen = { queue = \"q\" }\n[[rule]]\nname = \"a\"\nthen = { queue = \"q\" }\n",
 			`rule[2].name: "a" is already the name of rule[0]`},
 		{"unknown match", rule("match = \"some\"\nthen = { queue = \"q\" }\n"), `rule[0].match: "some" must be one of all, any`},
 		{"rule that does nothing", rule("when = [{ field = \"subject\", op = \"contains\", value = \"x\" }]\n"), "rule[0].then: sets nothing"},
@@ -175,7 +184,7 @@ func TestTriageProblemsAreNamedByKey(t *testing.T) {
 		{"unknown impact", rule("then = { impact = \"critical\" }\n"), `rule[0].then.impact: "critical" must be one of high, medium, low`},
 		{"capitalised urgency", rule("then = { urgency = \"High\" }\n"), `rule[0].then.urgency: "High" must be one of high, medium, low`},
 		{"priority P0", rule("then = { priority = \"P0\" }\n"), `rule[0].then.priority: "P0" must be one of P1, P2, P3, P4`},
-		{"assignee without domain", rule("then = { assignee = \"ann\" }\n"), `rule[0].then.assignee: "ann" is not a plain address`},
+		{"assignee who is no agent", rule("then = { assignee = \"ann\" }\n"), `rule[0].then.assignee: no agent "ann" (name an [[agent]] by its email or name)`},
 		{"tag with a space", rule("then = { tags = [\"ok\", \"two words\"] }\n"), `rule[0].then.tags[1]: "two words" must be one word`},
 		{"empty tag", rule("then = { tags = [\"\"] }\n"), `rule[0].then.tags[0]: "" must be one word`},
 		{"queue with spaces at its ends", rule("then = { queue = \" vip\" }\n"), `rule[0].then.queue: " vip" has spaces at its ends`},
@@ -219,7 +228,7 @@ name = "a"
 [[rule]]
 name = "a"
   [rule.then]
-  queue = "q"
+  queue = "general"
 `)
 	line := func(n int) string { return "helpdesk.toml:" + strconv.Itoa(strings.Count(minimum, "\n")+n) + ": " }
 	lines := strings.Split(msg, "\n")

@@ -39,6 +39,9 @@ then = { queue = "vip", tags = ["vip"], impact = "high", spam = false }
 name = "attachments"
 when = [{ field = "has_attachment" }]
 then = { tags = ["attachment"] }
+
+[[queue]]
+name = "vip"
 `)
 	got, err := c.TriageOptions()
 	if err != nil {

@@ -78,9 +78,11 @@ func (c *Config) Validate() error {
 	oneOf(&ps, "log.format", c.Log.Format, "text", "json")
 
 	c.validateMailboxes(&ps)
+	c.validateStaff(&ps)
 
 	c.triage = nil
 	opts := translateTriage(&ps, c.Triage, c.Priority, c.Rules)
+	c.checkRuleStaff(&ps, opts.Rules)
 	if err := ps.err(c.Path); err != nil {
 		return err
 	}

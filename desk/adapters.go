@@ -11,9 +11,10 @@ import (
 
 // composer renders the ticket service's notices from the admin's templates.
 type composer struct {
-	set  *templates.Set
-	tag  string
-	desk templates.Desk
+	set    *templates.Set
+	tag    string
+	desk   templates.Desk
+	agents map[string]*tickets.Agent // by address, for the names of notes' authors
 }
 
 func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Composed, error) {
@@ -24,9 +25,17 @@ func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Compose
 			ID: t.ID, Ref: tickets.Ref(c.tag, t.ID), Subject: t.Subject, Status: string(t.Status),
 			Priority: t.Priority, Queue: t.Queue, CreatedAt: t.CreatedAt,
 		},
-		Customer: templates.Person{Name: n.To.Name, Email: n.To.Email},
+		Customer:    templates.Person{Name: n.To.Name, Email: n.To.Email},
+		ReplyMarker: templates.ReplyMarker,
+		Problem:     n.Problem,
 	}
-	if t.Assignee != "" {
+	if n.Agent != nil {
+		data.Agent = templates.Person{Name: n.Agent.Name, Email: n.Agent.Email}
+		if tickets.SameEmail(n.To.Email, n.Agent.Email) {
+			// A mail to an agent is about the ticket's customer.
+			data.Customer = templates.Person{Name: t.Requester.Name, Email: t.Requester.Email}
+		}
+	} else if t.Assignee != "" {
 		data.Agent = templates.Person{Email: t.Assignee}
 	}
 	if m := n.Trigger; m != nil {
@@ -34,6 +43,17 @@ func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Compose
 			From:    templates.Person{Name: m.From.Name, Email: m.From.Email},
 			Subject: m.Subject, Text: m.Text, Date: m.CreatedAt,
 		}
+		for _, a := range m.Attachments {
+			data.Message.Attachments = append(data.Message.Attachments,
+				templates.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
+		}
+	}
+	for _, note := range n.Notes {
+		author := templates.Person{Email: note.Author}
+		if a := c.agents[note.Author]; a != nil {
+			author.Name = a.Name
+		}
+		data.Notes = append(data.Notes, templates.Note{Author: author, Text: note.Text, Date: note.CreatedAt})
 	}
 	r, err := c.set.Render(n.Template, data)
 	if err != nil {
@@ -59,6 +79,9 @@ func (m *Mailer) Send(ctx context.Context, msg *tickets.Message) error {
 		Text:       msg.Text,
 		HTML:       msg.HTML,
 		Date:       msg.CreatedAt,
+	}
+	for _, a := range msg.Attachments {
+		out.Attachments = append(out.Attachments, mailout.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
 	}
 	if msg.ReplyTo != nil {
 		r := mailout.Address(*msg.ReplyTo)

@@ -102,9 +102,11 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		RateWindow:      cfg.Loops.RateWindow.Duration,
 		BounceHold:      cfg.Loops.BounceHold.Duration,
 	}
+	staff := cfg.Staff()
 	svc, err := tickets.NewService(tickets.Options{
-		Store:         store,
-		Composer:      &composer{set: tpl, tag: cfg.Tickets.Tag, desk: templates.Desk{Name: fromName, Address: fromEmail}},
+		Store: store,
+		Composer: &composer{set: tpl, tag: cfg.Tickets.Tag, desk: templates.Desk{Name: fromName, Address: fromEmail},
+			agents: agentsByEmail(staff.Agents)},
 		Tag:           cfg.Tickets.Tag,
 		Secret:        []byte(cfg.Security.Secret),
 		From:          tickets.Address{Name: fromName, Email: fromEmail},
@@ -116,6 +118,9 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		Logger:        opts.Logger,
 
 		MaxParticipantsPerMail: cfg.Tickets.MaxParticipantsPerMail,
+		Agents:                 staff.Agents,
+		Queues:                 staff.Queues,
+		StripQuoted:            stripQuoted,
 	})
 	if err != nil {
 		store.Close()

@@ -2,6 +2,7 @@ package desk_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"helpdesk/templates"
@@ -11,8 +12,16 @@ import (
 // Every built-in template must be one the desk sends: a default that
 // nothing renders is a promise to the admin that the desk does not keep.
 func TestEveryBuiltInTemplateIsAMailTheDeskSends(t *testing.T) {
-	h := newHarness(t)
-	first := h.deliver("support", customer("t1@a.test", "Alice <alice@a.test>", "Printer on fire", "Help"))
+	h := agentHarness(t, "")
+	// To agents: agent_new_ticket (Ann has the ticket), agent_unassigned
+	// (sales assigns by hand), agent_customer_reply, command_error,
+	// agent_security; to the customer: agent_relay.
+	first, notice, _ := assigned(h)
+	h.deliver("sales", strings.Replace(customer("t0@a.test", "lead@a.test", "Quote", "50 seats?"), "support@example.com", "sales@example.com", 1))
+	h.deliver("support", "From: Alice <alice@a.test>\r\nTo: support@example.com\r\nSubject: Re: ["+first.Ref+"] Printer on fire\r\nMessage-ID: <t1b@a.test>\r\n\r\nHurry!\r\n")
+	answer(h, notice, "#status fixed")
+	answer(h, notice, "On my way.")
+	h.deliver("support", gmailReply("Mallory <mallory@evil.test>", notice, "t-forged@evil.test", "#status closed"))
 	// Only a closed ticket can be reopened; nothing but the store closes one yet.
 	err := h.desk.Store.InTx(h.ctx, func(tx tickets.Tx) error {
 		tk, err := tx.Ticket(h.ctx, first.TicketID)

@@ -102,8 +102,9 @@ func TestRulesSortNewTickets(t *testing.T) {
 			if got != want {
 				t.Errorf("queue|category|priority|tags|assignee|status = %s, want %s", got, want)
 			}
-			if st := h.flush(); (st.Sent == 1) != tc.acknowledged {
-				t.Errorf("sent %d mails, want acknowledged=%v", st.Sent, tc.acknowledged)
+			h.flush()
+			if sent := h.sentKinds(out.TicketID); (sent[tickets.KindAcknowledgement] == 1) != tc.acknowledged {
+				t.Errorf("sent %v, want acknowledged=%v", sent, tc.acknowledged)
 			}
 			events := h.events(out.TicketID)
 			for _, r := range tc.firedRules {

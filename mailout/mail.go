@@ -59,8 +59,20 @@ type Mail struct {
 	Date time.Time
 	// Boundary, when set, is the MIME boundary of the multipart/alternative
 	// body, which makes Bytes fully reproducible (for golden files). Empty
-	// means a random boundary.
+	// means a random boundary. A mail with attachments cannot have one.
 	Boundary string
+	// Attachments are files sent along (RFC 2183 attachment parts).
+	Attachments []Attachment
+}
+
+// Attachment is a file sent along with a mail. Its name and type often
+// come from incoming mail: a name is cut to its last path element without
+// control characters, and a type that is not type/subtype is sent as
+// application/octet-stream.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	Data        []byte
 }
 
 // Limits on what goes into a header. RFC 5322 2.1.1: a line is at most 998
@@ -165,6 +177,10 @@ func (m *Mail) label() string {
 func (m *Mail) build() (*gomail.Msg, error) {
 	opts := []gomail.MsgOption{gomail.WithNoDefaultUserAgent()}
 	if m.Boundary != "" {
+		if len(m.Attachments) > 0 {
+			// go-mail would use it for the nested parts too.
+			return nil, fmt.Errorf("building mail %s: a fixed mime boundary cannot be used with attachments", m.label())
+		}
 		if err := checkBoundary(m.Boundary); err != nil {
 			return nil, fmt.Errorf("building mail %s: %w", m.label(), err)
 		}
@@ -255,7 +271,47 @@ func (m *Mail) fill(msg *gomail.Msg) error {
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, normalizeNewlines(m.HTML))
 	}
+	for i, a := range m.Attachments {
+		msg.AttachReadSeeker(attachmentName(a.Filename, i), bytes.NewReader(a.Data),
+			gomail.WithFileContentType(gomail.ContentType(attachmentType(a.ContentType))))
+	}
 	return nil
+}
+
+// attachmentName makes a file name safe for the Content-Disposition of
+// an attachment: its last path element, without control characters or
+// quotes, at most maxNameChars characters; "attachment-N" when nothing is left.
+func attachmentName(name string, i int) string {
+	name = cleanText(name)
+	if j := strings.LastIndexAny(name, `/\`); j >= 0 {
+		name = name[j+1:]
+	}
+	name = strings.TrimSpace(strings.NewReplacer(`"`, "", "\\", "").Replace(name))
+	if name == "" || name == "." || name == ".." {
+		return fmt.Sprintf("attachment-%d", i+1)
+	}
+	return shorten(name, maxNameChars)
+}
+
+// attachmentType returns ct when it is a plain type/subtype (RFC 2045
+// 5.1 tokens, no parameters), else application/octet-stream.
+func attachmentType(ct string) string {
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	typ, sub, ok := strings.Cut(ct, "/")
+	if !ok || !isToken(typ) || !isToken(sub) {
+		return "application/octet-stream"
+	}
+	return ct
+}
+
+// isToken reports whether s is an RFC 2045 token.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0 {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func mailboxes(in []Address) ([]*netmail.Address, error) {

@@ -4,7 +4,8 @@ import "time"
 
 // SampleData returns the data Load checks every template with and
 // `helpdesk templates preview` renders: a ticket with every field set, an
-// assigned agent, and the customer's mail as the Message.
+// assigned agent, the customer's mail (with a file) as the Message, a note
+// and a problem.
 func SampleData() Data {
 	created := time.Date(2025, time.March, 3, 9, 15, 0, 0, time.UTC)
 	agent := Person{Name: "Alex Morgan", Email: "alex.morgan@example.com"}
@@ -29,7 +30,11 @@ func SampleData() Data {
 				"since this morning I cannot log in: the two-factor code is refused\n" +
 				"although the time on my phone is right.\n\n" +
 				"Jane",
-			Date: created.Add(-2 * time.Minute),
+			Date:        created.Add(-2 * time.Minute),
+			Attachments: []Attachment{{Filename: "screenshot.png", ContentType: "image/png", Size: 48213}},
 		},
+		Notes:       []Note{{Author: agent, Text: "Her phone's clock was off by five minutes last time too.", Date: created.Add(time.Hour)}},
+		ReplyMarker: ReplyMarker,
+		Problem:     `line 1 "#status fixed": unknown status "fixed" (use open, pending, resolved or closed)`,
 	}
 }

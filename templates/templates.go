@@ -20,6 +20,7 @@
 //	                "Hello {{firstname .Customer.Name}},"
 //	quote TEXT      TEXT with "> " before each line, for quoting a mail
 //	date TIME       TIME as "2 Jan 2006 15:04 MST"; "" for the zero time
+//	size BYTES      a file size as people read it: "532 bytes", "1.4 MiB"
 //
 // Load parses every template and executes it with [SampleData], with the
 // option missingkey=error, so a broken template or a misspelt field is
@@ -50,13 +51,49 @@ type Data struct {
 	Desk Desk
 	// Ticket is the ticket the mail is about.
 	Ticket Ticket
-	// Customer is the person the mail goes to.
+	// Customer is the ticket's customer: the person a mail to the
+	// customer goes to; in a mail to an agent, the customer it is about.
 	Customer Person
-	// Agent is the agent assigned to the ticket; empty when none is.
+	// Agent is, in a mail to an agent, that agent; in an agent's answer
+	// relayed to the customer (agent_relay), its author; else the agent
+	// assigned to the ticket, empty when none is.
 	Agent Person
 	// Message is the mail that caused this notice: the customer's mail for
-	// an acknowledgement or a reopen notice. It may be empty.
+	// an acknowledgement, a reopen notice or a notification to an agent;
+	// the agent's answer in agent_relay; the agent's own mail in
+	// command_error and agent_security. It may be empty.
 	Message Message
+	// Notes are the ticket's internal notes, oldest first; only mail to
+	// agents has them.
+	Notes []Note
+	// ReplyMarker is the line that mail to agents starts with: what an
+	// agent writes above it, in a reply, is their answer; everything from
+	// it down is cut from the answer (it is always ReplyMarker).
+	ReplyMarker string
+	// Problem says, in a mail to an agent about their own mail
+	// (command_error, agent_security), what was wrong with it, one line
+	// per problem.
+	Problem string
+}
+
+// Note is an internal note an agent wrote on a ticket.
+type Note struct {
+	// Author is the agent who wrote it.
+	Author Person
+	// Text is the note.
+	Text string
+	// Date is when the desk received it.
+	Date time.Time
+}
+
+// Attachment is a file that came with a mail.
+type Attachment struct {
+	// Filename is the file's name, "invoice.pdf".
+	Filename string
+	// ContentType is its MIME type, "application/pdf".
+	ContentType string
+	// Size is its size in bytes.
+	Size int64
 }
 
 // Desk is the help desk that writes.
@@ -102,6 +139,8 @@ type Message struct {
 	Text string
 	// Date is when the mail was written.
 	Date time.Time
+	// Attachments are the files that came with it.
+	Attachments []Attachment
 }
 
 // Rendered is a mail made from a template.
@@ -113,6 +152,10 @@ type Rendered struct {
 	// HTML is the HTML part.
 	HTML string
 }
+
+// ReplyMarker is the line above which an agent writes their answer to a
+// mail of the desk; the desk cuts an agent's reply at it.
+const ReplyMarker = "-- Write your answer above this line --"
 
 // ErrUnknownTemplate is returned (wrapped) by Render for a name that is not a template.
 var ErrUnknownTemplate = errors.New("unknown template")
@@ -284,6 +327,7 @@ var funcs = map[string]any{
 	"firstname": firstname,
 	"quote":     quote,
 	"date":      formatDate,
+	"size":      formatSize,
 }
 
 // parse parses the source of one part, naming it label so that errors carry
@@ -451,4 +495,23 @@ func formatDate(t time.Time) string {
 		return ""
 	}
 	return t.Format("2 Jan 2006 15:04 MST")
+}
+
+// formatSize writes a byte count as people read it: "532 bytes", "14 KiB", "1.4 MiB".
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size {
+			if n%u.size == 0 || n >= 100*u.size {
+				return fmt.Sprintf("%d %s", n/u.size, u.name)
+			}
+			return fmt.Sprintf("%.1f %s", float64(n)/float64(u.size), u.name)
+		}
+	}
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

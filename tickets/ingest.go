@@ -79,12 +79,14 @@ type Result struct {
 	Created bool
 	// Duplicate: the mail was stored before; nothing changed.
 	Duplicate bool
-	// ThreadedBy says how a reply found its ticket: "token", "message-id" or "subject-tag".
+	// ThreadedBy says how a reply found its ticket: "token", "message-id",
+	// "subject-tag", or "agent-token" for a mail through an agent's token.
 	ThreadedBy string
 	// Reopened: the reply set a resolved or closed ticket back to open.
 	Reopened bool
-	// Unverified: threaded by a Message-ID from someone not on the ticket;
-	// the mail is kept and flagged, and changed nothing else.
+	// Unverified: threaded by a Message-ID from someone not on the ticket,
+	// or through an agent's token by someone else; the mail is kept and
+	// flagged, and changed nothing else.
 	Unverified bool
 	// Queued counts the mails put on the outbox.
 	Queued int
@@ -192,6 +194,11 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 	}
 
 	msg := s.inboundMessage(in, key, now)
+	if tok, ok := s.agentTokenOf(in); ok {
+		if done, err := s.agentMail(ctx, tx, in, msg, tok, now, res); done || err != nil {
+			return err
+		}
+	}
 	t, how, err := s.thread(ctx, tx, in)
 	if err != nil {
 		return err
@@ -458,6 +465,14 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err := s.triageEvents(ctx, tx, t, decision, now); err != nil {
 		return nil, err
 	}
+	if t.Assignee == "" && !decision.Spam && in.AutoReason == "" {
+		if err := s.assignNew(ctx, tx, t, decision.Skill, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.notifyNewTicket(ctx, tx, t, in, msg, now); err != nil {
+		return nil, err
+	}
 	switch {
 	case in.AutoReason != "":
 		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: automatic mail ("+in.AutoReason+")", now)
@@ -542,6 +557,9 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 	t.UpdatedAt = now
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return fmt.Errorf("updating ticket %d: %w", t.ID, err)
+	}
+	if err := s.notifyCustomerReply(ctx, tx, t, msg, now); err != nil {
+		return err
 	}
 	if res.Reopened && in.Sender != nil && !in.Sender.FromVerified {
 		return s.event(ctx, tx, t.ID, EventNotAnswered, "system", "reopened not sent: the sender is not verified ("+in.Sender.Why+")", now)

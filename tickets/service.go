@@ -23,6 +23,15 @@ type Notice struct {
 	Ticket   *Ticket  // the ticket as it stands after the change
 	Trigger  *Message // the message that caused it, if any
 	To       Address
+	// Agent is, for a mail to an agent, that agent; for an agent's answer
+	// relayed to the customer, its author; else the ticket's assignee, if
+	// it is a configured agent.
+	Agent *Agent
+	// Notes are the ticket's internal notes, for mail to agents only.
+	Notes []Message
+	// Problem says, in a mail to an agent about their own mail, what was
+	// wrong with it.
+	Problem string
 }
 
 // Composed is a rendered notice.
@@ -62,6 +71,14 @@ type Options struct {
 	// MaxParticipantsPerMail is how many people in To and Cc one mail may
 	// add to a ticket (default 50); the others are named in one event.
 	MaxParticipantsPerMail int
+	// Agents answer tickets from their mail client; Queues are the
+	// queues' settings by name (see agents.go).
+	Agents []Agent
+	Queues []Queue
+	// StripQuoted cuts the quoted history and the notifications' own
+	// boilerplate from a reply's text, leaving what its writer added
+	// (default: the text as it is).
+	StripQuoted func(text string) string
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -79,6 +96,9 @@ type Service struct {
 	now    func() time.Time
 	triage *triage.Engine
 	loops  LoopPolicy
+	agents []Agent
+	queues map[string]Queue
+	keys   AgentKeys // of agents' tokens
 }
 
 // NewService checks opts and returns a Service.
@@ -114,6 +134,10 @@ func NewService(opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.StripQuoted == nil {
+		opts.StripQuoted = func(text string) string { return text }
+	}
+	agents, queues := normalizeAgents(opts.Agents, opts.Queues)
 	// The desk's addresses, each also without a plus-tag of its own
 	// (support+desk@ receives support+1042-...@ replies as support@).
 	own := map[string]bool{}
@@ -122,10 +146,11 @@ func NewService(opts Options) (*Service, error) {
 		own[addr] = true
 		own[StripPlusTag(addr)] = true
 	}
+	signer := NewSigner(opts.Secret)
 	return &Service{
 		opts:   opts,
 		store:  opts.Store,
-		signer: NewSigner(opts.Secret),
+		signer: signer,
 		tag:    NewSubjectTag(opts.Tag),
 		domain: strings.ToLower(domain),
 		own:    own,
@@ -133,13 +158,19 @@ func NewService(opts Options) (*Service, error) {
 		now:    opts.Now,
 		triage: opts.Triage,
 		loops:  opts.Loops.withDefaults(),
+		agents: agents,
+		queues: queues,
+		keys:   signer.AgentKeys(agentEmails(agents)),
 	}, nil
 }
 
 // IsOwnMessageID reports whether id is a Message-ID this desk generated
 // (it carries a valid reply token): the desk's own mail come back.
 func (s *Service) IsOwnMessageID(id string) bool {
-	_, ok := s.signer.TicketFromMessageID(id)
+	if _, ok := s.signer.TicketFromMessageID(id); ok {
+		return true
+	}
+	_, _, ok := s.signer.AgentFromMessageID(id, s.keys)
 	return ok
 }
 

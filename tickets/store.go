@@ -43,6 +43,9 @@ type Reader interface {
 	Outbox(ctx context.Context, f OutboxFilter) ([]OutboxItem, error)
 	QuarantineList(ctx context.Context) ([]Quarantined, error)
 	QuarantineGet(ctx context.Context, id int64) (*Quarantined, error)
+	// AssigneeLoad counts the open tickets (new, open, pending) of each
+	// assignee, by address.
+	AssigneeLoad(ctx context.Context) (map[string]int, error)
 }
 
 // Tx is what a write transaction can do.
@@ -96,6 +99,10 @@ type Tx interface {
 	MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error
 	// MoveMessages moves every message of ticket from, and its outbox, to ticket to.
 	MoveMessages(ctx context.Context, from, to int64) error
+	// LastAssigned is the agent the round robin of queue last chose ("" if
+	// none); SetLastAssigned records the next.
+	LastAssigned(ctx context.Context, queue string) (string, error)
+	SetLastAssigned(ctx context.Context, queue, agent string, at time.Time) error
 }
 
 // TicketFilter narrows ListTickets; zero fields match everything.

@@ -107,6 +107,9 @@ const (
 	KindCustomer        = "customer"        // a mail from the requester or a CC
 	KindAutomatic       = "automatic"       // an auto-reply, bounce or other robot mail
 	KindAcknowledgement = "acknowledgement" // the desk's receipt for a new ticket
+	KindAgent           = "agent"           // an agent's mail through their token
+	KindNote            = "note"            // an internal note, never sent to the customer
+	KindAgentRelay      = "agent_relay"     // an agent's answer as the customer gets it
 )
 
 // Message is one mail on a ticket, inbound or outbound.
@@ -144,8 +147,12 @@ type Message struct {
 	Attachments []Attachment
 	CreatedAt   time.Time
 	// Unverified marks an inbound mail threaded only by a Message-ID from
-	// someone not on the ticket: kept for the agent, trusted for nothing.
+	// someone not on the ticket, or a mail through an agent's token from
+	// someone else: kept for the agent, trusted for nothing.
 	Unverified bool
+	// Author is the agent who wrote an agent's mail, a note or a relayed
+	// answer (the agent's address); "" for any other message.
+	Author string
 }
 
 // Attachment is a file that came with an inbound mail.

@@ -202,47 +202,52 @@ func (s *Service) Merge(ctx context.Context, from, into int64, actor string) err
 	}
 	now := s.now().UTC()
 	return s.store.InTx(ctx, func(tx Tx) error {
-		src, err := tx.Ticket(ctx, from)
-		if err != nil {
-			return fmt.Errorf("ticket %s: %w", s.Ref(from), err)
-		}
-		dst, err := tx.Ticket(ctx, into)
-		if err != nil {
-			return fmt.Errorf("ticket %s: %w", s.Ref(into), err)
-		}
-		if src.Status == StatusMerged {
-			return fmt.Errorf("%s is already merged into %s", s.Ref(from), s.Ref(src.MergedInto))
-		}
-		if dst.Status.Terminal() {
-			return fmt.Errorf("%s is %s and cannot take other tickets", s.Ref(into), dst.Status)
-		}
-		if err := tx.MoveMessages(ctx, from, into); err != nil {
-			return err
-		}
-		parts, err := tx.Participants(ctx, from)
-		if err != nil {
-			return err
-		}
-		for _, p := range parts {
-			if p.Role == "requester" && !SameEmail(p.Email, dst.Requester.Email) {
-				p.Role = "cc"
-			}
-			if _, err := tx.AddParticipant(ctx, into, p); err != nil {
-				return err
-			}
-		}
-		dst.Tags = append(dst.Tags, src.Tags...)
-		dst.UpdatedAt = now
-		if err := tx.UpdateTicket(ctx, dst); err != nil {
-			return err
-		}
-		src.Status, src.MergedInto, src.UpdatedAt = StatusMerged, into, now
-		if err := tx.UpdateTicket(ctx, src); err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, from, EventMerged, actor, "merged into "+s.Ref(into), now); err != nil {
-			return err
-		}
-		return s.event(ctx, tx, into, EventMerged, actor, s.Ref(from)+" merged into this ticket", now)
+		return s.mergeInTx(ctx, tx, from, into, actor, now)
 	})
+}
+
+// mergeInTx is Merge in the caller's transaction.
+func (s *Service) mergeInTx(ctx context.Context, tx Tx, from, into int64, actor string, now time.Time) error {
+	src, err := tx.Ticket(ctx, from)
+	if err != nil {
+		return fmt.Errorf("ticket %s: %w", s.Ref(from), err)
+	}
+	dst, err := tx.Ticket(ctx, into)
+	if err != nil {
+		return fmt.Errorf("ticket %s: %w", s.Ref(into), err)
+	}
+	if src.Status == StatusMerged {
+		return fmt.Errorf("%s is already merged into %s", s.Ref(from), s.Ref(src.MergedInto))
+	}
+	if dst.Status.Terminal() {
+		return fmt.Errorf("%s is %s and cannot take other tickets", s.Ref(into), dst.Status)
+	}
+	if err := tx.MoveMessages(ctx, from, into); err != nil {
+		return err
+	}
+	parts, err := tx.Participants(ctx, from)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if p.Role == "requester" && !SameEmail(p.Email, dst.Requester.Email) {
+			p.Role = "cc"
+		}
+		if _, err := tx.AddParticipant(ctx, into, p); err != nil {
+			return err
+		}
+	}
+	dst.Tags = append(dst.Tags, src.Tags...)
+	dst.UpdatedAt = now
+	if err := tx.UpdateTicket(ctx, dst); err != nil {
+		return err
+	}
+	src.Status, src.MergedInto, src.UpdatedAt = StatusMerged, into, now
+	if err := tx.UpdateTicket(ctx, src); err != nil {
+		return err
+	}
+	if err := s.event(ctx, tx, from, EventMerged, actor, "merged into "+s.Ref(into), now); err != nil {
+		return err
+	}
+	return s.event(ctx, tx, into, EventMerged, actor, s.Ref(from)+" merged into this ticket", now)
 }

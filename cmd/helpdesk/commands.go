@@ -73,6 +73,10 @@ func describeOutcome(out desk.Outcome) string {
 		return fmt.Sprintf("%s: already stored, nothing changed", out.Ref)
 	case out.Created:
 		return fmt.Sprintf("%s: new ticket", out.Ref)
+	case out.ThreadedBy == "agent-token" && out.Unverified:
+		return fmt.Sprintf("%s: mail through an agent's reply address, not from that agent: kept as an unverified note", out.Ref)
+	case out.ThreadedBy == "agent-token":
+		return fmt.Sprintf("%s: mail through an agent's reply address", out.Ref)
 	default:
 		s := fmt.Sprintf("%s: reply added (threaded by %s)", out.Ref, out.ThreadedBy)
 		if out.Reopened {
@@ -142,10 +146,13 @@ func (e *env) cmdOutbox(args []string) error {
 
 func (e *env) cmdTickets(args []string) error {
 	if len(args) == 0 {
-		return usageError{"expected: tickets list | show ID | merge FROM INTO"}
+		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT"}
 	}
-	if args[0] == "merge" {
+	switch args[0] {
+	case "merge":
 		return e.cmdMerge(args[1:])
+	case "assign":
+		return e.cmdAssign(args[1:])
 	}
 	fs, c := e.flags("tickets "+args[0], true)
 	status := fs.String("status", "", "list only tickets in this status")
@@ -201,7 +208,7 @@ func (e *env) cmdTickets(args []string) error {
 		}
 		return printTicketDetail(e.stdout, v)
 	}
-	return usageError{fmt.Sprintf("unknown tickets command %q: expected list or show", args[0])}
+	return usageError{fmt.Sprintf("unknown tickets command %q: expected list, show, merge or assign", args[0])}
 }
 
 func (e *env) cmdQuarantine(args []string) error {

@@ -40,13 +40,14 @@ func TestDemoAnswersItsCustomersOverEmbeddedServers(t *testing.T) {
 		done <- run(ctx, []string{"demo", "--dir", t.TempDir(), "--imap", "127.0.0.1:0", "--smtp", "127.0.0.1:0"}, nil, &out, &errs)
 	}()
 	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), "sent the acknowledgement of HD#1002") {
+	for !strings.Contains(out.String(), "sent the acknowledgement of HD#1002") || !strings.Contains(out.String(), "sent the agent's answer of HD#100") {
 		if time.Now().After(deadline) {
-			t.Fatalf("the demo did not answer its three customers in 30s:\n%s\n%s", out.String(), errs.String())
+			t.Fatalf("the demo did not answer its three customers, and its agent one of them, in 30s:\n%s\n%s", out.String(), errs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	for _, want := range []string{"new ticket HD#1000", "new ticket HD#1001", "new ticket HD#1002"} {
+	for _, want := range []string{"new ticket HD#1000", "new ticket HD#1001", "new ticket HD#1002", "sent the notice to its agent of HD#1002",
+		"agent ann@helpdesk.test answers"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the demo's story lacks %q:\n%s", want, out.String())
 		}
@@ -70,12 +71,33 @@ func TestDemoAnswersItsCustomersOverEmbeddedServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sel.NumMessages != 3 {
-		t.Errorf("the customer's mailbox holds %d mails, want 3 acknowledgements", sel.NumMessages)
+	if sel.NumMessages != 4 {
+		t.Errorf("the customer's mailbox holds %d mails, want 3 acknowledgements and the agent's answer", sel.NumMessages)
 	}
 	msgs, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{Envelope: true}).Collect()
 	if err != nil || len(msgs) != 1 || !strings.Contains(msgs[0].Envelope.Subject, "[HD#100") {
 		t.Errorf("first mail in the customer's mailbox: %+v, %v", msgs, err)
+	}
+	msgs, err = c.Fetch(imap.SeqSetNum(4), &imap.FetchOptions{Envelope: true}).Collect()
+	if err != nil || len(msgs) != 1 || len(msgs[0].Envelope.From) == 0 || msgs[0].Envelope.From[0].Name != "Ann Agent via Demo Support" {
+		t.Errorf("the agent's answer in the customer's mailbox: %+v, %v", msgs, err)
+	}
+
+	// The agent's mailbox, as the story names it, holds her three notices.
+	m = regexp.MustCompile(`the agent \S+ reads hers: user "(\w+)", password "(\w+)"`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("the demo does not say where the agent reads her mail:\n%s", out.String())
+	}
+	ac, err := imapclient.DialInsecure(regexp.MustCompile(`IMAP:\s+(\S+)`).FindStringSubmatch(out.String())[1], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	if err := ac.Login(m[1], m[2]).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if sel, err := ac.Select("INBOX", nil).Wait(); err != nil || sel.NumMessages != 3 {
+		t.Errorf("the agent's mailbox: %+v, %v; want her 3 notices", sel, err)
 	}
 
 	cancel()

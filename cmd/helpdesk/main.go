@@ -32,7 +32,8 @@ commands:
   db          copy --from sqlite:PATH --to postgres://...: move the desk to a new PostgreSQL database
   ingest      take one raw mail on stdin for --mailbox NAME (an MTA pipe); exit 75 on a temporary failure
   outbox      flush (deliver what is due, then exit) | list
-  tickets     list | show ID | merge FROM INTO
+  tickets     list | show ID | merge FROM INTO | assign ID AGENT
+  agents      list: the agents, their queues and open tickets
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
   templates   check | preview NAME
@@ -99,6 +100,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdOutbox(args[1:])
 	case "tickets":
 		err = env.cmdTickets(args[1:])
+	case "agents":
+		err = env.cmdAgents(args[1:])
 	case "quarantine":
 		err = env.cmdQuarantine(args[1:])
 	case "templates":

@@ -34,6 +34,9 @@ type ticketView struct {
 	// SenderVerified: whether the first mail's sender passed the checks of
 	// a trusted mail server; null when the desk checks none.
 	SenderVerified *bool `json:"sender_verified"`
+	// FirstResponseAt: when an agent's first answer went to the customer;
+	// absent until then.
+	FirstResponseAt time.Time `json:"first_response_at,omitzero"`
 }
 
 func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
@@ -41,7 +44,7 @@ func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
 		ID: t.ID, Ref: d.Service.Ref(t.ID), Subject: t.Subject, Status: string(t.Status), Priority: t.Priority,
 		Queue: t.Queue, Mailbox: t.Mailbox, Category: t.Category, Requester: t.Requester.Email,
 		RequesterName: t.Requester.Name, Assignee: t.Assignee, Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
-		SenderVerified: t.SenderVerified,
+		SenderVerified: t.SenderVerified, FirstResponseAt: t.FirstResponseAt,
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}
@@ -78,7 +81,8 @@ type messageView struct {
 	MessageID   string           `json:"message_id"`
 	InReplyTo   string           `json:"in_reply_to"`
 	AutoReason  string           `json:"auto_reason"`
-	Unverified  bool             `json:"unverified"` // threaded by a Message-ID from someone not on the ticket
+	Unverified  bool             `json:"unverified"`       // threaded by a Message-ID from someone not on the ticket, or through an agent's token from someone else
+	Author      string           `json:"author,omitempty"` // kinds agent, note and agent_relay: the agent's email
 	Attachments []attachmentView `json:"attachments"`
 	Delivery    string           `json:"delivery,omitempty"` // outbound only: queued, sent, failed
 	CreatedAt   time.Time        `json:"created_at"`
@@ -120,7 +124,7 @@ func loadTicketDetail(ctx context.Context, d *desk.Desk, id int64) (*ticketDetai
 		mv := messageView{
 			ID: m.ID, Direction: string(m.Direction), Kind: m.Kind, From: m.From.Email, FromName: m.From.Name,
 			To: emails(m.To), Cc: emails(m.Cc), Subject: m.Subject, Text: m.Text, HTML: m.HTML, MessageID: m.MessageID,
-			InReplyTo: m.InReplyTo, AutoReason: m.AutoReason, Unverified: m.Unverified, Attachments: []attachmentView{},
+			InReplyTo: m.InReplyTo, AutoReason: m.AutoReason, Unverified: m.Unverified, Author: m.Author, Attachments: []attachmentView{},
 			Delivery: det.Delivery[m.ID], CreatedAt: m.CreatedAt,
 		}
 		for _, a := range m.Attachments {
@@ -158,8 +162,13 @@ func printTicketDetail(w io.Writer, v *ticketDetail) error {
 		if m.Delivery != "" {
 			fmt.Fprintf(w, "  [%s]", m.Delivery)
 		}
-		if m.Unverified {
+		switch {
+		case m.Unverified && m.Kind == tickets.KindNote:
+			fmt.Fprint(w, "  [UNVERIFIED: not from the agent whose reply address it came through]")
+		case m.Unverified:
 			fmt.Fprint(w, "  [UNVERIFIED: the sender is not on this ticket]")
+		case m.Author != "" && m.Direction == "in":
+			fmt.Fprintf(w, "  [agent %s]", termLine(m.Author))
 		}
 		fmt.Fprintln(w)
 		for _, a := range m.Attachments {

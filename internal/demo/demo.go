@@ -1,10 +1,13 @@
 // Package demo runs the whole help desk on embedded servers, for a first
-// look with nothing installed: an IMAP server holding the support mailbox
-// and a customer's mailbox, an SMTP server that delivers into them, and the
-// real daemon between them, on SQLite in a folder of the user's choosing.
+// look with nothing installed: an IMAP server holding the support mailbox,
+// an agent's mailbox and a customer's mailbox, an SMTP server that delivers
+// into them, and the real daemon between them, on SQLite in a folder of the
+// user's choosing. Seeded customer mail gets its tickets assigned to the
+// agent, and the agent answers the first one from her mailbox.
 package demo
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -17,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/emersion/go-message/mail"
 
 	"helpdesk/config"
 	"helpdesk/desk"
@@ -34,6 +39,11 @@ const (
 	SupportPassword  = "support"
 	CustomerUser     = "customer"
 	CustomerPassword = "customer"
+	// The demo's agent reads her mail in the mailbox of AgentUser.
+	AgentName     = "Ann Agent"
+	AgentAddress  = "ann@" + Domain
+	AgentUser     = "agent"
+	AgentPassword = "agent"
 )
 
 // Options configure Run.
@@ -70,17 +80,19 @@ func Run(ctx context.Context, opts Options) error {
 	story := newTeller(opts.Out)
 
 	im, err := imapmem.Start(imapmem.Options{Addr: opts.IMAPAddr, Users: map[string]string{
-		SupportUser: SupportPassword, CustomerUser: CustomerPassword,
+		SupportUser: SupportPassword, CustomerUser: CustomerPassword, AgentUser: AgentPassword,
 	}})
 	if err != nil {
 		return fmt.Errorf("starting the IMAP server on %s: %w", opts.IMAPAddr, err)
 	}
 	defer im.Close()
 	// The SMTP server is the demo's whole mail system: mail to the support
-	// address goes into the support mailbox, every other mail into the
-	// customer's mailbox, whatever its address.
+	// address goes into the support mailbox, mail to the agent into hers,
+	// every other mail into the customer's mailbox, whatever its address.
+	// The agent's first notice is answered (see answer).
+	notices := make(chan []byte, 1)
 	sink, err := smtpsink.Start(smtpsink.Options{Addr: opts.SMTPAddr, Deliver: func(r smtpsink.Received) error {
-		return route(im, story, r)
+		return route(im, story, r, notices)
 	}})
 	if err != nil {
 		return fmt.Errorf("starting the SMTP server on %s: %w", opts.SMTPAddr, err)
@@ -105,10 +117,11 @@ func Run(ctx context.Context, opts Options) error {
   data:     %s (SQLite database and config)
   SMTP:     %s  write as a customer to %s (no login)
   IMAP:     %s  read what the desk sent: user %q, password %q
+            the agent %s reads hers: user %q, password %q
   inspect:  helpdesk tickets list --config %s
 Stop with Ctrl-C.
 
-`, opts.Dir, sink.Addr(), SupportAddress, im.Addr(), CustomerUser, CustomerPassword, cfgPath)
+`, opts.Dir, sink.Addr(), SupportAddress, im.Addr(), CustomerUser, CustomerPassword, AgentAddress, AgentUser, AgentPassword, cfgPath)
 
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -120,25 +133,95 @@ Stop with Ctrl-C.
 		if err := seed(ctx, sink.Addr(), opts.Seed, story); err != nil {
 			story.printf("seeding customer mail: %v\n", err)
 		}
+		wg.Go(func() {
+			select {
+			case raw := <-notices:
+				if err := answer(ctx, sink.Addr(), raw, story); err != nil {
+					story.printf("answering as the agent: %v\n", err)
+				}
+			case <-ctx.Done():
+			}
+		})
 	}
 	wg.Wait()
 	return nil
 }
 
-func route(im *imapmem.Server, story *teller, r smtpsink.Received) error {
-	toSupport := false
+func route(im *imapmem.Server, story *teller, r smtpsink.Received, notices chan<- []byte) error {
+	toSupport, toAgent := false, false
 	for _, rcpt := range r.To {
 		local, domain, _ := strings.Cut(strings.ToLower(rcpt), "@")
 		local, _, _ = strings.Cut(local, "+")
-		if local+"@"+domain == SupportAddress {
+		switch local + "@" + domain {
+		case SupportAddress:
 			toSupport = true
+		case AgentAddress:
+			toAgent = true
 		}
 	}
-	if toSupport {
+	switch {
+	case toSupport:
 		story.printf("  smtp: mail from %s to the support mailbox\n", r.From)
 		return im.Append(SupportUser, "INBOX", r.Data)
+	case toAgent:
+		select {
+		case notices <- r.Data:
+		default:
+		}
+		return im.Append(AgentUser, "INBOX", r.Data)
 	}
 	return im.Append(CustomerUser, "INBOX", r.Data)
+}
+
+// answer replies to the agent's notice raw as her mail client would: to
+// its Reply-To (her private reply address), the answer on top and the
+// notice quoted below. The desk relays the answer, without the quote, to
+// the customer.
+func answer(ctx context.Context, smtpAddr string, raw []byte, story *teller) error {
+	mr, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("reading the notice: %w", err)
+	}
+	replyTo, err := mr.Header.AddressList("Reply-To")
+	if err != nil || len(replyTo) == 0 {
+		return fmt.Errorf("the notice has no Reply-To: %v", err)
+	}
+	subject, _ := mr.Header.Subject()
+	id, _ := mr.Header.MessageID()
+	var text string
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		if h, ok := p.Header.(*mail.InlineHeader); ok {
+			if ct, _, _ := h.ContentType(); ct == "text/plain" {
+				b, _ := io.ReadAll(p.Body)
+				text = strings.ReplaceAll(string(b), "\r\n", "\n")
+			}
+		}
+	}
+	story.printf("  agent %s answers %q from her mail client\n", AgentAddress, subject)
+	s := sender(smtpAddr)
+	defer s.Close()
+	return s.Send(ctx, &mailout.Mail{
+		From:       mailout.Address{Name: AgentName, Email: AgentAddress},
+		To:         []mailout.Address{{Email: replyTo[0].Address}},
+		Subject:    "Re: " + subject,
+		InReplyTo:  id,
+		References: []string{id},
+		Text: "#priority P2\n\nHello,\n\nthank you for writing. I have reset your login: please try again, and tell me\n" +
+			"if it still fails.\n\nAnn\n\nOn " + time.Now().Format("Mon, 2 Jan 2006 at 15:04") + ", Demo Support <" + SupportAddress + "> wrote:\n" +
+			"> " + strings.ReplaceAll(strings.TrimRight(text, "\n"), "\n", "\n> ") + "\n",
+	})
+}
+
+// sender is an SMTP client of the demo's SMTP server.
+func sender(smtpAddr string) *mailout.Sender {
+	host, port, _ := strings.Cut(smtpAddr, ":")
+	var p int
+	fmt.Sscan(port, &p)
+	return mailout.NewSender(mailout.Options{Host: host, Port: p, TLS: "none"})
 }
 
 // writeConfig writes the demo's config (and, once, its secret) to dir.
@@ -158,6 +241,7 @@ func writeConfig(dir string, imapPort, smtpPort int) (string, error) {
 		SecretFile: secretPath,
 		Address:    SupportAddress,
 		IMAP:       &localconfig.IMAP{Port: imapPort, Username: SupportUser, Password: SupportPassword, PollInterval: "5s"},
+		Extra:      fmt.Sprintf("\n[[agent]]\nname = %q\nemail = %q\nqueues = [\"general\"]\n", AgentName, AgentAddress),
 	})
 	path := filepath.Join(dir, "helpdesk.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -178,10 +262,7 @@ var seeds = []struct{ name, email, subject, text string }{
 // seed sends customer mail through the demo's SMTP server, as a customer's
 // mail client would.
 func seed(ctx context.Context, smtpAddr string, n int, story *teller) error {
-	host, port, _ := strings.Cut(smtpAddr, ":")
-	var p int
-	fmt.Sscan(port, &p)
-	s := mailout.NewSender(mailout.Options{Host: host, Port: p, TLS: "none"})
+	s := sender(smtpAddr)
 	defer s.Close()
 	for i := range n {
 		c := seeds[i%len(seeds)]
@@ -242,12 +323,31 @@ func (t *teller) Handle(_ context.Context, r slog.Record) error {
 		t.printf("%s desk: new ticket %s (mail %s)\n", now, a["ticket"], a["message_id"])
 	case r.Message == "mail stored" && a["duplicate"] == "true":
 		t.printf("%s desk: mail %s is already on %s\n", now, a["message_id"], a["ticket"])
+	case r.Message == "mail stored" && a["threaded_by"] == "agent-token":
+		t.printf("%s desk: the agent's mail on %s, through her reply address\n", now, a["ticket"])
 	case r.Message == "mail stored":
 		t.printf("%s desk: reply added to %s (threaded by %s)\n", now, a["ticket"], a["threaded_by"])
 	case r.Message == "mail sent":
-		t.printf("%s desk: sent the %s of %s\n", now, a["kind"], a["ticket"])
+		t.printf("%s desk: sent the %s of %s\n", now, kindName(a["kind"]), a["ticket"])
 	case r.Level >= slog.LevelWarn:
 		t.printf("%s %s: %s %s\n", now, strings.ToLower(r.Level.String()), r.Message, a["err"])
 	}
 	return nil
+}
+
+// kindName says what a mail of kind is, for the story.
+func kindName(kind string) string {
+	switch kind {
+	case "agent_new_ticket":
+		return "notice to its agent"
+	case "agent_unassigned":
+		return "notice to the queue's agents"
+	case "agent_customer_reply":
+		return "agent's notice of the customer's reply"
+	case "agent_relay":
+		return "agent's answer"
+	case "command_error":
+		return "agent's command error"
+	}
+	return kind
 }

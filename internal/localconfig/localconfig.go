@@ -105,8 +105,9 @@ func or(v, def string) string {
 
 // TriageRules are the triage settings and rules the tests share, to be
 // appended to a configuration as Options.Extra: header urgency on, the
-// domain spammer.example blocked, duplicates merged within 10 minutes, and
-// five rules:
+// domain spammer.example blocked, duplicates merged within 10 minutes, the
+// queues vip and billing, the agent Ann Agent <ann@example.com> (in no
+// queue: only the rules give her tickets), and five rules:
 //
 //   - "vip customers": mail from bigcorp.example goes to the vip queue,
 //     tagged vip, at impact high;
@@ -122,6 +123,15 @@ const TriageRules = `
 header_urgency = true
 block = ["@spammer.example"]
 duplicate_window = "10m"
+
+[[queue]]
+name = "vip"
+[[queue]]
+name = "billing"
+
+[[agent]]
+name = "Ann Agent"
+email = "ann@example.com"
 
 [[rule]]
 name = "vip customers"

@@ -39,7 +39,11 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	return s.read().outboxItems(ctx, ids)
+	items, err := s.read().outboxItems(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return items, s.read().withAttachments(ctx, items)
 }
 
 func (s *Store) RenewOutbox(ctx context.Context, holder string, until time.Time) ([]int64, error) {

@@ -320,6 +320,7 @@ type messageRow struct {
 	Source     string    `db:"source"`
 	CreatedAt  time.Time `db:"created_at"`
 	Unverified bool      `db:"unverified"`
+	Author     string    `db:"author"`
 }
 
 func toMessageRow(m *tickets.Message) (messageRow, error) {
@@ -351,7 +352,7 @@ func toMessageRow(m *tickets.Message) (messageRow, error) {
 		FromEmail: m.From.Email, FromName: m.From.Name, To: string(to), Cc: string(cc), ReplyTo: replyTo,
 		Subject: m.Subject, Text: m.Text, HTML: m.HTML, Headers: string(headers), AutoReason: m.AutoReason,
 		Rcpt: rcpt(m), RcptKey: tickets.NormalizeAddress(rcpt(m)), RcptDomain: m.RateDomain, Source: m.Source,
-		CreatedAt: m.CreatedAt.UTC(), Unverified: m.Unverified,
+		CreatedAt: m.CreatedAt.UTC(), Unverified: m.Unverified, Author: m.Author,
 	}, nil
 }
 
@@ -376,7 +377,7 @@ func (r messageRow) message() (tickets.Message, error) {
 		Key: r.Key, MessageID: r.MessageID, InReplyTo: r.InReplyTo, References: strings.Fields(r.Refs),
 		From: tickets.Address{Name: r.FromName, Email: r.FromEmail}, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 		AutoReason: r.AutoReason, Source: r.Source, RateDomain: r.RcptDomain, CreatedAt: r.CreatedAt.UTC(),
-		Unverified: r.Unverified,
+		Unverified: r.Unverified, Author: r.Author,
 	}
 	if err := json.Unmarshal([]byte(r.To), &m.To); err != nil {
 		return m, fmt.Errorf("message %d to_addrs: %w", r.ID, err)

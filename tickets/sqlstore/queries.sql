@@ -53,10 +53,10 @@ ORDER BY id DESC LIMIT 1;
 -- name: insert-message
 INSERT INTO messages (ticket_id, direction, kind, mailbox, msg_key, message_id, in_reply_to, refs, from_email,
     from_name, to_addrs, cc_addrs, reply_to, subject, body_text, body_html, headers, auto_reason, rcpt, rcpt_key, rcpt_domain, source, created_at,
-    unverified)
+    unverified, author)
 VALUES (:ticket_id, :direction, :kind, :mailbox, :msg_key, :message_id, :in_reply_to, :refs, :from_email,
     :from_name, :to_addrs, :cc_addrs, :reply_to, :subject, :body_text, :body_html, :headers, :auto_reason, :rcpt, :rcpt_key, :rcpt_domain, :source, :created_at,
-    :unverified)
+    :unverified, :author)
 ON CONFLICT (msg_key) DO NOTHING RETURNING id;
 
 -- name: insert-raw-mail
@@ -172,14 +172,16 @@ UPDATE message_fingerprints SET ticket_id = ? WHERE ticket_id = ?;
 SELECT COUNT(*) FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending');
 
 -- name: auto-mail-count
--- (rcpt_key <> '' lets SQLite use the partial index messages_rcpt_key.)
-SELECT COUNT(*) FROM messages WHERE rcpt_key = ? AND rcpt_key <> '' AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
+-- (rcpt_key <> '' lets SQLite use the partial index messages_rcpt_key.
+-- Agents' answers and the mail to agents, kinds reply, agent_*, and
+-- command_error, are not automatic mail to customers and do not count.)
+SELECT COUNT(*) FROM messages WHERE rcpt_key = ? AND rcpt_key <> '' AND direction = 'out' AND kind NOT IN ('reply', 'command_error') AND kind NOT LIKE 'agent_%' AND created_at >= ?;
 
 -- name: auto-mail-count-by-domain
-SELECT COUNT(*) FROM messages WHERE rcpt_domain = ? AND rcpt_domain <> '' AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
+SELECT COUNT(*) FROM messages WHERE rcpt_domain = ? AND rcpt_domain <> '' AND direction = 'out' AND kind NOT IN ('reply', 'command_error') AND kind NOT LIKE 'agent_%' AND created_at >= ?;
 
 -- name: auto-mail-count-by-source
-SELECT COUNT(*) FROM messages WHERE source = ? AND source <> '' AND direction = 'out' AND kind <> 'reply' AND created_at >= ?;
+SELECT COUNT(*) FROM messages WHERE source = ? AND source <> '' AND direction = 'out' AND kind NOT IN ('reply', 'command_error') AND kind NOT LIKE 'agent_%' AND created_at >= ?;
 
 -- name: address-state
 SELECT bouncing_until, bounce_reason FROM address_state WHERE email = ?;
@@ -199,3 +201,18 @@ UPDATE outbox SET ticket_id = ? WHERE ticket_id = ?;
 -- (the text cut, and neither HTML nor headers: only what duplicate detection needs)
 SELECT id, ticket_id, direction, kind, from_email, from_name, subject, substr(body_text, 1, ?) AS body_text, created_at
 FROM messages WHERE ticket_id = ? AND direction = 'in' ORDER BY id LIMIT 1;
+
+-- name: assignee-load
+-- (the partial index tickets_assignee)
+SELECT assignee, COUNT(*) AS open FROM tickets
+WHERE assignee <> '' AND status IN ('new', 'open', 'pending') GROUP BY assignee;
+
+-- name: last-assigned
+SELECT last_agent FROM queue_rotation WHERE queue = ?;
+
+-- name: set-last-assigned
+INSERT INTO queue_rotation (queue, last_agent, updated_at) VALUES (?, ?, ?)
+ON CONFLICT (queue) DO UPDATE SET last_agent = excluded.last_agent, updated_at = excluded.updated_at;
+
+-- name: attachments-of-messages
+SELECT id, message_id, filename, content_type, size, content FROM attachments WHERE message_id IN (?) ORDER BY id;

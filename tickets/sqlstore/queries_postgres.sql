@@ -29,3 +29,8 @@ LEFT JOIN message_fingerprints f ON f.message_id = (SELECT MIN(message_id) FROM 
 WHERE t.requester_email = ? AND t.created_at >= ? AND t.status IN ('new', 'open', 'pending')
     AND (f.message_id IS NULL OR (f.from_email = ? AND f.subject = ?))
 ORDER BY t.id DESC LIMIT ?;
+
+-- name: last-assigned
+-- Daemons assigning tickets of one queue at once take turns: the second
+-- waits for the first one's commit and continues its round.
+SELECT last_agent FROM queue_rotation WHERE queue = ? FOR UPDATE;

@@ -145,6 +145,9 @@ type Action struct {
 	Priority string
 	// Assignee is the agent's address the ticket is assigned to.
 	Assignee string
+	// Skill is what the agent who gets the ticket by automatic
+	// assignment must have.
+	Skill string
 	// Spam true marks the mail as spam; false clears a verdict of the spam
 	// checks (an allow list); nil leaves it alone.
 	Spam *bool
@@ -298,6 +301,7 @@ func (r *rule) apply(d *Decision, override *string) {
 	set(&d.Urgency, a.Urgency)
 	set(override, a.Priority)
 	set(&d.Assignee, a.Assignee)
+	set(&d.Skill, a.Skill)
 	set(&d.AckTemplate, a.AckTemplate)
 	for _, t := range a.Tags {
 		if !slices.Contains(d.Tags, t) {
@@ -332,6 +336,7 @@ func summarize(a Action, stop bool) string {
 	add("urgency", a.Urgency)
 	add("priority", a.Priority)
 	add("assignee", a.Assignee)
+	add("skill", a.Skill)
 	if a.Spam != nil {
 		add("spam", strconv.FormatBool(*a.Spam))
 	}

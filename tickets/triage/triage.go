@@ -66,6 +66,9 @@ type Decision struct {
 	Priority string
 	// Assignee is the agent's address a rule assigned; "" when none did.
 	Assignee string
+	// Skill is the skill a rule requires of the agent who gets the
+	// ticket by automatic assignment; "" when none does.
+	Skill string
 	// Spam is the verdict; SpamReason says what gave it, as
 	// "X-Spam-Flag: YES", "X-Spam-Score 7.1 is at least 5",
 	// "sender blocked by @bad.example" or `rule "crypto spam"`.
