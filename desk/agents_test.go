@@ -386,6 +386,25 @@ func outlookReply(from string, n delivered, id, body string) string {
 		from, n.replyTo, n.subject, n.subject, id, n.messageID, n.messageID, body, original, html))
 }
 
+// appleMailGermanReply is how Apple Mail in German answers it: the new
+// text on top, an "Am ... schrieb ...:" line and the mail quoted.
+func appleMailGermanReply(from string, n delivered, id, body string) string {
+	quoted := "> " + strings.ReplaceAll(strings.TrimRight(n.text, "\n"), "\n", "\n> ")
+	return crlf(fmt.Sprintf("From: %s\nTo: Example Support <%s>\nSubject: Re: %s\nMessage-ID: <%s>\nIn-Reply-To: <%s>\nReferences: <%s>\n"+
+		"Date: Mon, 2 Mar 2026 10:05:00 +0100\nMIME-Version: 1.0 (Mac OS X Mail 16.0)\nContent-Type: text/plain; charset=utf-8\nX-Mailer: Apple Mail (2.3774)\n\n%s\n\n"+
+		"> Am 02.03.2026 um 10:00 schrieb Example Support <support@example.com>:\n>\n%s\n",
+		from, n.replyTo, n.subject, id, n.messageID, n.messageID, body, quoted))
+}
+
+// outlookGermanReply is how a German Outlook answers it: the original
+// below a Von/Gesendet/An/Betreff block, unquoted.
+func outlookGermanReply(from string, n delivered, id, body string) string {
+	original := fmt.Sprintf("Von: Example Support <support@example.com>\nGesendet: Montag, 2. März 2026 10:00\nAn: Ann Agent <ann@example.com>\nBetreff: %s\n\n%s", n.subject, n.text)
+	return crlf(fmt.Sprintf("From: %s\nTo: \"Example Support\" <%s>\nSubject: AW: %s\nThread-Topic: %s\nMessage-ID: <%s>\n"+
+		"In-Reply-To: <%s>\nReferences: <%s>\nDate: Mon, 2 Mar 2026 10:07:00 +0100\nMIME-Version: 1.0\nContent-Type: text/plain; charset=\"utf-8\"\n\n%s\n\n%s\n",
+		from, n.replyTo, n.subject, n.subject, id, n.messageID, n.messageID, body, original))
+}
+
 // assigned opens a ticket of Alice that round robin gives Ann, and returns
 // it with the notice Ann got and the acknowledgement Alice got.
 func assigned(h *harness) (desk.Outcome, delivered, delivered) {
@@ -427,6 +446,8 @@ func testAgentRepliesReachTheCustomerWithoutTheQuotedHistory(t *testing.T) {
 	}{
 		{"gmail", gmailReply, map[string]string{}},
 		{"outlook", outlookReply, map[string]string{"checklist.pdf": "%PDF-checklist"}},
+		{"apple mail in german", appleMailGermanReply, map[string]string{}},
+		{"outlook in german", outlookGermanReply, map[string]string{}},
 	} {
 		t.Run(client.name, func(t *testing.T) {
 			h := agentHarness(t, "")
