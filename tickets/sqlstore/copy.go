@@ -35,6 +35,7 @@ var copyTables = []struct{ name, order string }{
 	{"mailbox_state", "mailbox"},
 	{"address_state", "email"},
 	{"message_fingerprints", "message_id"},
+	{"leases", "name"},
 }
 
 // Batches of a copy: an INSERT takes at most copyBatchRows rows, and
