@@ -2,12 +2,18 @@ package desk_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"helpdesk/desk"
+	"helpdesk/internal/imapmem"
+	"helpdesk/internal/smtpsink"
 	"helpdesk/tickets"
 )
 
@@ -167,4 +173,110 @@ func testADaemonThatLosesItsMailboxLeaseStopsReadingUntilItHasItBack(t *testing.
 	dm.expectIdle(tally{tickets: 1, inbound: 1, sent: 1})
 	// (The observer's own connections end as it closes them.)
 	eventually(t, 5*time.Second, "one connection reads the mailbox after the take-back", func() bool { return dm.imap.Sessions("support") == 1 })
+}
+
+// salesTOML is the [[mailbox]] "sales", read from the IMAP server on port.
+func salesTOML(port int) string {
+	return fmt.Sprintf(`
+[[mailbox]]
+name = "sales"
+address = "sales@example.com"
+queue = "sales"
+  [mailbox.imap]
+  host = "127.0.0.1"
+  port = %d
+  tls = "none"
+  username = "sales"
+  password = %q
+  poll_interval = "1s"
+`, port, imapPassword)
+}
+
+// statusJSON runs `helpdesk status --json` on dm's config.
+func (dm *daemon) statusJSON(bin string) map[string]any {
+	dm.t.Helper()
+	path := filepath.Join(dm.t.TempDir(), "helpdesk.toml")
+	if err := os.WriteFile(path, []byte(dm.toml), 0o600); err != nil {
+		dm.t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "status", "--json", "--config", path).Output()
+	if err != nil {
+		dm.t.Fatalf("helpdesk status --json: %v", err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(out, &st); err != nil {
+		dm.t.Fatalf("helpdesk status --json: %v\n%s", err, out)
+	}
+	return st
+}
+
+func TestStatusShowsWhichDaemonReadsEachMailboxAndWhichSends(t *testing.T) {
+	onEachDatabase(t, testStatusShowsWhichDaemonReadsEachMailboxAndWhichSends)
+}
+
+func testStatusShowsWhichDaemonReadsEachMailboxAndWhichSends(t *testing.T) {
+	// The SMTP server holds every mail until released: the outbox stays
+	// claimed by the sender meanwhile.
+	release := make(chan struct{})
+	dm := newDaemonDelivering(t, "", func(_ *imapmem.Server, _ smtpsink.Received) error {
+		<-release
+		return nil
+	})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	dm.configure(daemonTOML(dm.cfg.Database.DSN, dm.imap.Port(), dm.sink.Port(), salesTOML(dm.imap.Port())))
+	dm.watched = []string{"support", "sales"}
+	bin := helpdeskBinary(t, "")
+	p := dm.startProcessArgs(bin, []string{"--lease", "2s"})
+	pid := p.cmd.Process.Pid
+	eventually(t, 30*time.Second, "the daemon takes both mailboxes' leases", func() bool {
+		return heldByPID(dm.mailboxLease("support"), pid) && heldByPID(dm.mailboxLease("sales"), pid)
+	})
+	for i := range 3 {
+		dm.appendMail("support", customer(fmt.Sprintf("s%d@a.test", i), fmt.Sprintf("c%d@a.test", i), "Help", "hello"))
+	}
+	eventually(t, 30*time.Second, "the sender offers the first acknowledgement", func() bool { return dm.observer().tally().tickets == 3 })
+	time.Sleep(500 * time.Millisecond) // the sender claims and offers
+
+	st := dm.statusJSON(bin)
+	at, _ := time.Parse(time.RFC3339Nano, st["at"].(string))
+	boxes := st["mailboxes"].([]any)
+	if len(boxes) != 2 {
+		t.Fatalf("status lists %d mailboxes, want support and sales: %v", len(boxes), st)
+	}
+	for i, name := range []string{"sales", "support"} {
+		b := boxes[i].(map[string]any)
+		expires, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(b["expires_at"]))
+		if b["mailbox"] != name || b["held"] != true || !strings.Contains(fmt.Sprint(b["holder"]), fmt.Sprintf("/%d/", pid)) ||
+			!expires.After(at) || expires.After(at.Add(3*time.Second)) {
+			t.Errorf("status of mailbox %s: %v; want it held by process %d for at most the 2s lease", name, b, pid)
+		}
+	}
+	outbox := st["outbox"].(map[string]any)
+	leases, _ := outbox["leases"].([]any)
+	if outbox["queued"] != 3.0 || outbox["sent"] != 0.0 || len(leases) != 1 {
+		t.Fatalf("status of the outbox: %v; want 3 queued, claimed by one sender", outbox)
+	}
+	if l := leases[0].(map[string]any); !strings.Contains(fmt.Sprint(l["holder"]), fmt.Sprintf("/%d/", pid)) || l["items"] != 3.0 {
+		t.Errorf("the outbox's sender: %v; want process %d holding 3 items", l, pid)
+	}
+
+	close(release)
+	dm.expectIdle(tally{tickets: 3, inbound: 3, sent: 3})
+	p.stop()
+	// Stopped, the daemon let its mailboxes go at once.
+	st = dm.statusJSON(bin)
+	for _, b := range st["mailboxes"].([]any) {
+		if b := b.(map[string]any); b["held"] != false || b["holder"] != "" {
+			t.Errorf("after the daemon stopped: %v; want nobody", b)
+		}
+	}
+	if o := st["outbox"].(map[string]any); o["queued"] != 0.0 || o["sent"] != 3.0 || len(o["leases"].([]any)) != 0 {
+		t.Errorf("the outbox after the daemon stopped: %v", o)
+	}
 }
