@@ -3,11 +3,15 @@ package desk_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,11 +26,14 @@ import (
 // mail once.
 
 // startInProcess runs one more daemon on dm's config in this process,
-// with opts; it is stopped, as by SIGTERM, by stop or at the end of the
-// test.
-func (dm *daemon) startInProcess(opts desk.RunOptions) (stop func()) {
+// with opts, logging to log (nil: the test's log); it is stopped, as by
+// SIGTERM, by stop or at the end of the test.
+func (dm *daemon) startInProcess(opts desk.RunOptions, log *slog.Logger) (stop func()) {
 	dm.t.Helper()
-	d, err := desk.Open(context.Background(), dm.cfg, desk.Options{Logger: testLogger(dm.t)})
+	if log == nil {
+		log = testLogger(dm.t)
+	}
+	d, err := desk.Open(context.Background(), dm.cfg, desk.Options{Logger: log})
 	if err != nil {
 		dm.t.Fatal(err)
 	}
@@ -103,7 +110,7 @@ func testADeadDaemonsMailboxIsReadByAnotherWhenItsLeaseRunsOut(t *testing.T) {
 	eventually(t, 30*time.Second, "the first daemon takes the mailbox's lease", func() bool {
 		return heldByPID(dm.mailboxLease("support"), first.cmd.Process.Pid)
 	})
-	dm.startInProcess(desk.RunOptions{MailboxLease: lease})
+	dm.startInProcess(desk.RunOptions{MailboxLease: lease}, nil)
 	for i := range 3 {
 		dm.appendMail("support", customer(fmt.Sprintf("before-%d@a.test", i), fmt.Sprintf("c%d@a.test", i), "Before", "hello"))
 	}
@@ -147,7 +154,7 @@ func TestADaemonThatLosesItsMailboxLeaseStopsReadingUntilItHasItBack(t *testing.
 func testADaemonThatLosesItsMailboxLeaseStopsReadingUntilItHasItBack(t *testing.T) {
 	const lease = 600 * time.Millisecond
 	dm := newDaemon(t, "")
-	dm.startInProcess(desk.RunOptions{MailboxLease: lease})
+	dm.startInProcess(desk.RunOptions{MailboxLease: lease}, nil)
 	eventually(t, 30*time.Second, "the daemon logs in to its mailbox", func() bool { return dm.imap.Sessions("support") == 1 })
 
 	// Another holder takes the lease, as one would whose clock ran ahead
@@ -278,5 +285,97 @@ func testStatusShowsWhichDaemonReadsEachMailboxAndWhichSends(t *testing.T) {
 	}
 	if o := st["outbox"].(map[string]any); o["queued"] != 0.0 || o["sent"] != 3.0 || len(o["leases"].([]any)) != 0 {
 		t.Errorf("the outbox after the daemon stopped: %v", o)
+	}
+}
+
+// sendCounter is a log handler that counts the mails a daemon sent and
+// passes its warnings and errors on to the test's log.
+type sendCounter struct {
+	sent *atomic.Int64
+	next slog.Handler
+}
+
+func (h sendCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (h sendCounter) WithGroup(string) slog.Handler            { return h }
+func (h sendCounter) WithAttrs(as []slog.Attr) slog.Handler {
+	return sendCounter{sent: h.sent, next: h.next.WithAttrs(as)}
+}
+
+func (h sendCounter) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "mail sent" {
+		h.sent.Add(1)
+	}
+	if r.Level < slog.LevelWarn {
+		return nil
+	}
+	return h.next.Handle(ctx, r)
+}
+
+// Three daemons share a deep outbox: every mail reaches the SMTP server
+// exactly once, and more than one daemon sends.
+func TestDaemonsSharingADeepOutboxSendEachMailOnce(t *testing.T) {
+	onEachDatabase(t, testDaemonsSharingADeepOutboxSendEachMailOnce)
+}
+
+func testDaemonsSharingADeepOutboxSendEachMailOnce(t *testing.T) {
+	const mails, daemons = 600, 3
+	dm := newDaemonDelivering(t, "", func(*imapmem.Server, smtpsink.Received) error {
+		time.Sleep(time.Millisecond) // a real server's pace, so that the senders overlap
+		return nil
+	})
+	// A mailbox fed by the pipe, and passes of 20 mails: many claims.
+	// (Each customer at a domain of its own: the rate limits per domain
+	// hold back nothing.)
+	dm.configure(baseTOML(dm.cfg.Database.DSN, dm.sink.Port()) + "\n[outbox]\nbatch_size = 20\n")
+	dm.watched = []string{}
+	d, err := desk.Open(context.Background(), dm.cfg, desk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < mails; i += 100 {
+		var batch []desk.Incoming
+		for j := i; j < i+100; j++ {
+			batch = append(batch, desk.Incoming{Raw: []byte(customer(fmt.Sprintf("deep-%d@a.test", j), fmt.Sprintf("c@%d.example", j), "Deep", "hello"))})
+		}
+		if _, errs := d.DeliverBatch(context.Background(), "support", batch); errors.Join(errs...) != nil {
+			t.Fatal(errors.Join(errs...))
+		}
+	}
+	d.Close()
+
+	sent := make([]atomic.Int64, daemons)
+	var wg sync.WaitGroup
+	for i := range daemons {
+		wg.Go(func() {
+			dm.startInProcess(desk.RunOptions{}, slog.New(sendCounter{sent: &sent[i], next: testLogger(t).Handler()}))
+		})
+	}
+	wg.Wait()
+	dm.expectIdle(tally{tickets: mails, inbound: mails, sent: mails})
+	acks := map[string]int{}
+	for _, s := range (&harness{t: t, sink: dm.sink}).sent() {
+		acks[s.inReplyTo]++
+	}
+	wrong := 0
+	for i := range mails {
+		if id := fmt.Sprintf("deep-%d@a.test", i); acks[id] != 1 {
+			if wrong++; wrong <= 10 {
+				t.Errorf("%d acknowledgements of %s, want 1", acks[id], id)
+			}
+		}
+	}
+	senders, total := 0, int64(0)
+	for i := range sent {
+		if n := sent[i].Load(); n > 0 {
+			senders++
+			total += n
+		}
+		t.Logf("daemon %d sent %d mails", i, sent[i].Load())
+	}
+	if total != mails {
+		t.Errorf("the daemons logged %d mails sent, want %d", total, mails)
+	}
+	if senders < 2 {
+		t.Errorf("%d of %d daemons sent mail: the outbox was not shared", senders, daemons)
 	}
 }
