@@ -32,11 +32,9 @@ func (s *Store) TakeLease(ctx context.Context, name, holder string, now, expires
 		return tickets.Lease{}, fmt.Errorf("taking lease %s: no holder named", name)
 	}
 	var row leaseRow
-	err := func() error {
-		s.writeMu.Lock()
-		defer s.writeMu.Unlock()
+	err := s.leaseWrite(func() error {
 		return s.read().get(ctx, &row, "take-lease", name, holder, expires.UTC(), now.UTC(), now.UTC())
-	}()
+	})
 	if err == nil {
 		return row.lease(), nil
 	}
@@ -56,8 +54,21 @@ func (s *Store) TakeLease(ctx context.Context, name, holder string, now, expires
 
 // ReleaseLease frees name if holder holds it.
 func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
-	_, err := s.write(ctx, "release-lease", name, holder)
-	return err
+	return s.leaseWrite(func() error {
+		_, err := s.read().exec(ctx, "release-lease", name, holder)
+		return err
+	})
+}
+
+// leaseWrite runs one lease statement: on SQLite as this process's other
+// writers do, one at a time; on PostgreSQL at once, since a renewal must
+// not wait for a batch of mail to commit.
+func (s *Store) leaseWrite(fn func() error) error {
+	if s.driver == "sqlite" {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	return fn()
 }
 
 // ListLeases returns the leases whose names start with prefix.
