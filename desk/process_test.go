@@ -62,11 +62,17 @@ type process struct {
 // environment env; its log goes to the test's log.
 func (dm *daemon) startProcess(bin string, env ...string) *process {
 	dm.t.Helper()
+	return dm.startProcessArgs(bin, nil, env...)
+}
+
+// startProcessArgs is startProcess with more flags for `helpdesk run`.
+func (dm *daemon) startProcessArgs(bin string, flags []string, env ...string) *process {
+	dm.t.Helper()
 	path := filepath.Join(dm.t.TempDir(), "helpdesk.toml")
 	if err := os.WriteFile(path, []byte(dm.toml), 0o600); err != nil {
 		dm.t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "run", "--config", path, "--grace", "5s")
+	cmd := exec.Command(bin, append([]string{"run", "--config", path, "--grace", "5s"}, flags...)...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = testWriter{dm.t}, testWriter{dm.t}
 	// A test binary that dies takes the daemon with it.

@@ -24,6 +24,10 @@ type RunOptions struct {
 	// IMAPBackoff is the wait before IMAP reconnect attempt n (default:
 	// exponential from 1s to 5m with jitter).
 	IMAPBackoff func(attempt int) time.Duration
+	// MailboxLease is how long a daemon's lease on an IMAP mailbox lasts
+	// unrenewed (default 15s): the mailboxes of a daemon that dies are
+	// read by another within it (see readMailbox).
+	MailboxLease time.Duration
 }
 
 // Run is the daemon: one IMAP watcher per mailbox that has [mailbox.imap],
@@ -47,23 +51,27 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	defer stopGrace()
 
 	wake := make(chan struct{}, 1)
-	var watchers []*imapwatch.Watcher
+	holder := tickets.NewLeaseHolder()
+	leaser := tickets.Leaser{Leases: d.Store, Period: opts.MailboxLease, Log: d.log}
+	var readers []func()
 	for i := range d.cfg.Mailboxes {
 		mb := &d.cfg.Mailboxes[i]
 		if mb.IMAP == nil {
 			continue
 		}
-		w, err := imapwatch.New(watchOptions(mb, int64(d.cfg.Tickets.MaxMessageSize), &batchHandler{d: d, work: work, wake: wake}, d.Store.MailboxCursors(), d.log, opts.IMAPBackoff))
-		if err != nil {
+		wopts := watchOptions(mb, int64(d.cfg.Tickets.MaxMessageSize), &batchHandler{d: d, work: work, wake: wake}, d.Store.MailboxCursors(), d.log, opts.IMAPBackoff)
+		if _, err := imapwatch.New(wopts); err != nil {
 			return fmt.Errorf("mailbox %s: %w", mb.Name, err)
 		}
-		watchers = append(watchers, w)
+		readers = append(readers, func() {
+			d.readMailbox(ctx, mb.Name, leaser, holder, func() (*imapwatch.Watcher, error) { return imapwatch.New(wopts) })
+		})
 	}
-	d.log.Info("help desk running", slog.Int("imap_mailboxes", len(watchers)), slog.Int("mailboxes", len(d.cfg.Mailboxes)))
+	d.log.Info("help desk running", slog.Int("imap_mailboxes", len(readers)), slog.Int("mailboxes", len(d.cfg.Mailboxes)), slog.String("holder", holder))
 
 	var wg sync.WaitGroup
-	for _, w := range watchers {
-		wg.Go(func() { w.Run(ctx) })
+	for _, read := range readers {
+		wg.Go(read)
 	}
 	wg.Go(func() { d.sendLoop(ctx, work, wake, opts.OutboxInterval) })
 	wg.Wait()

@@ -78,8 +78,8 @@ func (p RetryPolicy) Backoff(attempts int) time.Duration {
 // OutboxWatcher tells a sender that outbox rows were added, by this
 // process or by another (`helpdesk ingest` from an MTA pipe), so that the
 // sender need not poll the outbox. The SQLite store polls `PRAGMA
-// data_version`; a PostgreSQL store would LISTEN for a NOTIFY from the
-// transaction that queues.
+// data_version`; the PostgreSQL store LISTENs for the NOTIFY of the
+// transaction that queues, from any host.
 type OutboxWatcher interface {
 	// WatchOutbox sends on the channel until ctx ends, never blocking: one
 	// pending notice stands for any number of new rows. Problems while

@@ -32,6 +32,7 @@ commands:
   db          copy --from sqlite:PATH --to postgres://...: move the desk to a new PostgreSQL database
   ingest      take one raw mail on stdin for --mailbox NAME (an MTA pipe); exit 75 on a temporary failure
   outbox      flush (deliver what is due, then exit) | list
+  status      which daemon reads which mailbox and runs which job; the outbox and its senders
   tickets     list | show ID | merge FROM INTO | assign ID AGENT
   agents      list: the agents, their queues and open tickets
   rules       test: which rules fire for a mail on stdin, storing nothing
@@ -98,6 +99,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdIngest(args[1:])
 	case "outbox":
 		err = env.cmdOutbox(args[1:])
+	case "status":
+		err = env.cmdStatus(args[1:])
 	case "tickets":
 		err = env.cmdTickets(args[1:])
 	case "agents":

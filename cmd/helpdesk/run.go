@@ -12,15 +12,19 @@ import (
 func (e *env) cmdRun(args []string) error {
 	fs, c := e.flags("run", false)
 	grace := fs.Duration("grace", 10*time.Second, "how long work in flight may finish after a stop signal")
+	lease := fs.Duration("lease", 15*time.Second, "how long a mailbox lease lasts unrenewed: another daemon reads a dead one's mailboxes within it")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *lease <= 0 {
+		return usageError{"--lease must be above 0"}
 	}
 	d, err := e.open(c, false)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	return d.Run(e.ctx, desk.RunOptions{Grace: *grace})
+	return d.Run(e.ctx, desk.RunOptions{Grace: *grace, MailboxLease: *lease})
 }
 
 func (e *env) cmdDemo(args []string) error {

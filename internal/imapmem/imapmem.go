@@ -37,6 +37,7 @@ type Server struct {
 	srv       *imapserver.Server
 	users     map[string]*imapmemserver.User
 	passwords map[string]string
+	sessions  map[string]int // connections logged in, by user
 }
 
 // Start listens and serves IMAP (plain text, LOGIN allowed) until Close.
@@ -47,7 +48,7 @@ func Start(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{log: opts.Logger, users: map[string]*imapmemserver.User{}, passwords: map[string]string{}}
+	s := &Server{log: opts.Logger, users: map[string]*imapmemserver.User{}, passwords: map[string]string{}, sessions: map[string]int{}}
 	for name, pass := range opts.Users {
 		if err := s.AddUser(name, pass); err != nil {
 			return nil, err
@@ -168,6 +169,14 @@ func (s *Server) Dial(user string) (*imapclient.Client, error) {
 	return c, nil
 }
 
+// Sessions counts the connections logged in as user now: how many
+// readers a mailbox has.
+func (s *Server) Sessions(user string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[user]
+}
+
 // Stop closes the listener and every connection; the mail stays.
 func (s *Server) Stop() {
 	s.mu.Lock()
@@ -205,6 +214,7 @@ func (s *Server) Close() error {
 type session struct {
 	*imapmemserver.UserSession // nil until LOGIN
 	srv                        *Server
+	user                       string // logged in as
 }
 
 func (s *session) Login(username, password string) error {
@@ -216,7 +226,24 @@ func (s *session) Login(username, password string) error {
 		return err
 	}
 	s.UserSession = imapmemserver.NewUserSession(u)
+	s.srv.mu.Lock()
+	if s.user != "" {
+		s.srv.sessions[s.user]--
+	}
+	s.user = username
+	s.srv.sessions[username]++
+	s.srv.mu.Unlock()
 	return nil
+}
+
+func (s *session) Close() error {
+	s.srv.mu.Lock()
+	if s.user != "" {
+		s.srv.sessions[s.user]--
+		s.user = ""
+	}
+	s.srv.mu.Unlock()
+	return s.UserSession.Close()
 }
 
 func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {

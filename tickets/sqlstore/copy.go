@@ -36,6 +36,7 @@ var copyTables = []struct{ name, order string }{
 	{"address_state", "email"},
 	{"message_fingerprints", "message_id"},
 	{"queue_rotation", "queue"},
+	{"leases", "name"},
 }
 
 // Batches of a copy: an INSERT takes at most copyBatchRows rows, and

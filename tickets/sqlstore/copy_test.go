@@ -16,8 +16,8 @@ import (
 // fillEveryTable puts rows of every kind into s: tickets (one merged into
 // a newer one, tags, a verified sender), participants, messages in and out
 // with raw mail and attachments, events, the outbox in each status, the
-// quarantine held and released, mailbox positions, a bouncing address
-// and fingerprints.
+// quarantine held and released, mailbox positions, a bouncing address,
+// fingerprints and a lease.
 func fillEveryTable(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -92,6 +92,10 @@ func fillEveryTable(t *testing.T, s *Store) {
 		if err := s.MailboxCursors().SaveState(ctx, box, 7, 4294967295); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A job done by a daemon before the move stays done until its period ends.
+	if _, err := s.TakeLease(ctx, "job:auto-close", "host/42/9f", t0, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
 	}
 }
 

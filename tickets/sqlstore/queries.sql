@@ -149,6 +149,37 @@ INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, updated_at) VALUES (
 ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
     updated_at = excluded.updated_at;
 
+-- name: take-lease
+-- Free, run out, or holder's own (a renewal, which keeps taken_at): one
+-- statement, so that of two daemons taking a free lease at once one wins.
+-- No row back: another holds it.
+INSERT INTO leases (name, holder, expires_at, taken_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
+    taken_at = CASE WHEN leases.holder = excluded.holder THEN leases.taken_at ELSE excluded.taken_at END
+WHERE leases.holder = excluded.holder OR leases.expires_at <= ?
+RETURNING name, holder, expires_at, taken_at;
+
+-- name: lease
+SELECT name, holder, expires_at, taken_at FROM leases WHERE name = ?;
+
+-- name: release-lease
+DELETE FROM leases WHERE name = ? AND holder = ?;
+
+-- name: leases
+-- (the names that start with a prefix of the given length in characters)
+SELECT name, holder, expires_at, taken_at FROM leases WHERE substr(name, 1, ?) = ? ORDER BY name;
+
+-- name: outbox-counts
+SELECT status, COUNT(*) AS items, SUM(CASE WHEN next_attempt_at <= ? THEN 1 ELSE 0 END) AS due
+FROM outbox GROUP BY status ORDER BY status;
+
+-- name: outbox-leases
+-- The senders holding queued items now, each with its items and when its
+-- lease runs out.
+SELECT lease_holder AS holder, COUNT(*) AS items, MAX(lease_until) AS expires_at
+FROM outbox WHERE status = 'queued' AND lease_holder IS NOT NULL AND lease_until > ?
+GROUP BY lease_holder ORDER BY lease_holder;
+
 -- name: duplicate-candidates
 -- (a ticket's fingerprint is its oldest message's; a ticket without one was
 -- opened before fingerprints were kept, and comes whatever its subject)
