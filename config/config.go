@@ -74,6 +74,10 @@ type Config struct {
 	// Queues hold the settings of queues (assignment, escalation); a
 	// queue that only a mailbox names needs none.
 	Queues []Queue `toml:"queue"`
+	// Lifecycle holds the reopen window of closed tickets.
+	Lifecycle Lifecycle `toml:"lifecycle"`
+	// Notify turns each status mail to the customer on or off.
+	Notify Notify `toml:"notify"`
 
 	// triage is Triage, Priority and Rules in the domain's terms, as the
 	// last Validate that found no problem translated them.
@@ -322,6 +326,8 @@ func Default() *Config {
 		Priority: DefaultPriority(),
 		Loops: Loops{RateLimit: 5, DomainRateLimit: 100, SourceRateLimit: 100,
 			RateWindow: Duration{time.Hour}, BounceHold: Duration{24 * time.Hour}},
+		Lifecycle: Lifecycle{ReopenWindow: Duration{14 * 24 * time.Hour}},
+		Notify:    Notify{Resolved: true, Closed: true, Merged: true},
 	}
 }
 

@@ -112,6 +112,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		From:          tickets.Address{Name: fromName, Email: fromEmail},
 		Mailboxes:     boxes,
 		FirstTicketID: cfg.Tickets.FirstTicketID,
+		ReopenWindow:  cfg.Lifecycle.ReopenWindow.Duration,
 		Triage:        engine,
 		Loops:         loops,
 		Now:           opts.Now,
