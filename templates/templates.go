@@ -121,6 +121,12 @@ type Ticket struct {
 	Queue string
 	// CreatedAt is when the ticket was opened.
 	CreatedAt time.Time
+	// Resolution is the note (root cause and fix) given when the ticket
+	// was resolved; "" when none was given.
+	Resolution string
+	// MergedInto is, for a merged ticket, the reference of the ticket it
+	// goes on as, "HD#1040"; "" otherwise.
+	MergedInto string
 }
 
 // Person is a name and an e-mail address; either may be empty.

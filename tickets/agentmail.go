@@ -154,7 +154,7 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 	}
 	// The answer goes to the customer the agent answered, also when a
 	// #merge moves it onto another customer's ticket.
-	customer := t.Requester
+	customer, before, was := t.Requester, t.ID, t.Status
 	t, statusSet, err := s.runCommands(ctx, tx, t, a, cmds, now)
 	if err != nil {
 		return err
@@ -173,6 +173,10 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 	t.UpdatedAt = now
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return fmt.Errorf("updating ticket %d: %w", t.ID, err)
+	}
+	if statusSet && t.ID == before && t.Status != was {
+		// After the answer, so that the customer reads it first.
+		return s.statusMail(ctx, tx, t, now)
 	}
 	return nil
 }

@@ -79,6 +79,9 @@ type Options struct {
 	// boilerplate from a reply's text, leaving what its writer added
 	// (default: the text as it is).
 	StripQuoted func(text string) string
+	// Notify turns each status mail to the requester on or off; nil
+	// means DefaultNotify.
+	Notify *Notify
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -99,6 +102,7 @@ type Service struct {
 	agents []Agent
 	queues map[string]Queue
 	keys   AgentKeys // of agents' tokens
+	notify Notify
 }
 
 // NewService checks opts and returns a Service.
@@ -147,7 +151,12 @@ func NewService(opts Options) (*Service, error) {
 		own[StripPlusTag(addr)] = true
 	}
 	signer := NewSigner(opts.Secret)
+	notify := DefaultNotify
+	if opts.Notify != nil {
+		notify = *opts.Notify
+	}
 	return &Service{
+		notify: notify,
 		opts:   opts,
 		store:  opts.Store,
 		signer: signer,

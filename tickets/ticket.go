@@ -85,6 +85,9 @@ type Ticket struct {
 	FirstResponseAt time.Time
 	ResolvedAt      time.Time
 	ClosedAt        time.Time
+	// Resolution is the note (root cause and fix) given when the ticket
+	// was last resolved; "" when none was given.
+	Resolution string
 }
 
 // Participant is someone on a ticket: its requester or a CC.

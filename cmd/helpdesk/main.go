@@ -32,7 +32,8 @@ commands:
   db          copy --from sqlite:PATH --to postgres://...: move the desk to a new PostgreSQL database
   ingest      take one raw mail on stdin for --mailbox NAME (an MTA pipe); exit 75 on a temporary failure
   outbox      flush (deliver what is due, then exit) | list
-  tickets     list | show ID | merge FROM INTO | assign ID AGENT
+  tickets     list | show ID | merge FROM INTO | assign ID AGENT |
+              resolve ID [--note TEXT] | close ID | reopen ID | pending ID
   agents      list: the agents, their queues and open tickets
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID

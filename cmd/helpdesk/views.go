@@ -37,6 +37,13 @@ type ticketView struct {
 	// FirstResponseAt: when an agent's first answer went to the customer;
 	// absent until then.
 	FirstResponseAt time.Time `json:"first_response_at,omitzero"`
+	// Resolution: the note (root cause and fix) given when the ticket was
+	// last resolved; "" when none was given.
+	Resolution string `json:"resolution"`
+	// ResolvedAt and ClosedAt: when the ticket was resolved and closed;
+	// absent while it is not.
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	ClosedAt   time.Time `json:"closed_at,omitzero"`
 }
 
 func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
@@ -45,6 +52,7 @@ func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
 		Queue: t.Queue, Mailbox: t.Mailbox, Category: t.Category, Requester: t.Requester.Email,
 		RequesterName: t.Requester.Name, Assignee: t.Assignee, Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 		SenderVerified: t.SenderVerified, FirstResponseAt: t.FirstResponseAt,
+		Resolution: t.Resolution, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}
@@ -153,6 +161,12 @@ func printTicketDetail(w io.Writer, v *ticketDetail) error {
 		fmt.Fprint(w, ", sender not verified")
 	}
 	fmt.Fprintf(w, "\nopened %s, updated %s\n", v.CreatedAt.Local().Format(time.DateTime), v.UpdatedAt.Local().Format(time.DateTime))
+	if v.Resolution != "" {
+		fmt.Fprintln(w, "resolution:")
+		for _, line := range strings.Split(v.Resolution, "\n") {
+			fmt.Fprintf(w, "   %s\n", termText(line))
+		}
+	}
 	for _, m := range v.Messages {
 		arrow := "<-"
 		if m.Direction == "out" {

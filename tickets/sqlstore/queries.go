@@ -106,6 +106,7 @@ type ticketRow struct {
 	ResolvedAt      sql.NullTime  `db:"resolved_at"`
 	ClosedAt        sql.NullTime  `db:"closed_at"`
 	SenderVerified  sql.NullBool  `db:"sender_verified"`
+	Resolution      string        `db:"resolution"`
 }
 
 func nullTime(t time.Time) sql.NullTime {
@@ -123,7 +124,7 @@ func toTicketRow(t *tickets.Ticket) ticketRow {
 		Mailbox: t.Mailbox, Category: t.Category, RequesterEmail: t.Requester.Email, RequesterName: t.Requester.Name,
 		Assignee: t.Assignee, MergedInto: nullInt(t.MergedInto), CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 		FirstResponseAt: nullTime(t.FirstResponseAt), ResolvedAt: nullTime(t.ResolvedAt), ClosedAt: nullTime(t.ClosedAt),
-		SenderVerified: nullBool(t.SenderVerified),
+		SenderVerified: nullBool(t.SenderVerified), Resolution: t.Resolution,
 	}
 }
 
@@ -144,7 +145,7 @@ func (r ticketRow) ticket() tickets.Ticket {
 		Mailbox: r.Mailbox, Category: r.Category, Requester: tickets.Address{Name: r.RequesterName, Email: r.RequesterEmail},
 		Assignee: r.Assignee, MergedInto: r.MergedInto.Int64, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		FirstResponseAt: r.FirstResponseAt.Time, ResolvedAt: r.ResolvedAt.Time, ClosedAt: r.ClosedAt.Time,
-		SenderVerified: verified,
+		SenderVerified: verified, Resolution: r.Resolution,
 	}
 }
 
