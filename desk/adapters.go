@@ -29,6 +29,9 @@ func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Compose
 		ReplyMarker: templates.ReplyMarker,
 		Problem:     n.Problem,
 	}
+	if t.FollowUpOf != 0 {
+		data.Ticket.FollowUpOf = tickets.Ref(c.tag, t.FollowUpOf)
+	}
 	if t.MergedInto != 0 {
 		data.Ticket.MergedInto = tickets.Ref(c.tag, t.MergedInto)
 	}

@@ -127,6 +127,10 @@ type Ticket struct {
 	// MergedInto is, for a merged ticket, the reference of the ticket it
 	// goes on as, "HD#1040"; "" otherwise.
 	MergedInto string
+	// FollowUpOf is, for a ticket opened by a reply to a ticket closed
+	// longer ago than the reopen window, that ticket's reference; ""
+	// otherwise.
+	FollowUpOf string
 }
 
 // Person is a name and an e-mail address; either may be empty.

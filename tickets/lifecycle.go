@@ -100,8 +100,14 @@ func (s *Service) applyStatus(ctx context.Context, tx Tx, t *Ticket, st Status, 
 	return s.event(ctx, tx, t.ID, EventResolution, actor, note, now)
 }
 
-// EventResolution records the resolution note given with a resolve.
-const EventResolution = "resolution"
+// Event kinds of the life cycle.
+const (
+	// EventResolution records the resolution note given with a resolve.
+	EventResolution = "resolution"
+	// EventConfirmed records a customer's reply to a resolved or closed
+	// ticket that only thanked, which left the ticket as it was.
+	EventConfirmed = "confirmed"
+)
 
 // statusMail queues the mail of t's status to its requester when
 // Options.Notify wants one, through the loop rules of queueNotice.

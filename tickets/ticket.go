@@ -88,6 +88,9 @@ type Ticket struct {
 	// Resolution is the note (root cause and fix) given when the ticket
 	// was last resolved; "" when none was given.
 	Resolution string
+	// FollowUpOf is the closed ticket whose customer wrote again after its
+	// reopen window, which opened this one; 0 for any other ticket.
+	FollowUpOf int64
 }
 
 // Participant is someone on a ticket: its requester or a CC.

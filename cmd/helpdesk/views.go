@@ -15,21 +15,24 @@ import (
 // add fields, never rename or remove them.
 
 type ticketView struct {
-	ID            int64     `json:"id"`
-	Ref           string    `json:"ref"`
-	Subject       string    `json:"subject"`
-	Status        string    `json:"status"`
-	Priority      string    `json:"priority"`
-	Queue         string    `json:"queue"`
-	Mailbox       string    `json:"mailbox"`
-	Category      string    `json:"category"`
-	Requester     string    `json:"requester"`
-	RequesterName string    `json:"requester_name"`
-	Assignee      string    `json:"assignee"`
-	Tags          []string  `json:"tags"`
-	MergedInto    string    `json:"merged_into,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            int64    `json:"id"`
+	Ref           string   `json:"ref"`
+	Subject       string   `json:"subject"`
+	Status        string   `json:"status"`
+	Priority      string   `json:"priority"`
+	Queue         string   `json:"queue"`
+	Mailbox       string   `json:"mailbox"`
+	Category      string   `json:"category"`
+	Requester     string   `json:"requester"`
+	RequesterName string   `json:"requester_name"`
+	Assignee      string   `json:"assignee"`
+	Tags          []string `json:"tags"`
+	MergedInto    string   `json:"merged_into,omitempty"`
+	// FollowUpOf: the closed ticket (a ref) whose customer wrote again
+	// after its reopen window, which opened this one.
+	FollowUpOf string    `json:"follow_up_of,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 
 	// SenderVerified: whether the first mail's sender passed the checks of
 	// a trusted mail server; null when the desk checks none.
@@ -59,6 +62,9 @@ func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
 	}
 	if t.MergedInto != 0 {
 		v.MergedInto = d.Service.Ref(t.MergedInto)
+	}
+	if t.FollowUpOf != 0 {
+		v.FollowUpOf = d.Service.Ref(t.FollowUpOf)
 	}
 	return v
 }

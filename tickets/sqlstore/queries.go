@@ -107,6 +107,7 @@ type ticketRow struct {
 	ClosedAt        sql.NullTime  `db:"closed_at"`
 	SenderVerified  sql.NullBool  `db:"sender_verified"`
 	Resolution      string        `db:"resolution"`
+	FollowUpOf      sql.NullInt64 `db:"follow_up_of"`
 }
 
 func nullTime(t time.Time) sql.NullTime {
@@ -125,6 +126,7 @@ func toTicketRow(t *tickets.Ticket) ticketRow {
 		Assignee: t.Assignee, MergedInto: nullInt(t.MergedInto), CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 		FirstResponseAt: nullTime(t.FirstResponseAt), ResolvedAt: nullTime(t.ResolvedAt), ClosedAt: nullTime(t.ClosedAt),
 		SenderVerified: nullBool(t.SenderVerified), Resolution: t.Resolution,
+		FollowUpOf: nullInt(t.FollowUpOf),
 	}
 }
 
@@ -146,6 +148,7 @@ func (r ticketRow) ticket() tickets.Ticket {
 		Assignee: r.Assignee, MergedInto: r.MergedInto.Int64, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		FirstResponseAt: r.FirstResponseAt.Time, ResolvedAt: r.ResolvedAt.Time, ClosedAt: r.ClosedAt.Time,
 		SenderVerified: verified, Resolution: r.Resolution,
+		FollowUpOf: r.FollowUpOf.Int64,
 	}
 }
 

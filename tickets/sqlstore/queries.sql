@@ -10,16 +10,16 @@ SELECT COALESCE(MAX(id) + 1, ?) FROM tickets;
 
 -- name: insert-ticket
 INSERT INTO tickets (id, subject, status, priority, queue, mailbox, category, requester_email, requester_name,
-    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified, resolution)
+    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified, resolution, follow_up_of)
 VALUES (:id, :subject, :status, :priority, :queue, :mailbox, :category, :requester_email, :requester_name,
-    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified, :resolution)
+    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified, :resolution, :follow_up_of)
 ON CONFLICT (id) DO NOTHING RETURNING id;
 
 -- name: update-ticket
 UPDATE tickets SET subject = :subject, status = :status, priority = :priority, queue = :queue, category = :category,
     requester_email = :requester_email, requester_name = :requester_name, assignee = :assignee,
     merged_into = :merged_into, updated_at = :updated_at, first_response_at = :first_response_at,
-    resolved_at = :resolved_at, closed_at = :closed_at, sender_verified = :sender_verified, resolution = :resolution
+    resolved_at = :resolved_at, closed_at = :closed_at, sender_verified = :sender_verified, resolution = :resolution, follow_up_of = :follow_up_of
 WHERE id = :id;
 
 -- name: ticket-tags
