@@ -6,6 +6,16 @@ type Lifecycle struct {
 	// reply reopens it; after it, the reply opens a new ticket linked to
 	// the old one. Default "14d".
 	ReopenWindow Duration `toml:"reopen_window"`
+	// PendingReminderAfter: a pending ticket (waiting on the customer)
+	// gets one reminder after this long. Default "3d".
+	PendingReminderAfter Duration `toml:"pending_reminder_after"`
+	// PendingResolveAfter: a pending ticket still silent this long is
+	// resolved, with a note saying why; more than PendingReminderAfter.
+	// Default "7d".
+	PendingResolveAfter Duration `toml:"pending_resolve_after"`
+	// AutoCloseAfter: a resolved ticket silent this long is closed.
+	// Default "3d".
+	AutoCloseAfter Duration `toml:"auto_close_after"`
 }
 
 // Notify turns each status mail to the customer on or off.
@@ -24,5 +34,12 @@ type Notify struct {
 }
 
 func (c *Config) validateLifecycle(ps *problems) {
-	positive(ps, "lifecycle.reopen_window", c.Lifecycle.ReopenWindow)
+	l := c.Lifecycle
+	positive(ps, "lifecycle.reopen_window", l.ReopenWindow)
+	positive(ps, "lifecycle.pending_reminder_after", l.PendingReminderAfter)
+	positive(ps, "lifecycle.pending_resolve_after", l.PendingResolveAfter)
+	positive(ps, "lifecycle.auto_close_after", l.AutoCloseAfter)
+	if l.PendingReminderAfter.Duration > 0 && l.PendingResolveAfter.Duration <= l.PendingReminderAfter.Duration {
+		ps.add("lifecycle.pending_resolve_after", "must be more than lifecycle.pending_reminder_after (%s)", l.PendingReminderAfter.Duration)
+	}
 }

@@ -53,6 +53,12 @@ func TestLifecycleAndNotifyDefaultsAndOverrides(t *testing.T) {
 	if got := parseErr(t, minimum+"\n[lifecycle]\nreopen_window = \"0d\"\n"); !strings.Contains(got, "lifecycle.reopen_window: must be more than 0s") {
 		t.Errorf("error %q, want lifecycle.reopen_window named", got)
 	}
+	if got := parseErr(t, minimum+"\n[lifecycle]\npending_reminder_after = \"7d\"\npending_resolve_after = \"2d\"\n"); !strings.Contains(got, "lifecycle.pending_resolve_after: must be more than lifecycle.pending_reminder_after (168h0m0s)") {
+		t.Errorf("error %q, want the resolve before the reminder named", got)
+	}
+	if c.Lifecycle.PendingReminderAfter.Duration != 72*time.Hour || c.Lifecycle.PendingResolveAfter.Duration != 168*time.Hour || c.Lifecycle.AutoCloseAfter.Duration != 72*time.Hour {
+		t.Errorf("lifecycle %+v, want the defaults 3d, 7d, 3d", c.Lifecycle)
+	}
 	if got := parseErr(t, minimum+"\n[notify]\nresolve = true\n"); !strings.Contains(got, "notify.resolve: unknown key") {
 		t.Errorf("error %q, want the misspelt notify.resolve named", got)
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"helpdesk/templates"
 	"helpdesk/tickets"
@@ -22,6 +23,10 @@ func TestEveryBuiltInTemplateIsAMailTheDeskSends(t *testing.T) {
 	h.deliver("support", "From: Alice <alice@a.test>\r\nTo: support@example.com\r\nSubject: Re: ["+first.Ref+"] Printer on fire\r\nMessage-ID: <t1b@a.test>\r\n\r\nHurry!\r\n")
 	answer(h, notice, "#status fixed")
 	answer(h, notice, "#status pending\n\nOn my way. Which room?")
+	h.now = h.now.Add(72 * time.Hour) // pending_reminder
+	if _, err := h.desk.RunSchedule(h.ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
 	answer(h, notice, "#status resolved Put it out.")
 	answer(h, notice, "#status closed")
 	h.deliver("support", gmailReply("Mallory <mallory@evil.test>", notice, "t-forged@evil.test", "#status open"))

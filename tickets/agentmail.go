@@ -195,6 +195,9 @@ func (s *Service) answered(ctx context.Context, tx Tx, t *Ticket, a *Agent, stat
 		if err := s.event(ctx, tx, t.ID, EventStatus, a.Email, fmt.Sprintf("%s -> pending: agent answered", prev), now); err != nil {
 			return err
 		}
+		if err := s.reschedule(ctx, tx, t, now); err != nil {
+			return err
+		}
 	}
 	if t.Assignee == "" {
 		t.Assignee = a.Email

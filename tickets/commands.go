@@ -309,5 +309,8 @@ func (s *Service) setStatus(ctx context.Context, tx Tx, t *Ticket, st Status, ac
 	default:
 		t.ResolvedAt, t.ClosedAt = time.Time{}, time.Time{}
 	}
+	if err := s.reschedule(ctx, tx, t, now); err != nil {
+		return err
+	}
 	return s.event(ctx, tx, t.ID, EventStatus, actor, fmt.Sprintf("%s -> %s", prev, st), now)
 }

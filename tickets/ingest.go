@@ -559,6 +559,10 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 		if err := tx.UpdateTicket(ctx, t); err != nil {
 			return fmt.Errorf("updating ticket %d: %w", t.ID, err)
 		}
+		// The customer spoke: the auto-close clock starts again.
+		if err := s.reschedule(ctx, tx, t, now); err != nil {
+			return err
+		}
 		return s.notifyCustomerReply(ctx, tx, t, msg, now)
 	}
 	switch prev {
@@ -567,6 +571,9 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 		t.ResolvedAt, t.ClosedAt = time.Time{}, time.Time{}
 		res.Reopened = prev != StatusPending
 		if err := s.event(ctx, tx, t.ID, EventStatus, actor, fmt.Sprintf("%s -> open: customer replied", prev), now); err != nil {
+			return err
+		}
+		if err := s.reschedule(ctx, tx, t, now); err != nil {
 			return err
 		}
 	}

@@ -79,6 +79,9 @@ type Options struct {
 	// boilerplate from a reply's text, leaving what its writer added
 	// (default: the text as it is).
 	StripQuoted func(text string) string
+	// Timers are the waits of pending reminders, pending resolves and
+	// auto-close.
+	Timers Timers
 	// Notify turns each status mail to the requester on or off; nil
 	// means DefaultNotify.
 	Notify *Notify
@@ -103,6 +106,7 @@ type Service struct {
 	queues map[string]Queue
 	keys   AgentKeys // of agents' tokens
 	notify Notify
+	timers Timers
 }
 
 // NewService checks opts and returns a Service.
@@ -157,6 +161,7 @@ func NewService(opts Options) (*Service, error) {
 	}
 	return &Service{
 		notify: notify,
+		timers: opts.Timers.withDefaults(),
 		opts:   opts,
 		store:  opts.Store,
 		signer: signer,

@@ -242,6 +242,9 @@ func (s *Service) mergeInTx(ctx context.Context, tx Tx, from, into int64, actor 
 	if err := tx.UpdateTicket(ctx, dst); err != nil {
 		return err
 	}
+	if err := tx.CancelJobs(ctx, src.ID); err != nil {
+		return fmt.Errorf("cancelling the jobs of ticket %d: %w", src.ID, err)
+	}
 	spam := src.Status == StatusSpam
 	src.Status, src.MergedInto, src.UpdatedAt = StatusMerged, into, now
 	if err := tx.UpdateTicket(ctx, src); err != nil {

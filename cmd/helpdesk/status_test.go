@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-message/mail"
 )
@@ -161,5 +162,43 @@ func TestNoStatusMailForSpam(t *testing.T) {
 	c.run("", "outbox", "flush")
 	if got := c.subjectsTo("x@y.test"); len(got) != 0 {
 		t.Errorf("the spammer got %q", got)
+	}
+}
+
+// Cron runs the schedule: what is due at --at runs once, and list shows
+// what is left.
+func TestScheduleListAndRunAt(t *testing.T) {
+	c := newCLI(t)
+	c.run(mailFrom("Alice <alice@a.test>", "m1@a.test", "Cannot log in"), "ingest", "--mailbox", "support")
+	if code, _, errs := c.run("", "tickets", "resolve", "HD#1000"); code != 0 {
+		t.Fatalf("resolve: %s", errs)
+	}
+	code, out, errs := c.run("", "schedule", "list", "--json")
+	var jobs []struct {
+		Ticket, Kind string
+		DueAt        time.Time `json:"due_at"`
+	}
+	if err := json.Unmarshal([]byte(out), &jobs); code != 0 || err != nil || len(jobs) != 1 || jobs[0].Ticket != "HD#1000" || jobs[0].Kind != "auto_close" {
+		t.Fatalf("schedule list: exit %d, %v, %s %s", code, err, out, errs)
+	}
+	if until := time.Until(jobs[0].DueAt); until < 71*time.Hour || until > 73*time.Hour {
+		t.Errorf("auto-close due in %v, want 3 days", until)
+	}
+	early := jobs[0].DueAt.Add(-time.Minute).Format(time.RFC3339)
+	if code, out, _ = c.run("", "schedule", "run", "--at", early, "--json"); code != 0 || out != "[]\n" {
+		t.Errorf("run before due: exit %d, %q", code, out)
+	}
+	at := jobs[0].DueAt.Add(time.Minute).Format(time.RFC3339)
+	if code, out, errs = c.run("", "schedule", "run", "--at", at); code != 0 || !strings.Contains(out, "HD#1000  auto_close") || !strings.Contains(out, "closed") {
+		t.Errorf("run at due: exit %d, %q %s", code, out, errs)
+	}
+	if code, out, _ = c.run("", "schedule", "run", "--at", at, "--json"); code != 0 || out != "[]\n" {
+		t.Errorf("second run: exit %d, %q, want nothing left", code, out)
+	}
+	if code, out, _ = c.run("", "tickets", "show", "1000", "--json"); !strings.Contains(out, `"status": "closed"`) {
+		t.Errorf("after the run: %s", out)
+	}
+	if code, _, errs = c.run("", "schedule", "run", "--at", "tomorrow"); code != 2 || !strings.Contains(errs, "RFC 3339") {
+		t.Errorf("a bad --at: exit %d, %s", code, errs)
 	}
 }

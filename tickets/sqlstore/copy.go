@@ -36,6 +36,7 @@ var copyTables = []struct{ name, order string }{
 	{"address_state", "email"},
 	{"message_fingerprints", "message_id"},
 	{"queue_rotation", "queue"},
+	{"scheduled_jobs", "ticket_id, kind"},
 }
 
 // Batches of a copy: an INSERT takes at most copyBatchRows rows, and

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -775,4 +776,46 @@ func (q *queries) FirstInboundMessage(ctx context.Context, ticketID int64, maxRu
 		ID: r.ID, TicketID: r.TicketID, Direction: tickets.Direction(r.Direction), Kind: r.Kind,
 		From: tickets.Address{Name: r.FromName, Email: r.FromEmail}, Subject: r.Subject, Text: r.Text, CreatedAt: r.CreatedAt.UTC(),
 	}, nil
+}
+
+func (q *queries) ScheduleJob(ctx context.Context, ticketID int64, kind string, due time.Time) error {
+	_, err := q.exec(ctx, "schedule-job", ticketID, kind, due.UTC())
+	return err
+}
+
+func (q *queries) CancelJobs(ctx context.Context, ticketID int64) error {
+	_, err := q.exec(ctx, "cancel-jobs", ticketID)
+	return err
+}
+
+func (q *queries) ClaimJob(ctx context.Context, ticketID int64, kind string, now time.Time) (bool, error) {
+	r, err := q.exec(ctx, "claim-job", ticketID, kind, now.UTC())
+	if err != nil {
+		return false, err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim-job: %w", err)
+	}
+	return n == 1, nil
+}
+
+// farFuture stands for "no limit" in jobs-until.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (q *queries) Jobs(ctx context.Context, until time.Time, limit int) ([]tickets.Job, error) {
+	if until.IsZero() {
+		until = farFuture
+	}
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	var jobs []tickets.Job
+	if err := q.selectAll(ctx, &jobs, "jobs-until", until.UTC(), limit); err != nil {
+		return nil, err
+	}
+	for i := range jobs {
+		jobs[i].DueAt = jobs[i].DueAt.UTC()
+	}
+	return jobs, nil
 }

@@ -216,3 +216,18 @@ ON CONFLICT (queue) DO UPDATE SET last_agent = excluded.last_agent, updated_at =
 
 -- name: attachments-of-messages
 SELECT id, message_id, filename, content_type, size, content FROM attachments WHERE message_id IN (?) ORDER BY id;
+
+-- name: schedule-job
+INSERT INTO scheduled_jobs (ticket_id, kind, due_at) VALUES (?, ?, ?)
+ON CONFLICT (ticket_id, kind) DO UPDATE SET due_at = excluded.due_at;
+
+-- name: cancel-jobs
+DELETE FROM scheduled_jobs WHERE ticket_id = ?;
+
+-- name: claim-job
+-- (the delete commits with the job's work: a second daemon's delete of
+-- the same row waits for it, then finds nothing)
+DELETE FROM scheduled_jobs WHERE ticket_id = ? AND kind = ? AND due_at <= ?;
+
+-- name: jobs-until
+SELECT ticket_id, kind, due_at FROM scheduled_jobs WHERE due_at <= ? ORDER BY due_at, ticket_id, kind LIMIT ?;

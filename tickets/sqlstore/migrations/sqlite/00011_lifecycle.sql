@@ -7,6 +7,19 @@ ALTER TABLE tickets ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
 -- ticket is its follow-up. NULL for any other ticket.
 ALTER TABLE tickets ADD COLUMN follow_up_of INTEGER;
 
+-- The life cycle's timed work: one row per ticket and kind (pending
+-- reminder, pending resolve, auto-close), due at due_at. A daemon claims a
+-- job by deleting its row in the transaction that does the work, so each
+-- job runs once however many daemons share the database.
+CREATE TABLE scheduled_jobs (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    kind      TEXT NOT NULL,
+    due_at    TIMESTAMP NOT NULL,
+    PRIMARY KEY (ticket_id, kind)
+);
+CREATE INDEX scheduled_jobs_due ON scheduled_jobs(due_at);
+
 -- +goose Down
+DROP TABLE scheduled_jobs;
 ALTER TABLE tickets DROP COLUMN follow_up_of;
 ALTER TABLE tickets DROP COLUMN resolution;
