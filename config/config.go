@@ -78,6 +78,8 @@ type Config struct {
 	Lifecycle Lifecycle `toml:"lifecycle"`
 	// Notify turns each status mail to the customer on or off.
 	Notify Notify `toml:"notify"`
+	// CSAT is the satisfaction survey sent when a ticket is closed.
+	CSAT CSAT `toml:"csat"`
 
 	// triage is Triage, Priority and Rules in the domain's terms, as the
 	// last Validate that found no problem translated them.
@@ -329,6 +331,7 @@ func Default() *Config {
 		Lifecycle: Lifecycle{ReopenWindow: Duration{14 * 24 * time.Hour}, PendingReminderAfter: Duration{3 * 24 * time.Hour},
 			PendingResolveAfter: Duration{7 * 24 * time.Hour}, AutoCloseAfter: Duration{3 * 24 * time.Hour}},
 		Notify: Notify{Resolved: true, Closed: true, Merged: true},
+		CSAT:   CSAT{Enabled: true},
 	}
 }
 

@@ -33,6 +33,14 @@ type Notify struct {
 	Merged bool `toml:"merged"`
 }
 
+// CSAT is the satisfaction survey.
+type CSAT struct {
+	// Enabled sends the requester of a closed ticket (not spam, not
+	// merged) one survey, answered by a digit 1-5 on the first line of a
+	// reply; default true.
+	Enabled bool `toml:"enabled"`
+}
+
 func (c *Config) validateLifecycle(ps *problems) {
 	l := c.Lifecycle
 	positive(ps, "lifecycle.reopen_window", l.ReopenWindow)

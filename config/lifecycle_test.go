@@ -43,6 +43,9 @@ func TestLifecycleAndNotifyDefaultsAndOverrides(t *testing.T) {
 	if c.Lifecycle.ReopenWindow.Duration != 14*24*time.Hour {
 		t.Errorf("reopen_window = %v, want 14 days", c.Lifecycle.ReopenWindow)
 	}
+	if !c.CSAT.Enabled {
+		t.Errorf("csat.enabled = false, want true by default")
+	}
 	if want := (Notify{Resolved: true, Closed: true, Merged: true}); c.Notify != want {
 		t.Errorf("notify = %+v, want %+v", c.Notify, want)
 	}

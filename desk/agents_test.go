@@ -620,8 +620,11 @@ func testEachCommandChangesTheTicketAsTheAgent(t *testing.T) {
 			if !strings.Contains(tc.body, "Hi Alice") {
 				// A status change brings its status mail.
 				want := 1
-				if tk.Status == tickets.StatusResolved || tk.Status == tickets.StatusClosed {
+				switch tk.Status {
+				case tickets.StatusResolved:
 					want = 2
+				case tickets.StatusClosed:
+					want = 3 // and the survey
 				}
 				if n := len(h.mailTo("alice@a.test", 0)); n != want {
 					t.Errorf("the customer got %d mails, want %d", n, want)

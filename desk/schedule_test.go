@@ -113,8 +113,8 @@ func testPendingIsRemindedOnceThenResolvedThenClosedAcrossARestart(t *testing.T)
 	for _, m := range h.mailTo("alice@a.test", mark) {
 		subjects = append(subjects, m.subject)
 	}
-	if len(subjects) != 2 || !strings.Contains(subjects[0], "Resolved:") || !strings.Contains(subjects[1], "Closed:") {
-		t.Errorf("Alice got %q, want the resolved and the closed mail", subjects)
+	if len(subjects) != 3 || !strings.Contains(subjects[0], "Resolved:") || !strings.Contains(subjects[1], "Closed:") || !strings.Contains(subjects[2], "How did we do?") {
+		t.Errorf("Alice got %q, want the resolved and the closed mail, and the survey", subjects)
 	}
 	if tk := h.ticket(out.TicketID); tk.Status != tickets.StatusClosed || len(h.jobs()) != 0 {
 		t.Errorf("status %s, jobs %+v; want closed and nothing left", tk.Status, h.jobs())
@@ -182,5 +182,52 @@ func TestTheDaemonRunsDueJobsAndSendsTheirMail(t *testing.T) {
 	}
 	if tk, _ := d.Store.Ticket(h.ctx, out.TicketID); tk.Status != tickets.StatusClosed {
 		t.Errorf("status %s", tk.Status)
+	}
+}
+
+func TestAClosedTicketGetsOneSurveyAndADigitRatesItWithoutReopening(t *testing.T) {
+	onEachDatabase(t, testAClosedTicketGetsOneSurveyAndADigitRatesItWithoutReopening)
+}
+
+func testAClosedTicketGetsOneSurveyAndADigitRatesItWithoutReopening(t *testing.T) {
+	h, _ := lifecycleHarness(t)
+	out, notice, _ := assigned(h)
+	answer(h, notice, "#status resolved\n\nHi Alice, the fire is out.")
+	h.flush()
+	mark := h.mark()
+	h.now = h.now.Add(72 * time.Hour)
+	if ran := h.runDue(); strings.Join(ran, "|") != "auto_close: closed" {
+		t.Fatalf("ran %v", ran)
+	}
+	h.flush()
+	got := h.mailTo("alice@a.test", mark)
+	if len(got) != 2 || !strings.Contains(got[0].subject, "Closed:") || !strings.Contains(got[1].subject, "How did we do?") {
+		t.Fatalf("Alice got %+v, want the closed mail and the survey; events %+v", got, h.events(out.TicketID))
+	}
+	mark = h.mark()
+	res := h.deliver("support", customerReply(h, out.Ref, "rate1@a.test", "4\n\nQuick, but the first answer missed the point."))
+	h.flush()
+	tk := h.ticket(out.TicketID)
+	if res.TicketID != out.TicketID || res.Reopened || tk.Status != tickets.StatusClosed {
+		t.Errorf("the rating went to %s, reopened %v, status %s; want it on the closed ticket", res.Ref, res.Reopened, tk.Status)
+	}
+	if tk.CSAT.Rating != 4 || tk.CSAT.Comment != "Quick, but the first answer missed the point." || tk.CSAT.At.IsZero() {
+		t.Errorf("csat %+v", tk.CSAT)
+	}
+	if n := len(h.mailTo("alice@a.test", mark)); n != 0 {
+		t.Errorf("a rating brought %d mails", n)
+	}
+	h.deliver("support", customerReply(h, out.Ref, "rate2@a.test", "5"))
+	if tk := h.ticket(out.TicketID); tk.CSAT.Rating != 5 || tk.CSAT.Comment != "" || !hasEventLike(h.events(tk.ID), tickets.EventCSAT, "rated 5 of 5 by mail (replaces 4)") {
+		t.Errorf("second rating: csat %+v", tk.CSAT)
+	}
+	// Closed again after a reopen: no second survey.
+	h.deliver("support", customerReply(h, out.Ref, "again@a.test", "It is on fire again."))
+	answer(h, notice, "#status closed")
+	h.flush()
+	for _, m := range h.mailTo("alice@a.test", mark) {
+		if strings.Contains(m.subject, "How did we do?") {
+			t.Errorf("a second survey: %q", m.subject)
+		}
 	}
 }

@@ -216,6 +216,13 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 			return s.mergeDuplicate(ctx, tx, t, in, msg, now, res)
 		}
 	}
+	// A reply to the survey rates the ticket, and never reopens it.
+	if rating, comment, ok, err := s.surveyReply(ctx, tx, t, in, msg); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return s.rateByMail(ctx, tx, t, how, in, msg, rating, comment, now, res)
+	}
 	if t != nil && t.Status == StatusClosed && msg.Kind == KindCustomer && now.Sub(t.ClosedAt) > s.opts.ReopenWindow {
 		// Too late to reopen: a new ticket, linked to the old one.
 		old := t

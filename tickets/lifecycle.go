@@ -122,15 +122,17 @@ func (s *Service) statusMail(ctx context.Context, tx Tx, t *Ticket, now time.Tim
 		template = TemplateClosed
 	case t.Status == StatusMerged && n.Merged:
 		template = TemplateMerged
-	default:
-		return nil
 	}
-	// The mail answers the customer's last mail, so that it threads
-	// there in their mail client.
-	last, err := s.lastCustomerMail(ctx, tx, t.ID)
-	if err != nil {
-		return err
+	if template != "" {
+		// The mail answers the customer's last mail, so that it threads
+		// there in their mail client.
+		last, err := s.lastCustomerMail(ctx, tx, t.ID)
+		if err != nil {
+			return err
+		}
+		if _, err = s.queueNotice(ctx, tx, t, last, template, template, now); err != nil {
+			return err
+		}
 	}
-	_, err = s.queueNotice(ctx, tx, t, last, template, template, now)
-	return err
+	return s.survey(ctx, tx, t, now)
 }

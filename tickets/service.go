@@ -82,6 +82,8 @@ type Options struct {
 	// Timers are the waits of pending reminders, pending resolves and
 	// auto-close.
 	Timers Timers
+	// CSAT sends the satisfaction survey when a ticket is closed.
+	CSAT bool
 	// Notify turns each status mail to the requester on or off; nil
 	// means DefaultNotify.
 	Notify *Notify

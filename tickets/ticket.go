@@ -91,6 +91,15 @@ type Ticket struct {
 	// FollowUpOf is the closed ticket whose customer wrote again after its
 	// reopen window, which opened this one; 0 for any other ticket.
 	FollowUpOf int64
+	// CSAT is the customer's rating of the desk's work on the ticket.
+	CSAT CSAT
+}
+
+// CSAT is a customer's satisfaction rating; Rating 0: none given.
+type CSAT struct {
+	Rating  int // 1 (poor) to 5 (excellent)
+	Comment string
+	At      time.Time
 }
 
 // Participant is someone on a ticket: its requester or a CC.

@@ -78,14 +78,15 @@ func TestAdminsResolveCloseReopenAndPendTickets(t *testing.T) {
 	if code, _, errs = c.run("", "outbox", "flush"); code != 0 {
 		t.Fatalf("flush: %s", errs)
 	}
-	// The acknowledgement, the resolved mail and the closed mail; no
+	// The acknowledgement, the resolved mail, the closed mail and the survey; no
 	// mail for reopen and, by default, none for pending.
 	got := c.subjectsTo("alice@a.test")
-	want := []string{"[HD#1000] We have received your request: Cannot log in", "[HD#1000] Resolved: Cannot log in", "[HD#1000] Closed: Cannot log in"}
+	want := []string{"[HD#1000] We have received your request: Cannot log in", "[HD#1000] Resolved: Cannot log in", "[HD#1000] Closed: Cannot log in",
+		"[HD#1000] How did we do? Cannot log in"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("alice got %q, want %q", got, want)
 	}
-	if body := c.lastBodyTo("alice@a.test"); !strings.Contains(body, "The 2FA clock was off; resynced it.") {
+	if body := c.bodyTo("alice@a.test", "Closed:"); !strings.Contains(body, "The 2FA clock was off; resynced it.") {
 		t.Errorf("the closed mail does not carry the resolution:\n%s", body)
 	}
 }
@@ -119,12 +120,12 @@ func (c *cli) headerOfMail(data []byte) mail.Header {
 	return mr.Header
 }
 
-// lastBodyTo is the text part of the last mail to rcpt.
-func (c *cli) lastBodyTo(rcpt string) string {
+// bodyTo is the text part of the last mail to rcpt whose subject has subject.
+func (c *cli) bodyTo(rcpt, subject string) string {
 	c.t.Helper()
 	mails := c.sink.Mails()
 	for i := len(mails) - 1; i >= 0; i-- {
-		if mails[i].To[0] != rcpt {
+		if h := c.headerOfMail(mails[i].Data); mails[i].To[0] != rcpt || !strings.Contains(h.Get("Subject"), subject) {
 			continue
 		}
 		mr, err := mail.CreateReader(bytes.NewReader(mails[i].Data))
@@ -197,6 +198,24 @@ func TestScheduleListAndRunAt(t *testing.T) {
 	}
 	if code, out, _ = c.run("", "tickets", "show", "1000", "--json"); !strings.Contains(out, `"status": "closed"`) {
 		t.Errorf("after the run: %s", out)
+	}
+	rating := "From: Alice <alice@a.test>\r\nTo: support@example.com\r\nSubject: Re: [HD#1000] How did we do?\r\nMessage-ID: <rate@a.test>\r\n\r\n5 - quick and kind\r\n"
+	c.run("", "outbox", "flush")
+	if code, out, errs = c.run(rating, "ingest", "--mailbox", "support", "--json"); code != 0 || !strings.Contains(out, `"reopened": false`) {
+		t.Fatalf("the rating: exit %d, %s %s", code, out, errs)
+	}
+	_, out, _ = c.run("", "tickets", "show", "1000", "--json")
+	var show struct {
+		Status string
+		CSAT   *struct {
+			Rating  int
+			Comment string
+			At      time.Time
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &show); err != nil || show.Status != "closed" || show.CSAT == nil || show.CSAT.Rating != 5 ||
+		show.CSAT.Comment != "quick and kind" || show.CSAT.At.IsZero() {
+		t.Errorf("after the rating: %v %+v", err, show)
 	}
 	if code, _, errs = c.run("", "schedule", "run", "--at", "tomorrow"); code != 2 || !strings.Contains(errs, "RFC 3339") {
 		t.Errorf("a bad --at: exit %d, %s", code, errs)

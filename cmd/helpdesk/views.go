@@ -47,6 +47,14 @@ type ticketView struct {
 	// absent while it is not.
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 	ClosedAt   time.Time `json:"closed_at,omitzero"`
+	// CSAT: the customer's rating, null until one is given.
+	CSAT *csatView `json:"csat"`
+}
+
+type csatView struct {
+	Rating  int       `json:"rating"`
+	Comment string    `json:"comment"`
+	At      time.Time `json:"at"`
 }
 
 func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
@@ -65,6 +73,9 @@ func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
 	}
 	if t.FollowUpOf != 0 {
 		v.FollowUpOf = d.Service.Ref(t.FollowUpOf)
+	}
+	if t.CSAT.Rating != 0 {
+		v.CSAT = &csatView{Rating: t.CSAT.Rating, Comment: t.CSAT.Comment, At: t.CSAT.At}
 	}
 	return v
 }
@@ -167,6 +178,9 @@ func printTicketDetail(w io.Writer, v *ticketDetail) error {
 		fmt.Fprint(w, ", sender not verified")
 	}
 	fmt.Fprintf(w, "\nopened %s, updated %s\n", v.CreatedAt.Local().Format(time.DateTime), v.UpdatedAt.Local().Format(time.DateTime))
+	if v.CSAT != nil {
+		fmt.Fprintf(w, "rated %d of 5 on %s: %s\n", v.CSAT.Rating, v.CSAT.At.Local().Format(time.DateTime), termLine(v.CSAT.Comment))
+	}
 	if v.Resolution != "" {
 		fmt.Fprintln(w, "resolution:")
 		for _, line := range strings.Split(v.Resolution, "\n") {

@@ -109,6 +109,9 @@ type ticketRow struct {
 	SenderVerified  sql.NullBool  `db:"sender_verified"`
 	Resolution      string        `db:"resolution"`
 	FollowUpOf      sql.NullInt64 `db:"follow_up_of"`
+	CSATRating      int           `db:"csat_rating"`
+	CSATComment     string        `db:"csat_comment"`
+	CSATAt          sql.NullTime  `db:"csat_at"`
 }
 
 func nullTime(t time.Time) sql.NullTime {
@@ -127,7 +130,7 @@ func toTicketRow(t *tickets.Ticket) ticketRow {
 		Assignee: t.Assignee, MergedInto: nullInt(t.MergedInto), CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 		FirstResponseAt: nullTime(t.FirstResponseAt), ResolvedAt: nullTime(t.ResolvedAt), ClosedAt: nullTime(t.ClosedAt),
 		SenderVerified: nullBool(t.SenderVerified), Resolution: t.Resolution,
-		FollowUpOf: nullInt(t.FollowUpOf),
+		FollowUpOf: nullInt(t.FollowUpOf), CSATRating: t.CSAT.Rating, CSATComment: t.CSAT.Comment, CSATAt: nullTime(t.CSAT.At),
 	}
 }
 
@@ -149,7 +152,7 @@ func (r ticketRow) ticket() tickets.Ticket {
 		Assignee: r.Assignee, MergedInto: r.MergedInto.Int64, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		FirstResponseAt: r.FirstResponseAt.Time, ResolvedAt: r.ResolvedAt.Time, ClosedAt: r.ClosedAt.Time,
 		SenderVerified: verified, Resolution: r.Resolution,
-		FollowUpOf: r.FollowUpOf.Int64,
+		FollowUpOf: r.FollowUpOf.Int64, CSAT: csatOf(r),
 	}
 }
 
@@ -818,4 +821,13 @@ func (q *queries) Jobs(ctx context.Context, until time.Time, limit int) ([]ticke
 		jobs[i].DueAt = jobs[i].DueAt.UTC()
 	}
 	return jobs, nil
+}
+
+// csatOf is the rating a ticket row holds.
+func csatOf(r ticketRow) tickets.CSAT {
+	c := tickets.CSAT{Rating: r.CSATRating, Comment: r.CSATComment}
+	if r.CSATAt.Valid {
+		c.At = r.CSATAt.Time.UTC()
+	}
+	return c
 }

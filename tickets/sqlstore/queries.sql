@@ -10,16 +10,17 @@ SELECT COALESCE(MAX(id) + 1, ?) FROM tickets;
 
 -- name: insert-ticket
 INSERT INTO tickets (id, subject, status, priority, queue, mailbox, category, requester_email, requester_name,
-    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified, resolution, follow_up_of)
+    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified, resolution, follow_up_of, csat_rating, csat_comment, csat_at)
 VALUES (:id, :subject, :status, :priority, :queue, :mailbox, :category, :requester_email, :requester_name,
-    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified, :resolution, :follow_up_of)
+    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified, :resolution, :follow_up_of, :csat_rating, :csat_comment, :csat_at)
 ON CONFLICT (id) DO NOTHING RETURNING id;
 
 -- name: update-ticket
 UPDATE tickets SET subject = :subject, status = :status, priority = :priority, queue = :queue, category = :category,
     requester_email = :requester_email, requester_name = :requester_name, assignee = :assignee,
     merged_into = :merged_into, updated_at = :updated_at, first_response_at = :first_response_at,
-    resolved_at = :resolved_at, closed_at = :closed_at, sender_verified = :sender_verified, resolution = :resolution, follow_up_of = :follow_up_of
+    resolved_at = :resolved_at, closed_at = :closed_at, sender_verified = :sender_verified, resolution = :resolution, follow_up_of = :follow_up_of,
+    csat_rating = :csat_rating, csat_comment = :csat_comment, csat_at = :csat_at
 WHERE id = :id;
 
 -- name: ticket-tags
