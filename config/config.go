@@ -74,6 +74,12 @@ type Config struct {
 	// Queues hold the settings of queues (assignment, escalation); a
 	// queue that only a mailbox names needs none.
 	Queues []Queue `toml:"queue"`
+	// Lifecycle holds the reopen window, pending reminders and auto-close.
+	Lifecycle Lifecycle `toml:"lifecycle"`
+	// Notify turns each status mail to the customer on or off.
+	Notify Notify `toml:"notify"`
+	// CSAT is the satisfaction survey sent when a ticket is closed.
+	CSAT CSAT `toml:"csat"`
 
 	// triage is Triage, Priority and Rules in the domain's terms, as the
 	// last Validate that found no problem translated them.
@@ -322,6 +328,10 @@ func Default() *Config {
 		Priority: DefaultPriority(),
 		Loops: Loops{RateLimit: 5, DomainRateLimit: 100, SourceRateLimit: 100,
 			RateWindow: Duration{time.Hour}, BounceHold: Duration{24 * time.Hour}},
+		Lifecycle: Lifecycle{ReopenWindow: Duration{14 * 24 * time.Hour}, PendingReminderAfter: Duration{3 * 24 * time.Hour},
+			PendingResolveAfter: Duration{7 * 24 * time.Hour}, AutoCloseAfter: Duration{3 * 24 * time.Hour}},
+		Notify: Notify{Resolved: true, Closed: true, Merged: true},
+		CSAT:   CSAT{Enabled: true},
 	}
 }
 

@@ -637,7 +637,7 @@ rate_limit = -3
 `)
 	want := []string{
 		`helpdesk.toml:5: smtp.port: must be a whole number, not a string`,
-		`helpdesk.toml:7: smtp.timeout: invalid duration "soon" (write it like "30s", "5m" or "1h")`,
+		`helpdesk.toml:7: smtp.timeout: invalid duration "soon" (write it like "30s", "5m", "1h" or "14d")`,
 		`helpdesk.toml:9: tickets.max_message_size: invalid size "lots" (write it like "25MiB", "10MB" or a number of bytes)`,
 		`helpdesk.toml:13: mailbox[0].imap.username: required`,
 		`helpdesk.toml:13: mailbox[0].imap.password: required for auth "plain" (set password, password_env or password_file)`,

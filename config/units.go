@@ -8,16 +8,16 @@ import (
 	"time"
 )
 
-// Duration is a time.Duration written in the file as a Go duration string:
-// "30s", "5m", "1h30m".
+// Duration is a time.Duration written in the file as a Go duration string,
+// "30s", "5m", "1h30m", which may start with whole days: "14d", "1d12h".
 type Duration struct{ time.Duration }
 
-// UnmarshalText parses a Go duration string such as "30s".
+// UnmarshalText parses a duration string such as "30s" or "14d".
 func (d *Duration) UnmarshalText(text []byte) error {
 	s := strings.TrimSpace(string(text))
-	v, err := time.ParseDuration(s)
+	v, err := parseDuration(s)
 	if err != nil {
-		return fmt.Errorf("invalid duration %q (write it like \"30s\", \"5m\" or \"1h\")", s)
+		return fmt.Errorf("invalid duration %q (write it like \"30s\", \"5m\", \"1h\" or \"14d\")", s)
 	}
 	if v < 0 {
 		return fmt.Errorf("invalid duration %q: must not be negative", s)
@@ -34,6 +34,28 @@ func (d *Duration) UnmarshalTOML(v any) error {
 		return fmt.Errorf("invalid duration: want a string such as \"30s\", \"5m\" or \"1h\", got %s", typeOf(v))
 	}
 	return d.UnmarshalText([]byte(s))
+}
+
+// parseDuration is time.ParseDuration with an optional leading count of
+// days ("14d", "1d12h"); a day is 24 hours.
+func parseDuration(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.ParseInt(days, 10, 32)
+	if err != nil || n < 0 || days == "" || days[0] == '+' {
+		return 0, fmt.Errorf("invalid day count %q", days)
+	}
+	v := time.Duration(n) * 24 * time.Hour
+	if rest == "" {
+		return v, nil
+	}
+	r, err := time.ParseDuration(rest)
+	if err != nil || r < 0 {
+		return 0, fmt.Errorf("invalid duration %q", rest)
+	}
+	return v + r, nil
 }
 
 // MarshalText writes the duration as a Go duration string.

@@ -23,11 +23,17 @@ func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Compose
 		Desk: c.desk,
 		Ticket: templates.Ticket{
 			ID: t.ID, Ref: tickets.Ref(c.tag, t.ID), Subject: t.Subject, Status: string(t.Status),
-			Priority: t.Priority, Queue: t.Queue, CreatedAt: t.CreatedAt,
+			Priority: t.Priority, Queue: t.Queue, CreatedAt: t.CreatedAt, Resolution: t.Resolution,
 		},
 		Customer:    templates.Person{Name: n.To.Name, Email: n.To.Email},
 		ReplyMarker: templates.ReplyMarker,
 		Problem:     n.Problem,
+	}
+	if t.FollowUpOf != 0 {
+		data.Ticket.FollowUpOf = tickets.Ref(c.tag, t.FollowUpOf)
+	}
+	if t.MergedInto != 0 {
+		data.Ticket.MergedInto = tickets.Ref(c.tag, t.MergedInto)
 	}
 	if n.Agent != nil {
 		data.Agent = templates.Person{Name: n.Agent.Name, Email: n.Agent.Email}

@@ -574,11 +574,32 @@ func testEachCommandChangesTheTicketAsTheAgent(t *testing.T) {
 			if tk.Status != tickets.StatusResolved || tk.Priority != "P2" || tk.FirstResponseAt.IsZero() {
 				t.Errorf("status %s, priority %s, first response %v; want resolved (the command wins over pending), P2", tk.Status, tk.Priority, tk.FirstResponseAt)
 			}
+			// The answer first, then the resolved mail.
 			got := h.mailTo("alice@a.test", 0)
-			if len(got) != 2 || !strings.HasPrefix(got[1].text, "Hi Alice, the fire is out.\n") || strings.Contains(got[1].text, "#status") {
+			if len(got) != 3 || !strings.HasPrefix(got[1].text, "Hi Alice, the fire is out.\n") || strings.Contains(got[1].text, "#status") ||
+				!strings.Contains(got[2].subject, "Resolved: Printer on fire") {
 				t.Errorf("the customer got %d mails, the last:\n%s", len(got), got[len(got)-1].text)
 			}
 		}, "status: new -> resolved"},
+		{"status resolved with the resolution on its line", "#status resolved Replaced the fuser unit.\n\nHi Alice, the fire is out.", func(t *testing.T, h *harness, tk *tickets.Ticket) {
+			if tk.Status != tickets.StatusResolved || tk.Resolution != "Replaced the fuser unit." {
+				t.Errorf("status %s, resolution %q", tk.Status, tk.Resolution)
+			}
+			got := h.mailTo("alice@a.test", 0)
+			if len(got) != 3 || strings.Contains(got[1].text, "fuser") || !strings.Contains(got[2].text, "\nReplaced the fuser unit.\n") {
+				t.Errorf("the customer got %d mails: %+v", len(got), got)
+			}
+		}, "resolution: Replaced the fuser unit."},
+		{"status resolved with a resolution block", "#status resolved\n#resolution Root cause: a toner leak.\nFix: new cartridge, cleaned the drum.\n\nHi Alice, the fire is out.", func(t *testing.T, h *harness, tk *tickets.Ticket) {
+			if want := "Root cause: a toner leak.\nFix: new cartridge, cleaned the drum."; tk.Resolution != want {
+				t.Errorf("resolution %q, want %q", tk.Resolution, want)
+			}
+			got := h.mailTo("alice@a.test", 0)
+			if len(got) != 3 || got[1].text == "" || strings.Contains(got[1].text, "toner") || !strings.HasPrefix(got[1].text, "Hi Alice, the fire is out.\n") ||
+				!strings.Contains(got[2].text, "Root cause: a toner leak.\nFix: new cartridge, cleaned the drum.\n") {
+				t.Errorf("the customer got %d mails: %+v", len(got), got)
+			}
+		}, "resolution: Root cause: a toner leak."},
 	} {
 		// (No "#" in a test's name: it names the test's SQLite file.)
 		t.Run(tc.name, func(t *testing.T) {
@@ -597,8 +618,16 @@ func testEachCommandChangesTheTicketAsTheAgent(t *testing.T) {
 				t.Errorf("no %s event by ann@example.com with %q: %+v", kind, detail, h.events(tk.ID))
 			}
 			if !strings.Contains(tc.body, "Hi Alice") {
-				if n := len(h.mailTo("alice@a.test", 0)); n != 1 {
-					t.Errorf("the customer got %d mails, want only the acknowledgement", n)
+				// A status change brings its status mail.
+				want := 1
+				switch tk.Status {
+				case tickets.StatusResolved:
+					want = 2
+				case tickets.StatusClosed:
+					want = 3 // and the survey
+				}
+				if n := len(h.mailTo("alice@a.test", 0)); n != want {
+					t.Errorf("the customer got %d mails, want %d", n, want)
 				}
 			}
 		})
@@ -633,8 +662,9 @@ func TestTakeAndMergeFromTheMailClient(t *testing.T) {
 		t.Errorf("events %+v", h.events(first.TicketID))
 	}
 	got := h.mailTo("lead@a.test", mark)
-	if len(got) != 2 || !strings.Contains(got[1].subject, "["+first.Ref+"]") || !strings.HasPrefix(got[1].text, "Hello, the quote is on its way.") {
-		t.Errorf("the customer got %+v, want the answer on %s", got, first.Ref)
+	if len(got) != 3 || !strings.Contains(got[1].subject, "["+second.Ref+"] Continued as "+first.Ref) ||
+		!strings.Contains(got[2].subject, "["+first.Ref+"]") || !strings.HasPrefix(got[2].text, "Hello, the quote is on its way.") {
+		t.Errorf("the customer got %+v, want the merged mail, then the answer on %s", got, first.Ref)
 	}
 }
 
@@ -667,6 +697,32 @@ func testAWrongCommandIsAnsweredToTheAgentAndNothingElseHappens(t *testing.T) {
 	}
 	if !hasEventLike(h.events(out.TicketID), tickets.EventCommand, "reply not taken") {
 		t.Errorf("events %+v", h.events(out.TicketID))
+	}
+}
+
+func TestAResolutionWithoutResolveIsAWrongCommand(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"a note after another status", "#status closed done and dusted\n\nBye", `line 1 "#status closed done and dusted": only #status resolved takes a note`},
+		{"a resolution block without resolve", "#resolution The fix.\n\nBye", `line 1 "#resolution The fix.": #resolution goes with #status resolved`},
+		{"an empty resolution block", "#status resolved\n#resolution\n\nBye", `line 2 "#resolution": no resolution given`},
+		{"the resolution twice", "#status resolved The fix.\n#resolution The fix.\n\nBye", `line 2 "#resolution The fix.": the resolution is given twice`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := agentHarness(t, "")
+			out, notice, _ := assigned(h)
+			mark := h.mark()
+			answer(h, notice, tc.body)
+			h.flush()
+			if got := h.mailTo("alice@a.test", mark); len(got) != 0 {
+				t.Errorf("the customer got %d mails", len(got))
+			}
+			if e := h.oneMailTo("ann@example.com", mark); !strings.Contains(e.text, tc.want) {
+				t.Errorf("the error mail lacks %q:\n%s", tc.want, e.text)
+			}
+			if tk := h.ticket(out.TicketID); tk.Status != tickets.StatusNew || tk.Resolution != "" {
+				t.Errorf("the ticket changed: status %s, resolution %q", tk.Status, tk.Resolution)
+			}
+		})
 	}
 }
 

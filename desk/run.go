@@ -31,7 +31,8 @@ type RunOptions struct {
 }
 
 // Run is the daemon: one IMAP watcher per mailbox that has [mailbox.imap],
-// and the outbox sender, until ctx ends. Then it stops taking mail, lets
+// the outbox sender and the scheduler of the life cycle's jobs, until ctx
+// ends. Then it stops taking mail, lets
 // what is in flight finish within the grace period, and returns.
 func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	if opts.Grace <= 0 {
@@ -74,6 +75,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 		wg.Go(read)
 	}
 	wg.Go(func() { d.sendLoop(ctx, work, wake, opts.OutboxInterval) })
+	wg.Go(func() { d.scheduleLoop(ctx, work, wake) })
 	wg.Wait()
 	d.log.Info("help desk stopped")
 	return nil

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"helpdesk/templates"
 	"helpdesk/tickets"
@@ -12,27 +13,24 @@ import (
 // Every built-in template must be one the desk sends: a default that
 // nothing renders is a promise to the admin that the desk does not keep.
 func TestEveryBuiltInTemplateIsAMailTheDeskSends(t *testing.T) {
-	h := agentHarness(t, "")
+	h := agentHarness(t, "\n[notify]\npending = true\n")
 	// To agents: agent_new_ticket (Ann has the ticket), agent_unassigned
 	// (sales assigns by hand), agent_customer_reply, command_error,
-	// agent_security; to the customer: agent_relay.
+	// agent_security; to the customer: agent_relay, and the status mails
+	// pending, resolved, closed and merged.
 	first, notice, _ := assigned(h)
-	h.deliver("sales", strings.Replace(customer("t0@a.test", "lead@a.test", "Quote", "50 seats?"), "support@example.com", "sales@example.com", 1))
+	lead := h.deliver("sales", strings.Replace(customer("t0@a.test", "lead@a.test", "Quote", "50 seats?"), "support@example.com", "sales@example.com", 1))
 	h.deliver("support", "From: Alice <alice@a.test>\r\nTo: support@example.com\r\nSubject: Re: ["+first.Ref+"] Printer on fire\r\nMessage-ID: <t1b@a.test>\r\n\r\nHurry!\r\n")
 	answer(h, notice, "#status fixed")
-	answer(h, notice, "On my way.")
-	h.deliver("support", gmailReply("Mallory <mallory@evil.test>", notice, "t-forged@evil.test", "#status closed"))
-	// Only a closed ticket can be reopened; nothing but the store closes one yet.
-	err := h.desk.Store.InTx(h.ctx, func(tx tickets.Tx) error {
-		tk, err := tx.Ticket(h.ctx, first.TicketID)
-		if err != nil {
-			return err
-		}
-		tk.Status = tickets.StatusClosed
-		tk.ClosedAt = h.now
-		return tx.UpdateTicket(h.ctx, tk)
-	})
-	if err != nil {
+	answer(h, notice, "#status pending\n\nOn my way. Which room?")
+	h.now = h.now.Add(72 * time.Hour) // pending_reminder
+	if _, err := h.desk.RunSchedule(h.ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	answer(h, notice, "#status resolved Put it out.")
+	answer(h, notice, "#status closed")
+	h.deliver("support", gmailReply("Mallory <mallory@evil.test>", notice, "t-forged@evil.test", "#status open"))
+	if err := h.desk.Service.Merge(h.ctx, lead.TicketID, first.TicketID, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	h.deliver("support", "From: Alice <alice@a.test>\r\nTo: support@example.com\r\nSubject: Re: ["+first.Ref+"] Printer on fire\r\nMessage-ID: <t2@a.test>\r\n\r\nstill burning\r\n")

@@ -20,6 +20,10 @@ func SampleData() Data {
 			Priority:  "P3",
 			Queue:     "general",
 			CreatedAt: created,
+			Resolution: "The authenticator app's clock was five minutes slow; " +
+				"after syncing it in the app's settings the codes are accepted again.",
+			MergedInto: "HD#1040",
+			FollowUpOf: "HD#1001",
 		},
 		Customer: customer,
 		Agent:    agent,

@@ -121,6 +121,16 @@ type Ticket struct {
 	Queue string
 	// CreatedAt is when the ticket was opened.
 	CreatedAt time.Time
+	// Resolution is the note (root cause and fix) given when the ticket
+	// was resolved; "" when none was given.
+	Resolution string
+	// MergedInto is, for a merged ticket, the reference of the ticket it
+	// goes on as, "HD#1040"; "" otherwise.
+	MergedInto string
+	// FollowUpOf is, for a ticket opened by a reply to a ticket closed
+	// longer ago than the reopen window, that ticket's reference; ""
+	// otherwise.
+	FollowUpOf string
 }
 
 // Person is a name and an e-mail address; either may be empty.

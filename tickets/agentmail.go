@@ -154,7 +154,7 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 	}
 	// The answer goes to the customer the agent answered, also when a
 	// #merge moves it onto another customer's ticket.
-	customer := t.Requester
+	customer, before, was := t.Requester, t.ID, t.Status
 	t, statusSet, err := s.runCommands(ctx, tx, t, a, cmds, now)
 	if err != nil {
 		return err
@@ -174,6 +174,10 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return fmt.Errorf("updating ticket %d: %w", t.ID, err)
 	}
+	if statusSet && t.ID == before && t.Status != was {
+		// After the answer, so that the customer reads it first.
+		return s.statusMail(ctx, tx, t, now)
+	}
 	return nil
 }
 
@@ -189,6 +193,9 @@ func (s *Service) answered(ctx context.Context, tx Tx, t *Ticket, a *Agent, stat
 		prev := t.Status
 		t.Status = StatusPending
 		if err := s.event(ctx, tx, t.ID, EventStatus, a.Email, fmt.Sprintf("%s -> pending: agent answered", prev), now); err != nil {
+			return err
+		}
+		if err := s.reschedule(ctx, tx, t, now); err != nil {
 			return err
 		}
 	}

@@ -15,6 +15,10 @@ import (
 // reply, before any other text:
 //
 //	#status open|pending|resolved|closed
+//	#status resolved [resolution note]
+//	#resolution [text]   (with #status resolved: the resolution note, this
+//	                     line's text and the lines below it up to the
+//	                     first empty line)
 //	#priority P1..P4
 //	#assign AGENT        (address, alias or name)
 //	#take                (assign to oneself)
@@ -36,6 +40,7 @@ type command struct {
 
 	// What checkCommands resolved.
 	status Status
+	note   string // a resolution note
 	agent  *Agent
 	into   int64
 	add    []string
@@ -67,6 +72,15 @@ func parseCommands(text string) ([]command, string) {
 		if c.name == "note" && c.arg != "" {
 			lead, c.arg = c.arg, ""
 		}
+		if c.name == "resolution" {
+			// The block runs to the first empty line.
+			block := []string{c.arg}
+			for i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" {
+				i++
+				block = append(block, strings.TrimRight(lines[i], " \t\r"))
+			}
+			c.note = strings.TrimSpace(strings.Join(block, "\n"))
+		}
 		cmds = append(cmds, c)
 	}
 	rest := strings.TrimSpace(strings.Join(lines[i:], "\n"))
@@ -97,15 +111,32 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 		return []string{fmt.Sprintf("%d commands: one reply may give at most %d", len(cmds), maxCommands)}
 	}
 	merges := 0
+	resolved, resolutions := false, 0
 	for i := range cmds {
 		c := &cmds[i]
 		switch c.name {
 		case "status":
-			switch st := Status(strings.ToLower(c.arg)); st {
+			word, note, _ := strings.Cut(c.arg, " ")
+			switch st := Status(strings.ToLower(word)); st {
 			case StatusOpen, StatusPending, StatusResolved, StatusClosed:
 				c.status = st
+				c.note = strings.TrimSpace(note)
+				if c.note != "" && st != StatusResolved {
+					wrong(*c, "only #status resolved takes a note (the resolution)")
+				}
+				if st == StatusResolved {
+					resolved = true
+					if c.note != "" {
+						resolutions++
+					}
+				}
 			default:
 				wrong(*c, "unknown status %q (use open, pending, resolved or closed)", c.arg)
+			}
+		case "resolution":
+			resolutions++
+			if c.note == "" {
+				wrong(*c, "no resolution given (write it after #resolution, up to an empty line)")
 			}
 		case "priority":
 			p := strings.ToUpper(c.arg)
@@ -167,7 +198,24 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 			}
 		case "note":
 		default:
-			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge or #note)")
+			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge, #note or #resolution)")
+		}
+	}
+	for _, c := range cmds {
+		switch {
+		case c.name == "resolution" && !resolved:
+			wrong(c, "#resolution goes with #status resolved")
+		case c.name == "resolution" && resolutions > 1:
+			wrong(c, "the resolution is given twice (after #status resolved and in #resolution)")
+		}
+	}
+	for _, c := range cmds {
+		if c.name == "resolution" {
+			for j := range cmds {
+				if cmds[j].status == StatusResolved && cmds[j].note == "" {
+					cmds[j].note = c.note
+				}
+			}
 		}
 	}
 	return problems
@@ -198,7 +246,7 @@ func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, c
 		switch c.name {
 		case "status":
 			statusSet = true
-			err = s.setStatus(ctx, tx, t, c.status, a.Email, now)
+			err = s.applyStatus(ctx, tx, t, c.status, c.note, a.Email, now)
 		case "priority":
 			if t.Priority != c.arg {
 				err = s.event(ctx, tx, t.ID, EventPriority, a.Email, fmt.Sprintf("priority %s -> %s", t.Priority, c.arg), now)
@@ -260,6 +308,9 @@ func (s *Service) setStatus(ctx context.Context, tx Tx, t *Ticket, st Status, ac
 		t.ClosedAt = now
 	default:
 		t.ResolvedAt, t.ClosedAt = time.Time{}, time.Time{}
+	}
+	if err := s.reschedule(ctx, tx, t, now); err != nil {
+		return err
 	}
 	return s.event(ctx, tx, t.ID, EventStatus, actor, fmt.Sprintf("%s -> %s", prev, st), now)
 }

@@ -216,10 +216,17 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 			return s.mergeDuplicate(ctx, tx, t, in, msg, now, res)
 		}
 	}
+	// A reply to the survey rates the ticket, and never reopens it.
+	if rating, comment, ok, err := s.surveyReply(ctx, tx, t, in, msg); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return s.rateByMail(ctx, tx, t, how, in, msg, rating, comment, now, res)
+	}
 	if t != nil && t.Status == StatusClosed && msg.Kind == KindCustomer && now.Sub(t.ClosedAt) > s.opts.ReopenWindow {
 		// Too late to reopen: a new ticket, linked to the old one.
 		old := t
-		t, err = s.newTicket(ctx, tx, in, mb, msg, now, res)
+		t, err = s.newTicket(ctx, tx, in, mb, msg, old.ID, now, res)
 		if err != nil {
 			return err
 		}
@@ -229,7 +236,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 		return nil
 	}
 	if t == nil {
-		_, err := s.newTicket(ctx, tx, in, mb, msg, now, res)
+		_, err := s.newTicket(ctx, tx, in, mb, msg, 0, now, res)
 		return err
 	}
 	return s.reply(ctx, tx, t, how, in, msg, now, res)
@@ -418,7 +425,9 @@ func (s *Service) requesterOf(in *Inbound) (requester Address, ignored string) {
 	return requester, ignored
 }
 
-func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, msg *Message, now time.Time, res *Result) (*Ticket, error) {
+// newTicket opens a ticket for in, whose message is msg; followUpOf is
+// the closed ticket the mail was about, too late to reopen it (0 for none).
+func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, msg *Message, followUpOf int64, now time.Time, res *Result) (*Ticket, error) {
 	requester, ignoredReplyTo := s.requesterOf(in)
 	subject := s.tag.Strip(in.Subject)
 	if subject == "" {
@@ -433,6 +442,8 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		Requester: requester,
 		CreatedAt: now,
 		UpdatedAt: now,
+
+		FollowUpOf: followUpOf,
 	}
 	if in.Sender != nil {
 		verified := in.Sender.FromVerified
@@ -545,12 +556,31 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 		return err
 	}
 	prev := t.Status
+	if (prev == StatusResolved || prev == StatusClosed) && (in.Sender == nil || in.Sender.FromVerified) &&
+		onlyThanks(s.opts.StripQuoted(msg.Text), in.From.Name) {
+		// The customer confirms the fix: nothing to reopen.
+		if err := s.event(ctx, tx, t.ID, EventConfirmed, actor, fmt.Sprintf("the reply only thanks: the ticket stays %s", prev), now); err != nil {
+			return err
+		}
+		t.UpdatedAt = now
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			return fmt.Errorf("updating ticket %d: %w", t.ID, err)
+		}
+		// The customer spoke: the auto-close clock starts again.
+		if err := s.reschedule(ctx, tx, t, now); err != nil {
+			return err
+		}
+		return s.notifyCustomerReply(ctx, tx, t, msg, now)
+	}
 	switch prev {
 	case StatusPending, StatusResolved, StatusClosed:
 		t.Status = StatusOpen
 		t.ResolvedAt, t.ClosedAt = time.Time{}, time.Time{}
 		res.Reopened = prev != StatusPending
 		if err := s.event(ctx, tx, t.ID, EventStatus, actor, fmt.Sprintf("%s -> open: customer replied", prev), now); err != nil {
+			return err
+		}
+		if err := s.reschedule(ctx, tx, t, now); err != nil {
 			return err
 		}
 	}

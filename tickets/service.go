@@ -79,6 +79,14 @@ type Options struct {
 	// boilerplate from a reply's text, leaving what its writer added
 	// (default: the text as it is).
 	StripQuoted func(text string) string
+	// Timers are the waits of pending reminders, pending resolves and
+	// auto-close.
+	Timers Timers
+	// CSAT sends the satisfaction survey when a ticket is closed.
+	CSAT bool
+	// Notify turns each status mail to the requester on or off; nil
+	// means DefaultNotify.
+	Notify *Notify
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -99,6 +107,8 @@ type Service struct {
 	agents []Agent
 	queues map[string]Queue
 	keys   AgentKeys // of agents' tokens
+	notify Notify
+	timers Timers
 }
 
 // NewService checks opts and returns a Service.
@@ -147,7 +157,13 @@ func NewService(opts Options) (*Service, error) {
 		own[StripPlusTag(addr)] = true
 	}
 	signer := NewSigner(opts.Secret)
+	notify := DefaultNotify
+	if opts.Notify != nil {
+		notify = *opts.Notify
+	}
 	return &Service{
+		notify: notify,
+		timers: opts.Timers.withDefaults(),
 		opts:   opts,
 		store:  opts.Store,
 		signer: signer,

@@ -46,6 +46,9 @@ type Reader interface {
 	// AssigneeLoad counts the open tickets (new, open, pending) of each
 	// assignee, by address.
 	AssigneeLoad(ctx context.Context) (map[string]int, error)
+	// Jobs lists the scheduled jobs due at or before until (all when until
+	// is zero), earliest first, at most limit (0: no limit).
+	Jobs(ctx context.Context, until time.Time, limit int) ([]Job, error)
 }
 
 // Tx is what a write transaction can do.
@@ -103,6 +106,22 @@ type Tx interface {
 	// none); SetLastAssigned records the next.
 	LastAssigned(ctx context.Context, queue string) (string, error)
 	SetLastAssigned(ctx context.Context, queue, agent string, at time.Time) error
+
+	// ScheduleJob sets the job kind of ticket to be due at due.
+	ScheduleJob(ctx context.Context, ticketID int64, kind string, due time.Time) error
+	// CancelJobs drops every job of ticket.
+	CancelJobs(ctx context.Context, ticketID int64) error
+	// ClaimJob takes job kind of ticket if it is due at now, by deleting
+	// it: true when this transaction has it (it commits with the work),
+	// false when it is not due or another one took it.
+	ClaimJob(ctx context.Context, ticketID int64, kind string, now time.Time) (bool, error)
+}
+
+// Job is timed work on a ticket, kept in the database.
+type Job struct {
+	TicketID int64     `db:"ticket_id"`
+	Kind     string    `db:"kind"`
+	DueAt    time.Time `db:"due_at"`
 }
 
 // TicketFilter narrows ListTickets; zero fields match everything.

@@ -85,6 +85,21 @@ type Ticket struct {
 	FirstResponseAt time.Time
 	ResolvedAt      time.Time
 	ClosedAt        time.Time
+	// Resolution is the note (root cause and fix) given when the ticket
+	// was last resolved; "" when none was given.
+	Resolution string
+	// FollowUpOf is the closed ticket whose customer wrote again after its
+	// reopen window, which opened this one; 0 for any other ticket.
+	FollowUpOf int64
+	// CSAT is the customer's rating of the desk's work on the ticket.
+	CSAT CSAT
+}
+
+// CSAT is a customer's satisfaction rating; Rating 0: none given.
+type CSAT struct {
+	Rating  int // 1 (poor) to 5 (excellent)
+	Comment string
+	At      time.Time
 }
 
 // Participant is someone on a ticket: its requester or a CC.

@@ -242,6 +242,10 @@ func (s *Service) mergeInTx(ctx context.Context, tx Tx, from, into int64, actor 
 	if err := tx.UpdateTicket(ctx, dst); err != nil {
 		return err
 	}
+	if err := tx.CancelJobs(ctx, src.ID); err != nil {
+		return fmt.Errorf("cancelling the jobs of ticket %d: %w", src.ID, err)
+	}
+	spam := src.Status == StatusSpam
 	src.Status, src.MergedInto, src.UpdatedAt = StatusMerged, into, now
 	if err := tx.UpdateTicket(ctx, src); err != nil {
 		return err
@@ -249,5 +253,12 @@ func (s *Service) mergeInTx(ctx context.Context, tx Tx, from, into int64, actor 
 	if err := s.event(ctx, tx, from, EventMerged, actor, "merged into "+s.Ref(into), now); err != nil {
 		return err
 	}
-	return s.event(ctx, tx, into, EventMerged, actor, s.Ref(from)+" merged into this ticket", now)
+	if err := s.event(ctx, tx, into, EventMerged, actor, s.Ref(from)+" merged into this ticket", now); err != nil {
+		return err
+	}
+	if spam {
+		// Never mail whoever sent spam.
+		return nil
+	}
+	return s.statusMail(ctx, tx, src, now)
 }

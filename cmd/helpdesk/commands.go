@@ -146,13 +146,15 @@ func (e *env) cmdOutbox(args []string) error {
 
 func (e *env) cmdTickets(args []string) error {
 	if len(args) == 0 {
-		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT"}
+		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID"}
 	}
 	switch args[0] {
 	case "merge":
 		return e.cmdMerge(args[1:])
 	case "assign":
 		return e.cmdAssign(args[1:])
+	case "resolve", "close", "reopen", "pending":
+		return e.cmdSetStatus(args[0], args[1:])
 	}
 	fs, c := e.flags("tickets "+args[0], true)
 	status := fs.String("status", "", "list only tickets in this status")
@@ -208,7 +210,7 @@ func (e *env) cmdTickets(args []string) error {
 		}
 		return printTicketDetail(e.stdout, v)
 	}
-	return usageError{fmt.Sprintf("unknown tickets command %q: expected list, show, merge or assign", args[0])}
+	return usageError{fmt.Sprintf("unknown tickets command %q: expected list, show, merge, assign, resolve, close, reopen or pending", args[0])}
 }
 
 func (e *env) cmdQuarantine(args []string) error {

@@ -33,8 +33,10 @@ commands:
   ingest      take one raw mail on stdin for --mailbox NAME (an MTA pipe); exit 75 on a temporary failure
   outbox      flush (deliver what is due, then exit) | list
   status      which daemon reads which mailbox and runs which job; the outbox and its senders
-  tickets     list | show ID | merge FROM INTO | assign ID AGENT
+  tickets     list | show ID | merge FROM INTO | assign ID AGENT |
+              resolve ID [--note TEXT] | close ID | reopen ID | pending ID
   agents      list: the agents, their queues and open tickets
+  schedule    run [--at TIME]: run the reminders and auto-closes due (cron) | list
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
   templates   check | preview NAME
@@ -105,6 +107,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdTickets(args[1:])
 	case "agents":
 		err = env.cmdAgents(args[1:])
+	case "schedule":
+		err = env.cmdSchedule(args[1:])
 	case "quarantine":
 		err = env.cmdQuarantine(args[1:])
 	case "templates":

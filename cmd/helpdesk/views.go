@@ -15,21 +15,24 @@ import (
 // add fields, never rename or remove them.
 
 type ticketView struct {
-	ID            int64     `json:"id"`
-	Ref           string    `json:"ref"`
-	Subject       string    `json:"subject"`
-	Status        string    `json:"status"`
-	Priority      string    `json:"priority"`
-	Queue         string    `json:"queue"`
-	Mailbox       string    `json:"mailbox"`
-	Category      string    `json:"category"`
-	Requester     string    `json:"requester"`
-	RequesterName string    `json:"requester_name"`
-	Assignee      string    `json:"assignee"`
-	Tags          []string  `json:"tags"`
-	MergedInto    string    `json:"merged_into,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            int64    `json:"id"`
+	Ref           string   `json:"ref"`
+	Subject       string   `json:"subject"`
+	Status        string   `json:"status"`
+	Priority      string   `json:"priority"`
+	Queue         string   `json:"queue"`
+	Mailbox       string   `json:"mailbox"`
+	Category      string   `json:"category"`
+	Requester     string   `json:"requester"`
+	RequesterName string   `json:"requester_name"`
+	Assignee      string   `json:"assignee"`
+	Tags          []string `json:"tags"`
+	MergedInto    string   `json:"merged_into,omitempty"`
+	// FollowUpOf: the closed ticket (a ref) whose customer wrote again
+	// after its reopen window, which opened this one.
+	FollowUpOf string    `json:"follow_up_of,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 
 	// SenderVerified: whether the first mail's sender passed the checks of
 	// a trusted mail server; null when the desk checks none.
@@ -37,6 +40,21 @@ type ticketView struct {
 	// FirstResponseAt: when an agent's first answer went to the customer;
 	// absent until then.
 	FirstResponseAt time.Time `json:"first_response_at,omitzero"`
+	// Resolution: the note (root cause and fix) given when the ticket was
+	// last resolved; "" when none was given.
+	Resolution string `json:"resolution"`
+	// ResolvedAt and ClosedAt: when the ticket was resolved and closed;
+	// absent while it is not.
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	ClosedAt   time.Time `json:"closed_at,omitzero"`
+	// CSAT: the customer's rating, null until one is given.
+	CSAT *csatView `json:"csat"`
+}
+
+type csatView struct {
+	Rating  int       `json:"rating"`
+	Comment string    `json:"comment"`
+	At      time.Time `json:"at"`
 }
 
 func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
@@ -45,12 +63,19 @@ func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
 		Queue: t.Queue, Mailbox: t.Mailbox, Category: t.Category, Requester: t.Requester.Email,
 		RequesterName: t.Requester.Name, Assignee: t.Assignee, Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 		SenderVerified: t.SenderVerified, FirstResponseAt: t.FirstResponseAt,
+		Resolution: t.Resolution, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}
 	}
 	if t.MergedInto != 0 {
 		v.MergedInto = d.Service.Ref(t.MergedInto)
+	}
+	if t.FollowUpOf != 0 {
+		v.FollowUpOf = d.Service.Ref(t.FollowUpOf)
+	}
+	if t.CSAT.Rating != 0 {
+		v.CSAT = &csatView{Rating: t.CSAT.Rating, Comment: t.CSAT.Comment, At: t.CSAT.At}
 	}
 	return v
 }
@@ -153,6 +178,15 @@ func printTicketDetail(w io.Writer, v *ticketDetail) error {
 		fmt.Fprint(w, ", sender not verified")
 	}
 	fmt.Fprintf(w, "\nopened %s, updated %s\n", v.CreatedAt.Local().Format(time.DateTime), v.UpdatedAt.Local().Format(time.DateTime))
+	if v.CSAT != nil {
+		fmt.Fprintf(w, "rated %d of 5 on %s: %s\n", v.CSAT.Rating, v.CSAT.At.Local().Format(time.DateTime), termLine(v.CSAT.Comment))
+	}
+	if v.Resolution != "" {
+		fmt.Fprintln(w, "resolution:")
+		for _, line := range strings.Split(v.Resolution, "\n") {
+			fmt.Fprintf(w, "   %s\n", termText(line))
+		}
+	}
 	for _, m := range v.Messages {
 		arrow := "<-"
 		if m.Direction == "out" {

@@ -37,6 +37,7 @@ var copyTables = []struct{ name, order string }{
 	{"message_fingerprints", "message_id"},
 	{"queue_rotation", "queue"},
 	{"leases", "name"},
+	{"scheduled_jobs", "ticket_id, kind"},
 }
 
 // Batches of a copy: an INSERT takes at most copyBatchRows rows, and

@@ -67,6 +67,9 @@ func fillEveryTable(t *testing.T, s *Store) {
 		if err := tx.SetLastAssigned(ctx, "general", "ann@example.com", t0); err != nil {
 			return err
 		}
+		if err := tx.ScheduleJob(ctx, ids[1], tickets.JobAutoClose, t0.Add(72*time.Hour)); err != nil {
+			return err
+		}
 		return tx.MarkBouncing(ctx, "c1@a.test", t0.Add(24*time.Hour), "550 gone", t0)
 	})
 	items, err := s.ClaimOutbox(ctx, t0.Add(time.Hour), 2, time.Minute, "sender")

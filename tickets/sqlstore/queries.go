@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -106,6 +107,11 @@ type ticketRow struct {
 	ResolvedAt      sql.NullTime  `db:"resolved_at"`
 	ClosedAt        sql.NullTime  `db:"closed_at"`
 	SenderVerified  sql.NullBool  `db:"sender_verified"`
+	Resolution      string        `db:"resolution"`
+	FollowUpOf      sql.NullInt64 `db:"follow_up_of"`
+	CSATRating      int           `db:"csat_rating"`
+	CSATComment     string        `db:"csat_comment"`
+	CSATAt          sql.NullTime  `db:"csat_at"`
 }
 
 func nullTime(t time.Time) sql.NullTime {
@@ -123,7 +129,8 @@ func toTicketRow(t *tickets.Ticket) ticketRow {
 		Mailbox: t.Mailbox, Category: t.Category, RequesterEmail: t.Requester.Email, RequesterName: t.Requester.Name,
 		Assignee: t.Assignee, MergedInto: nullInt(t.MergedInto), CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 		FirstResponseAt: nullTime(t.FirstResponseAt), ResolvedAt: nullTime(t.ResolvedAt), ClosedAt: nullTime(t.ClosedAt),
-		SenderVerified: nullBool(t.SenderVerified),
+		SenderVerified: nullBool(t.SenderVerified), Resolution: t.Resolution,
+		FollowUpOf: nullInt(t.FollowUpOf), CSATRating: t.CSAT.Rating, CSATComment: t.CSAT.Comment, CSATAt: nullTime(t.CSAT.At),
 	}
 }
 
@@ -144,7 +151,8 @@ func (r ticketRow) ticket() tickets.Ticket {
 		Mailbox: r.Mailbox, Category: r.Category, Requester: tickets.Address{Name: r.RequesterName, Email: r.RequesterEmail},
 		Assignee: r.Assignee, MergedInto: r.MergedInto.Int64, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		FirstResponseAt: r.FirstResponseAt.Time, ResolvedAt: r.ResolvedAt.Time, ClosedAt: r.ClosedAt.Time,
-		SenderVerified: verified,
+		SenderVerified: verified, Resolution: r.Resolution,
+		FollowUpOf: r.FollowUpOf.Int64, CSAT: csatOf(r),
 	}
 }
 
@@ -771,4 +779,55 @@ func (q *queries) FirstInboundMessage(ctx context.Context, ticketID int64, maxRu
 		ID: r.ID, TicketID: r.TicketID, Direction: tickets.Direction(r.Direction), Kind: r.Kind,
 		From: tickets.Address{Name: r.FromName, Email: r.FromEmail}, Subject: r.Subject, Text: r.Text, CreatedAt: r.CreatedAt.UTC(),
 	}, nil
+}
+
+func (q *queries) ScheduleJob(ctx context.Context, ticketID int64, kind string, due time.Time) error {
+	_, err := q.exec(ctx, "schedule-job", ticketID, kind, due.UTC())
+	return err
+}
+
+func (q *queries) CancelJobs(ctx context.Context, ticketID int64) error {
+	_, err := q.exec(ctx, "cancel-jobs", ticketID)
+	return err
+}
+
+func (q *queries) ClaimJob(ctx context.Context, ticketID int64, kind string, now time.Time) (bool, error) {
+	r, err := q.exec(ctx, "claim-job", ticketID, kind, now.UTC())
+	if err != nil {
+		return false, err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim-job: %w", err)
+	}
+	return n == 1, nil
+}
+
+// farFuture stands for "no limit" in jobs-until.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (q *queries) Jobs(ctx context.Context, until time.Time, limit int) ([]tickets.Job, error) {
+	if until.IsZero() {
+		until = farFuture
+	}
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	var jobs []tickets.Job
+	if err := q.selectAll(ctx, &jobs, "jobs-until", until.UTC(), limit); err != nil {
+		return nil, err
+	}
+	for i := range jobs {
+		jobs[i].DueAt = jobs[i].DueAt.UTC()
+	}
+	return jobs, nil
+}
+
+// csatOf is the rating a ticket row holds.
+func csatOf(r ticketRow) tickets.CSAT {
+	c := tickets.CSAT{Rating: r.CSATRating, Comment: r.CSATComment}
+	if r.CSATAt.Valid {
+		c.At = r.CSATAt.Time.UTC()
+	}
+	return c
 }

@@ -10,16 +10,17 @@ SELECT COALESCE(MAX(id) + 1, ?) FROM tickets;
 
 -- name: insert-ticket
 INSERT INTO tickets (id, subject, status, priority, queue, mailbox, category, requester_email, requester_name,
-    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified)
+    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified, resolution, follow_up_of, csat_rating, csat_comment, csat_at)
 VALUES (:id, :subject, :status, :priority, :queue, :mailbox, :category, :requester_email, :requester_name,
-    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified)
+    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified, :resolution, :follow_up_of, :csat_rating, :csat_comment, :csat_at)
 ON CONFLICT (id) DO NOTHING RETURNING id;
 
 -- name: update-ticket
 UPDATE tickets SET subject = :subject, status = :status, priority = :priority, queue = :queue, category = :category,
     requester_email = :requester_email, requester_name = :requester_name, assignee = :assignee,
     merged_into = :merged_into, updated_at = :updated_at, first_response_at = :first_response_at,
-    resolved_at = :resolved_at, closed_at = :closed_at, sender_verified = :sender_verified
+    resolved_at = :resolved_at, closed_at = :closed_at, sender_verified = :sender_verified, resolution = :resolution, follow_up_of = :follow_up_of,
+    csat_rating = :csat_rating, csat_comment = :csat_comment, csat_at = :csat_at
 WHERE id = :id;
 
 -- name: ticket-tags
@@ -247,3 +248,18 @@ ON CONFLICT (queue) DO UPDATE SET last_agent = excluded.last_agent, updated_at =
 
 -- name: attachments-of-messages
 SELECT id, message_id, filename, content_type, size, content FROM attachments WHERE message_id IN (?) ORDER BY id;
+
+-- name: schedule-job
+INSERT INTO scheduled_jobs (ticket_id, kind, due_at) VALUES (?, ?, ?)
+ON CONFLICT (ticket_id, kind) DO UPDATE SET due_at = excluded.due_at;
+
+-- name: cancel-jobs
+DELETE FROM scheduled_jobs WHERE ticket_id = ?;
+
+-- name: claim-job
+-- (the delete commits with the job's work: a second daemon's delete of
+-- the same row waits for it, then finds nothing)
+DELETE FROM scheduled_jobs WHERE ticket_id = ? AND kind = ? AND due_at <= ?;
+
+-- name: jobs-until
+SELECT ticket_id, kind, due_at FROM scheduled_jobs WHERE due_at <= ? ORDER BY due_at, ticket_id, kind LIMIT ?;

@@ -360,3 +360,7 @@ func (s *Store) QuarantineList(ctx context.Context) ([]tickets.Quarantined, erro
 func (s *Store) QuarantineGet(ctx context.Context, id int64) (*tickets.Quarantined, error) {
 	return s.read().QuarantineGet(ctx, id)
 }
+
+func (s *Store) Jobs(ctx context.Context, until time.Time, limit int) ([]tickets.Job, error) {
+	return s.read().Jobs(ctx, until, limit)
+}
