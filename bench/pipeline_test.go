@@ -6,7 +6,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,8 +16,9 @@ import (
 )
 
 // benchConfig is the config of every benchmark: SQLite in a temporary
-// folder, the SMTP server on smtpPort, and one mailbox "support", whose
-// [mailbox.imap] (or more) extra may add.
+// folder (PostgreSQL with -bench.database postgres), the SMTP server on
+// smtpPort, and one mailbox "support", whose [mailbox.imap] (or more)
+// extra may add.
 func benchConfig(b *testing.B, smtpPort int, extra string) *config.Config {
 	b.Helper()
 	cfg, err := config.Parse([]byte(benchTOML(b, smtpPort, extra)), "bench.toml")
@@ -30,7 +30,7 @@ func benchConfig(b *testing.B, smtpPort int, extra string) *config.Config {
 
 // benchTOML is the text of benchConfig, for benchmarks that run the binary.
 func benchTOML(b *testing.B, smtpPort int, extra string) string {
-	return localconfig.TOML(localconfig.Options{DSN: filepath.Join(b.TempDir(), "bench.db"), SMTPPort: smtpPort, Extra: extra})
+	return localconfig.TOML(localconfig.Options{DSN: benchDSN(b), SMTPPort: smtpPort, Extra: extra})
 }
 
 func openDesk(b *testing.B, smtpPort int) *desk.Desk {

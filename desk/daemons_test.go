@@ -182,6 +182,37 @@ func testADaemonThatLosesItsMailboxLeaseStopsReadingUntilItHasItBack(t *testing.
 	eventually(t, 5*time.Second, "one connection reads the mailbox after the take-back", func() bool { return dm.imap.Sessions("support") == 1 })
 }
 
+func TestAStoppedDaemonsMailboxIsReadByAnotherWithinAQuarterOfTheLease(t *testing.T) {
+	onEachDatabase(t, testAStoppedDaemonsMailboxIsReadByAnotherWithinAQuarterOfTheLease)
+}
+
+func testAStoppedDaemonsMailboxIsReadByAnotherWithinAQuarterOfTheLease(t *testing.T) {
+	const lease = 8 * time.Second
+	dm := newDaemon(t, "")
+	stopFirst := dm.startInProcess(desk.RunOptions{MailboxLease: lease}, nil)
+	var first tickets.Lease
+	eventually(t, 30*time.Second, "the first daemon takes the mailbox", func() bool {
+		first = dm.mailboxLease("support")
+		return first.Holder != ""
+	})
+	dm.startInProcess(desk.RunOptions{MailboxLease: lease}, nil)
+	time.Sleep(lease / 2) // the second one has looked, and waits
+	first = dm.mailboxLease("support")
+	stopFirst()
+	stopped := time.Now()
+	var second tickets.Lease
+	eventually(t, 2*lease, "the other daemon takes the mailbox", func() bool {
+		second = dm.mailboxLease("support")
+		return second.Holder != "" && second.Holder != first.Holder
+	})
+	// The waiting daemon looks every quarter of the lease period.
+	if late := second.Taken.Sub(stopped); late > lease/4+time.Second {
+		t.Errorf("the mailbox was taken %s after its reader stopped and let it go, want within a quarter of the %s lease", late.Round(time.Millisecond), lease)
+	}
+	dm.appendMail("support", customer("after-stop@a.test", "alice@a.test", "After the stop", "hello"))
+	dm.expectIdle(tally{tickets: 1, inbound: 1, sent: 1})
+}
+
 // salesTOML is the [[mailbox]] "sales", read from the IMAP server on port.
 func salesTOML(port int) string {
 	return fmt.Sprintf(`

@@ -25,7 +25,8 @@ const MailboxLeasePrefix = "mailbox:"
 // (kill -9, power loss), and then takes over. A daemon that loses the
 // lease (another took it while this one could not renew: a network split,
 // a long pause) closes its IMAP connection and goes back to waiting. On
-// shutdown the lease is released, so another takes over at once.
+// shutdown the lease is released, and another takes over within a
+// quarter of the lease period.
 func (d *Desk) readMailbox(ctx context.Context, name string, leaser tickets.Leaser, holder string, newWatcher func() (*imapwatch.Watcher, error)) {
 	log := d.log.With(slog.String("mailbox", name))
 	period := leaser.Period
@@ -64,9 +65,11 @@ func (d *Desk) readMailbox(ctx context.Context, name string, leaser tickets.Leas
 				log.Info("another daemon reads the mailbox", slog.String("holder", lease.Holder), slog.Time("until", lease.Expires))
 				waitingOn = lease.Holder
 			}
-			// Until its lease runs out, as the holder renews it: a look
-			// per renewal at most, and a take-over on time.
-			wait = min(max(time.Until(lease.Expires), 20*time.Millisecond), period)
+			// Until its lease runs out, as the holder renews it, and at
+			// least every quarter period: a holder that stops lets the
+			// lease go, and a dead one's lease is taken the moment it
+			// runs out.
+			wait = min(max(time.Until(lease.Expires), 20*time.Millisecond), period/4)
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -42,7 +42,7 @@ type Leases interface {
 
 // ErrLeaseLost is the cause with which Leaser ends the work of a holder
 // that no longer holds its lease: another took it, or it could not be
-// renewed and only a third of it will be left at the next try.
+// renewed while a third of it was left.
 var ErrLeaseLost = errors.New("lease lost")
 
 // NewLeaseHolder names a holder of leases for whoever reads them: the
@@ -61,7 +61,7 @@ type Leaser struct {
 	Leases Leases
 	// Period is how long a lease lasts unrenewed (default 15s): a daemon
 	// that dies keeps its work from the others at most this long. It is
-	// renewed every third of it.
+	// renewed every quarter of it.
 	Period time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -82,14 +82,15 @@ func (l Leaser) withDefaults() Leaser {
 	return l
 }
 
-// Hold runs fn while holder holds the lease name, renewing it every third
-// of the period, and releases it when fn returns. When the lease is
-// another's it returns that lease and held false, without running fn.
+// Hold runs fn while holder holds the lease name, renewing it every
+// quarter of the period, and releases it when fn returns. When the lease
+// is another's it returns that lease and held false, without running fn.
 // fn's context ends, with the cause ErrLeaseLost, as soon as another
 // holder takes the lease, or when renewals fail (the database is out of
-// reach) while a third of the lease is still left: fn must then stop
-// within that third, after which another daemon may take over. The error is fn's, or one wrapping
-// ErrLeaseLost when the lease ended the work.
+// reach, or too slow) while a third of the lease is still left: fn must
+// then stop within that third, after which another daemon may take over.
+// The error is fn's, or one wrapping ErrLeaseLost when the lease ended
+// the work.
 func (l Leaser) Hold(ctx context.Context, name, holder string, fn func(context.Context) error) (lease Lease, held bool, err error) {
 	return l.withDefaults().hold(ctx, name, holder, fn, nil)
 }
@@ -168,11 +169,13 @@ func (l Leaser) hold(ctx context.Context, name, holder string, fn func(context.C
 	return lease, true, ferr
 }
 
-// renew renews holder's lease name every third of the period until stop
-// closes, and ends work with ErrLeaseLost when the lease is another's or
-// cannot be renewed in time.
+// renew renews holder's lease name every quarter of the period until
+// stop closes, and ends work with ErrLeaseLost when the lease is
+// another's or cannot be renewed in time: the work must be over while a
+// third of the lease is left, so a renewal may take until then, and a
+// failed one is tried again at the next tick if that comes before.
 func (l Leaser) renew(work context.Context, end context.CancelCauseFunc, stop <-chan struct{}, name, holder string, expires time.Time) {
-	tick := time.NewTicker(l.Period / 3)
+	tick := time.NewTicker(l.Period / 4)
 	defer tick.Stop()
 	failing := false
 	for {
@@ -183,8 +186,9 @@ func (l Leaser) renew(work context.Context, end context.CancelCauseFunc, stop <-
 			return
 		case <-tick.C:
 		}
+		deadline := expires.Add(-l.Period / 3) // the work stops by then unless renewed
+		ctx, cancel := context.WithDeadline(work, deadline)
 		now := l.Now()
-		ctx, cancel := context.WithTimeout(work, l.Period/3)
 		lease, err := l.Leases.TakeLease(ctx, name, holder, now, now.Add(l.Period))
 		cancel()
 		switch {
@@ -193,10 +197,7 @@ func (l Leaser) renew(work context.Context, end context.CancelCauseFunc, stop <-
 		case err == nil:
 			end(fmt.Errorf("%w: %s is %s's now", ErrLeaseLost, name, lease.Holder))
 			return
-		case expires.Sub(l.Now()) < 2*l.Period/3:
-			// At the next tick less than a third would be left: the
-			// work stops now, while a third is, to be over before
-			// another daemon may take the lease.
+		case time.Until(deadline) < l.Period/4:
 			end(fmt.Errorf("%w: %s not renewed: %w", ErrLeaseLost, name, err))
 			return
 		case !failing:
