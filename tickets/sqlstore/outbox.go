@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"helpdesk/tickets"
 )
 
@@ -60,8 +58,8 @@ func (s *Store) ReleaseOutbox(ctx context.Context, holder string) error {
 
 func (s *Store) OutboxNextDue(ctx context.Context) (time.Time, error) {
 	var next sql.NullString
-	if err := sqlx.GetContext(ctx, s.db, &next, s.q["outbox-next-due"]); err != nil {
-		return time.Time{}, fmt.Errorf("outbox-next-due: %w", err)
+	if err := s.read().get(ctx, &next, "outbox-next-due"); err != nil {
+		return time.Time{}, err
 	}
 	if !next.Valid {
 		return time.Time{}, nil

@@ -23,12 +23,22 @@ type queries struct {
 		sqlx.PreparerContext
 	}
 	q map[string]string
+	p *prepared
+	// tx is the transaction, nil outside one; borrowed and borrowedNamed
+	// hold the prepared statements it has used (see stmt).
+	tx            *sqlx.Tx
+	borrowed      map[string]*sqlx.Stmt
+	borrowedNamed map[string]*sqlx.NamedStmt
 }
 
 var _ tickets.Tx = (*queries)(nil)
 
 func (q *queries) get(ctx context.Context, dest any, name string, args ...any) error {
-	err := sqlx.GetContext(ctx, q.x, dest, q.q[name], args...)
+	st, err := q.stmt(ctx, name)
+	if err != nil {
+		return err
+	}
+	err = st.GetContext(ctx, dest, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return tickets.ErrNotFound
 	}
@@ -39,14 +49,35 @@ func (q *queries) get(ctx context.Context, dest any, name string, args ...any) e
 }
 
 func (q *queries) selectAll(ctx context.Context, dest any, name string, args ...any) error {
-	if err := sqlx.SelectContext(ctx, q.x, dest, q.q[name], args...); err != nil {
+	st, err := q.stmt(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := st.SelectContext(ctx, dest, args...); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
 
 func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Result, error) {
-	r, err := q.x.ExecContext(ctx, q.q[name], args...)
+	st, err := q.stmt(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	r, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return r, nil
+}
+
+// namedExec runs a query with :name parameters, taken from arg's fields.
+func (q *queries) namedExec(ctx context.Context, name string, arg any) (sql.Result, error) {
+	st, err := q.namedStmt(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	r, err := st.ExecContext(ctx, arg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -183,24 +214,16 @@ func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID i
 	if t.ID < firstID {
 		t.ID = firstID
 	}
-	query, args, err := sqlx.Named(q.q["insert-ticket"], toTicketRow(t))
-	if err != nil {
-		return fmt.Errorf("insert-ticket: %w", err)
-	}
-	if _, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...); err != nil {
-		return fmt.Errorf("insert-ticket: %w", err)
+	if _, err := q.namedExec(ctx, "insert-ticket", toTicketRow(t)); err != nil {
+		return err
 	}
 	return q.saveTags(ctx, t)
 }
 
 func (q *queries) UpdateTicket(ctx context.Context, t *tickets.Ticket) error {
-	query, args, err := sqlx.Named(q.q["update-ticket"], toTicketRow(t))
+	r, err := q.namedExec(ctx, "update-ticket", toTicketRow(t))
 	if err != nil {
-		return fmt.Errorf("update-ticket: %w", err)
-	}
-	r, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...)
-	if err != nil {
-		return fmt.Errorf("update-ticket: %w", err)
+		return err
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		return tickets.ErrNotFound
@@ -393,16 +416,12 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 	if err != nil {
 		return fmt.Errorf("encoding message: %w", err)
 	}
-	query, args, err := sqlx.Named(q.q["insert-message"], row)
-	if err != nil {
-		return fmt.Errorf("insert-message: %w", err)
-	}
-	r, err := q.x.ExecContext(ctx, q.x.Rebind(query), args...)
+	r, err := q.namedExec(ctx, "insert-message", row)
 	if isUniqueViolation(err) {
 		return tickets.ErrDuplicate
 	}
 	if err != nil {
-		return fmt.Errorf("insert-message: %w", err)
+		return err
 	}
 	if m.ID, err = r.LastInsertId(); err != nil {
 		return fmt.Errorf("insert-message: %w", err)

@@ -36,6 +36,8 @@ var migrations embed.FS
 type Store struct {
 	db *sqlx.DB
 	q  map[string]string
+	// p holds every query prepared once, at Open (see prepared).
+	p prepared
 	// writeMu lets one write transaction of this process run at a time.
 	// SQLite admits one writer anyway; queueing here wakes the next writer
 	// the moment the last one commits, where SQLite's busy handler would
@@ -143,15 +145,10 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	for name, text := range q {
-		stmt, err := s.db.PreparexContext(ctx, s.db.Rebind(text))
-		if err != nil {
-			return fmt.Errorf("checking query %s: %w", name, err)
-		}
-		stmt.Close()
 		q[name] = s.db.Rebind(text)
 	}
 	s.q = q
-	return nil
+	return s.p.prepare(ctx, s.db, q)
 }
 
 // Migrate applies the embedded migrations that db lacks.
@@ -203,7 +200,10 @@ func parseQueries(src []byte) (map[string]string, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.p.close()
+	return s.db.Close()
+}
 
 // DB exposes the database handle for tools and tests.
 func (s *Store) DB() *sqlx.DB { return s.db }
@@ -232,7 +232,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 			panic(v)
 		}
 	}()
-	if err := fn(&queries{x: tx, q: s.q}); err != nil {
+	if err := fn(&queries{x: tx, q: s.q, p: &s.p, tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -242,7 +242,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 	return nil
 }
 
-func (s *Store) read() *queries { return &queries{x: s.db, q: s.q} }
+func (s *Store) read() *queries { return &queries{x: s.db, q: s.q, p: &s.p} }
 
 // write runs one named statement outside a transaction, as a writer.
 func (s *Store) write(ctx context.Context, name string, args ...any) (sql.Result, error) {
