@@ -77,6 +77,8 @@ type Result struct {
 	Unverified bool
 	// Queued counts the mails put on the outbox.
 	Queued int
+
+	notices []queuedNotice // to render once the transaction has committed
 }
 
 // Key returns the dedupe key of an inbound mail.
@@ -115,6 +117,8 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("ingesting %s into mailbox %q: %w", in.Key(), in.Mailbox, err)
 	}
+	s.renderQueued(ctx, res.notices)
+	res.notices = nil
 	s.logStored(ctx, in, res)
 	return res, nil
 }
@@ -151,6 +155,12 @@ func (s *Service) IngestBatch(ctx context.Context, ins []*Inbound) ([]Result, []
 		}
 		return results, errs
 	}
+	var queued []queuedNotice
+	for i := range results {
+		queued = append(queued, results[i].notices...)
+		results[i].notices = nil
+	}
+	s.renderQueued(ctx, queued)
 	for i, in := range ins {
 		if errs[i] == nil {
 			s.logStored(ctx, in, results[i])
@@ -482,9 +492,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if template == "" {
 		template = "acknowledgement"
 	}
-	n, err := s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now)
-	res.Queued += n
-	return t, err
+	return t, s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now, res)
 }
 
 // UnanswerableAddress says why mail to addr must never be sent automatically
@@ -556,9 +564,7 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 		return s.event(ctx, tx, t.ID, EventNotAnswered, "system", "reopened not sent: the sender is not verified ("+in.Sender.Why+")", now)
 	}
 	if res.Reopened {
-		n, err := s.queueNotice(ctx, tx, t, msg, "reopened", "reopened", now)
-		res.Queued += n
-		return err
+		return s.queueNotice(ctx, tx, t, msg, "reopened", "reopened", now, res)
 	}
 	return nil
 }

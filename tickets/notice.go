@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -15,10 +16,13 @@ import (
 // threads keep the first and the newest, as RFC 5322 3.6.4 suggests.
 const maxReferences = 20
 
-// queueNotice renders a templated mail to the ticket's requester, stores it
-// as an outbound message and puts it on the outbox, in the caller's
-// transaction. A template that fails to render is an event, not an error:
-// the customer's mail is stored either way.
+// queueNotice stores a templated mail to the ticket's requester as an
+// outbound message and puts it on the outbox, in the caller's transaction,
+// and adds it to res. The mail is stored without its text: no template
+// runs while the write lock is held. Ingest renders it right after the
+// commit (renderQueued); the sender renders whatever is still without
+// text when it comes to send it (a crash between the two), and a template
+// that fails to render there is an event on the ticket.
 //
 // The requester counts as verified when the ticket's first mail passed the
 // sender checks (Ticket.SenderVerified); when it failed them, no automatic
@@ -26,12 +30,12 @@ const maxReferences = 20
 // the per-domain and per-source rate limits and quotes the customer's words
 // only defanged (see defang): whoever wrote them may not be the person who
 // gets them.
-func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Message, template, kind string, now time.Time) (int, error) {
+func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Message, template, kind string, now time.Time, res *Result) error {
 	to := t.Requester
 	if t.SenderVerified != nil && !*t.SenderVerified {
 		// The desk checks senders, and this ticket's did not pass: its
 		// requester may never have written. Agents can still answer.
-		return 0, s.event(ctx, tx, t.ID, EventNotAnswered, "system", template+" not sent: the requester's address is not verified", now)
+		return s.event(ctx, tx, t.ID, EventNotAnswered, "system", template+" not sent: the requester's address is not verified", now)
 	}
 	rcpt := autoRecipient{Email: to.Email, Verified: t.SenderVerified != nil && *t.SenderVerified}
 	if trigger != nil {
@@ -39,17 +43,9 @@ func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Me
 	}
 	if why, err := s.mayAutoSend(ctx, tx, t, rcpt, now); err != nil || why != "" {
 		if err != nil {
-			return 0, err
+			return err
 		}
-		return 0, s.event(ctx, tx, t.ID, EventNotAnswered, "system", template+" not sent: "+why, now)
-	}
-	notice := Notice{Template: template, Ticket: t, Trigger: trigger, To: to}
-	if !rcpt.Verified {
-		notice = defangNotice(notice)
-	}
-	composed, err := s.opts.Composer.Compose(ctx, notice)
-	if err != nil {
-		return 0, s.event(ctx, tx, t.ID, EventNotAnswered, "system", fmt.Sprintf("%s not sent: %v", template, err), now)
+		return s.event(ctx, tx, t.ID, EventNotAnswered, "system", template+" not sent: "+why, now)
 	}
 	mb := s.opts.Mailboxes[t.Mailbox]
 	replyTo := Address{Name: s.opts.From.Name, Email: s.signer.ReplyAddress(mb.Address, t.ID)}
@@ -67,9 +63,6 @@ func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Me
 		From:      s.opts.From,
 		To:        []Address{to},
 		ReplyTo:   &replyTo,
-		Subject:   s.tag.Ensure(composed.Subject, t.ID),
-		Text:      composed.Text,
-		HTML:      composed.HTML,
 		Headers: map[string]string{
 			// RFC 3834 5: mark automatic responses so other robots do not answer them.
 			"Auto-Submitted": "auto-replied",
@@ -88,16 +81,94 @@ func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Me
 		out.References = threadReferences(trigger.References, trigger.MessageID)
 	}
 	if err := tx.InsertMessage(ctx, out, nil); err != nil {
-		return 0, fmt.Errorf("storing %s for ticket %d: %w", template, t.ID, err)
+		return fmt.Errorf("storing %s for ticket %d: %w", template, t.ID, err)
 	}
-	if err := tx.EnqueueMail(ctx, out.ID, t.ID, now); err != nil {
-		return 0, fmt.Errorf("queueing %s for ticket %d: %w", template, t.ID, err)
+	ref := NoticeRef{Template: template, Unverified: !rcpt.Verified}
+	if trigger != nil {
+		ref.TriggerID = trigger.ID
+	}
+	id, err := tx.EnqueueNotice(ctx, out.ID, t.ID, now, ref)
+	if err != nil {
+		return fmt.Errorf("queueing %s for ticket %d: %w", template, t.ID, err)
 	}
 	// The event is named for the kind of mail: "acknowledgement", "reopened", ...
 	if err := s.event(ctx, tx, t.ID, kind, "system", fmt.Sprintf("%s queued to %s (template %s)", kind, to.Email, template), now); err != nil {
-		return 0, err
+		return err
 	}
-	return 1, nil
+	res.Queued++
+	res.notices = append(res.notices, queuedNotice{id: id, notice: noticeOf(template, t, trigger, to, ref.Unverified)})
+	return nil
+}
+
+// queuedNotice is a notice queued in a transaction, to render once it
+// has committed.
+type queuedNotice struct {
+	id     int64 // the outbox item
+	notice Notice
+}
+
+// noticeOf is the notice as it stands at queueing: a copy of the ticket
+// and of what the templates read of the trigger, so that later changes in
+// the same transaction do not show, and the trigger's attachments are not
+// kept.
+func noticeOf(template string, t *Ticket, trigger *Message, to Address, unverified bool) Notice {
+	tc := *t
+	n := Notice{Template: template, Ticket: &tc, To: to, Unverified: unverified}
+	if trigger != nil {
+		n.Trigger = &Message{ID: trigger.ID, TicketID: trigger.TicketID, MessageID: trigger.MessageID,
+			From: trigger.From, Subject: trigger.Subject, Text: trigger.Text, CreatedAt: trigger.CreatedAt}
+	}
+	return n
+}
+
+// render writes the text of notice n: the Composer's, from the customer's
+// words defanged when the recipient is unverified, with the ticket's
+// subject tag.
+func (s *Service) render(ctx context.Context, n Notice) (Composed, error) {
+	if n.Unverified {
+		n = defangNotice(n)
+	}
+	c, err := s.opts.Composer.Compose(ctx, n)
+	if err != nil {
+		return Composed{}, err
+	}
+	c.Subject = s.tag.Ensure(c.Subject, n.Ticket.ID)
+	return c, nil
+}
+
+// renderQueued renders the notices a committed transaction queued and
+// stores their text, so that the outbox holds each mail as it will be
+// sent. What it cannot render or store stays without text, and the sender
+// renders it when it comes to send it (see deliver): the customer's mail
+// is stored either way.
+func (s *Service) renderQueued(ctx context.Context, queued []queuedNotice) {
+	if len(queued) == 0 {
+		return
+	}
+	type rendered struct {
+		id int64
+		c  Composed
+	}
+	done := make([]rendered, 0, len(queued))
+	for _, q := range queued {
+		if c, err := s.render(ctx, q.notice); err == nil {
+			done = append(done, rendered{q.id, c})
+		}
+	}
+	if len(done) == 0 {
+		return
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		for _, r := range done {
+			if err := tx.SaveRendered(ctx, r.id, r.c); err != nil {
+				return fmt.Errorf("storing the text of outbox item %d: %w", r.id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "queued notices left for the sender to render", slog.Int("notices", len(done)), slog.Any("err", err))
+	}
 }
 
 // threadReferences builds the References of a reply to a mail with refs and id.

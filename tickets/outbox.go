@@ -271,21 +271,51 @@ func (k *leaseKeeper) stop() {
 	<-k.done
 }
 
-// deliver sends one item and returns how to record the result.
+// deliver sends one item and returns how to record the result. A notice
+// not rendered yet is rendered first, and its text stored with the result;
+// one whose template fails is not sent, and that is an event on its ticket.
 func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats) func(context.Context, Tx) error {
 	// Not the Message-ID: it carries the ticket's reply token.
 	log := s.log.With(slog.String("ticket", s.Ref(it.TicketID)), slog.Int64("outbox", it.ID))
+	var text *Composed // rendered here, to store with the result
+	if n := it.Notice; n != nil {
+		c, err := s.render(ctx, *n)
+		if err != nil {
+			st.Failed++
+			log.ErrorContext(ctx, "notice not rendered", slog.String("template", n.Template), slog.Any("err", err))
+			now := s.now().UTC()
+			return func(ctx context.Context, tx Tx) error {
+				if err := tx.OutboxFailed(ctx, it.ID, now, fmt.Sprintf("rendering template %s: %v", n.Template, err)); err != nil {
+					return err
+				}
+				return s.event(ctx, tx, it.TicketID, EventNotAnswered, "system", fmt.Sprintf("%s not sent: %v", n.Template, err), now)
+			}
+		}
+		it.Message.Subject, it.Message.Text, it.Message.HTML = c.Subject, c.Text, c.HTML
+		text = &c
+	}
 	sendErr := mailer.Send(ctx, &it.Message)
 	now := s.now().UTC()
+	// record stores the text rendered here, then the result.
+	record := func(ctx context.Context, tx Tx, result func() error) error {
+		if text != nil {
+			if err := tx.SaveRendered(ctx, it.ID, *text); err != nil {
+				return err
+			}
+		}
+		return result()
+	}
 	if sendErr == nil {
 		st.Sent++
 		log.InfoContext(ctx, "mail sent", slog.String("kind", it.Message.Kind), slog.Int("attempt", it.Attempts))
 		return func(ctx context.Context, tx Tx) error {
-			if err := tx.OutboxSent(ctx, it.ID, now); err != nil {
-				return err
-			}
-			return s.event(ctx, tx, it.TicketID, EventDelivered, "system",
-				fmt.Sprintf("%s sent to %s", it.Message.Kind, addrList(it.Message.To)), now)
+			return record(ctx, tx, func() error {
+				if err := tx.OutboxSent(ctx, it.ID, now); err != nil {
+					return err
+				}
+				return s.event(ctx, tx, it.TicketID, EventDelivered, "system",
+					fmt.Sprintf("%s sent to %s", it.Message.Kind, addrList(it.Message.To)), now)
+			})
 		}
 	}
 	var se *SendError
@@ -294,7 +324,9 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		st.Deferred++
 		next := now.Add(policy.Backoff(it.Attempts))
 		log.WarnContext(ctx, "delivery deferred", slog.Any("err", sendErr), slog.Int("attempt", it.Attempts), slog.Time("next", next))
-		return func(ctx context.Context, tx Tx) error { return tx.OutboxRetry(ctx, it.ID, next, sendErr.Error()) }
+		return func(ctx context.Context, tx Tx) error {
+			return record(ctx, tx, func() error { return tx.OutboxRetry(ctx, it.ID, next, sendErr.Error()) })
+		}
 	}
 	st.Failed++
 	why := "rejected"
@@ -303,11 +335,13 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 	}
 	log.ErrorContext(ctx, "delivery failed", slog.Any("err", sendErr), slog.String("why", why))
 	return func(ctx context.Context, tx Tx) error {
-		if err := tx.OutboxFailed(ctx, it.ID, now, sendErr.Error()); err != nil {
-			return err
-		}
-		return s.event(ctx, tx, it.TicketID, EventDeliveryFailed, "system",
-			fmt.Sprintf("%s to %s %s: %v", it.Message.Kind, addrList(it.Message.To), why, sendErr), now)
+		return record(ctx, tx, func() error {
+			if err := tx.OutboxFailed(ctx, it.ID, now, sendErr.Error()); err != nil {
+				return err
+			}
+			return s.event(ctx, tx, it.TicketID, EventDeliveryFailed, "system",
+				fmt.Sprintf("%s to %s %s: %v", it.Message.Kind, addrList(it.Message.To), why, sendErr), now)
+		})
 	}
 }
 

@@ -22,6 +22,9 @@ type Notice struct {
 	Ticket   *Ticket  // the ticket as it stands after the change
 	Trigger  *Message // the message that caused it, if any
 	To       Address
+	// Unverified: the recipient's address is not verified, so the notice
+	// quotes the customer's words only defanged (see defangNotice).
+	Unverified bool
 }
 
 // Composed is a rendered notice.

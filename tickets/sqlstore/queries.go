@@ -517,6 +517,20 @@ func (q *queries) EnqueueMail(ctx context.Context, messageID, ticketID int64, du
 	return err
 }
 
+func (q *queries) EnqueueNotice(ctx context.Context, messageID, ticketID int64, due time.Time, ref tickets.NoticeRef) (int64, error) {
+	var id int64
+	err := q.get(ctx, &id, "enqueue-notice", messageID, ticketID, due.UTC(), due.UTC(), ref.Template, nullInt(ref.TriggerID), ref.Unverified)
+	return id, err
+}
+
+func (q *queries) SaveRendered(ctx context.Context, id int64, c tickets.Composed) error {
+	if _, err := q.exec(ctx, "save-rendered", c.Subject, c.Text, c.HTML, id); err != nil {
+		return err
+	}
+	_, err := q.exec(ctx, "outbox-rendered", id)
+	return err
+}
+
 func (q *queries) OutboxSent(ctx context.Context, id int64, at time.Time) error {
 	_, err := q.exec(ctx, "outbox-sent", at.UTC(), id)
 	return err
@@ -541,6 +555,10 @@ type outboxRow struct {
 	OLastError     string       `db:"o_last_error"`
 	OCreatedAt     time.Time    `db:"o_created_at"`
 	OSentAt        sql.NullTime `db:"o_sent_at"`
+	// The notice not rendered yet, when ONoticeTemplate is set.
+	ONoticeTemplate   string        `db:"o_notice_template"`
+	ONoticeTriggerID  sql.NullInt64 `db:"o_notice_trigger_id"`
+	ONoticeUnverified bool          `db:"o_notice_unverified"`
 	messageRow
 }
 
@@ -562,12 +580,49 @@ func (q *queries) outboxItems(ctx context.Context, ids []int64) ([]tickets.Outbo
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, tickets.OutboxItem{
+		it := tickets.OutboxItem{
 			ID: r.OID, TicketID: r.OTicketID, Message: m, Status: r.OStatus, Attempts: r.OAttempts,
 			NextAttemptAt: r.ONextAttemptAt.UTC(), LastError: r.OLastError, CreatedAt: r.OCreatedAt.UTC(), SentAt: r.OSentAt.Time,
-		})
+		}
+		if r.ONoticeTemplate != "" {
+			if it.Notice, err = q.notice(ctx, r, m); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, it)
 	}
 	return out, nil
+}
+
+// notice loads what renders an outbox item's notice: the ticket as it
+// stands now and the message that caused it.
+func (q *queries) notice(ctx context.Context, r outboxRow, m tickets.Message) (*tickets.Notice, error) {
+	t, err := q.Ticket(ctx, r.OTicketID)
+	if err != nil {
+		return nil, fmt.Errorf("loading ticket %d of outbox item %d: %w", r.OTicketID, r.OID, err)
+	}
+	n := &tickets.Notice{Template: r.ONoticeTemplate, Ticket: t, Unverified: r.ONoticeUnverified}
+	if len(m.To) > 0 {
+		n.To = m.To[0]
+	}
+	if r.ONoticeTriggerID.Valid {
+		var g struct {
+			ID        int64     `db:"id"`
+			TicketID  int64     `db:"ticket_id"`
+			MessageID string    `db:"message_id"`
+			FromEmail string    `db:"from_email"`
+			FromName  string    `db:"from_name"`
+			Subject   string    `db:"subject"`
+			Text      string    `db:"body_text"`
+			CreatedAt time.Time `db:"created_at"`
+		}
+		if err := q.get(ctx, &g, "notice-trigger", r.ONoticeTriggerID.Int64); err != nil {
+			return nil, fmt.Errorf("loading message %d that caused outbox item %d: %w", r.ONoticeTriggerID.Int64, r.OID, err)
+		}
+		n.Trigger = &tickets.Message{ID: g.ID, TicketID: g.TicketID, MessageID: g.MessageID,
+			From: tickets.Address{Name: g.FromName, Email: g.FromEmail}, Subject: g.Subject, Text: g.Text, CreatedAt: g.CreatedAt.UTC()}
+	}
+	return n, nil
 }
 
 func (q *queries) Outbox(ctx context.Context, f tickets.OutboxFilter) ([]tickets.OutboxItem, error) {
