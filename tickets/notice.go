@@ -213,19 +213,42 @@ const linkRemoved = "[link removed]"
 // defang makes text that a stranger may have written safe to send to an
 // address that did not ask for it: links and host names removed (the
 // acknowledgement must not carry a spammer's URL to a victim) and the
-// length capped at max characters.
+// length capped at max characters. Only the head of a long text that the
+// cap can keep is searched (see defangHead).
 func defang(text string, max int) string {
-	text = linkRE.ReplaceAllStringFunc(text, func(m string) string {
-		if isLink(m) {
-			return linkRemoved
+	for n := max; ; n *= 2 {
+		head, whole := defangHead(text, n)
+		out := linkRE.ReplaceAllStringFunc(head, func(m string) string {
+			if isLink(m) {
+				return linkRemoved
+			}
+			return m
+		})
+		if utf8.RuneCountInString(out) > max {
+			r := []rune(out)
+			return strings.TrimRight(string(r[:max-1]), " ") + "…"
 		}
-		return m
-	})
-	if utf8.RuneCountInString(text) > max {
-		r := []rune(text)
-		text = strings.TrimRight(string(r[:max-1]), " ") + "…"
+		if whole {
+			return out
+		}
+		// Links removed made the head shorter than the cap: take more.
 	}
-	return text
+}
+
+// defangHead is the head of text of at least n characters that ends
+// before an ASCII blank (or all of text, whole). No match of linkRE spans
+// such a blank (\S and its letter classes exclude them), so the head has
+// the same links as the text has there.
+func defangHead(text string, n int) (head string, whole bool) {
+	i := 0
+	for k := 0; k < n && i < len(text); k++ {
+		_, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+	}
+	if j := strings.IndexAny(text[i:], " \t\n\f\r"); j >= 0 {
+		return text[:i+j], false
+	}
+	return text, true
 }
 
 // isLink reports whether a match of linkRE is a link: it has a scheme or
