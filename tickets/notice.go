@@ -218,12 +218,7 @@ const linkRemoved = "[link removed]"
 func defang(text string, max int) string {
 	for n := max; ; n *= 2 {
 		head, whole := defangHead(text, n)
-		out := linkRE.ReplaceAllStringFunc(head, func(m string) string {
-			if isLink(m) {
-				return linkRemoved
-			}
-			return m
-		})
+		out := removeLinks(head)
 		if utf8.RuneCountInString(out) > max {
 			r := []rune(out)
 			return strings.TrimRight(string(r[:max-1]), " ") + "…"
@@ -235,6 +230,38 @@ func defang(text string, max int) string {
 	}
 }
 
+// removeLinks replaces every link in text with linkRemoved. It searches
+// only the words (between ASCII blanks, which no link spans) that have a
+// dot or a colon, as every link has: most words have neither.
+func removeLinks(text string) string {
+	var b strings.Builder
+	for len(text) > 0 {
+		end := strings.IndexAny(text, defangBlanks)
+		if end < 0 {
+			end = len(text)
+		}
+		word := text[:end]
+		if strings.ContainsAny(word, ".:") {
+			word = linkRE.ReplaceAllStringFunc(word, func(m string) string {
+				if isLink(m) {
+					return linkRemoved
+				}
+				return m
+			})
+		}
+		b.WriteString(word)
+		if end < len(text) {
+			b.WriteByte(text[end])
+			end++
+		}
+		text = text[end:]
+	}
+	return b.String()
+}
+
+// defangBlanks are the blanks of \s in linkRE's syntax (RE2, Perl classes).
+const defangBlanks = " \t\n\f\r"
+
 // defangHead is the head of text of at least n characters that ends
 // before an ASCII blank (or all of text, whole). No match of linkRE spans
 // such a blank (\S and its letter classes exclude them), so the head has
@@ -245,7 +272,7 @@ func defangHead(text string, n int) (head string, whole bool) {
 		_, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 	}
-	if j := strings.IndexAny(text[i:], " \t\n\f\r"); j >= 0 {
+	if j := strings.IndexAny(text[i:], defangBlanks); j >= 0 {
 		return text[:i+j], false
 	}
 	return text, true
