@@ -224,8 +224,16 @@ type Incoming struct {
 
 // DeliverBatch is Deliver for several mails of one mailbox, stored in one
 // transaction (one disk sync for the batch). It returns one outcome and
-// one error per mail.
+// one error per mail. The notices it queued are rendered once the batch is
+// stored, so that the outbox holds them as they will be sent.
 func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incoming) ([]Outcome, []error) {
+	return d.deliverBatch(ctx, mailbox, mails, true)
+}
+
+// deliverBatch is DeliverBatch; without render, the notices are left to
+// the sender, which renders what it finds without text (the daemon's,
+// which runs beside the IMAP watchers).
+func (d *Desk) deliverBatch(ctx context.Context, mailbox string, mails []Incoming, render bool) ([]Outcome, []error) {
 	outs := make([]Outcome, len(mails))
 	errs := make([]error, len(mails))
 	if d.cfg.Mailbox(mailbox) == nil {
@@ -285,6 +293,9 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 		}
 	}
 	faultAfterCommit() // the crash tests' kill point; empty in a normal build
+	if render {
+		d.Service.RenderQueued(ctx, results)
+	}
 	for j, i := range at {
 		var crash *crashError
 		switch {

@@ -186,7 +186,8 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 		batch = append(batch, Incoming{Raw: m.Raw, UID: m.UID})
 		at = append(at, i)
 	}
-	bOuts, bErrs := h.d.DeliverBatch(h.work, mailbox, batch)
+	// The daemon's sender renders the notices, beside the watchers.
+	bOuts, bErrs := h.d.deliverBatch(h.work, mailbox, batch, false)
 	for j, i := range at {
 		outs[i], errs[i] = bOuts[j], bErrs[j]
 	}

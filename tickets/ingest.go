@@ -117,7 +117,7 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("ingesting %s into mailbox %q: %w", in.Key(), in.Mailbox, err)
 	}
-	s.renderQueued(ctx, res.notices)
+	s.RenderQueued(ctx, []Result{res})
 	res.notices = nil
 	s.logStored(ctx, in, res)
 	return res, nil
@@ -127,6 +127,10 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 // one disk sync, for a whole batch fetched from a mailbox. It returns one
 // result and one error per mail. When the shared transaction fails, each
 // mail is tried on its own, so that one bad mail costs only itself.
+//
+// The notices it queues wait on the outbox without their text: render
+// them with RenderQueued, or leave them to the sender, which renders what
+// it finds without text.
 func (s *Service) IngestBatch(ctx context.Context, ins []*Inbound) ([]Result, []error) {
 	results := make([]Result, len(ins))
 	errs := make([]error, len(ins))
@@ -155,12 +159,6 @@ func (s *Service) IngestBatch(ctx context.Context, ins []*Inbound) ([]Result, []
 		}
 		return results, errs
 	}
-	var queued []queuedNotice
-	for i := range results {
-		queued = append(queued, results[i].notices...)
-		results[i].notices = nil
-	}
-	s.renderQueued(ctx, queued)
 	for i, in := range ins {
 		if errs[i] == nil {
 			s.logStored(ctx, in, results[i])

@@ -20,9 +20,10 @@ const maxReferences = 20
 // outbound message and puts it on the outbox, in the caller's transaction,
 // and adds it to res. The mail is stored without its text: no template
 // runs while the write lock is held. Ingest renders it right after the
-// commit (renderQueued); the sender renders whatever is still without
-// text when it comes to send it (a crash between the two), and a template
-// that fails to render there is an event on the ticket.
+// commit (RenderQueued); the sender renders whatever is still without
+// text when it comes to send it (a crash between the two, a batch left to
+// it), and a template that fails to render there is an event on the
+// ticket.
 //
 // The requester counts as verified when the ticket's first mail passed the
 // sender checks (Ticket.SenderVerified); when it failed them, no automatic
@@ -136,24 +137,24 @@ func (s *Service) render(ctx context.Context, n Notice) (Composed, error) {
 	return c, nil
 }
 
-// renderQueued renders the notices a committed transaction queued and
+// RenderQueued renders the notices that the ingest of results queued and
 // stores their text, so that the outbox holds each mail as it will be
 // sent. What it cannot render or store stays without text, and the sender
 // renders it when it comes to send it (see deliver): the customer's mail
 // is stored either way.
-func (s *Service) renderQueued(ctx context.Context, queued []queuedNotice) {
-	if len(queued) == 0 {
-		return
-	}
+func (s *Service) RenderQueued(ctx context.Context, results []Result) {
 	type rendered struct {
 		id int64
 		c  Composed
 	}
-	done := make([]rendered, 0, len(queued))
-	for _, q := range queued {
-		if c, err := s.render(ctx, q.notice); err == nil {
-			done = append(done, rendered{q.id, c})
+	var done []rendered
+	for i := range results {
+		for _, q := range results[i].notices {
+			if c, err := s.render(ctx, q.notice); err == nil {
+				done = append(done, rendered{q.id, c})
+			}
 		}
+		results[i].notices = nil
 	}
 	if len(done) == 0 {
 		return

@@ -575,6 +575,7 @@ func (q *queries) outboxItems(ctx context.Context, ids []int64) ([]tickets.Outbo
 		return nil, fmt.Errorf("outbox-items: %w", err)
 	}
 	out := make([]tickets.OutboxItem, 0, len(rows))
+	var notices []int // the items of out not rendered yet
 	for _, r := range rows {
 		m, err := r.messageRow.message()
 		if err != nil {
@@ -585,44 +586,102 @@ func (q *queries) outboxItems(ctx context.Context, ids []int64) ([]tickets.Outbo
 			NextAttemptAt: r.ONextAttemptAt.UTC(), LastError: r.OLastError, CreatedAt: r.OCreatedAt.UTC(), SentAt: r.OSentAt.Time,
 		}
 		if r.ONoticeTemplate != "" {
-			if it.Notice, err = q.notice(ctx, r, m); err != nil {
-				return nil, err
+			it.Notice = &tickets.Notice{Template: r.ONoticeTemplate, Unverified: r.ONoticeUnverified}
+			if len(m.To) > 0 {
+				it.Notice.To = m.To[0]
 			}
+			if r.ONoticeTriggerID.Valid {
+				it.Notice.Trigger = &tickets.Message{ID: r.ONoticeTriggerID.Int64}
+			}
+			notices = append(notices, len(out))
 		}
 		out = append(out, it)
+	}
+	if len(notices) > 0 {
+		if err := q.loadNotices(ctx, out, notices); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
-// notice loads what renders an outbox item's notice: the ticket as it
-// stands now and the message that caused it.
-func (q *queries) notice(ctx context.Context, r outboxRow, m tickets.Message) (*tickets.Notice, error) {
-	t, err := q.Ticket(ctx, r.OTicketID)
-	if err != nil {
-		return nil, fmt.Errorf("loading ticket %d of outbox item %d: %w", r.OTicketID, r.OID, err)
-	}
-	n := &tickets.Notice{Template: r.ONoticeTemplate, Ticket: t, Unverified: r.ONoticeUnverified}
-	if len(m.To) > 0 {
-		n.To = m.To[0]
-	}
-	if r.ONoticeTriggerID.Valid {
-		var g struct {
-			ID        int64     `db:"id"`
-			TicketID  int64     `db:"ticket_id"`
-			MessageID string    `db:"message_id"`
-			FromEmail string    `db:"from_email"`
-			FromName  string    `db:"from_name"`
-			Subject   string    `db:"subject"`
-			Text      string    `db:"body_text"`
-			CreatedAt time.Time `db:"created_at"`
+// loadNotices fills in what renders the notices of items at, each with
+// its ticket as it stands now and the message that caused it: three
+// queries for all of them.
+func (q *queries) loadNotices(ctx context.Context, items []tickets.OutboxItem, at []int) error {
+	var ticketIDs, triggerIDs []int64
+	for _, i := range at {
+		ticketIDs = append(ticketIDs, items[i].TicketID)
+		if g := items[i].Notice.Trigger; g != nil {
+			triggerIDs = append(triggerIDs, g.ID)
 		}
-		if err := q.get(ctx, &g, "notice-trigger", r.ONoticeTriggerID.Int64); err != nil {
-			return nil, fmt.Errorf("loading message %d that caused outbox item %d: %w", r.ONoticeTriggerID.Int64, r.OID, err)
+	}
+	var rows []ticketRow
+	if err := q.selectIn(ctx, &rows, "tickets-by-ids", ticketIDs); err != nil {
+		return err
+	}
+	var tags []struct {
+		TicketID int64  `db:"ticket_id"`
+		Tag      string `db:"tag"`
+	}
+	if err := q.selectIn(ctx, &tags, "tags-of-tickets", ticketIDs); err != nil {
+		return err
+	}
+	ticketsByID := make(map[int64]*tickets.Ticket, len(rows))
+	for _, r := range rows {
+		t := r.ticket()
+		ticketsByID[t.ID] = &t
+	}
+	for _, tg := range tags {
+		if t := ticketsByID[tg.TicketID]; t != nil {
+			t.Tags = append(t.Tags, tg.Tag)
 		}
-		n.Trigger = &tickets.Message{ID: g.ID, TicketID: g.TicketID, MessageID: g.MessageID,
+	}
+	var triggers []struct {
+		ID        int64     `db:"id"`
+		TicketID  int64     `db:"ticket_id"`
+		MessageID string    `db:"message_id"`
+		FromEmail string    `db:"from_email"`
+		FromName  string    `db:"from_name"`
+		Subject   string    `db:"subject"`
+		Text      string    `db:"body_text"`
+		CreatedAt time.Time `db:"created_at"`
+	}
+	if len(triggerIDs) > 0 {
+		if err := q.selectIn(ctx, &triggers, "notice-triggers", triggerIDs); err != nil {
+			return err
+		}
+	}
+	triggersByID := make(map[int64]*tickets.Message, len(triggers))
+	for _, g := range triggers {
+		triggersByID[g.ID] = &tickets.Message{ID: g.ID, TicketID: g.TicketID, MessageID: g.MessageID,
 			From: tickets.Address{Name: g.FromName, Email: g.FromEmail}, Subject: g.Subject, Text: g.Text, CreatedAt: g.CreatedAt.UTC()}
 	}
-	return n, nil
+	for _, i := range at {
+		n := items[i].Notice
+		if n.Ticket = ticketsByID[items[i].TicketID]; n.Ticket == nil {
+			return fmt.Errorf("loading ticket %d of outbox item %d: %w", items[i].TicketID, items[i].ID, tickets.ErrNotFound)
+		}
+		if n.Trigger != nil {
+			id := n.Trigger.ID
+			if n.Trigger = triggersByID[id]; n.Trigger == nil {
+				return fmt.Errorf("loading message %d that caused outbox item %d: %w", id, items[i].ID, tickets.ErrNotFound)
+			}
+		}
+	}
+	return nil
+}
+
+// selectIn runs query name, whose one parameter is an IN (?) list, with ids.
+func (q *queries) selectIn(ctx context.Context, dest any, name string, ids []int64) error {
+	query, args, err := q.in(name, ids)
+	if err != nil {
+		return err
+	}
+	if err := sqlx.SelectContext(ctx, q.x, dest, query, args...); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
 
 func (q *queries) Outbox(ctx context.Context, f tickets.OutboxFilter) ([]tickets.OutboxItem, error) {

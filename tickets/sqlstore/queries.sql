@@ -91,9 +91,15 @@ WHERE id = (SELECT message_id FROM outbox WHERE id = ? AND notice_template <> ''
 -- name: outbox-rendered
 UPDATE outbox SET notice_template = '' WHERE id = ?;
 
--- name: notice-trigger
--- (what a notice's templates read of the message that caused it)
-SELECT id, ticket_id, message_id, from_email, from_name, subject, body_text, created_at FROM messages WHERE id = ?;
+-- name: notice-triggers
+-- (what a notice's templates read of the messages that caused them)
+SELECT id, ticket_id, message_id, from_email, from_name, subject, body_text, created_at FROM messages WHERE id IN (?);
+
+-- name: tickets-by-ids
+SELECT * FROM tickets WHERE id IN (?);
+
+-- name: tags-of-tickets
+SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN (?) ORDER BY tag;
 
 -- name: due-outbox
 SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
