@@ -30,7 +30,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 		if err != nil {
 			return err
 		}
-		if _, err := q.x.ExecContext(ctx, query, args...); err != nil {
+		if _, err := q.x.ExecContext(uninterrupted(ctx), query, args...); err != nil {
 			return fmt.Errorf("lease-outbox: %w", err)
 		}
 		return nil

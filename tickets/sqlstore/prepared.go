@@ -93,3 +93,16 @@ func (q *queries) namedStmt(ctx context.Context, name string) (*sqlx.NamedStmt, 
 	q.borrowedNamed[name] = in
 	return in, nil
 }
+
+// uninterrupted is ctx without its end, for running one statement.
+// mattn/go-sqlite3 runs a statement whose context can end on a goroutine
+// of its own, so as to interrupt it: a switch of threads for every
+// statement, most of the cost of a short one. The statements here are
+// short, and a transaction still stops at its next statement once its
+// context ends (database/sql rolls it back).
+func uninterrupted(ctx context.Context) context.Context {
+	if ctx.Done() == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}

@@ -38,7 +38,7 @@ func (q *queries) get(ctx context.Context, dest any, name string, args ...any) e
 	if err != nil {
 		return err
 	}
-	err = st.GetContext(ctx, dest, args...)
+	err = st.GetContext(uninterrupted(ctx), dest, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return tickets.ErrNotFound
 	}
@@ -53,7 +53,7 @@ func (q *queries) selectAll(ctx context.Context, dest any, name string, args ...
 	if err != nil {
 		return err
 	}
-	if err := st.SelectContext(ctx, dest, args...); err != nil {
+	if err := st.SelectContext(uninterrupted(ctx), dest, args...); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
@@ -64,7 +64,7 @@ func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Resul
 	if err != nil {
 		return nil, err
 	}
-	r, err := st.ExecContext(ctx, args...)
+	r, err := st.ExecContext(uninterrupted(ctx), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -77,7 +77,7 @@ func (q *queries) namedExec(ctx context.Context, name string, arg any) (sql.Resu
 	if err != nil {
 		return nil, err
 	}
-	r, err := st.ExecContext(ctx, arg)
+	r, err := st.ExecContext(uninterrupted(ctx), arg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -185,14 +185,14 @@ func (q *queries) ListTickets(ctx context.Context, f tickets.TicketFilter) ([]ti
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	var rows []ticketRow
-	if err := sqlx.SelectContext(ctx, q.x, &rows, q.x.Rebind(query), args...); err != nil {
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, &rows, q.x.Rebind(query), args...); err != nil {
 		return nil, fmt.Errorf("listing tickets: %w", err)
 	}
 	var tags []struct {
 		TicketID int64  `db:"ticket_id"`
 		Tag      string `db:"tag"`
 	}
-	if err := sqlx.SelectContext(ctx, q.x, &tags, "SELECT ticket_id, tag FROM ticket_tags ORDER BY tag"); err != nil {
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, &tags, "SELECT ticket_id, tag FROM ticket_tags ORDER BY tag"); err != nil {
 		return nil, fmt.Errorf("listing ticket tags: %w", err)
 	}
 	byID := map[int64][]string{}
@@ -403,7 +403,7 @@ func (q *queries) TicketByMessageIDs(ctx context.Context, ids []string) (*ticket
 		return nil, err
 	}
 	var id int64
-	if err := sqlx.GetContext(ctx, q.x, &id, query, args...); errors.Is(err, sql.ErrNoRows) {
+	if err := sqlx.GetContext(uninterrupted(ctx), q.x, &id, query, args...); errors.Is(err, sql.ErrNoRows) {
 		return nil, tickets.ErrNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("ticket-by-message-ids: %w", err)
@@ -518,9 +518,15 @@ func (q *queries) EnqueueMail(ctx context.Context, messageID, ticketID int64, du
 }
 
 func (q *queries) EnqueueNotice(ctx context.Context, messageID, ticketID int64, due time.Time, ref tickets.NoticeRef) (int64, error) {
-	var id int64
-	err := q.get(ctx, &id, "enqueue-notice", messageID, ticketID, due.UTC(), due.UTC(), ref.Template, nullInt(ref.TriggerID), ref.Unverified)
-	return id, err
+	r, err := q.exec(ctx, "enqueue-notice", messageID, ticketID, due.UTC(), due.UTC(), ref.Template, nullInt(ref.TriggerID), ref.Unverified)
+	if err != nil {
+		return 0, err
+	}
+	id, err := r.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("enqueue-notice: %w", err)
+	}
+	return id, nil
 }
 
 func (q *queries) SaveRendered(ctx context.Context, id int64, c tickets.Composed) error {
@@ -571,7 +577,7 @@ func (q *queries) outboxItems(ctx context.Context, ids []int64) ([]tickets.Outbo
 		return nil, err
 	}
 	var rows []outboxRow
-	if err := sqlx.SelectContext(ctx, q.x, &rows, query, args...); err != nil {
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("outbox-items: %w", err)
 	}
 	out := make([]tickets.OutboxItem, 0, len(rows))
@@ -678,7 +684,7 @@ func (q *queries) selectIn(ctx context.Context, dest any, name string, ids []int
 	if err != nil {
 		return err
 	}
-	if err := sqlx.SelectContext(ctx, q.x, dest, query, args...); err != nil {
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, dest, query, args...); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
@@ -696,7 +702,7 @@ func (q *queries) Outbox(ctx context.Context, f tickets.OutboxFilter) ([]tickets
 		args = append(args, f.TicketID)
 	}
 	var ids []int64
-	if err := sqlx.SelectContext(ctx, q.x, &ids, q.x.Rebind(query+" ORDER BY id"), args...); err != nil {
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, &ids, q.x.Rebind(query+" ORDER BY id"), args...); err != nil {
 		return nil, fmt.Errorf("listing outbox: %w", err)
 	}
 	var out []tickets.OutboxItem
@@ -778,6 +784,10 @@ type fingerprintRow struct {
 }
 
 func (q *queries) DuplicateCandidates(ctx context.Context, email string, since time.Time, from, subject string, limit int) ([]tickets.MailFingerprint, error) {
+	var any int
+	if err := q.get(ctx, &any, "any-recent-ticket", strings.ToLower(email), since.UTC()); err != nil || any == 0 {
+		return nil, err
+	}
 	var rows []fingerprintRow
 	if err := q.selectAll(ctx, &rows, "duplicate-candidates", strings.ToLower(email), since.UTC(), from, subject, limit); err != nil {
 		return nil, err
