@@ -97,6 +97,11 @@ func watchOptions(mb *config.Mailbox, maxSize int64, h imapwatch.Handler, st ima
 		State:          st,
 		Logger:         log,
 		Backoff:        backoff,
+
+		// A batch holds at most the bytes of one mail of the largest
+		// size, so that the memory of catching up stays flat whatever
+		// the mix of sizes: two large mails are never read together.
+		MaxBatchBytes: maxSize + 1,
 	}
 }
 

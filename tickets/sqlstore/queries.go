@@ -60,28 +60,68 @@ func (q *queries) selectAll(ctx context.Context, dest any, name string, args ...
 }
 
 func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Result, error) {
-	st, err := q.stmt(ctx, name)
-	if err != nil {
-		return nil, err
+	var r sql.Result
+	var err error
+	if large(args...) {
+		r, err = q.x.ExecContext(uninterrupted(ctx), q.q[name], args...)
+	} else {
+		var st *sqlx.Stmt
+		if st, err = q.stmt(ctx, name); err != nil {
+			return nil, err
+		}
+		r, err = st.ExecContext(uninterrupted(ctx), args...)
 	}
-	r, err := st.ExecContext(uninterrupted(ctx), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return r, nil
 }
 
-// namedExec runs a query with :name parameters, taken from arg's fields.
-func (q *queries) namedExec(ctx context.Context, name string, arg any) (sql.Result, error) {
-	st, err := q.namedStmt(ctx, name)
-	if err != nil {
-		return nil, err
+// namedExec runs a query with :name parameters, taken from arg's fields;
+// big says that some are large (see large).
+func (q *queries) namedExec(ctx context.Context, name string, arg any, big bool) (sql.Result, error) {
+	var r sql.Result
+	var err error
+	if big {
+		var query string
+		var args []any
+		if query, args, err = sqlx.Named(q.q[name], arg); err == nil {
+			r, err = q.x.ExecContext(uninterrupted(ctx), q.x.Rebind(query), args...)
+		}
+	} else {
+		var st *sqlx.NamedStmt
+		if st, err = q.namedStmt(ctx, name); err != nil {
+			return nil, err
+		}
+		r, err = st.ExecContext(uninterrupted(ctx), arg)
 	}
-	r, err := st.ExecContext(uninterrupted(ctx), arg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return r, nil
+}
+
+// largeValue is the size from which a value is not bound to a statement
+// kept prepared: SQLite keeps a statement's last values, and the record it
+// built of them, until its next use, which would hold a 25 MB mail in
+// memory for as long. Such a statement is prepared for its one use.
+const largeValue = 64 << 10
+
+// large reports whether one of args is a string or bytes of largeValue or more.
+func large(args ...any) bool {
+	for _, a := range args {
+		switch v := a.(type) {
+		case []byte:
+			if len(v) >= largeValue {
+				return true
+			}
+		case string:
+			if len(v) >= largeValue {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // in expands a query with an IN (?) list.
@@ -214,14 +254,16 @@ func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID i
 	if t.ID < firstID {
 		t.ID = firstID
 	}
-	if _, err := q.namedExec(ctx, "insert-ticket", toTicketRow(t)); err != nil {
+	row := toTicketRow(t)
+	if _, err := q.namedExec(ctx, "insert-ticket", row, large(row.Subject)); err != nil {
 		return err
 	}
 	return q.saveTags(ctx, t)
 }
 
 func (q *queries) UpdateTicket(ctx context.Context, t *tickets.Ticket) error {
-	r, err := q.namedExec(ctx, "update-ticket", toTicketRow(t))
+	row := toTicketRow(t)
+	r, err := q.namedExec(ctx, "update-ticket", row, large(row.Subject))
 	if err != nil {
 		return err
 	}
@@ -416,7 +458,7 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 	if err != nil {
 		return fmt.Errorf("encoding message: %w", err)
 	}
-	r, err := q.namedExec(ctx, "insert-message", row)
+	r, err := q.namedExec(ctx, "insert-message", row, large(row.Subject, row.Text, row.HTML, row.Headers, row.To, row.Cc))
 	if isUniqueViolation(err) {
 		return tickets.ErrDuplicate
 	}
