@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"helpdesk/config"
+	"helpdesk/internal/memory"
 	"helpdesk/mailin/imapwatch"
 	"helpdesk/tickets"
 )
@@ -36,6 +37,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	if opts.OutboxInterval <= 0 {
 		opts.OutboxInterval = 30 * time.Second
 	}
+	memory.KeepFlat(int64(d.cfg.Tickets.MaxMessageSize))
 	// Work in flight (a transaction, an SMTP conversation) runs on work,
 	// which ends only a grace period after ctx.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
