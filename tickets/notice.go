@@ -221,8 +221,7 @@ func defang(text string, max int) string {
 		head, whole := defangHead(text, n)
 		out := removeLinks(head)
 		if utf8.RuneCountInString(out) > max {
-			r := []rune(out)
-			return strings.TrimRight(string(r[:max-1]), " ") + "…"
+			return strings.TrimRight(out[:runeOffset(out, max-1)], " ") + "…"
 		}
 		if whole {
 			return out
@@ -232,8 +231,8 @@ func defang(text string, max int) string {
 }
 
 // removeLinks replaces every link in text with linkRemoved. It searches
-// only the words (between ASCII blanks, which no link spans) that have a
-// dot or a colon, as every link has: most words have neither.
+// only the words (between ASCII blanks, which no link spans) that may hold
+// one (see mayHoldLink).
 func removeLinks(text string) string {
 	var b strings.Builder
 	for len(text) > 0 {
@@ -242,7 +241,7 @@ func removeLinks(text string) string {
 			end = len(text)
 		}
 		word := text[:end]
-		if strings.ContainsAny(word, ".:") {
+		if mayHoldLink(word) {
 			word = linkRE.ReplaceAllStringFunc(word, func(m string) string {
 				if isLink(m) {
 					return linkRemoved
@@ -260,19 +259,34 @@ func removeLinks(text string) string {
 	return b.String()
 }
 
+// mayHoldLink reports whether word can hold a match of linkRE: one has a
+// colon ("https://", "mailto:"), or a dot with something after it
+// ("www.x", "example.com"). A word whose one dot ends it ("off.") has
+// none, and most words have neither.
+func mayHoldLink(word string) bool {
+	dot := strings.IndexByte(word, '.')
+	return dot >= 0 && dot < len(word)-1 || strings.IndexByte(word, ':') >= 0
+}
+
 // defangBlanks are the blanks of \s in linkRE's syntax (RE2, Perl classes).
 const defangBlanks = " \t\n\f\r"
+
+// runeOffset is the byte offset in s after its first n characters.
+func runeOffset(s string, n int) int {
+	i := 0
+	for ; n > 0 && i < len(s); n-- {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return i
+}
 
 // defangHead is the head of text of at least n characters that ends
 // before an ASCII blank (or all of text, whole). No match of linkRE spans
 // such a blank (\S and its letter classes exclude them), so the head has
 // the same links as the text has there.
 func defangHead(text string, n int) (head string, whole bool) {
-	i := 0
-	for k := 0; k < n && i < len(text); k++ {
-		_, size := utf8.DecodeRuneInString(text[i:])
-		i += size
-	}
+	i := runeOffset(text, n)
 	if j := strings.IndexAny(text[i:], defangBlanks); j >= 0 {
 		return text[:i+j], false
 	}
