@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"helpdesk/config"
@@ -244,13 +247,10 @@ func (d *Desk) deliverBatch(ctx context.Context, mailbox string, mails []Incomin
 	}
 	var ins []*tickets.Inbound
 	var at []int // index in mails of each of ins
+	parsed := d.parseAll(mails)
 	for i, m := range mails {
 		raw := m.Raw
-		var msg *mailin.Message
-		err := safely(d.log, func() (err error) {
-			msg, err = mailin.Parse(raw, d.parse)
-			return err
-		})
+		msg, err := parsed[i].msg, parsed[i].err
 		var perr *mailin.ParseError
 		var crash *crashError
 		switch {
@@ -310,6 +310,47 @@ func (d *Desk) deliverBatch(ctx context.Context, mailbox string, mails []Incomin
 		}
 	}
 	return outs, errs
+}
+
+// parsed is a mail as the reader read it, or why it could not.
+type parsed struct {
+	msg *mailin.Message
+	err error
+}
+
+// parseAll reads mails on as many goroutines as there are CPUs: reading
+// is most of the work of a batch outside its transaction, and the mails
+// do not depend on each other.
+func (d *Desk) parseAll(mails []Incoming) []parsed {
+	out := make([]parsed, len(mails))
+	eachAtOnce(len(mails), func(i int) {
+		out[i].err = safely(d.log, func() (err error) {
+			out[i].msg, err = mailin.Parse(mails[i].Raw, d.parse)
+			return err
+		})
+	})
+	return out
+}
+
+// eachAtOnce runs f(0) to f(n-1), on up to GOMAXPROCS goroutines.
+func eachAtOnce(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // crashError is a panic on one mail, caught so that the mail is kept aside

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"helpdesk/tickets/triage"
@@ -135,9 +138,8 @@ func (s *Service) IngestBatch(ctx context.Context, ins []*Inbound) ([]Result, []
 	results := make([]Result, len(ins))
 	errs := make([]error, len(ins))
 	boxes := make([]MailboxInfo, len(ins))
-	for i, in := range ins {
-		boxes[i], errs[i] = s.check(in)
-	}
+	// check fingerprints each mail: the same work for each, on every CPU.
+	eachAtOnce(len(ins), func(i int) { boxes[i], errs[i] = s.check(ins[i]) })
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		for i, in := range ins {
 			if errs[i] != nil {
@@ -165,6 +167,27 @@ func (s *Service) IngestBatch(ctx context.Context, ins []*Inbound) ([]Result, []
 		}
 	}
 	return results, errs
+}
+
+// eachAtOnce runs f(0) to f(n-1), on up to GOMAXPROCS goroutines.
+func eachAtOnce(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // check finds the mailbox of in and refuses a mail no ticket can take.
