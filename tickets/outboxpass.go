@@ -14,12 +14,14 @@ import (
 const (
 	// maxUnrecorded bounds the mails accepted by the SMTP server whose
 	// result waits for its commit: a crash before the commit sends at
-	// most this many again (delivery is at least once).
-	maxUnrecorded = 100
+	// most this many again (delivery is at least once). It is what the
+	// workers send in about 100 ms while catching up, the time an IMAP
+	// batch holds the write lock: they go on sending meanwhile.
+	maxUnrecorded = 200
 	// recordEvery is the most results committed in one transaction; the
 	// recorder also commits what it has after recordLinger, so that the
 	// results of a short pass do not wait.
-	recordEvery  = 50
+	recordEvery  = 100
 	recordLinger = 20 * time.Millisecond
 	// deepOutbox is the claimed batch from which a pass uses every mailer;
 	// a shorter one goes through the first, so that a mail now and then
