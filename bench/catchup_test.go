@@ -225,7 +225,8 @@ func runFloor(b *testing.B, imapPort int, raws [][]byte) time.Duration {
 	return took
 }
 
-// sendFloorAck sends one acknowledgement, written out in place.
+// sendFloorAck sends one acknowledgement, written out in place: a
+// multipart/alternative mail of the size of the desk's own (about 2.5 KB).
 func sendFloorAck(c *smtp.Client, m *mailin.Message, id int64) error {
 	if err := c.Mail("support@example.com"); err != nil {
 		return err
@@ -237,10 +238,22 @@ func sendFloorAck(c *smtp.Client, m *mailin.Message, id int64) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "From: Example Support <support@example.com>\r\nTo: %s\r\nSubject: [HD#%d] %s\r\n"+
-		"Message-ID: <ack-%d@example.com>\r\nIn-Reply-To: <%s>\r\nAuto-Submitted: auto-replied\r\n\r\n"+
-		"We received your mail and opened ticket %d.\r\n", m.From.Email, id, m.Subject, id, m.MessageID, id)
+	fmt.Fprintf(w, "From: Example Support <support@example.com>\r\nTo: <%s>\r\nSubject: [HD#%d] We have received your request: %s\r\n"+
+		"Message-ID: <ack-%d@example.com>\r\nIn-Reply-To: <%s>\r\nReferences: <%s>\r\nDate: Mon, 2 Mar 2026 09:00:01 +0000\r\n"+
+		"Reply-To: <support+%d@example.com>\r\nAuto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=ack\r\n\r\n"+
+		"--ack\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"+
+		"--ack\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>%s</p></body></html>\r\n--ack--\r\n",
+		m.From.Email, id, m.Subject, id, m.MessageID, m.MessageID, id, floorAckText(m, id), floorAckText(m, id))
 	return w.Close()
+}
+
+// floorAckText is the text of the floor's acknowledgement.
+func floorAckText(m *mailin.Message, id int64) string {
+	return fmt.Sprintf("Hello %s,\r\n\r\nThank you for contacting Example Support. We have received your request\r\n"+
+		"and opened ticket HD#%d:\r\n\r\n    %s\r\n\r\nA member of our team will get back to you as soon as possible.\r\n\r\n"+
+		"To add information, simply reply to this email. Please keep [HD#%d] in the\r\nsubject line, so that your reply is added "+
+		"to the same ticket.\r\n\r\nKind regards,\r\nExample Support\r\n", m.From.Name, id, m.Subject, id)
 }
 
 // runCatchUpDaemon runs `helpdesk run` on the daemon user's INBOX until
@@ -265,6 +278,7 @@ func runCatchUpDaemon(b *testing.B, bin string, imapPort int, raws [][]byte) (ti
 	got := waitMails(b, sink, len(raws), 5*time.Minute)
 	took := time.Since(began)
 	rss := dm.peakRSS()
+	b.Logf("daemon: %s of CPU", dm.cpu())
 	dm.stop()
 	dm.logTrouble()
 
