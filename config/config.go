@@ -233,6 +233,10 @@ type Outbox struct {
 	GiveUpAfter Duration `toml:"give_up_after"`
 	// BatchSize is how many outbox rows one pass takes; default 100.
 	BatchSize int `toml:"batch_size"`
+	// Connections is how many SMTP connections the sender uses at once
+	// when the outbox is deep; mails to one address keep their order,
+	// over one connection. Default 2.
+	Connections int `toml:"connections"`
 }
 
 // Log sets the level and format of the daemon's log.
@@ -322,6 +326,7 @@ func Default() *Config {
 			RetryMax:    Duration{time.Hour},
 			GiveUpAfter: Duration{48 * time.Hour},
 			BatchSize:   100,
+			Connections: 2,
 		},
 		Log:      Log{Level: "info", Format: "text"},
 		Triage:   defaultTriage(),

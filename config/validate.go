@@ -74,6 +74,9 @@ func (c *Config) Validate() error {
 	if c.Outbox.BatchSize < 1 {
 		ps.add("outbox.batch_size", "must be at least 1")
 	}
+	if c.Outbox.Connections < 1 {
+		ps.add("outbox.connections", "must be at least 1")
+	}
 
 	oneOf(&ps, "log.level", c.Log.Level, "debug", "info", "warn", "error")
 	oneOf(&ps, "log.format", c.Log.Format, "text", "json")

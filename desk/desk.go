@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"helpdesk/config"
@@ -247,8 +250,16 @@ type Incoming struct {
 
 // DeliverBatch is Deliver for several mails of one mailbox, stored in one
 // transaction (one disk sync for the batch). It returns one outcome and
-// one error per mail.
+// one error per mail. The notices it queued are rendered once the batch is
+// stored, so that the outbox holds them as they will be sent.
 func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incoming) ([]Outcome, []error) {
+	return d.deliverBatch(ctx, mailbox, mails, true)
+}
+
+// deliverBatch is DeliverBatch; without render, the notices are left to
+// the sender, which renders what it finds without text (the daemon's,
+// which runs beside the IMAP watchers).
+func (d *Desk) deliverBatch(ctx context.Context, mailbox string, mails []Incoming, render bool) ([]Outcome, []error) {
 	outs := make([]Outcome, len(mails))
 	errs := make([]error, len(mails))
 	if d.cfg.Mailbox(mailbox) == nil {
@@ -259,13 +270,10 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 	}
 	var ins []*tickets.Inbound
 	var at []int // index in mails of each of ins
+	parsed := d.parseAll(mails)
 	for i, m := range mails {
 		raw := m.Raw
-		var msg *mailin.Message
-		err := safely(func() (err error) {
-			msg, err = mailin.Parse(raw, d.parse)
-			return err
-		})
+		msg, err := parsed[i].msg, parsed[i].err
 		var perr *mailin.ParseError
 		var crash *crashError
 		switch {
@@ -309,6 +317,9 @@ func (d *Desk) DeliverBatch(ctx context.Context, mailbox string, mails []Incomin
 		}
 	}
 	faultAfterCommit() // the crash tests' kill point; empty in a normal build
+	if render {
+		d.Service.RenderQueued(ctx, results)
+	}
 	for j, i := range at {
 		var crash *crashError
 		switch {
@@ -337,6 +348,47 @@ func (d *Desk) logStored(ctx context.Context, in *tickets.Inbound, uid uint32, r
 		slog.String("ticket", res.Ref), slog.Bool("new", res.Created), slog.Bool("duplicate", res.Duplicate),
 		slog.String("threaded_by", res.ThreadedBy))
 	d.log.LogAttrs(ctx, slog.LevelInfo, "mail stored", attrs...)
+}
+
+// parsed is a mail as the reader read it, or why it could not.
+type parsed struct {
+	msg *mailin.Message
+	err error
+}
+
+// parseAll reads mails on as many goroutines as there are CPUs: reading
+// is most of the work of a batch outside its transaction, and the mails
+// do not depend on each other.
+func (d *Desk) parseAll(mails []Incoming) []parsed {
+	out := make([]parsed, len(mails))
+	eachAtOnce(len(mails), func(i int) {
+		out[i].err = safely(func() (err error) {
+			out[i].msg, err = mailin.Parse(mails[i].Raw, d.parse)
+			return err
+		})
+	})
+	return out
+}
+
+// eachAtOnce runs f(0) to f(n-1), on up to GOMAXPROCS goroutines.
+func eachAtOnce(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // crashError is a panic on one mail, caught so that the mail is kept aside

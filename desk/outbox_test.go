@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -138,4 +140,51 @@ func sendUntilKilled(t *testing.T, dsn, smtpPort string) {
 	m := d.NewMailer()
 	st, err := d.FlushOutbox(context.Background(), m)
 	t.Fatalf("the sender was to be killed while sending, but its flush ended: %+v %v", st, err)
+}
+
+func TestADeepOutboxGoesOutOverTwoConnectionsInOrderForEachAddress(t *testing.T) {
+	dm := newDaemon(t, "[loops]\nrate_limit = 0\n")
+	const customers, each = 6, 10
+	d, err := desk.Open(context.Background(), dm.cfg, desk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range each {
+		for c := range customers {
+			raw := customer(fmt.Sprintf("m%d-%d@a.test", c, n), fmt.Sprintf("c%d@c%d.test", c, c), fmt.Sprintf("Question %d", n), "hello")
+			if out, err := d.Deliver(context.Background(), "support", []byte(raw)); err != nil || out.Queued != 1 {
+				t.Fatalf("deliver: %+v %v", out, err)
+			}
+		}
+	}
+	d.Close()
+
+	dm.start()
+	dm.waitAcksWithin(customers*each, time.Minute, "the acknowledgements waiting on the outbox are not all sent")
+	clients := map[string]bool{}
+	client := map[string]string{} // recipient -> the connection its mails came over
+	tickets := map[string][]int{} // recipient -> the tickets of its mails, in the order they came
+	for _, r := range dm.sink.Mails() {
+		rcpt := r.To[0]
+		clients[r.Client] = true
+		if c, ok := client[rcpt]; ok && c != r.Client {
+			t.Errorf("mails to %s came over two connections, %s and %s", rcpt, c, r.Client)
+		}
+		client[rcpt] = r.Client
+		m := regexp.MustCompile(`Subject: \[HD#(\d+)\]`).FindSubmatch(r.Data)
+		if m == nil {
+			t.Fatalf("no ticket in the subject of\n%s", r.Data)
+		}
+		n, _ := strconv.Atoi(string(m[1]))
+		tickets[rcpt] = append(tickets[rcpt], n)
+	}
+	if len(clients) != 2 {
+		t.Errorf("%d mails came over %d connections (%v), want 2", customers*each, len(clients), clients)
+	}
+	for rcpt, ns := range tickets {
+		if !slices.IsSorted(ns) || len(ns) != each {
+			t.Errorf("the acknowledgements to %s came in the order %v, want the %d in the order they were queued", rcpt, ns, each)
+		}
+	}
+	dm.expectIdle(tally{tickets: customers * each, inbound: customers * each, sent: customers * each})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"helpdesk/config"
+	"helpdesk/internal/memory"
 	"helpdesk/mailin/imapwatch"
 	"helpdesk/tickets"
 )
@@ -41,6 +42,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	if opts.OutboxInterval <= 0 {
 		opts.OutboxInterval = 30 * time.Second
 	}
+	memory.KeepFlat(int64(d.cfg.Tickets.MaxMessageSize))
 	// Work in flight (a transaction, an SMTP conversation) runs on work,
 	// which ends only a grace period after ctx.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -107,16 +109,26 @@ func watchOptions(mb *config.Mailbox, maxSize int64, h imapwatch.Handler, st ima
 		State:          st,
 		Logger:         log,
 		Backoff:        backoff,
+
+		// A batch holds at most the bytes of one mail of the largest
+		// size, so that the memory of catching up stays flat whatever
+		// the mix of sizes: two large mails are never read together.
+		MaxBatchBytes: maxSize + 1,
 	}
 }
 
 // sendLoop delivers the outbox: at once when new mail was queued (by an
 // IMAP watcher of this process, or by another process such as `helpdesk
-// ingest`), when a retry falls due, and every interval. It keeps one SMTP
-// connection.
+// ingest`), when a retry falls due, and every interval. It keeps up to
+// outbox.connections SMTP connections, the second and later used only
+// while many mails wait.
 func (d *Desk) sendLoop(ctx, work context.Context, wake <-chan struct{}, interval time.Duration) {
-	mailer := d.NewMailer()
-	defer mailer.Close()
+	mailers := make([]tickets.Mailer, d.cfg.Outbox.Connections)
+	for i := range mailers {
+		m := d.NewMailer()
+		defer m.Close()
+		mailers[i] = m
+	}
 	var watcher tickets.OutboxWatcher = d.Store
 	queued, err := watcher.WatchOutbox(ctx, d.log)
 	if err != nil {
@@ -130,21 +142,21 @@ func (d *Desk) sendLoop(ctx, work context.Context, wake <-chan struct{}, interva
 		select {
 		case <-ctx.Done():
 			// A last pass for what was queued just before the end.
-			d.flushOnce(work, mailer)
+			d.flushOnce(work, mailers)
 			return
 		case <-wake:
 		case <-queued:
 		case <-timer.C:
 		}
-		d.flushOnce(work, mailer)
+		d.flushOnce(work, mailers)
 		timer.Reset(d.nextSend(work, interval))
 	}
 }
 
-func (d *Desk) flushOnce(ctx context.Context, mailer *Mailer) {
+func (d *Desk) flushOnce(ctx context.Context, mailers []tickets.Mailer) {
 	// A bare context.Canceled is the shutdown; anything else (a failure to
 	// record deliveries included) is worth a line.
-	if _, err := d.FlushOutbox(ctx, mailer); err != nil && err != context.Canceled {
+	if _, err := d.Service.FlushOutboxVia(ctx, mailers, d.retry); err != nil && err != context.Canceled {
 		d.log.ErrorContext(ctx, "delivering the outbox", slog.Any("err", err))
 	}
 }
@@ -193,7 +205,8 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 		batch = append(batch, Incoming{Raw: m.Raw, UID: m.UID})
 		at = append(at, i)
 	}
-	bOuts, bErrs := h.d.DeliverBatch(h.work, mailbox, batch)
+	// The daemon's sender renders the notices, beside the watchers.
+	bOuts, bErrs := h.d.deliverBatch(h.work, mailbox, batch, false)
 	for j, i := range at {
 		outs[i], errs[i] = bOuts[j], bErrs[j]
 	}

@@ -122,6 +122,42 @@ func (m *Mail) Bytes() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// wireMail is a mail as it goes over SMTP: the envelope and the bytes.
+type wireMail struct {
+	from  string
+	rcpts []string
+	data  []byte
+}
+
+// wire renders the mail once, for Send: its bytes, checked for header lines
+// over the limit, and its envelope.
+func (m *Mail) wire() (*wireMail, error) {
+	msg, err := m.compose()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("rendering mail %s: %w", m.label(), err)
+	}
+	var c lineChecker
+	if _, err := c.Write(buf.Bytes()); err != nil && !errors.Is(err, errHeaderDone) {
+		return nil, err
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("building mail %s: %w", m.label(), err)
+	}
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return nil, fmt.Errorf("building mail %s: envelope sender: %w", m.label(), err)
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil {
+		return nil, fmt.Errorf("building mail %s: envelope recipients: %w", m.label(), err)
+	}
+	return &wireMail{from: from, rcpts: rcpts, data: buf.Bytes()}, nil
+}
+
 // lineChecker is an io.Writer that measures the header lines of a
 // rendered mail; it stops the writing at the blank line that ends them.
 type lineChecker struct{ line, longest int }
@@ -153,6 +189,11 @@ func checkLines(msg *gomail.Msg) error {
 	if _, err := msg.WriteTo(&c); err != nil && !errors.Is(err, errHeaderDone) {
 		return err
 	}
+	return c.check()
+}
+
+// check refuses what checkLines refuses, of the header written to c.
+func (c *lineChecker) check() error {
 	if c.longest > maxLineOctets {
 		return fmt.Errorf("a header line of %d octets is over the %d of RFC 5322 2.1.1", c.longest, maxLineOctets)
 	}
@@ -175,6 +216,18 @@ func (m *Mail) label() string {
 // build turns the Mail into a go-mail message. Its errors mean the Mail
 // itself is unusable, which no retry can fix.
 func (m *Mail) build() (*gomail.Msg, error) {
+	msg, err := m.compose()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLines(msg); err != nil {
+		return nil, fmt.Errorf("building mail %s: %w", m.label(), err)
+	}
+	return msg, nil
+}
+
+// compose is build without the check of header lines.
+func (m *Mail) compose() (*gomail.Msg, error) {
 	opts := []gomail.MsgOption{gomail.WithNoDefaultUserAgent()}
 	if m.Boundary != "" {
 		if len(m.Attachments) > 0 {
@@ -188,9 +241,6 @@ func (m *Mail) build() (*gomail.Msg, error) {
 	}
 	msg := gomail.NewMsg(opts...)
 	if err := m.fill(msg); err != nil {
-		return nil, fmt.Errorf("building mail %s: %w", m.label(), err)
-	}
-	if err := checkLines(msg); err != nil {
 		return nil, fmt.Errorf("building mail %s: %w", m.label(), err)
 	}
 	return msg, nil

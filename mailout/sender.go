@@ -232,7 +232,7 @@ func (s *Sender) Send(ctx context.Context, m *Mail) error {
 	if s.err != nil {
 		return &Error{Err: s.err}
 	}
-	msg, err := m.build()
+	w, err := m.wire()
 	if err != nil {
 		return &Error{Err: err}
 	}
@@ -247,14 +247,16 @@ func (s *Sender) Send(ctx context.Context, m *Mail) error {
 			e.Temporary = true
 			return e
 		}
-		err = s.transact(ctx, msg)
+		first, err := s.transact(ctx, w, reused)
 		if err == nil {
 			s.lastUsed = time.Now()
 			return nil
 		}
-		var se *gomail.SendError
-		if reused && attempt == 0 && ctx.Err() == nil && errors.As(err, &se) && se.Reason == gomail.ErrConnCheck {
-			// NOOP failed: the server dropped the idle connection.
+		var reply *textproto.Error
+		if reused && first && attempt == 0 && ctx.Err() == nil && (!errors.As(err, &reply) || reply.Code == 421) {
+			// The first command of the transaction found the connection
+			// gone (no reply, or 421 closing): the server dropped it while
+			// it was idle, and took nothing. Redial.
 			s.drop("stale")
 			continue
 		}
@@ -287,16 +289,44 @@ func (s *Sender) connect(ctx context.Context) (reused bool, err error) {
 	return false, nil
 }
 
-// transact runs one mail transaction, closing the socket if ctx ends meanwhile.
-func (s *Sender) transact(ctx context.Context, msg *gomail.Msg) error {
+// checkIdleAfter is how long a connection may sit unused before a
+// transaction on it starts with a NOOP, to find out whether the server
+// still holds it.
+const checkIdleAfter = time.Second
+
+// transact runs one mail transaction (RFC 5321 3.3: MAIL, RCPT, DATA),
+// closing the socket if ctx ends meanwhile. first reports that err came
+// from the transaction's first command, before the server took anything.
+// After the end of the data the server is ready for the next mail: no
+// RSET, and no NOOP unless the connection sat idle.
+func (s *Sender) transact(ctx context.Context, w *wireMail, reused bool) (first bool, err error) {
 	stop := context.AfterFunc(ctx, s.closeConn)
 	defer stop()
-	// go-mail refreshes the deadline only after its NOOP, which would then
-	// fail on a connection idle for longer than Timeout.
 	if err := s.smtp.UpdateDeadline(s.opts.Timeout); err != nil {
-		return err
+		return true, err
 	}
-	return s.client.SendWithSMTPClient(s.smtp, msg)
+	if reused && time.Since(s.lastUsed) > checkIdleAfter {
+		if err := s.smtp.Noop(); err != nil {
+			return true, err
+		}
+	}
+	if err := s.smtp.Mail(w.from); err != nil {
+		return true, err
+	}
+	for _, to := range w.rcpts {
+		if err := s.smtp.Rcpt(to); err != nil {
+			return false, err
+		}
+	}
+	data, err := s.smtp.Data()
+	if err != nil {
+		return false, err
+	}
+	if _, err := data.Write(w.data); err != nil {
+		data.Close()
+		return false, err
+	}
+	return false, data.Close()
 }
 
 // failure drops the connection and classifies err.

@@ -309,6 +309,23 @@ func TestADroppedConnectionIsRedialled(t *testing.T) {
 	}
 }
 
+func TestAConnectionDroppedWhileIdleIsRedialled(t *testing.T) {
+	sink := startSink(t, smtpsink.Options{})
+	s := newSender(t, sink, nil)
+	if err := s.Send(t.Context(), numbered(1)); err != nil {
+		t.Fatal(err)
+	}
+	// Idle long enough for the next transaction to start with a NOOP.
+	time.Sleep(1100 * time.Millisecond)
+	sink.DropConnections()
+	if err := s.Send(t.Context(), numbered(2)); err != nil {
+		t.Fatalf("send after the server dropped the idle connection: %v", err)
+	}
+	if n, c := len(sink.Mails()), sink.Connections(); n != 2 || c != 2 {
+		t.Errorf("sink has %d mails over %d connections, want 2 over 2", n, c)
+	}
+}
+
 func TestAConnectionIdleForLongerThanMaxIdleIsReplaced(t *testing.T) {
 	sink := startSink(t, smtpsink.Options{})
 	s := newSender(t, sink, func(o *mailout.Options) { o.MaxIdle = time.Nanosecond })

@@ -31,8 +31,9 @@ func (s *Service) survey(ctx context.Context, tx Tx, t *Ticket, now time.Time) e
 	if err != nil {
 		return err
 	}
-	_, err = s.queueNotice(ctx, tx, t, last, TemplateCSATSurvey, TemplateCSATSurvey, now)
-	return err
+	// Rendered by the sender, outside this transaction.
+	var queued Result
+	return s.queueNotice(ctx, tx, t, last, TemplateCSATSurvey, TemplateCSATSurvey, now, &queued)
 }
 
 // surveySent reports whether t's requester got the survey.

@@ -81,6 +81,18 @@ func (s *Service) dryRun(ctx context.Context, in *Inbound, ingest ingestFunc) (T
 			tr.Ticket = t
 		}
 		tr.Events, tr.Queued = rec.events, rec.queued
+		// The notices are queued without their text: render them as
+		// the sender would, so that the trial shows the mail.
+		for _, q := range tr.notices {
+			i, ok := rec.noticeAt[q.id]
+			if !ok {
+				continue
+			}
+			if c, err := s.render(ctx, q.notice); err == nil {
+				tr.Queued[i].Subject, tr.Queued[i].Text, tr.Queued[i].HTML = c.Subject, c.Text, c.HTML
+			}
+		}
+		tr.notices = nil
 		return errDryRun
 	})
 	if !errors.Is(err, errDryRun) {
@@ -133,6 +145,9 @@ type recordingTx struct {
 	events []Event
 	out    map[int64]Message // stored outbound messages by ID
 	queued []Message
+	// noticeAt is the index in queued of each notice queued without its
+	// text, by outbox item, for the trial to render it.
+	noticeAt map[int64]int
 }
 
 func (r *recordingTx) AddEvent(ctx context.Context, e *Event) error {
@@ -164,4 +179,19 @@ func (r *recordingTx) EnqueueMail(ctx context.Context, messageID, ticketID int64
 		r.queued = append(r.queued, m)
 	}
 	return nil
+}
+
+func (r *recordingTx) EnqueueNotice(ctx context.Context, messageID, ticketID int64, due time.Time, ref NoticeRef) (int64, error) {
+	id, err := r.Tx.EnqueueNotice(ctx, messageID, ticketID, due, ref)
+	if err != nil {
+		return 0, err
+	}
+	if m, ok := r.out[messageID]; ok {
+		if r.noticeAt == nil {
+			r.noticeAt = map[int64]int{}
+		}
+		r.noticeAt[id] = len(r.queued)
+		r.queued = append(r.queued, m)
+	}
+	return id, nil
 }

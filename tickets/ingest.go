@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"helpdesk/tickets/triage"
@@ -92,6 +95,7 @@ type Result struct {
 	Queued int
 
 	decision *triage.Decision // the rules' decision on a new ticket, for DryRun
+	notices  []queuedNotice   // to render once the transaction has committed
 }
 
 // Key returns the dedupe key of an inbound mail.
@@ -132,6 +136,8 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("ingesting %s into mailbox %q: %w", in.Key(), in.Mailbox, err)
 	}
+	s.RenderQueued(ctx, []Result{res})
+	res.notices = nil
 	return res, nil
 }
 
@@ -139,13 +145,16 @@ func (s *Service) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 // one disk sync, for a whole batch fetched from a mailbox. It returns one
 // result and one error per mail. When the shared transaction fails, each
 // mail is tried on its own, so that one bad mail costs only itself.
+//
+// The notices it queues wait on the outbox without their text: render
+// them with RenderQueued, or leave them to the sender, which renders what
+// it finds without text.
 func (s *Service) IngestBatch(ctx context.Context, ins []*Inbound) ([]Result, []error) {
 	results := make([]Result, len(ins))
 	errs := make([]error, len(ins))
 	boxes := make([]MailboxInfo, len(ins))
-	for i, in := range ins {
-		boxes[i], errs[i] = s.check(in)
-	}
+	// check fingerprints each mail: the same work for each, on every CPU.
+	eachAtOnce(len(ins), func(i int) { boxes[i], errs[i] = s.check(ins[i]) })
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		for i, in := range ins {
 			if errs[i] != nil {
@@ -167,6 +176,27 @@ func (s *Service) IngestBatch(ctx context.Context, ins []*Inbound) ([]Result, []
 		}
 	}
 	return results, errs
+}
+
+// eachAtOnce runs f(0) to f(n-1), on up to GOMAXPROCS goroutines.
+func eachAtOnce(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // check finds the mailbox of in and refuses a mail no ticket can take.
@@ -502,9 +532,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		}
 	}
 	template := ackTemplate(decision)
-	n, err := s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now)
-	res.Queued += n
-	return t, err
+	return t, s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now, res)
 }
 
 // UnanswerableAddress says why mail to addr must never be sent automatically
@@ -595,9 +623,7 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 		return s.event(ctx, tx, t.ID, EventNotAnswered, "system", "reopened not sent: the sender is not verified ("+in.Sender.Why+")", now)
 	}
 	if res.Reopened {
-		n, err := s.queueNotice(ctx, tx, t, msg, "reopened", "reopened", now)
-		res.Queued += n
-		return err
+		return s.queueNotice(ctx, tx, t, msg, "reopened", "reopened", now, res)
 	}
 	return nil
 }

@@ -29,9 +29,16 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
+	return newFixtureComposing(t, func(string) tickets.Composer { return plainComposer{} })
+}
+
+// newFixtureComposing is newFixture with the Composer composer makes,
+// given the database file.
+func newFixtureComposing(t *testing.T, composer func(dbPath string) tickets.Composer) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlstore.Open(ctx, sqlstore.Options{DSN: filepath.Join(t.TempDir(), "hd.db")})
+	path := filepath.Join(t.TempDir(), "hd.db")
+	store, err := sqlstore.Open(ctx, sqlstore.Options{DSN: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +46,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, ctx: ctx, store: store, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	f.svc, err = tickets.NewService(tickets.Options{
 		Store:    store,
-		Composer: plainComposer{},
+		Composer: composer(path),
 		Secret:   []byte("a test secret of enough length"),
 		From:     tickets.Address{Name: "Example Support", Email: "support@example.com"},
 		Mailboxes: map[string]tickets.MailboxInfo{

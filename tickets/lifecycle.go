@@ -130,7 +130,8 @@ func (s *Service) statusMail(ctx context.Context, tx Tx, t *Ticket, now time.Tim
 		if err != nil {
 			return err
 		}
-		if _, err = s.queueNotice(ctx, tx, t, last, template, template, now); err != nil {
+		var queued Result // rendered by the sender, outside this transaction
+		if err = s.queueNotice(ctx, tx, t, last, template, template, now, &queued); err != nil {
 			return err
 		}
 	}

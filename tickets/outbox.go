@@ -92,112 +92,24 @@ type FlushStats struct {
 	Sent, Deferred, Failed int
 }
 
-// recordEvery bounds how many delivery results wait for their commit: they
-// are written together, one disk sync for many mails, and a crash before
-// the commit resends at most this many (delivery is at least once).
-const recordEvery = 50
-
 // errLeaseNotRenewed stops a pass whose lease could not be renewed.
 var errLeaseNotRenewed = errors.New("the outbox lease could not be renewed: the rest of the batch is left for later")
 
-// FlushOutbox delivers every outbox item that is due, once, and returns.
-// Temporary failures go back on the outbox with backoff; permanent ones,
-// and those past the give-up time, are recorded on their ticket.
+// FlushOutbox delivers every outbox item that is due, once, through
+// mailer, and returns. Temporary failures go back on the outbox with
+// backoff; permanent ones, and those past the give-up time, are recorded
+// on their ticket.
 func (s *Service) FlushOutbox(ctx context.Context, mailer Mailer, policy RetryPolicy) (FlushStats, error) {
-	policy = policy.withDefaults()
-	var st FlushStats
-	holder := newLeaseHolder()
-	for {
-		claimed := s.now().UTC()
-		items, err := s.store.ClaimOutbox(ctx, claimed, policy.BatchSize, policy.Lease, holder)
-		if err != nil {
-			return st, fmt.Errorf("claiming outbox: %w", err)
-		}
-		if len(items) == 0 {
-			return st, nil
-		}
-		if err := s.sendBatch(ctx, mailer, policy, holder, claimed.Add(policy.Lease), items, &st); err != nil {
-			return st, err
-		}
-		if len(items) < policy.BatchSize {
-			return st, nil
-		}
-	}
+	return s.FlushOutboxVia(ctx, []Mailer{mailer}, policy)
 }
 
-// sendBatch delivers one claimed batch, leased to holder until leased,
-// renewing the lease meanwhile, and records the results. What it does not
-// try (ctx ended, the lease could not be renewed) it hands back at once.
-func (s *Service) sendBatch(ctx context.Context, mailer Mailer, policy RetryPolicy, holder string, leased time.Time, items []OutboxItem, st *FlushStats) error {
-	lease := s.keepLease(holder, leased, policy.Lease)
-	defer lease.stop()
-	var pending []func(context.Context, Tx) error
-	// The mails are out: record that even when ctx has just ended, or the
-	// customer would get them again.
-	rctx := context.WithoutCancel(ctx)
-	record := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		var err error
-		for try := range 3 {
-			err = s.store.InTx(rctx, func(tx Tx) error {
-				for _, rec := range pending {
-					if err := rec(rctx, tx); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err == nil {
-				break
-			}
-			time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
-		}
-		pending = pending[:0]
-		if err != nil {
-			return fmt.Errorf("recording deliveries: %w", err)
-		}
-		return nil
+// FlushOutboxVia is FlushOutbox over several mailers, each its own SMTP
+// connection, used together when the outbox is deep (see outboxPass).
+func (s *Service) FlushOutboxVia(ctx context.Context, mailers []Mailer, policy RetryPolicy) (FlushStats, error) {
+	if len(mailers) == 0 {
+		return FlushStats{}, errors.New("flushing the outbox: no mailer")
 	}
-	var stopped error // why the batch ended before its last item
-	left := 0
-	for i := range items {
-		if err := ctx.Err(); err != nil {
-			stopped, left = err, len(items)-i
-			break
-		}
-		held, ending := lease.check(items[i].ID, s.now())
-		if ending {
-			// Never send an item whose lease could end before the mail
-			// is out: another sender could take and send it too. The
-			// caller logs errLeaseNotRenewed.
-			stopped, left = fmt.Errorf("%w (%d left)", errLeaseNotRenewed, len(items)-i), len(items)-i
-			break
-		}
-		if !held {
-			s.log.WarnContext(ctx, "outbox item taken by another sender after this one's lease ran out", slog.Int64("outbox", items[i].ID))
-			continue
-		}
-		pending = append(pending, s.deliver(ctx, mailer, policy, &items[i], st))
-		if len(pending) >= recordEvery {
-			if err := record(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := record(); err != nil {
-		return err
-	}
-	lease.stop()
-	if left > 0 {
-		// All that was tried is recorded: what this sender still
-		// holds, it never tried.
-		if err := s.store.ReleaseOutbox(rctx, holder); err != nil {
-			return errors.Join(stopped, fmt.Errorf("releasing %d untried outbox items: %w", left, err))
-		}
-	}
-	return stopped
+	return s.newOutboxPass(ctx, mailers, policy.withDefaults()).run()
 }
 
 // newLeaseHolder names one outbox pass in the leases it takes: host and
@@ -271,21 +183,51 @@ func (k *leaseKeeper) stop() {
 	<-k.done
 }
 
-// deliver sends one item and returns how to record the result.
+// deliver sends one item and returns how to record the result. A notice
+// not rendered yet is rendered first, and its text stored with the result;
+// one whose template fails is not sent, and that is an event on its ticket.
 func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats) func(context.Context, Tx) error {
 	// Not the Message-ID: it carries the ticket's reply token.
 	log := s.log.With(slog.String("ticket", s.Ref(it.TicketID)), slog.Int64("outbox", it.ID))
+	var text *Composed // rendered here, to store with the result
+	if n := it.Notice; n != nil {
+		c, err := s.render(ctx, *n)
+		if err != nil {
+			st.Failed++
+			log.ErrorContext(ctx, "notice not rendered", slog.String("template", n.Template), slog.Any("err", err))
+			now := s.now().UTC()
+			return func(ctx context.Context, tx Tx) error {
+				if err := tx.OutboxFailed(ctx, it.ID, now, fmt.Sprintf("rendering template %s: %v", n.Template, err)); err != nil {
+					return err
+				}
+				return s.event(ctx, tx, it.TicketID, EventNotAnswered, "system", fmt.Sprintf("%s not sent: %v", n.Template, err), now)
+			}
+		}
+		it.Message.Subject, it.Message.Text, it.Message.HTML = c.Subject, c.Text, c.HTML
+		text = &c
+	}
 	sendErr := mailer.Send(ctx, &it.Message)
 	now := s.now().UTC()
+	// record stores the text rendered here, then the result.
+	record := func(ctx context.Context, tx Tx, result func() error) error {
+		if text != nil {
+			if err := tx.SaveRendered(ctx, it.ID, *text); err != nil {
+				return err
+			}
+		}
+		return result()
+	}
 	if sendErr == nil {
 		st.Sent++
 		log.InfoContext(ctx, "mail sent", slog.String("kind", it.Message.Kind), slog.Int("attempt", it.Attempts))
 		return func(ctx context.Context, tx Tx) error {
-			if err := tx.OutboxSent(ctx, it.ID, now); err != nil {
-				return err
-			}
-			return s.event(ctx, tx, it.TicketID, EventDelivered, "system",
-				fmt.Sprintf("%s sent to %s", it.Message.Kind, addrList(it.Message.To)), now)
+			return record(ctx, tx, func() error {
+				if err := tx.OutboxSent(ctx, it.ID, now); err != nil {
+					return err
+				}
+				return s.event(ctx, tx, it.TicketID, EventDelivered, "system",
+					fmt.Sprintf("%s sent to %s", it.Message.Kind, addrList(it.Message.To)), now)
+			})
 		}
 	}
 	var se *SendError
@@ -294,7 +236,9 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		st.Deferred++
 		next := now.Add(policy.Backoff(it.Attempts))
 		log.WarnContext(ctx, "delivery deferred", slog.Any("err", sendErr), slog.Int("attempt", it.Attempts), slog.Time("next", next))
-		return func(ctx context.Context, tx Tx) error { return tx.OutboxRetry(ctx, it.ID, next, sendErr.Error()) }
+		return func(ctx context.Context, tx Tx) error {
+			return record(ctx, tx, func() error { return tx.OutboxRetry(ctx, it.ID, next, sendErr.Error()) })
+		}
 	}
 	st.Failed++
 	why := "rejected"
@@ -303,11 +247,13 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 	}
 	log.ErrorContext(ctx, "delivery failed", slog.Any("err", sendErr), slog.String("why", why))
 	return func(ctx context.Context, tx Tx) error {
-		if err := tx.OutboxFailed(ctx, it.ID, now, sendErr.Error()); err != nil {
-			return err
-		}
-		return s.event(ctx, tx, it.TicketID, EventDeliveryFailed, "system",
-			fmt.Sprintf("%s to %s %s: %v", it.Message.Kind, addrList(it.Message.To), why, sendErr), now)
+		return record(ctx, tx, func() error {
+			if err := tx.OutboxFailed(ctx, it.ID, now, sendErr.Error()); err != nil {
+				return err
+			}
+			return s.event(ctx, tx, it.TicketID, EventDeliveryFailed, "system",
+				fmt.Sprintf("%s to %s %s: %v", it.Message.Kind, addrList(it.Message.To), why, sendErr), now)
+		})
 	}
 }
 

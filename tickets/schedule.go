@@ -143,8 +143,9 @@ func (s *Service) runJob(ctx context.Context, tx Tx, j Job, now time.Time) (stri
 		if err != nil {
 			return "", err
 		}
-		n, err := s.queueNotice(ctx, tx, t, last, TemplatePendingReminder, TemplatePendingReminder, now)
-		if err != nil || n == 0 {
+		var queued Result // rendered by the sender, outside this transaction
+		err = s.queueNotice(ctx, tx, t, last, TemplatePendingReminder, TemplatePendingReminder, now, &queued)
+		if err != nil || queued.Queued == 0 {
 			return "reminder not sent (see the ticket's events)", err
 		}
 		return "reminded", nil

@@ -32,6 +32,9 @@ type Notice struct {
 	// Problem says, in a mail to an agent about their own mail, what was
 	// wrong with it.
 	Problem string
+	// Unverified: the recipient's address is not verified, so the notice
+	// quotes the customer's words only defanged (see defangNotice).
+	Unverified bool
 }
 
 // Composed is a rendered notice.

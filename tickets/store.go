@@ -71,6 +71,12 @@ type Tx interface {
 	AddEvent(ctx context.Context, e *Event) error
 	// EnqueueMail puts an outbound message, already stored, on the outbox.
 	EnqueueMail(ctx context.Context, messageID int64, ticketID int64, due time.Time) error
+	// EnqueueNotice puts an outbound message, stored without its text, on
+	// the outbox with what renders it, and returns the outbox item's ID.
+	EnqueueNotice(ctx context.Context, messageID int64, ticketID int64, due time.Time, ref NoticeRef) (int64, error)
+	// SaveRendered stores the text of outbox item id's message, unless it
+	// has its text already; from then on the item is sent as stored.
+	SaveRendered(ctx context.Context, id int64, c Composed) error
 	// OutboxSent records a delivered item.
 	OutboxSent(ctx context.Context, id int64, at time.Time) error
 	// OutboxRetry puts an item back for another try at next.
@@ -155,6 +161,17 @@ type OutboxItem struct {
 	LastError     string
 	CreatedAt     time.Time
 	SentAt        time.Time
+	// Notice is set while the item is a notice not rendered yet (its
+	// Message has no subject or text): what the sender renders it from,
+	// the ticket as it stands now.
+	Notice *Notice
+}
+
+// NoticeRef is what an outbox item keeps to render its notice later.
+type NoticeRef struct {
+	Template   string
+	TriggerID  int64 // the message that caused the notice; 0 for none
+	Unverified bool  // see Notice.Unverified
 }
 
 // Quarantined is a mail kept aside because it could not be taken.

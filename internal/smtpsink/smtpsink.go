@@ -32,6 +32,9 @@ type Received struct {
 	At   time.Time // when DATA completed
 	TLS  bool      // whether the session was encrypted (STARTTLS or implicit TLS)
 	User string    // the AUTH username, empty without AUTH
+	// Client is the client's address and port: the same for the mails of
+	// one connection, another for each connection.
+	Client string
 }
 
 // Options configures a Sink. The zero value is a plain SMTP server on a free
@@ -327,6 +330,9 @@ func (ss *session) Data(r io.Reader) error {
 		At:   time.Now(),
 		TLS:  isTLS,
 		User: ss.user,
+	}
+	if c := ss.conn.Conn(); c != nil {
+		rec.Client = c.RemoteAddr().String()
 	}
 	if deliver := ss.sink.opts.Deliver; deliver != nil {
 		if err := deliver(rec); err != nil {

@@ -393,8 +393,10 @@ func (s *session) readBody(lit imap.LiteralReader) (raw []byte, truncated bool, 
 		keep, truncated = limit+1, true
 	}
 	// The size is the server's word: allocate up front only what a batch
-	// may hold anyway.
-	buf := bytes.NewBuffer(make([]byte, 0, min(keep, s.w.opts.MaxBatchBytes)))
+	// may hold anyway. ReadFrom wants MinRead bytes free before each read,
+	// the one that finds the end included: without them, the buffer would
+	// double at the last byte of the mail.
+	buf := bytes.NewBuffer(make([]byte, 0, min(keep, s.w.opts.MaxBatchBytes)+bytes.MinRead))
 	if _, err := buf.ReadFrom(io.LimitReader(r, keep)); err != nil {
 		return nil, false, err
 	}

@@ -1107,3 +1107,23 @@ func TestOneBigMailOnASlowLinkIsNotCutOffByTheCommandTimeout(t *testing.T) {
 		t.Error("the watcher gave up on the fetch and reconnected")
 	}
 }
+
+func TestAFetchedMailHoldsNoMoreMemoryThanItsSize(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	big := bigMail("big", 3<<20)
+	appendRaw(t, c, "INBOX", big)
+	rec := newRecorder()
+	w, err := New(ts.options(t, rec, newMemState()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the mail", func() bool { return rec.storedCount() == 1 })
+	stop()
+	// A batch is held in memory whole: a 25 MB mail read into a buffer
+	// that doubled at its end would hold 50 MB.
+	if m := rec.mails[0]; !bytes.Equal(m.Raw, big) || cap(m.Raw) > len(big)+bytes.MinRead {
+		t.Errorf("the mail of %d bytes came in %d bytes, in a buffer of %d", len(big), len(m.Raw), cap(m.Raw))
+	}
+}

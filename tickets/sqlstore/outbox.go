@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"helpdesk/tickets"
 )
 
@@ -31,7 +29,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 		if err != nil {
 			return err
 		}
-		if _, err := q.x.ExecContext(ctx, query, args...); err != nil {
+		if _, err := q.x.ExecContext(uninterrupted(ctx), query, args...); err != nil {
 			return fmt.Errorf("lease-outbox: %w", err)
 		}
 		return nil
@@ -63,8 +61,8 @@ func (s *Store) ReleaseOutbox(ctx context.Context, holder string) error {
 
 func (s *Store) OutboxNextDue(ctx context.Context) (time.Time, error) {
 	var next any
-	if err := sqlx.GetContext(ctx, s.db, &next, s.q["outbox-next-due"]); err != nil {
-		return time.Time{}, fmt.Errorf("outbox-next-due: %w", err)
+	if err := s.read().get(ctx, &next, "outbox-next-due"); err != nil {
+		return time.Time{}, err
 	}
 	switch v := next.(type) {
 	case nil:

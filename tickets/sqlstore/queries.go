@@ -25,12 +25,28 @@ type queries struct {
 	}
 	q   map[string]string
 	src map[string]string // the queries before Rebind, for in
+	p   *prepared
+	// tx is the transaction, nil outside one; borrowed and borrowedNamed
+	// hold the prepared statements it has used (see stmt).
+	tx            *sqlx.Tx
+	borrowed      map[string]*sqlx.Stmt
+	borrowedNamed map[string]*sqlx.NamedStmt
 }
 
 var _ tickets.Tx = (*queries)(nil)
 
 func (q *queries) get(ctx context.Context, dest any, name string, args ...any) error {
-	err := sqlx.GetContext(ctx, q.x, dest, q.q[name], dbArgs(args)...)
+	args = dbArgs(args)
+	var err error
+	if large(args...) {
+		err = sqlx.GetContext(uninterrupted(ctx), q.x, dest, q.q[name], args...)
+	} else {
+		var st *sqlx.Stmt
+		if st, err = q.stmt(ctx, name); err != nil {
+			return err
+		}
+		err = st.GetContext(uninterrupted(ctx), dest, args...)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return tickets.ErrNotFound
 	}
@@ -41,18 +57,110 @@ func (q *queries) get(ctx context.Context, dest any, name string, args ...any) e
 }
 
 func (q *queries) selectAll(ctx context.Context, dest any, name string, args ...any) error {
-	if err := sqlx.SelectContext(ctx, q.x, dest, q.q[name], dbArgs(args)...); err != nil {
+	st, err := q.stmt(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := st.SelectContext(uninterrupted(ctx), dest, dbArgs(args)...); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
 
 func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Result, error) {
-	r, err := q.x.ExecContext(ctx, q.q[name], dbArgs(args)...)
+	var r sql.Result
+	var err error
+	args = dbArgs(args)
+	if large(args...) {
+		r, err = q.x.ExecContext(uninterrupted(ctx), q.q[name], args...)
+	} else {
+		var st *sqlx.Stmt
+		if st, err = q.stmt(ctx, name); err != nil {
+			return nil, err
+		}
+		r, err = st.ExecContext(uninterrupted(ctx), args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return r, nil
+}
+
+// namedExec runs a query with :name parameters, taken from arg's fields;
+// big says that some are large (see large).
+func (q *queries) namedExec(ctx context.Context, name string, arg any, big bool) (sql.Result, error) {
+	query, st, args, err := q.namedCall(ctx, name, arg, big)
+	if err != nil {
+		return nil, err
+	}
+	var r sql.Result
+	if st != nil {
+		r, err = st.ExecContext(uninterrupted(ctx), args...)
+	} else {
+		r, err = q.x.ExecContext(uninterrupted(ctx), query, args...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return r, nil
+}
+
+// namedGet is namedExec for a query that returns a row (RETURNING id),
+// scanned into dest. No row is sql.ErrNoRows, wrapped.
+func (q *queries) namedGet(ctx context.Context, dest any, name string, arg any, big bool) error {
+	query, st, args, err := q.namedCall(ctx, name, arg, big)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		err = st.GetContext(uninterrupted(ctx), dest, args...)
+	} else {
+		err = sqlx.GetContext(uninterrupted(ctx), q.x, dest, query, args...)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// namedCall binds arg's fields to query name (see named) and returns the
+// statement kept prepared for it, or, when big, the query to prepare for
+// its one use (st nil). The arguments go through dbArgs either way, which
+// a prepared sqlx.NamedStmt would not do: they are bound here in the
+// order of its parameters, and run through its plain statement.
+func (q *queries) namedCall(ctx context.Context, name string, arg any, big bool) (query string, st *sqlx.Stmt, args []any, err error) {
+	query, args, err = q.named(name, arg)
+	if err != nil || big {
+		return query, nil, args, err
+	}
+	ns, err := q.namedStmt(ctx, name)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return "", ns.Stmt, args, nil
+}
+
+// largeValue is the size from which a value is not bound to a statement
+// kept prepared: SQLite keeps a statement's last values, and the record it
+// built of them, until its next use, which would hold a 25 MB mail in
+// memory for as long. Such a statement is prepared for its one use.
+const largeValue = 64 << 10
+
+// large reports whether one of args is a string or bytes of largeValue or more.
+func large(args ...any) bool {
+	for _, a := range args {
+		switch v := a.(type) {
+		case []byte:
+			if len(v) >= largeValue {
+				return true
+			}
+		case string:
+			if len(v) >= largeValue {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // in expands a query with an IN (?) list.
@@ -188,14 +296,14 @@ func (q *queries) ListTickets(ctx context.Context, f tickets.TicketFilter) ([]ti
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	var rows []ticketRow
-	if err := sqlx.SelectContext(ctx, q.x, &rows, q.x.Rebind(query), args...); err != nil {
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, &rows, q.x.Rebind(query), args...); err != nil {
 		return nil, fmt.Errorf("listing tickets: %w", err)
 	}
 	var tags []struct {
 		TicketID int64  `db:"ticket_id"`
 		Tag      string `db:"tag"`
 	}
-	if err := sqlx.SelectContext(ctx, q.x, &tags, "SELECT ticket_id, tag FROM ticket_tags ORDER BY tag"); err != nil {
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, &tags, "SELECT ticket_id, tag FROM ticket_tags ORDER BY tag"); err != nil {
 		return nil, fmt.Errorf("listing ticket tags: %w", err)
 	}
 	byID := map[int64][]string{}
@@ -221,12 +329,9 @@ func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID i
 		if t.ID < firstID {
 			t.ID = firstID
 		}
-		query, args, err := q.named("insert-ticket", toTicketRow(t))
-		if err != nil {
-			return err
-		}
+		row := toTicketRow(t)
 		var id int64
-		err = sqlx.GetContext(ctx, q.x, &id, query, args...)
+		err := q.namedGet(ctx, &id, "insert-ticket", row, large(row.Subject))
 		if err == nil {
 			break
 		}
@@ -238,13 +343,10 @@ func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID i
 }
 
 func (q *queries) UpdateTicket(ctx context.Context, t *tickets.Ticket) error {
-	query, args, err := q.named("update-ticket", toTicketRow(t))
+	row := toTicketRow(t)
+	r, err := q.namedExec(ctx, "update-ticket", row, large(row.Subject))
 	if err != nil {
 		return err
-	}
-	r, err := q.x.ExecContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("update-ticket: %w", err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		return tickets.ErrNotFound
@@ -425,7 +527,7 @@ func (q *queries) TicketByMessageIDs(ctx context.Context, ids []string) (*ticket
 		return nil, err
 	}
 	var id int64
-	if err := sqlx.GetContext(ctx, q.x, &id, query, args...); errors.Is(err, sql.ErrNoRows) {
+	if err := sqlx.GetContext(uninterrupted(ctx), q.x, &id, query, args...); errors.Is(err, sql.ErrNoRows) {
 		return nil, tickets.ErrNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("ticket-by-message-ids: %w", err)
@@ -438,18 +540,14 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 	if err != nil {
 		return fmt.Errorf("encoding message: %w", err)
 	}
-	query, args, err := q.named("insert-message", row)
-	if err != nil {
-		return err
-	}
 	// No row back: the key is taken (ON CONFLICT DO NOTHING), which on
 	// PostgreSQL, unlike a failed insert, leaves the transaction usable.
-	err = sqlx.GetContext(ctx, q.x, &m.ID, query, args...)
+	err = q.namedGet(ctx, &m.ID, "insert-message", row, large(row.Subject, row.Text, row.HTML, row.Headers, row.To, row.Cc))
 	if errors.Is(err, sql.ErrNoRows) || isUniqueViolation(err) {
 		return tickets.ErrDuplicate
 	}
 	if err != nil {
-		return fmt.Errorf("insert-message: %w", err)
+		return err
 	}
 	if raw != nil {
 		if _, err := q.exec(ctx, "insert-raw-mail", m.ID, raw); err != nil {
@@ -535,6 +633,20 @@ func (q *queries) EnqueueMail(ctx context.Context, messageID, ticketID int64, du
 	return err
 }
 
+func (q *queries) EnqueueNotice(ctx context.Context, messageID, ticketID int64, due time.Time, ref tickets.NoticeRef) (int64, error) {
+	var id int64
+	err := q.get(ctx, &id, "enqueue-notice", messageID, ticketID, due.UTC(), due.UTC(), ref.Template, nullInt(ref.TriggerID), ref.Unverified)
+	return id, err
+}
+
+func (q *queries) SaveRendered(ctx context.Context, id int64, c tickets.Composed) error {
+	if _, err := q.exec(ctx, "save-rendered", c.Subject, c.Text, c.HTML, id); err != nil {
+		return err
+	}
+	_, err := q.exec(ctx, "outbox-rendered", id)
+	return err
+}
+
 func (q *queries) OutboxSent(ctx context.Context, id int64, at time.Time) error {
 	_, err := q.exec(ctx, "outbox-sent", at.UTC(), id)
 	return err
@@ -559,6 +671,10 @@ type outboxRow struct {
 	OLastError     string       `db:"o_last_error"`
 	OCreatedAt     time.Time    `db:"o_created_at"`
 	OSentAt        sql.NullTime `db:"o_sent_at"`
+	// The notice not rendered yet, when ONoticeTemplate is set.
+	ONoticeTemplate   string        `db:"o_notice_template"`
+	ONoticeTriggerID  sql.NullInt64 `db:"o_notice_trigger_id"`
+	ONoticeUnverified bool          `db:"o_notice_unverified"`
 	messageRow
 }
 
@@ -571,21 +687,117 @@ func (q *queries) outboxItems(ctx context.Context, ids []int64) ([]tickets.Outbo
 		return nil, err
 	}
 	var rows []outboxRow
-	if err := sqlx.SelectContext(ctx, q.x, &rows, query, args...); err != nil {
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("outbox-items: %w", err)
 	}
 	out := make([]tickets.OutboxItem, 0, len(rows))
+	var notices []int // the items of out not rendered yet
 	for _, r := range rows {
 		m, err := r.messageRow.message()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, tickets.OutboxItem{
+		it := tickets.OutboxItem{
 			ID: r.OID, TicketID: r.OTicketID, Message: m, Status: r.OStatus, Attempts: r.OAttempts,
 			NextAttemptAt: r.ONextAttemptAt.UTC(), LastError: r.OLastError, CreatedAt: r.OCreatedAt.UTC(), SentAt: r.OSentAt.Time,
-		})
+		}
+		if r.ONoticeTemplate != "" {
+			it.Notice = &tickets.Notice{Template: r.ONoticeTemplate, Unverified: r.ONoticeUnverified}
+			if len(m.To) > 0 {
+				it.Notice.To = m.To[0]
+			}
+			if r.ONoticeTriggerID.Valid {
+				it.Notice.Trigger = &tickets.Message{ID: r.ONoticeTriggerID.Int64}
+			}
+			notices = append(notices, len(out))
+		}
+		out = append(out, it)
+	}
+	if len(notices) > 0 {
+		if err := q.loadNotices(ctx, out, notices); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// loadNotices fills in what renders the notices of items at, each with
+// its ticket as it stands now and the message that caused it: three
+// queries for all of them.
+func (q *queries) loadNotices(ctx context.Context, items []tickets.OutboxItem, at []int) error {
+	var ticketIDs, triggerIDs []int64
+	for _, i := range at {
+		ticketIDs = append(ticketIDs, items[i].TicketID)
+		if g := items[i].Notice.Trigger; g != nil {
+			triggerIDs = append(triggerIDs, g.ID)
+		}
+	}
+	var rows []ticketRow
+	if err := q.selectIn(ctx, &rows, "tickets-by-ids", ticketIDs); err != nil {
+		return err
+	}
+	var tags []struct {
+		TicketID int64  `db:"ticket_id"`
+		Tag      string `db:"tag"`
+	}
+	if err := q.selectIn(ctx, &tags, "tags-of-tickets", ticketIDs); err != nil {
+		return err
+	}
+	ticketsByID := make(map[int64]*tickets.Ticket, len(rows))
+	for _, r := range rows {
+		t := r.ticket()
+		ticketsByID[t.ID] = &t
+	}
+	for _, tg := range tags {
+		if t := ticketsByID[tg.TicketID]; t != nil {
+			t.Tags = append(t.Tags, tg.Tag)
+		}
+	}
+	var triggers []struct {
+		ID        int64     `db:"id"`
+		TicketID  int64     `db:"ticket_id"`
+		MessageID string    `db:"message_id"`
+		FromEmail string    `db:"from_email"`
+		FromName  string    `db:"from_name"`
+		Subject   string    `db:"subject"`
+		Text      string    `db:"body_text"`
+		CreatedAt time.Time `db:"created_at"`
+	}
+	if len(triggerIDs) > 0 {
+		if err := q.selectIn(ctx, &triggers, "notice-triggers", triggerIDs); err != nil {
+			return err
+		}
+	}
+	triggersByID := make(map[int64]*tickets.Message, len(triggers))
+	for _, g := range triggers {
+		triggersByID[g.ID] = &tickets.Message{ID: g.ID, TicketID: g.TicketID, MessageID: g.MessageID,
+			From: tickets.Address{Name: g.FromName, Email: g.FromEmail}, Subject: g.Subject, Text: g.Text, CreatedAt: g.CreatedAt.UTC()}
+	}
+	for _, i := range at {
+		n := items[i].Notice
+		if n.Ticket = ticketsByID[items[i].TicketID]; n.Ticket == nil {
+			return fmt.Errorf("loading ticket %d of outbox item %d: %w", items[i].TicketID, items[i].ID, tickets.ErrNotFound)
+		}
+		if n.Trigger != nil {
+			id := n.Trigger.ID
+			if n.Trigger = triggersByID[id]; n.Trigger == nil {
+				return fmt.Errorf("loading message %d that caused outbox item %d: %w", id, items[i].ID, tickets.ErrNotFound)
+			}
+		}
+	}
+	return nil
+}
+
+// selectIn runs query name, whose one parameter is an IN (?) list, with ids.
+func (q *queries) selectIn(ctx context.Context, dest any, name string, ids []int64) error {
+	query, args, err := q.in(name, ids)
+	if err != nil {
+		return err
+	}
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, dest, query, args...); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
 
 func (q *queries) Outbox(ctx context.Context, f tickets.OutboxFilter) ([]tickets.OutboxItem, error) {
@@ -600,7 +812,7 @@ func (q *queries) Outbox(ctx context.Context, f tickets.OutboxFilter) ([]tickets
 		args = append(args, f.TicketID)
 	}
 	var ids []int64
-	if err := sqlx.SelectContext(ctx, q.x, &ids, q.x.Rebind(query+" ORDER BY id"), args...); err != nil {
+	if err := sqlx.SelectContext(uninterrupted(ctx), q.x, &ids, q.x.Rebind(query+" ORDER BY id"), args...); err != nil {
 		return nil, fmt.Errorf("listing outbox: %w", err)
 	}
 	var out []tickets.OutboxItem
@@ -682,6 +894,10 @@ type fingerprintRow struct {
 }
 
 func (q *queries) DuplicateCandidates(ctx context.Context, email string, since time.Time, from, subject string, limit int) ([]tickets.MailFingerprint, error) {
+	var any int
+	if err := q.get(ctx, &any, "any-recent-ticket", tickets.EmailKey(email), since.UTC()); err != nil || any == 0 {
+		return nil, err
+	}
 	var rows []fingerprintRow
 	if err := q.selectAll(ctx, &rows, "duplicate-candidates", tickets.EmailKey(email), since.UTC(), from, subject, limit); err != nil {
 		return nil, err

@@ -83,6 +83,29 @@ SELECT * FROM events WHERE ticket_id = ? ORDER BY id;
 INSERT INTO outbox (message_id, ticket_id, status, attempts, next_attempt_at, created_at)
 VALUES (?, ?, 'queued', 0, ?, ?);
 
+-- name: enqueue-notice
+INSERT INTO outbox (message_id, ticket_id, status, attempts, next_attempt_at, created_at,
+    notice_template, notice_trigger_id, notice_unverified)
+VALUES (?, ?, 'queued', 0, ?, ?, ?, ?, ?) RETURNING id;
+
+-- name: save-rendered
+-- (only while the item waits for its text: whoever renders it first wins)
+UPDATE messages SET subject = ?, body_text = ?, body_html = ?
+WHERE id = (SELECT message_id FROM outbox WHERE id = ? AND notice_template <> '');
+
+-- name: outbox-rendered
+UPDATE outbox SET notice_template = '' WHERE id = ?;
+
+-- name: notice-triggers
+-- (what a notice's templates read of the messages that caused them)
+SELECT id, ticket_id, message_id, from_email, from_name, subject, body_text, created_at FROM messages WHERE id IN (?);
+
+-- name: tickets-by-ids
+SELECT * FROM tickets WHERE id IN (?);
+
+-- name: tags-of-tickets
+SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN (?) ORDER BY tag;
+
 -- name: due-outbox
 SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
 ORDER BY next_attempt_at, id LIMIT ?;
@@ -107,7 +130,8 @@ SELECT COALESCE(MAX(id), 0) FROM outbox;
 -- name: outbox-items
 SELECT o.id AS o_id, o.ticket_id AS o_ticket_id, o.status AS o_status, o.attempts AS o_attempts,
     o.next_attempt_at AS o_next_attempt_at, o.last_error AS o_last_error, o.created_at AS o_created_at,
-    o.sent_at AS o_sent_at, m.*
+    o.sent_at AS o_sent_at, o.notice_template AS o_notice_template, o.notice_trigger_id AS o_notice_trigger_id,
+    o.notice_unverified AS o_notice_unverified, m.*
 FROM outbox o JOIN messages m ON m.id = o.message_id
 WHERE o.id IN (?) ORDER BY o.next_attempt_at, o.id;
 
@@ -180,6 +204,11 @@ FROM outbox GROUP BY status ORDER BY status;
 SELECT lease_holder AS holder, COUNT(*) AS items, MAX(lease_until) AS expires_at
 FROM outbox WHERE status = 'queued' AND lease_holder IS NOT NULL AND lease_until > ?
 GROUP BY lease_holder ORDER BY lease_holder;
+
+-- name: any-recent-ticket
+-- (duplicate-candidates finds none without one: most mail comes from
+-- people without a recent ticket, and this is ten times cheaper)
+SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE requester_email = ? AND created_at >= ? AND status IN ('new', 'open', 'pending') LIMIT 1) AS recent;
 
 -- name: duplicate-candidates
 -- (a ticket's fingerprint is its oldest message's; a ticket without one was

@@ -47,6 +47,8 @@ type Store struct {
 	q  map[string]string
 	// src are the queries as written, with ? for sqlx.In to expand.
 	src map[string]string
+	// p holds every query prepared once, at Open (see prepared).
+	p prepared
 	// writeMu lets one write transaction of this process run at a time.
 	// SQLite admits one writer anyway; queueing here wakes the next writer
 	// the moment the last one commits, where SQLite's busy handler would
@@ -164,16 +166,10 @@ func (s *Store) init(ctx context.Context) error {
 	}
 	s.src = maps.Clone(q)
 	for name, text := range q {
-		// Named (":name") queries too: PostgreSQL takes only $n.
-		stmt, err := s.db.PrepareNamedContext(ctx, s.db.Rebind(text))
-		if err != nil {
-			return fmt.Errorf("checking query %s: %w", name, err)
-		}
-		stmt.Close()
 		q[name] = s.db.Rebind(text)
 	}
 	s.q = q
-	return nil
+	return s.p.prepare(ctx, s.db, q)
 }
 
 // loadQueries reads queries.sql with the overrides of driver's
@@ -277,7 +273,10 @@ func parseQueries(src []byte) (map[string]string, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.p.close()
+	return s.db.Close()
+}
 
 // DB exposes the database handle for tools and tests.
 func (s *Store) DB() *sqlx.DB { return s.db }
@@ -308,7 +307,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 			panic(v)
 		}
 	}()
-	if err := fn(&queries{x: tx, q: s.q, src: s.src}); err != nil {
+	if err := fn(&queries{x: tx, q: s.q, src: s.src, p: &s.p, tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -318,7 +317,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 	return nil
 }
 
-func (s *Store) read() *queries { return &queries{x: s.db, q: s.q, src: s.src} }
+func (s *Store) read() *queries { return &queries{x: s.db, q: s.q, src: s.src, p: &s.p} }
 
 // write runs one named statement outside a transaction, as a writer.
 func (s *Store) write(ctx context.Context, name string, args ...any) (sql.Result, error) {

@@ -146,6 +146,16 @@ func nextNonBlankIsQuoted(lines []string, quoted func(string) bool) bool {
 // shingles returns the hashes of every run of shingleRunes characters of s;
 // none when s is shorter.
 func shingles(s string) map[uint64]struct{} {
+	hashes := shingleHashes(s)
+	set := make(map[uint64]struct{}, len(hashes))
+	for _, h := range hashes {
+		set[h] = struct{}{}
+	}
+	return set
+}
+
+// shingleHashes is shingles as a list, in the order of s, with repeats.
+func shingleHashes(s string) []uint64 {
 	starts := make([]int, 0, min(len(s), maxShingleRunes+1)+1)
 	for i := range s {
 		if len(starts) > maxShingleRunes {
@@ -156,11 +166,11 @@ func shingles(s string) map[uint64]struct{} {
 	if len(starts) <= maxShingleRunes {
 		starts = append(starts, len(s))
 	}
-	set := make(map[uint64]struct{}, len(starts))
+	hashes := make([]uint64, 0, max(len(starts)-shingleRunes, 0))
 	for i := 0; i+shingleRunes < len(starts); i++ {
-		set[fnv64a(s[starts[i]:starts[i+shingleRunes]])] = struct{}{}
+		hashes = append(hashes, fnv64a(s[starts[i]:starts[i+shingleRunes]]))
 	}
-	return set
+	return hashes
 }
 
 // fnv64a is the 64-bit FNV-1a hash of s.

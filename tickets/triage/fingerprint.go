@@ -3,7 +3,6 @@ package triage
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -41,13 +40,16 @@ type Fingerprint struct {
 func FingerprintOf(m Mail) Fingerprint {
 	own := ownText(m.Body)
 	sum := sha256.Sum256([]byte(own))
-	set := shingles(own)
-	sketch := slices.Sorted(maps.Keys(set))
+	// The distinct shingle hashes, ascending: sorted and compacted, which
+	// is several times cheaper than a set of a thousand.
+	sketch := shingleHashes(own)
+	slices.Sort(sketch)
+	sketch = slices.Compact(sketch)
 	fp := Fingerprint{
 		From:     strings.ToLower(strings.TrimSpace(m.From)),
 		Subject:  NormalizeSubject(m.Subject),
 		TextHash: hex.EncodeToString(sum[:]),
-		Shingles: len(set),
+		Shingles: len(sketch),
 		Sketch:   slices.Clip(sketch[:min(len(sketch), SketchSize)]),
 	}
 	if len(own) <= HeadBytes {

@@ -1,7 +1,9 @@
 package triage
 
 import (
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -107,5 +109,20 @@ func TestAFingerprintIsBoundedWhateverTheText(t *testing.T) {
 	short := FingerprintOf(Mail{From: "a@b.example", Body: "Short text."})
 	if short.Text != "short text." || len(short.Sketch) != 7 {
 		t.Errorf("short text: %q, %d hashes; want the text whole and its 7 shingles", short.Text, len(short.Sketch))
+	}
+}
+
+func TestAFingerprintKeepsTheCountAndTheSmallestOfTheDistinctShingles(t *testing.T) {
+	for _, body := range []string{
+		"",
+		"Hi.",
+		strings.Repeat("The export to CSV stops at row 65536 and the file is cut off. ", 20),
+		strings.Repeat("Grüße aus Köln, die Ausfuhr bricht ab. ", 200),
+	} {
+		fp := FingerprintOf(Mail{From: "a@b.test", Subject: "s", Body: body})
+		want := slices.Sorted(maps.Keys(shingles(ownText(body))))
+		if fp.Shingles != len(want) || !slices.Equal(fp.Sketch, want[:min(len(want), SketchSize)]) {
+			t.Errorf("text of %d bytes: %d shingles and a sketch of %d, want %d and the %d smallest", len(body), fp.Shingles, len(fp.Sketch), len(want), min(len(want), SketchSize))
+		}
 	}
 }

@@ -1,0 +1,6 @@
+//go:build !cgo || !linux
+
+package memory
+
+// fixMmapThreshold does nothing: the C allocator is not glibc's.
+func fixMmapThreshold(int) {}

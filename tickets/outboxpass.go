@@ -1,0 +1,313 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Limits of one outbox pass.
+const (
+	// maxUnrecorded bounds the mails accepted by the SMTP server whose
+	// result waits for its commit: a crash before the commit sends at
+	// most this many again (delivery is at least once). It is what the
+	// workers send in about 100 ms while catching up, the time an IMAP
+	// batch holds the write lock: they go on sending meanwhile.
+	maxUnrecorded = 200
+	// recordEvery is the most results committed in one transaction; the
+	// recorder also commits what it has after recordLinger, so that the
+	// results of a short pass do not wait.
+	recordEvery  = 100
+	recordLinger = 20 * time.Millisecond
+	// deepOutbox is the claimed batch from which a pass uses every mailer;
+	// a shorter one goes through the first, so that a mail now and then
+	// does not open a second connection.
+	deepOutbox = 20
+)
+
+// outboxPass delivers the due outbox, as FlushOutboxVia describes, in
+// three parts that run at once:
+//   - the claimer (run) leases batches of due items and hands each item
+//     to a mailer's queue, up to two batches ahead of the sending;
+//   - one worker per mailer sends the items of its queue in order;
+//   - the recorder commits the results, many mails per transaction,
+//     while the workers go on sending.
+//
+// An item goes to the queue of a hash of its recipient, so that mails to
+// one address go out in the order they were queued, over one connection.
+// Each batch keeps its lease, renewed, until every one of its items is
+// recorded; what a batch did not try (the pass stopped, its lease could
+// not be renewed) is released once the rest is recorded.
+type outboxPass struct {
+	s       *Service
+	ctx     context.Context // ends the sending
+	rctx    context.Context // records: the mails are out even when ctx has ended
+	policy  RetryPolicy
+	mailers []Mailer
+	queues  []chan *delivery
+	stats   []FlushStats // one per worker
+
+	inFlight   chan struct{}  // a token per item handed to a worker and not yet done with
+	unrecorded chan struct{}  // a token per result waiting for its commit
+	results    chan *delivery // to the recorder
+
+	idle     sync.Cond // signalled when an item is done with
+	mu       sync.Mutex
+	sending  int   // items handed to workers and not yet sent or skipped
+	err      error // what went wrong; it stops the pass
+	stopping bool  // set by err or by the end of ctx
+	ended    bool  // ctx ended while the pass ran
+}
+
+// delivery is one claimed item on its way through a pass.
+type delivery struct {
+	item   OutboxItem
+	batch  *claimedBatch
+	record func(context.Context, Tx) error // set once tried
+}
+
+// claimedBatch is the items one claim leased, and what is left of them.
+type claimedBatch struct {
+	holder  string
+	lease   *leaseKeeper
+	left    int // items not yet recorded or skipped
+	untried int // items skipped: the pass stopped before them
+	warned  bool
+}
+
+func (s *Service) newOutboxPass(ctx context.Context, mailers []Mailer, policy RetryPolicy) *outboxPass {
+	p := &outboxPass{
+		s: s, ctx: ctx, rctx: context.WithoutCancel(ctx), policy: policy, mailers: mailers,
+		stats:      make([]FlushStats, len(mailers)),
+		inFlight:   make(chan struct{}, 2*policy.BatchSize),
+		unrecorded: make(chan struct{}, maxUnrecorded),
+		results:    make(chan *delivery, maxUnrecorded),
+	}
+	p.idle.L = &p.mu
+	for range mailers {
+		p.queues = append(p.queues, make(chan *delivery, 2*policy.BatchSize))
+	}
+	return p
+}
+
+func (p *outboxPass) run() (FlushStats, error) {
+	var workers, recorder sync.WaitGroup
+	for i := range p.mailers {
+		workers.Go(func() { p.work(i) })
+	}
+	recorder.Go(p.record)
+	active := 0 // the mailers the items in flight were spread over
+	for !p.halted() {
+		claimed := p.s.now().UTC()
+		holder := newLeaseHolder()
+		items, err := p.s.store.ClaimOutbox(p.ctx, claimed, p.policy.BatchSize, p.policy.Lease, holder)
+		if err != nil {
+			p.fail(fmt.Errorf("claiming outbox: %w", err))
+			break
+		}
+		if len(items) == 0 {
+			break
+		}
+		b := &claimedBatch{holder: holder, lease: p.s.keepLease(holder, claimed.Add(p.policy.Lease), p.policy.Lease), left: len(items)}
+		spread := 1
+		if len(items) >= deepOutbox {
+			spread = len(p.mailers)
+		}
+		if spread != active {
+			// Mails to one address must not pass each other: spread
+			// anew only once every item in flight is sent.
+			p.waitSent()
+			active = spread
+		}
+		for i := range items {
+			p.inFlight <- struct{}{}
+			p.mu.Lock()
+			p.sending++
+			p.mu.Unlock()
+			p.queues[queueOf(&items[i], spread)] <- &delivery{item: items[i], batch: b}
+		}
+		if len(items) < p.policy.BatchSize {
+			break
+		}
+	}
+	for _, q := range p.queues {
+		close(q)
+	}
+	workers.Wait()
+	close(p.results)
+	recorder.Wait()
+	var st FlushStats
+	for _, w := range p.stats {
+		st.Sent, st.Deferred, st.Failed = st.Sent+w.Sent, st.Deferred+w.Deferred, st.Failed+w.Failed
+	}
+	err := p.err
+	if p.ended {
+		// A bare ctx error is the shutdown; callers compare with it.
+		if err == nil {
+			err = p.ctx.Err()
+		} else {
+			err = errors.Join(p.ctx.Err(), err)
+		}
+	}
+	return st, err
+}
+
+// queueOf is the queue of item's recipient among n.
+func queueOf(it *OutboxItem, n int) int {
+	if n <= 1 || len(it.Message.To) == 0 {
+		return 0
+	}
+	h := fnv.New32a()
+	h.Write([]byte(NormalizeAddress(it.Message.To[0].Email)))
+	// By the high bits: FNV's lowest bit is only the parity of the bytes.
+	return int(uint64(h.Sum32()) * uint64(n) >> 32)
+}
+
+// work sends the items of worker i's queue through its mailer.
+func (p *outboxPass) work(i int) {
+	for d := range p.queues[i] {
+		p.send(i, d)
+		p.mu.Lock()
+		p.sending--
+		p.idle.Broadcast()
+		p.mu.Unlock()
+		<-p.inFlight
+	}
+}
+
+func (p *outboxPass) send(i int, d *delivery) {
+	if p.halted() {
+		p.done(d, true)
+		return
+	}
+	held, ending := d.batch.lease.check(d.item.ID, p.s.now())
+	if ending {
+		// Never send an item whose lease could end before the mail is
+		// out: another sender could take and send it too. The caller
+		// logs errLeaseNotRenewed.
+		p.fail(errLeaseNotRenewed)
+		p.done(d, true)
+		return
+	}
+	if !held {
+		p.s.log.WarnContext(p.ctx, "outbox item taken by another sender after this one's lease ran out", slog.Int64("outbox", d.item.ID))
+		p.done(d, false)
+		return
+	}
+	p.unrecorded <- struct{}{}
+	d.record = p.s.deliver(p.ctx, p.mailers[i], p.policy, &d.item, &p.stats[i])
+	p.results <- d
+}
+
+// record commits the results as they come, up to recordEvery in one
+// transaction, waiting at most recordLinger for more.
+func (p *outboxPass) record() {
+	for {
+		first, ok := <-p.results
+		if !ok {
+			return
+		}
+		batch := []*delivery{first}
+		linger := time.NewTimer(recordLinger)
+	more:
+		for len(batch) < recordEvery {
+			select {
+			case d, ok := <-p.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, d)
+			case <-linger.C:
+				break more
+			}
+		}
+		linger.Stop()
+		err := p.commit(batch)
+		for range batch {
+			<-p.unrecorded
+		}
+		if err != nil {
+			// The mails are out but not recorded: their leases run out
+			// and they are sent again.
+			p.fail(err)
+		}
+		for _, d := range batch {
+			p.done(d, false)
+		}
+	}
+}
+
+func (p *outboxPass) commit(batch []*delivery) error {
+	var err error
+	for try := range 3 {
+		err = p.s.store.InTx(p.rctx, func(tx Tx) error {
+			for _, d := range batch {
+				if err := d.record(p.rctx, tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			return nil
+		}
+		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+	}
+	return fmt.Errorf("recording deliveries: %w", err)
+}
+
+// done counts an item of its batch as recorded, or as not tried. The last
+// item of a batch ends its lease renewals and releases what it did not
+// try: all it tried is recorded by then.
+func (p *outboxPass) done(d *delivery, untried bool) {
+	b := d.batch
+	p.mu.Lock()
+	b.left--
+	if untried {
+		b.untried++
+	}
+	last, release := b.left == 0, b.untried
+	p.mu.Unlock()
+	if !last {
+		return
+	}
+	b.lease.stop()
+	if release > 0 {
+		if err := p.s.store.ReleaseOutbox(p.rctx, b.holder); err != nil {
+			p.fail(fmt.Errorf("releasing %d untried outbox items: %w", release, err))
+		}
+	}
+}
+
+// halted reports whether the pass stops: its context ended, or an error.
+func (p *outboxPass) halted() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.ended && p.ctx.Err() != nil {
+		p.stopping, p.ended = true, true
+	}
+	return p.stopping
+}
+
+func (p *outboxPass) fail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !errors.Is(p.err, err) {
+		p.err = errors.Join(p.err, err)
+	}
+	p.stopping = true
+}
+
+// waitSent waits until the workers have sent (or skipped) every item
+// handed to them.
+func (p *outboxPass) waitSent() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.sending > 0 {
+		p.idle.Wait()
+	}
+}
