@@ -32,9 +32,12 @@ const listenCheck = 30 * time.Second
 // again, with backoff, and counts as a notice: what was queued meanwhile
 // went unannounced.
 func (s *Store) watchPostgresOutbox(ctx context.Context, log *slog.Logger) (<-chan struct{}, error) {
+	failures := 0
 	conn, err := s.listen(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("starting the outbox watcher: %w", err)
+		// Not fatal: the loop below connects again, as after a loss.
+		log.WarnContext(ctx, "starting the outbox watcher; connecting again", slog.Any("err", err))
+		failures = 1
 	}
 	out := make(chan struct{}, 1)
 	notify := func() {
@@ -49,7 +52,6 @@ func (s *Store) watchPostgresOutbox(ctx context.Context, log *slog.Logger) (<-ch
 				conn.Close(context.Background())
 			}
 		}()
-		failures := 0
 		for {
 			if conn == nil {
 				wait := min(100*time.Millisecond<<min(failures, 9), 30*time.Second)
