@@ -246,26 +246,31 @@ func cleanEmail(a []byte) string {
 	}
 	if len(a) > 0 && a[0] == '"' { // quoted local part: "john doe"@example.com
 		if i := bytes.Index(a, []byte(`"@`)); i > 0 {
-			return rawHeaderText(a[:i+1]) + "@" + strings.TrimRight(strings.ToLower(rawHeaderText(bytes.TrimSpace(a[i+2:]))), ".>")
+			return withoutControls(rawHeaderText(a[:i+1]) + "@" + strings.TrimRight(strings.ToLower(rawHeaderText(bytes.TrimSpace(a[i+2:]))), ".>"))
 		}
 	}
 	a = bytes.Trim(a, " \t'\",;.<>[]")
 	if bytes.ContainsAny(a, " \t") {
 		a = bytes.Join(bytes.Fields(a), nil)
 	}
-	s := rawHeaderText(a)
-	// RFC 5322 3.4.1: no control character belongs in an address; a bare CR
-	// or NUL there is a broken line end or an attack, never part of a mailbox.
-	s = strings.Map(func(r rune) rune {
+	s := withoutControls(rawHeaderText(a))
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		s = s[:i+1] + strings.TrimRight(strings.ToLower(s[i+1:]), ".")
+	}
+	return s
+}
+
+// withoutControls drops control characters: RFC 5322 3.4.1 has none in an
+// address (not even in a quoted local part, where qtext excludes them);
+// a bare CR or NUL there is a broken line end or an attack, never part of
+// a mailbox.
+func withoutControls(s string) string {
+	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return -1
 		}
 		return r
 	}, s)
-	if i := strings.LastIndexByte(s, '@'); i >= 0 {
-		s = s[:i+1] + strings.TrimRight(strings.ToLower(s[i+1:]), ".")
-	}
-	return s
 }
 
 // parseReplyList parses an address-list that replies will go to (Reply-To)

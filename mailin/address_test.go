@@ -88,7 +88,7 @@ func TestParseIDs(t *testing.T) {
 }
 
 func TestAControlCharacterInsideAnAddressIsDropped(t *testing.T) {
-	for _, raw := range []string{"<kim\r@example.org>", "Kim <kim@exam\x00ple.org>", "kim\x7f@example.org"} {
+	for _, raw := range []string{"<kim\r@example.org>", "Kim <kim@exam\x00ple.org>", "kim\x7f@example.org", "\"ki\rm\"@example.org"} {
 		as := parseAddressList([]byte(raw))
 		if len(as) != 1 || strings.ContainsAny(as[0].Email, "\r\x00\x7f") {
 			t.Errorf("parseAddressList(%q) = %+v, want one address without control characters", raw, as)
