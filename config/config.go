@@ -80,6 +80,8 @@ type Config struct {
 	Notify Notify `toml:"notify"`
 	// CSAT is the satisfaction survey sent when a ticket is closed.
 	CSAT CSAT `toml:"csat"`
+	// HTTP is the daemon's web server, for the pages links in mails open.
+	HTTP HTTP `toml:"http"`
 
 	// triage is Triage, Priority and Rules in the domain's terms, as the
 	// last Validate that found no problem translated them.
@@ -336,7 +338,7 @@ func Default() *Config {
 		Lifecycle: Lifecycle{ReopenWindow: Duration{14 * 24 * time.Hour}, PendingReminderAfter: Duration{3 * 24 * time.Hour},
 			PendingResolveAfter: Duration{7 * 24 * time.Hour}, AutoCloseAfter: Duration{3 * 24 * time.Hour}},
 		Notify: Notify{Resolved: true, Closed: true, Merged: true},
-		CSAT:   CSAT{Enabled: true},
+		CSAT:   CSAT{Enabled: true, LinkValidFor: Duration{30 * 24 * time.Hour}},
 	}
 }
 

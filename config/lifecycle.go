@@ -39,6 +39,9 @@ type CSAT struct {
 	// merged) one survey, answered by a digit 1-5 on the first line of a
 	// reply; default true.
 	Enabled bool `toml:"enabled"`
+	// LinkValidFor is how long the survey's rating links (with
+	// http.base_url) work after the survey was sent; default "30d".
+	LinkValidFor Duration `toml:"link_valid_for"`
 }
 
 func (c *Config) validateLifecycle(ps *problems) {
@@ -47,6 +50,7 @@ func (c *Config) validateLifecycle(ps *problems) {
 	positive(ps, "lifecycle.pending_reminder_after", l.PendingReminderAfter)
 	positive(ps, "lifecycle.pending_resolve_after", l.PendingResolveAfter)
 	positive(ps, "lifecycle.auto_close_after", l.AutoCloseAfter)
+	positive(ps, "csat.link_valid_for", c.CSAT.LinkValidFor)
 	if l.PendingReminderAfter.Duration > 0 && l.PendingResolveAfter.Duration <= l.PendingReminderAfter.Duration {
 		ps.add("lifecycle.pending_resolve_after", "must be more than lifecycle.pending_reminder_after (%s)", l.PendingReminderAfter.Duration)
 	}
