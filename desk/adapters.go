@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"time"
 
 	"helpdesk/mailout"
 	"helpdesk/templates"
@@ -15,6 +16,23 @@ type composer struct {
 	tag    string
 	desk   templates.Desk
 	agents map[string]*tickets.Agent // by address, for the names of notes' authors
+
+	// The survey's links: base_url ("" for none), what signs them, how
+	// long they work from the time the survey is rendered.
+	baseURL   string
+	signer    *tickets.Signer
+	linkValid time.Duration
+	now       func() time.Time
+}
+
+// csatLinks are the five signed rating links of ticket id's survey.
+func (c *composer) csatLinks(id int64) templates.CSATLinks {
+	if c.baseURL == "" {
+		return templates.CSATLinks{}
+	}
+	exp := c.now().Add(c.linkValid)
+	link := func(rating int) string { return c.baseURL + "/csat/" + c.signer.CSATToken(id, rating, exp) }
+	return templates.CSATLinks{Rate1: link(1), Rate2: link(2), Rate3: link(3), Rate4: link(4), Rate5: link(5)}
 }
 
 func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Composed, error) {
@@ -28,6 +46,9 @@ func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Compose
 		Customer:    templates.Person{Name: n.To.Name, Email: n.To.Email},
 		ReplyMarker: templates.ReplyMarker,
 		Problem:     n.Problem,
+	}
+	if n.Template == tickets.TemplateCSATSurvey {
+		data.Links.CSAT = c.csatLinks(t.ID)
 	}
 	if t.FollowUpOf != 0 {
 		data.Ticket.FollowUpOf = tickets.Ref(c.tag, t.FollowUpOf)

@@ -109,7 +109,8 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 	svc, err := tickets.NewService(tickets.Options{
 		Store: store,
 		Composer: &composer{set: tpl, tag: cfg.Tickets.Tag, desk: templates.Desk{Name: fromName, Address: fromEmail},
-			agents: agentsByEmail(staff.Agents)},
+			agents: agentsByEmail(staff.Agents), baseURL: cfg.HTTP.BaseURL, signer: tickets.NewSigner([]byte(cfg.Security.Secret)),
+			linkValid: cfg.CSAT.LinkValidFor.Duration, now: opts.Now},
 		Tag:           cfg.Tickets.Tag,
 		Secret:        []byte(cfg.Security.Secret),
 		From:          tickets.Address{Name: fromName, Email: fromEmail},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"helpdesk/internal/memory"
 	"helpdesk/mailin/imapwatch"
 	"helpdesk/tickets"
+	"helpdesk/web"
 )
 
 // RunOptions tune Run; zero values take the defaults.
@@ -29,11 +31,15 @@ type RunOptions struct {
 	// unrenewed (default 15s): the mailboxes of a daemon that dies are
 	// read by another within it (see readMailbox).
 	MailboxLease time.Duration
+	// HTTPListener, when set, is where the web server answers instead of
+	// http.listen (a caller that needs the address before the config is
+	// written, such as the demo, listens itself). Run closes it.
+	HTTPListener net.Listener
 }
 
 // Run is the daemon: one IMAP watcher per mailbox that has [mailbox.imap],
-// the outbox sender and the scheduler of the life cycle's jobs, until ctx
-// ends. Then it stops taking mail, lets
+// the outbox sender, the scheduler of the life cycle's jobs and, with
+// http.listen, the web server, until ctx ends. Then it stops taking mail, lets
 // what is in flight finish within the grace period, and returns.
 func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	if opts.Grace <= 0 {
@@ -70,6 +76,27 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 			d.readMailbox(ctx, mb.Name, leaser, holder, func() (*imapwatch.Watcher, error) { return imapwatch.New(wopts) })
 		})
 	}
+	var serve func()
+	if ln := opts.HTTPListener; ln != nil || d.cfg.HTTP.Listen != "" {
+		srv, err := web.New(web.Options{BaseURL: d.cfg.HTTP.BaseURL, Surveys: d.Service, Logger: d.log})
+		if err != nil {
+			if ln != nil {
+				ln.Close()
+			}
+			return err
+		}
+		if ln == nil {
+			if ln, err = net.Listen("tcp", d.cfg.HTTP.Listen); err != nil {
+				return fmt.Errorf("%s: http.listen: %w", d.cfg.Path, err)
+			}
+		}
+		d.log.Info("web server listening", slog.String("addr", ln.Addr().String()), slog.String("base_url", d.cfg.HTTP.BaseURL))
+		serve = func() {
+			if err := srv.Serve(ctx, ln, opts.Grace); err != nil {
+				d.log.Error("web server", slog.Any("err", err))
+			}
+		}
+	}
 	d.log.Info("help desk running", slog.Int("imap_mailboxes", len(readers)), slog.Int("mailboxes", len(d.cfg.Mailboxes)), slog.String("holder", holder))
 
 	var wg sync.WaitGroup
@@ -78,6 +105,9 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	}
 	wg.Go(func() { d.sendLoop(ctx, work, wake, opts.OutboxInterval) })
 	wg.Go(func() { d.scheduleLoop(ctx, work, wake) })
+	if serve != nil {
+		wg.Go(serve)
+	}
 	wg.Wait()
 	d.log.Info("help desk stopped")
 	return nil

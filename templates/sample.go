@@ -40,5 +40,13 @@ func SampleData() Data {
 		Notes:       []Note{{Author: agent, Text: "Her phone's clock was off by five minutes last time too.", Date: created.Add(time.Hour)}},
 		ReplyMarker: ReplyMarker,
 		Problem:     `line 1 "#status fixed": unknown status "fixed" (use open, pending, resolved or closed)`,
+
+		Links: Links{CSAT: CSATLinks{
+			Rate1: "https://help.example.com/csat/1042-1-1743584100-samplesignaturesamplesigna",
+			Rate2: "https://help.example.com/csat/1042-2-1743584100-samplesignaturesamplesignb",
+			Rate3: "https://help.example.com/csat/1042-3-1743584100-samplesignaturesamplesignc",
+			Rate4: "https://help.example.com/csat/1042-4-1743584100-samplesignaturesamplesignd",
+			Rate5: "https://help.example.com/csat/1042-5-1743584100-samplesignaturesamplesigne",
+		}},
 	}
 }

@@ -74,6 +74,26 @@ type Data struct {
 	// (command_error, agent_security), what was wrong with it, one line
 	// per problem.
 	Problem string
+
+	// Links are addresses on the desk's web server (http.base_url). Each
+	// is "" when the desk has no base_url, so a template shows them
+	// inside {{if .Links.CSAT.Rate5}}...{{end}}.
+	Links Links
+}
+
+// Links are addresses on the desk's web server.
+type Links struct {
+	// CSAT are the satisfaction survey's five signed links, one per
+	// rating; only csat_survey has them. Each opens a page with its
+	// rating chosen, where the customer confirms it (and may add a
+	// comment) with a button: opening a link records nothing.
+	CSAT CSATLinks
+}
+
+// CSATLinks are the survey's links: Rate5 rates the ticket 5 of 5
+// (excellent), Rate1 1 of 5 (very poor).
+type CSATLinks struct {
+	Rate1, Rate2, Rate3, Rate4, Rate5 string
 }
 
 // Note is an internal note an agent wrote on a ticket.
