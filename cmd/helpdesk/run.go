@@ -33,6 +33,7 @@ func (e *env) cmdDemo(args []string) error {
 	dir := fs.String("dir", "helpdesk-demo", "the `folder` for the demo's database and config")
 	imapAddr := fs.String("imap", "127.0.0.1:1143", "`address` of the embedded IMAP server")
 	smtpAddr := fs.String("smtp", "127.0.0.1:1025", "`address` of the embedded SMTP server")
+	httpAddr := fs.String("http", "127.0.0.1:8025", "`address` of the daemon's web server (the survey's pages)")
 	seed := fs.Int("seed", 3, "customer mails to send at start (0 for none)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -44,5 +45,5 @@ func (e *env) cmdDemo(args []string) error {
 	if err != nil {
 		return err
 	}
-	return demo.Run(e.ctx, demo.Options{Dir: abs, IMAPAddr: *imapAddr, SMTPAddr: *smtpAddr, Seed: *seed, Out: e.stdout})
+	return demo.Run(e.ctx, demo.Options{Dir: abs, IMAPAddr: *imapAddr, SMTPAddr: *smtpAddr, HTTPAddr: *httpAddr, Seed: *seed, Out: e.stdout})
 }

@@ -19,7 +19,7 @@ func TestBinaryStopsCleanlyOnSIGTERM(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "demo", "--dir", t.TempDir(), "--imap", "127.0.0.1:0", "--smtp", "127.0.0.1:0")
+	cmd := exec.Command(bin, "demo", "--dir", t.TempDir(), "--imap", "127.0.0.1:0", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,11 @@
 // an agent's mailbox and a customer's mailbox, an SMTP server that delivers
 // into them, and the real daemon between them, on SQLite in a folder of the
 // user's choosing. Seeded customer mail gets its tickets assigned to the
-// agent, and the agent answers the first one from her mailbox.
+// agent, and the agent answers the first one from her mailbox, resolving
+// it. The life cycle then runs on demo durations: the resolved ticket is
+// closed a few seconds later, its customer gets the satisfaction survey,
+// and the demo rates it through the survey's link on the daemon's web
+// server, as the customer's browser would.
 package demo
 
 import (
@@ -15,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,9 +55,10 @@ const (
 type Options struct {
 	// Dir holds the demo's database, config and secret (created if missing).
 	Dir string
-	// IMAPAddr and SMTPAddr are where the embedded servers listen
-	// (defaults 127.0.0.1:1143 and 127.0.0.1:1025; port 0 picks a free one).
-	IMAPAddr, SMTPAddr string
+	// IMAPAddr and SMTPAddr are where the embedded servers listen, and
+	// HTTPAddr the daemon's web server (defaults 127.0.0.1:1143,
+	// 127.0.0.1:1025 and 127.0.0.1:8025; port 0 picks a free one).
+	IMAPAddr, SMTPAddr, HTTPAddr string
 	// Seed is how many customer mails to send at start (default 3; -1 none).
 	Seed int
 	// Out receives the story of what happens.
@@ -67,6 +73,9 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	if opts.SMTPAddr == "" {
 		opts.SMTPAddr = "127.0.0.1:1025"
+	}
+	if opts.HTTPAddr == "" {
+		opts.HTTPAddr = "127.0.0.1:8025"
 	}
 	if opts.Seed == 0 {
 		opts.Seed = 3
@@ -90,16 +99,25 @@ func Run(ctx context.Context, opts Options) error {
 	// address goes into the support mailbox, mail to the agent into hers,
 	// every other mail into the customer's mailbox, whatever its address.
 	// The agent's first notice is answered (see answer).
+	// The web server's address goes into the config (base_url), so the
+	// demo listens first and hands the listener to the daemon.
+	web, err := net.Listen("tcp", opts.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("starting the web server on %s: %w", opts.HTTPAddr, err)
+	}
+	baseURL := "http://" + web.Addr().String()
 	notices := make(chan []byte, 1)
+	surveys := make(chan []byte, 1)
 	sink, err := smtpsink.Start(smtpsink.Options{Addr: opts.SMTPAddr, Deliver: func(r smtpsink.Received) error {
-		return route(im, story, r, notices)
+		return route(im, story, r, notices, surveys, baseURL)
 	}})
 	if err != nil {
+		web.Close()
 		return fmt.Errorf("starting the SMTP server on %s: %w", opts.SMTPAddr, err)
 	}
 	defer sink.Close()
 
-	cfgPath, err := writeConfig(opts.Dir, im.Port(), sink.Port())
+	cfgPath, err := writeConfig(opts.Dir, im.Port(), sink.Port(), web.Addr().String(), baseURL)
 	if err != nil {
 		return err
 	}
@@ -109,6 +127,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	d, err := desk.Open(ctx, cfg, desk.Options{Logger: slog.New(story)})
 	if err != nil {
+		web.Close()
 		return err
 	}
 	defer d.Close()
@@ -118,14 +137,17 @@ func Run(ctx context.Context, opts Options) error {
   SMTP:     %s  write as a customer to %s (no login)
   IMAP:     %s  read what the desk sent: user %q, password %q
             the agent %s reads hers: user %q, password %q
+  web:      %s  the pages that links in the desk's mail open
   inspect:  helpdesk tickets list --config %s
+The agent resolves the first ticket; it closes %s later, and its
+customer rates it through the survey's link.
 Stop with Ctrl-C.
 
-`, opts.Dir, sink.Addr(), SupportAddress, im.Addr(), CustomerUser, CustomerPassword, AgentAddress, AgentUser, AgentPassword, cfgPath)
+`, opts.Dir, sink.Addr(), SupportAddress, im.Addr(), CustomerUser, CustomerPassword, AgentAddress, AgentUser, AgentPassword, baseURL, cfgPath, autoClose)
 
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := d.Run(ctx, desk.RunOptions{Grace: 3 * time.Second}); err != nil {
+		if err := d.Run(ctx, desk.RunOptions{Grace: 3 * time.Second, HTTPListener: web}); err != nil {
 			story.printf("daemon: %v\n", err)
 		}
 	})
@@ -142,12 +164,28 @@ Stop with Ctrl-C.
 			case <-ctx.Done():
 			}
 		})
+		wg.Go(func() {
+			select {
+			case raw := <-surveys:
+				rated := func(id int64) (int, error) {
+					t, err := d.Store.Ticket(ctx, id)
+					if err != nil {
+						return 0, err
+					}
+					return t.CSAT.Rating, nil
+				}
+				if err := rate(ctx, raw, baseURL, story, rated); err != nil {
+					story.printf("rating through the survey's link: %v\n", err)
+				}
+			case <-ctx.Done():
+			}
+		})
 	}
 	wg.Wait()
 	return nil
 }
 
-func route(im *imapmem.Server, story *teller, r smtpsink.Received, notices chan<- []byte) error {
+func route(im *imapmem.Server, story *teller, r smtpsink.Received, notices, surveys chan<- []byte, baseURL string) error {
 	toSupport, toAgent := false, false
 	for _, rcpt := range r.To {
 		local, domain, _ := strings.Cut(strings.ToLower(rcpt), "@")
@@ -169,6 +207,12 @@ func route(im *imapmem.Server, story *teller, r smtpsink.Received, notices chan<
 		default:
 		}
 		return im.Append(AgentUser, "INBOX", r.Data)
+	}
+	if text, err := textPart(r.Data); err == nil && strings.Contains(text, baseURL+"/csat/") {
+		select {
+		case surveys <- r.Data:
+		default:
+		}
 	}
 	return im.Append(CustomerUser, "INBOX", r.Data)
 }
@@ -201,7 +245,7 @@ func answer(ctx context.Context, smtpAddr string, raw []byte, story *teller) err
 			}
 		}
 	}
-	story.printf("  agent %s answers %q from her mail client\n", AgentAddress, subject)
+	story.printf("  agent %s answers %q from her mail client, with #status resolved\n", AgentAddress, subject)
 	s := sender(smtpAddr)
 	defer s.Close()
 	return s.Send(ctx, &mailout.Mail{
@@ -210,7 +254,8 @@ func answer(ctx context.Context, smtpAddr string, raw []byte, story *teller) err
 		Subject:    "Re: " + subject,
 		InReplyTo:  id,
 		References: []string{id},
-		Text: "#priority P2\n\nHello,\n\nthank you for writing. I have reset your login: please try again, and tell me\n" +
+		Text: "#priority P2\n#status resolved Reset the customer's login after a lockout.\n\n" +
+			"Hello,\n\nthank you for writing. I have reset your login: please try again, and tell me\n" +
 			"if it still fails.\n\nAnn\n\nOn " + time.Now().Format("Mon, 2 Jan 2006 at 15:04") + ", Demo Support <" + SupportAddress + "> wrote:\n" +
 			"> " + strings.ReplaceAll(strings.TrimRight(text, "\n"), "\n", "\n> ") + "\n",
 	})
@@ -224,8 +269,14 @@ func sender(smtpAddr string) *mailout.Sender {
 	return mailout.NewSender(mailout.Options{Host: host, Port: p, TLS: "none"})
 }
 
-// writeConfig writes the demo's config (and, once, its secret) to dir.
-func writeConfig(dir string, imapPort, smtpPort int) (string, error) {
+// autoClose is how long a resolved ticket waits, silent, to be closed in
+// the demo (three days by default).
+const autoClose = 5 * time.Second
+
+// writeConfig writes the demo's config (and, once, its secret) to dir:
+// the life cycle on demo durations, and the web server at httpAddr whose
+// links start with baseURL.
+func writeConfig(dir string, imapPort, smtpPort int, httpAddr, baseURL string) (string, error) {
 	secretPath := filepath.Join(dir, "secret")
 	if _, err := os.Stat(secretPath); errors.Is(err, os.ErrNotExist) {
 		b := make([]byte, 32)
@@ -241,7 +292,10 @@ func writeConfig(dir string, imapPort, smtpPort int) (string, error) {
 		SecretFile: secretPath,
 		Address:    SupportAddress,
 		IMAP:       &localconfig.IMAP{Port: imapPort, Username: SupportUser, Password: SupportPassword, PollInterval: "5s"},
-		Extra:      fmt.Sprintf("\n[[agent]]\nname = %q\nemail = %q\nqueues = [\"general\"]\n", AgentName, AgentAddress),
+		Extra: fmt.Sprintf("\n[[agent]]\nname = %q\nemail = %q\nqueues = [\"general\"]\n", AgentName, AgentAddress) +
+			fmt.Sprintf("\n# Demo durations: a resolved ticket closes %s after, silent.\n[lifecycle]\nauto_close_after = %q\n"+
+				"pending_reminder_after = \"1m\"\npending_resolve_after = \"2m\"\n", autoClose, autoClose.String()) +
+			fmt.Sprintf("\n[http]\nlisten = %q\nbase_url = %q\n", httpAddr, baseURL),
 	})
 	path := filepath.Join(dir, "helpdesk.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -329,6 +383,10 @@ func (t *teller) Handle(_ context.Context, r slog.Record) error {
 		t.printf("%s desk: reply added to %s (threaded by %s)\n", now, a["ticket"], a["threaded_by"])
 	case r.Message == "mail sent":
 		t.printf("%s desk: sent the %s of %s\n", now, kindName(a["kind"]), a["ticket"])
+	case r.Message == "scheduled job":
+		t.printf("%s desk: scheduled %s of HD#%s: %s\n", now, strings.ReplaceAll(a["job"], "_", "-"), a["ticket"], a["done"])
+	case r.Message == "ticket rated by link":
+		t.printf("%s desk: %s rated %s of 5 through the survey's link\n", now, a["ticket"], a["rating"])
 	case r.Level >= slog.LevelWarn:
 		t.printf("%s %s: %s %s\n", now, strings.ToLower(r.Level.String()), r.Message, a["err"])
 	}
@@ -348,6 +406,10 @@ func kindName(kind string) string {
 		return "agent's answer"
 	case "command_error":
 		return "agent's command error"
+	case "csat_survey":
+		return "satisfaction survey"
+	case "resolved", "closed", "pending", "reopened", "merged":
+		return kind + " notice"
 	}
 	return kind
 }
