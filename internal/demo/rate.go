@@ -17,8 +17,9 @@ import (
 
 // rate answers the survey raw as its customer would in a browser: open
 // the link for 5 (excellent), which only shows the form, then send the
-// form with a comment, and read the thanks page it leads to.
-// rated tells the rating ticket id has (0 for none).
+// form with a comment, and read the thanks page it leads to. rated tells
+// the rating a ticket has (0 for none), to show that opening the link
+// recorded nothing.
 func rate(ctx context.Context, raw []byte, baseURL string, story *teller, rated func(id int64) (int, error)) error {
 	text, err := textPart(raw)
 	if err != nil {
