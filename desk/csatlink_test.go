@@ -1,7 +1,9 @@
 package desk_test
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"helpdesk/desk"
 	"helpdesk/tickets"
 	"helpdesk/web"
 )
@@ -260,5 +263,20 @@ func TestAReopenedTicketCannotBeRatedByLinkUntilClosedAgain(t *testing.T) {
 	}
 	if code, _, body := postForm(t, link, rateForm(link, "3", ""), nil); code != http.StatusSeeOther || h.ticket(sv.id).CSAT.Rating != 3 {
 		t.Errorf("POST once closed again: %d, csat %+v\n%s", code, h.ticket(sv.id).CSAT, body)
+	}
+}
+
+func TestTheDaemonWillNotStartWhenItsWebAddressIsTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	h := agentHarness(t, "\n[http]\nlisten = \""+taken.Addr().String()+"\"\nbase_url = \"https://help.example.com\"\n")
+	ctx, cancel := context.WithTimeout(h.ctx, 20*time.Second)
+	defer cancel()
+	err = h.desk.Run(ctx, desk.RunOptions{Grace: time.Second})
+	if err == nil || !strings.HasPrefix(err.Error(), "http.listen: ") || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("Run on a taken address: %v, want the key and the reason", err)
 	}
 }

@@ -87,7 +87,11 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 		}
 		if ln == nil {
 			if ln, err = net.Listen("tcp", d.cfg.HTTP.Listen); err != nil {
-				return fmt.Errorf("%s: http.listen: %w", d.cfg.Path, err)
+				key := "http.listen"
+				if d.cfg.Path != "" {
+					key = d.cfg.Path + ": " + key
+				}
+				return fmt.Errorf("%s: %w", key, err)
 			}
 		}
 		d.log.Info("web server listening", slog.String("addr", ln.Addr().String()), slog.String("base_url", d.cfg.HTTP.BaseURL))

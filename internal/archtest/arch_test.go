@@ -94,6 +94,20 @@ var rules = []rule{
 		},
 	},
 	{
+		// The web pages reach tickets through the domain's interface; they
+		// know no SQL, no config file and not the wiring.
+		covers: []string{"web/..."},
+		forbids: func(to string, test bool) string {
+			switch {
+			case isSQL(to) && !test:
+				return "the web pages know no SQL"
+			case !test && (within(to, "config/...") || within(to, "desk/...")):
+				return "the web pages get what they need from the desk, not the config or the wiring"
+			}
+			return ""
+		},
+	},
+	{
 		covers: []string{"templates/..."},
 		forbids: func(to string, test bool) string {
 			if isSQL(to) {
@@ -133,6 +147,8 @@ func TestTheRulesCatchArrowsThatPointOutward(t *testing.T) {
 		{Pkg: "mailout", From: "mailout/sender.go", To: "tickets/triage"},
 		{Pkg: "templates", From: "templates/templates.go", To: "github.com/mattn/go-sqlite3"},
 		{Pkg: "cmd/helpdesk", From: "cmd/helpdesk/commands.go", To: "tickets/sqlstore"},
+		{Pkg: "web", From: "web/csat.go", To: "tickets/sqlstore"},
+		{Pkg: "web", From: "web/web.go", To: "config"},
 	} {
 		if len(violations([]arrow{a})) != 1 {
 			t.Errorf("%s importing %s passed the rules", a.From, a.To)
