@@ -208,13 +208,17 @@ func route(im *imapmem.Server, story *teller, r smtpsink.Received, notices, surv
 		}
 		return im.Append(AgentUser, "INBOX", r.Data)
 	}
+	if err := im.Append(CustomerUser, "INBOX", r.Data); err != nil {
+		return err
+	}
+	// The survey is in the customer's mailbox: the customer may rate.
 	if text, err := textPart(r.Data); err == nil && strings.Contains(text, baseURL+"/csat/") {
 		select {
 		case surveys <- r.Data:
 		default:
 		}
 	}
-	return im.Append(CustomerUser, "INBOX", r.Data)
+	return nil
 }
 
 // answer replies to the agent's notice raw as her mail client would: to
