@@ -93,6 +93,7 @@ func New(opts Options) (*Server, error) {
 // Handle adds a page: pattern as http.ServeMux reads it ("GET /metrics").
 // Its responses get the security headers (a handler may replace the
 // Content-Security-Policy for its own) and its request bodies the limit.
+// Any address no page claims gets the server's 404 page ("/" is taken).
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
 // contentSecurityPolicy allows nothing but the pages' own style sheet and
