@@ -292,3 +292,36 @@ DELETE FROM scheduled_jobs WHERE ticket_id = ? AND kind = ? AND due_at <= ?;
 
 -- name: jobs-until
 SELECT ticket_id, kind, due_at FROM scheduled_jobs WHERE due_at <= ? ORDER BY due_at, ticket_id, kind LIMIT ?;
+
+-- name: report-tickets
+-- The tickets a report needs: the backlog now, and every ticket that was
+-- created, resolved, closed, rated or reopened since the period's start
+-- (args: since x5, queue x2, agent x2). Agents' answers, reopens and the
+-- survey are counted per ticket through the indexes on (ticket_id, id).
+SELECT t.id, t.status, t.priority, t.queue, t.assignee, t.requester_email, t.created_at,
+    t.first_response_at, t.resolved_at, t.closed_at, t.csat_rating, t.csat_at,
+    (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id AND m.kind = 'agent_relay') AS agent_replies,
+    (SELECT COUNT(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'status'
+        AND (e.detail LIKE 'resolved -> open%' OR e.detail LIKE 'closed -> open%')) AS reopens,
+    (SELECT MAX(e.created_at) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'status'
+        AND (e.detail LIKE 'resolved -> open%' OR e.detail LIKE 'closed -> open%')) AS last_reopen_at,
+    (SELECT MIN(m.created_at) FROM messages m WHERE m.ticket_id = t.id AND m.kind = 'csat_survey') AS survey_at
+FROM tickets t
+WHERE t.status NOT IN ('spam', 'merged')
+  AND (t.status IN ('new', 'open', 'pending')
+    OR t.created_at >= ? OR t.resolved_at >= ? OR t.closed_at >= ? OR t.csat_at >= ?
+    OR EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'status' AND e.created_at >= ?
+        AND (e.detail LIKE 'resolved -> open%' OR e.detail LIKE 'closed -> open%')))
+  AND (? = '' OR t.queue = ?)
+  AND (? = '' OR t.assignee = ?)
+ORDER BY t.id;
+
+-- name: report-replies
+-- The agents' answers to customers in [since, until), by agent (args:
+-- since, until, queue x2, agent x2).
+SELECT m.author AS agent, COUNT(*) AS replies FROM messages m JOIN tickets t ON t.id = m.ticket_id
+WHERE m.kind = 'agent_relay' AND m.author <> '' AND m.created_at >= ? AND m.created_at < ?
+  AND t.status NOT IN ('spam', 'merged')
+  AND (? = '' OR t.queue = ?)
+  AND (? = '' OR m.author = ?)
+GROUP BY m.author;
