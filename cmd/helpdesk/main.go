@@ -39,6 +39,7 @@ commands:
   schedule    run [--at TIME]: run the reminders and auto-closes due (cron) | list
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
+  report      the KPIs: backlog, response and resolution times, reopen rate, CSAT [--since 30d] [--queue Q] [--agent A]
   templates   check | preview NAME
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else helpdesk.toml).
@@ -115,6 +116,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdTemplates(args[1:])
 	case "rules":
 		err = env.cmdRules(args[1:])
+	case "report":
+		err = env.cmdReport(args[1:])
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q (run \"helpdesk help\")", args[0])}
 	}
