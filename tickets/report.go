@@ -73,13 +73,13 @@ type Report struct {
 	Daily   []Day     `json:"daily"`
 	// FirstResponse covers the tickets created in the period; Resolution
 	// those resolved in it.
-	FirstResponse          Durations   `json:"first_response"`
-	Resolution             Durations   `json:"resolution"`
-	FirstContactResolution Rate        `json:"first_contact_resolution"`
-	Reopened               Rate        `json:"reopened"`
-	CSAT                   CSATFigures `json:"csat"`
+	FirstResponse          Durations      `json:"first_response"`
+	Resolution             Durations      `json:"resolution"`
+	FirstContactResolution Rate           `json:"first_contact_resolution"`
+	Reopened               Rate           `json:"reopened"`
+	CSAT                   CSATFigures    `json:"csat"`
 	Agents                 []AgentFigures `json:"agents"`
-	BusiestSenders         []Sender    `json:"busiest_senders"`
+	BusiestSenders         []Sender       `json:"busiest_senders"`
 }
 
 // Backlog is the work not done at the report's moment: new, open and
