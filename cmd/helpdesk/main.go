@@ -41,6 +41,8 @@ commands:
   quarantine  list | show ID | retry ID
   report      the KPIs: backlog, response and resolution times, reopen rate, CSAT [--since 30d] [--queue Q] [--agent A]
   templates   check | preview NAME
+  config      check: every problem of the file (and its templates), exit 1 | show: the effective config, secrets redacted
+  version     the release, commit and Go version of this binary
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else helpdesk.toml).
 Run "helpdesk COMMAND -h" for its flags.
@@ -118,6 +120,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdRules(args[1:])
 	case "report":
 		err = env.cmdReport(args[1:])
+	case "config":
+		err = env.cmdConfig(args[1:])
+	case "version", "--version":
+		err = env.cmdVersion(args[1:])
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q (run \"helpdesk help\")", args[0])}
 	}
