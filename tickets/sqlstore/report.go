@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"helpdesk/tickets"
@@ -74,43 +73,11 @@ func (q *queries) ReportReplies(ctx context.Context, f tickets.ReportFilter) (ma
 	return out, nil
 }
 
-// looseTime reads a time that SQLite returns as text: the value of an
-// aggregate such as MAX(created_at) has no declared type, so the driver
-// does not turn it into a time.Time as it does a TIMESTAMP column.
+// looseTime reads a time from an aggregate (MAX, MIN), which SQLite
+// returns as text (see aggregateTime).
 type looseTime struct{ Time time.Time }
 
-// sqliteTimeFormats are the layouts go-sqlite3 writes and reads times in.
-var sqliteTimeFormats = []string{
-	"2006-01-02 15:04:05.999999999-07:00",
-	"2006-01-02T15:04:05.999999999-07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05",
-	"2006-01-02T15:04:05",
-	"2006-01-02",
-}
-
-func (l *looseTime) Scan(v any) error {
-	var s string
-	switch v := v.(type) {
-	case nil:
-		l.Time = time.Time{}
-		return nil
-	case time.Time:
-		l.Time = v.UTC()
-		return nil
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	default:
-		return fmt.Errorf("reading a time from %T", v)
-	}
-	for _, layout := range sqliteTimeFormats {
-		if t, err := time.Parse(layout, s); err == nil {
-			l.Time = t.UTC()
-			return nil
-		}
-	}
-	return fmt.Errorf("reading a time from %q", s)
+func (l *looseTime) Scan(v any) (err error) {
+	l.Time, err = aggregateTime(v)
+	return err
 }
