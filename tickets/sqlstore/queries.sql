@@ -198,6 +198,9 @@ SELECT name, holder, expires_at, taken_at FROM leases WHERE substr(name, 1, ?) =
 SELECT status, COUNT(*) AS items, SUM(CASE WHEN next_attempt_at <= ? THEN 1 ELSE 0 END) AS due
 FROM outbox GROUP BY status ORDER BY status;
 
+-- name: outbox-oldest-queued
+SELECT MIN(created_at) FROM outbox WHERE status = 'queued';
+
 -- name: outbox-leases
 -- The senders holding queued items now, each with its items and when its
 -- lease runs out.
