@@ -94,6 +94,20 @@ var rules = []rule{
 		},
 	},
 	{
+		// The admin pages show what the desk hands them, through
+		// admin.Source: no SQL, and not the wiring.
+		covers: []string{"web/admin/..."},
+		forbids: func(to string, test bool) string {
+			switch {
+			case isSQL(to):
+				return "the admin pages know no SQL"
+			case !test && within(to, "desk/..."):
+				return "the admin pages read through admin.Source, not the desk"
+			}
+			return ""
+		},
+	},
+	{
 		covers: []string{"templates/..."},
 		forbids: func(to string, test bool) string {
 			if isSQL(to) {
