@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -10,6 +12,7 @@ import (
 
 	"helpdesk/config"
 	"helpdesk/tickets"
+	"helpdesk/web/admin"
 )
 
 // cmdReport prints the desk's KPIs: report [--since 30d|TIME] [--until
@@ -20,6 +23,7 @@ func (e *env) cmdReport(args []string) error {
 	until := fs.String("until", "", "the period's end (RFC 3339 or 2026-03-31, exclusive); default now")
 	queue := fs.String("queue", "", "only this queue's tickets")
 	agent := fs.String("agent", "", "only the tickets assigned to this agent (address) and their answers")
+	htmlFile := fs.String("html", "", "also write the report as a dashboard, one self-contained HTML `file`")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -49,10 +53,40 @@ func (e *env) cmdReport(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *htmlFile != "" {
+		name, _ := d.Config().SMTP.FromAddress()
+		if err := writeReportHTML(*htmlFile, rep, name); err != nil {
+			return err
+		}
+	}
 	if c.json {
 		return e.printJSON(rep)
 	}
 	return printReport(e.stdout, rep)
+}
+
+// writeReportHTML writes the dashboard of rep to path, whole or not at
+// all: a reader of the file never sees half a report.
+func writeReportHTML(path string, rep *tickets.Report, desk string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*.html")
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := admin.WriteReport(tmp, rep, desk); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the report to %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing the report to %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing the report to %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing the report to %s: %w", path, err)
+	}
+	return nil
 }
 
 // reportTime reads RFC 3339 or a date (midnight UTC).

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -80,6 +82,14 @@ func TestReportCommandPrintsTheFiguresOfWhatWasIngested(t *testing.T) {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("report: exit %d, want %q in:\n%s%s", code, want, out, errs)
 		}
+	}
+
+	page := filepath.Join(t.TempDir(), "report.html")
+	if code, _, errs = c.run("", "report", "--html", page); code != 0 {
+		t.Fatalf("report --html: exit %d, %s", code, errs)
+	}
+	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `aria-label="Backlog by status. new: 1, open: 1, pending: 0"`) {
+		t.Errorf("report --html wrote %d bytes (%v) without the backlog chart", len(b), err)
 	}
 
 	for _, bad := range [][]string{{"--since", "soon"}, {"--until", "tomorrow"}, {"extra"}} {
