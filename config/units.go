@@ -135,3 +135,7 @@ func (s Size) String() string {
 	}
 	return strconv.FormatInt(int64(s), 10)
 }
+
+// ParseDuration reads a duration as the file writes it: a Go duration
+// with an optional leading count of days ("14d", "1d12h", "30m").
+func ParseDuration(s string) (time.Duration, error) { return parseDuration(strings.TrimSpace(s)) }

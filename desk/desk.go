@@ -45,6 +45,8 @@ type Desk struct {
 	Templates *templates.Set
 	parse     mailin.ParseOptions
 	retry     tickets.RetryPolicy
+	metrics   *metrics
+	watchers  watchers // the IMAP watchers this process runs now
 }
 
 // Open loads the templates, opens (and migrates) the database and builds
@@ -88,6 +90,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 			BatchSize:   cfg.Outbox.BatchSize,
 		},
 	}
+	d.metrics = newMetrics(d)
 	triageOpts, err := cfg.TriageOptions()
 	if err != nil {
 		store.Close()

@@ -43,6 +43,8 @@ func (d *Desk) readMailbox(ctx context.Context, name string, leaser tickets.Leas
 			if err != nil {
 				return err
 			}
+			d.watchers.add(name, w, d.pollInterval(name))
+			defer d.watchers.remove(name)
 			return w.Run(ctx) // until ctx ends: shutdown, or the lease lost
 		})
 		wait := period / 3
@@ -79,4 +81,14 @@ func (d *Desk) readMailbox(ctx context.Context, name string, leaser tickets.Leas
 		case <-t.C:
 		}
 	}
+}
+
+// pollInterval is how often IMAP mailbox name is searched, in IDLE too.
+func (d *Desk) pollInterval(name string) time.Duration {
+	for _, mb := range d.cfg.Mailboxes {
+		if mb.Name == name && mb.IMAP != nil {
+			return mb.IMAP.PollInterval.Duration
+		}
+	}
+	return 0
 }

@@ -190,7 +190,9 @@ func (d *Desk) sendLoop(ctx, work context.Context, wake <-chan struct{}, interva
 func (d *Desk) flushOnce(ctx context.Context, mailers []tickets.Mailer) {
 	// A bare context.Canceled is the shutdown; anything else (a failure to
 	// record deliveries included) is worth a line.
-	if _, err := d.Service.FlushOutboxVia(ctx, mailers, d.retry); err != nil && err != context.Canceled {
+	st, err := d.Service.FlushOutboxVia(ctx, mailers, d.retry)
+	d.metrics.countFlush(st)
+	if err != nil && err != context.Canceled {
 		d.log.ErrorContext(ctx, "delivering the outbox", slog.Any("err", err))
 	}
 }
@@ -244,6 +246,7 @@ func (h *batchHandler) HandleBatch(_ context.Context, mailbox string, mails []im
 	for j, i := range at {
 		outs[i], errs[i] = bOuts[j], bErrs[j]
 	}
+	h.d.metrics.countBatch(mailbox, outs, errs)
 	queued := false
 	for i, m := range mails {
 		if errs[i] != nil {

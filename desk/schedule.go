@@ -32,6 +32,7 @@ func (d *Desk) scheduleLoop(ctx, work context.Context, wake chan<- struct{}) {
 		case <-timer.C:
 		}
 		runs, err := d.RunSchedule(work, time.Time{})
+		d.metrics.countJobs(runs)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			d.log.ErrorContext(ctx, "running scheduled jobs", slog.Any("err", err))
 		}

@@ -49,6 +49,12 @@ type Reader interface {
 	// Jobs lists the scheduled jobs due at or before until (all when until
 	// is zero), earliest first, at most limit (0: no limit).
 	Jobs(ctx context.Context, until time.Time, limit int) ([]Job, error)
+	// ReportTickets reads the tickets the report of f needs (see
+	// ReportFilter), spam and merged left out.
+	ReportTickets(ctx context.Context, f ReportFilter) ([]ReportTicket, error)
+	// ReportReplies counts the agents' answers to customers in f's period,
+	// by agent.
+	ReportReplies(ctx context.Context, f ReportFilter) (map[string]int, error)
 }
 
 // Tx is what a write transaction can do.

@@ -39,7 +39,11 @@ commands:
   schedule    run [--at TIME]: run the reminders and auto-closes due (cron) | list
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
+  report      the KPIs: backlog, response and resolution times, reopen rate, CSAT [--since 30d] [--queue Q] [--agent A]
   templates   check | preview NAME
+  config      check: every problem of the file (and its templates), exit 1 | show: the effective config, secrets redacted
+  admin       hash-password: the bcrypt hash of the password on stdin, for [http] admin_users
+  version     the release, commit and Go version of this binary
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else helpdesk.toml).
 Run "helpdesk COMMAND -h" for its flags.
@@ -115,6 +119,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdTemplates(args[1:])
 	case "rules":
 		err = env.cmdRules(args[1:])
+	case "report":
+		err = env.cmdReport(args[1:])
+	case "config":
+		err = env.cmdConfig(args[1:])
+	case "admin":
+		err = env.cmdAdmin(args[1:])
+	case "version", "--version":
+		err = env.cmdVersion(args[1:])
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q (run \"helpdesk help\")", args[0])}
 	}

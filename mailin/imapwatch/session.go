@@ -94,6 +94,7 @@ func (w *Watcher) session(ctx context.Context) (stable bool, err error) {
 		if err := s.round(ctx); err != nil {
 			return false, s.cause(err)
 		}
+		w.setStatus(func(st *Status) { st.LastRound = time.Now() })
 		if err := s.wait(ctx); err != nil {
 			return false, s.cause(err)
 		}
@@ -512,6 +513,8 @@ func (s *session) wait(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("starting idle on %s: %w", w.opts.Folder, err)
 		}
+		w.setStatus(func(st *Status) { st.Idling = true })
+		defer w.setStatus(func(st *Status) { st.Idling = false })
 	}
 	var result error
 	select {

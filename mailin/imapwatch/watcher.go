@@ -126,6 +126,12 @@ type Status struct {
 	LastUID     uint32 // the cursor
 	UIDValidity uint32 // the UIDVALIDITY the cursor belongs to
 	Handled     int64  // mails stored by the Handler since New
+	// LastRound is when the folder was last searched and its new mails
+	// handled; zero before the first round.
+	LastRound time.Time
+	// Idling is true while the connection waits in IDLE, the server
+	// telling of new mail the moment it comes.
+	Idling bool
 	// Stuck lists, ascending, the UIDs the server would not serve (a NO
 	// to the FETCH, no body, or the connection dropped while fetching
 	// it). Each is retried with backoff and holds the cursor; the other

@@ -90,6 +90,9 @@ type OutboxState struct {
 	Due    int // of those, due now (the rest wait for a retry)
 	Sent   int
 	Failed int
+	// OldestQueued is when the oldest mail still queued was queued; zero
+	// when none is.
+	OldestQueued time.Time
 	// Leases are the senders holding queued items now.
 	Leases []OutboxLease
 }
@@ -122,6 +125,16 @@ func (s *Store) OutboxState(ctx context.Context, now time.Time) (OutboxState, er
 			st.Sent = c.Items
 		case tickets.OutboxFailed:
 			st.Failed = c.Items
+		}
+	}
+	if st.Queued > 0 {
+		var oldest any
+		if err := q.get(ctx, &oldest, "outbox-oldest-queued"); err != nil {
+			return OutboxState{}, err
+		}
+		var err error
+		if st.OldestQueued, err = aggregateTime(oldest); err != nil {
+			return OutboxState{}, fmt.Errorf("outbox-oldest-queued: %w", err)
 		}
 	}
 	var leases []struct {

@@ -198,6 +198,9 @@ SELECT name, holder, expires_at, taken_at FROM leases WHERE substr(name, 1, ?) =
 SELECT status, COUNT(*) AS items, SUM(CASE WHEN next_attempt_at <= ? THEN 1 ELSE 0 END) AS due
 FROM outbox GROUP BY status ORDER BY status;
 
+-- name: outbox-oldest-queued
+SELECT MIN(created_at) FROM outbox WHERE status = 'queued';
+
 -- name: outbox-leases
 -- The senders holding queued items now, each with its items and when its
 -- lease runs out.
@@ -292,3 +295,38 @@ DELETE FROM scheduled_jobs WHERE ticket_id = ? AND kind = ? AND due_at <= ?;
 
 -- name: jobs-until
 SELECT ticket_id, kind, due_at FROM scheduled_jobs WHERE due_at <= ? ORDER BY due_at, ticket_id, kind LIMIT ?;
+
+-- name: report-tickets
+-- The tickets a report needs: the backlog now, and every ticket that was
+-- created, resolved, closed, rated or reopened since the period's start
+-- (args: since x5, queue x2, agent x2), with its agents' answers, its
+-- reopens and its survey, each counted once for all tickets from its
+-- partial index (migration 00016) and joined by hash rather than looked
+-- up ticket by ticket.
+SELECT t.id, t.status, t.priority, t.queue, t.assignee, t.requester_email, t.created_at,
+    t.first_response_at, t.resolved_at, t.closed_at, t.csat_rating, t.csat_at,
+    COALESCE(a.n, 0) AS agent_replies, COALESCE(r.n, 0) AS reopens, r.last_at AS last_reopen_at, s.first_at AS survey_at
+FROM tickets t
+LEFT JOIN (SELECT ticket_id, COUNT(*) AS n FROM messages WHERE kind = 'agent_relay' GROUP BY ticket_id) a
+    ON a.ticket_id = t.id
+LEFT JOIN (SELECT ticket_id, COUNT(*) AS n, MAX(created_at) AS last_at FROM events
+    WHERE kind = 'status' AND (detail LIKE 'resolved -> open%' OR detail LIKE 'closed -> open%') GROUP BY ticket_id) r
+    ON r.ticket_id = t.id
+LEFT JOIN (SELECT ticket_id, MIN(created_at) AS first_at FROM messages WHERE kind = 'csat_survey' GROUP BY ticket_id) s
+    ON s.ticket_id = t.id
+WHERE t.status NOT IN ('spam', 'merged')
+  AND (t.status IN ('new', 'open', 'pending')
+    OR t.created_at >= ? OR t.resolved_at >= ? OR t.closed_at >= ? OR t.csat_at >= ? OR r.last_at >= ?)
+  AND (? = '' OR t.queue = ?)
+  AND (? = '' OR t.assignee = ?)
+ORDER BY t.id;
+
+-- name: report-replies
+-- The agents' answers to customers in [since, until), by agent (args:
+-- since, until, queue x2, agent x2).
+SELECT m.author AS agent, COUNT(*) AS replies FROM messages m JOIN tickets t ON t.id = m.ticket_id
+WHERE m.kind = 'agent_relay' AND m.author <> '' AND m.created_at >= ? AND m.created_at < ?
+  AND t.status NOT IN ('spam', 'merged')
+  AND (? = '' OR t.queue = ?)
+  AND (? = '' OR m.author = ?)
+GROUP BY m.author;
