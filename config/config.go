@@ -416,6 +416,12 @@ func (c *Config) String() string {
 	if r.Security.Secret != "" {
 		r.Security.Secret = redacted
 	}
+	if len(c.HTTP.AdminUsers) > 0 {
+		r.HTTP.AdminUsers = map[string]string{}
+		for name := range c.HTTP.AdminUsers {
+			r.HTTP.AdminUsers[name] = redacted
+		}
+	}
 	r.Mailboxes = make([]Mailbox, len(c.Mailboxes))
 	copy(r.Mailboxes, c.Mailboxes)
 	for i := range r.Mailboxes {

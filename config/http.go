@@ -1,10 +1,14 @@
 package config
 
 import (
+	"maps"
 	"net"
 	"net/url"
 	"strconv"
+	"slices"
 	"strings"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // HTTP is the daemon's small web server: the pages that links in the
@@ -20,7 +24,24 @@ type HTTP struct {
 	// without query or fragment; required with Listen. The server checks
 	// the Origin of a form sent to it against it.
 	BaseURL string `toml:"base_url"`
+
+	// AdminUsers are the admins who log in to the dashboard (the pages at
+	// "/") with a password: name = the password's bcrypt hash, which
+	// `helpdesk admin hash-password` prints. The file never holds a
+	// password.
+	AdminUsers map[string]string `toml:"admin_users"`
+	// AdminTokenEnv or AdminTokenFile holds the admin token (at least 16
+	// characters): a script sends it as "Authorization: Bearer TOKEN" (to
+	// /metrics, say), an admin may type it on the login page.
+	AdminTokenEnv  string `toml:"admin_token_env"`
+	AdminTokenFile string `toml:"admin_token_file"`
+	// AdminToken is the token read from AdminTokenEnv or AdminTokenFile.
+	AdminToken         string `toml:"-"`
+	adminTokenResolved bool
 }
+
+// AdminAccess reports whether anyone can log in to the admin pages.
+func (h *HTTP) AdminAccess() bool { return len(h.AdminUsers) > 0 || h.AdminToken != "" }
 
 func (c *Config) validateHTTP(ps *problems) {
 	h := &c.HTTP
@@ -36,6 +57,20 @@ func (c *Config) validateHTTP(ps *problems) {
 		if h.BaseURL == "" {
 			ps.add("http.base_url", "required with http.listen: the address customers reach the server at, like \"https://help.example.com\"")
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(h.AdminUsers)) {
+		if name == "" || name == "token" || strings.ContainsAny(name, "|\r\n") {
+			ps.add("http.admin_users", "%q is not a name an admin can log in with", name)
+		}
+		if _, err := bcrypt.Cost([]byte(h.AdminUsers[name])); err != nil {
+			ps.add("http.admin_users."+name, "not a bcrypt hash: make one with `helpdesk admin hash-password` and never write the password itself here")
+		}
+	}
+	if countSet(h.AdminTokenEnv, h.AdminTokenFile) > 1 {
+		ps.add("http.admin_token", "set only one of admin_token_env, admin_token_file")
+	}
+	if h.AdminToken != "" && len(h.AdminToken) < 16 {
+		ps.add("http.admin_token", "must be at least 16 characters")
 	}
 	if h.BaseURL == "" {
 		return

@@ -101,6 +101,7 @@ func (c *Config) resolveSecrets(ps *problems, getenv func(string) string, readFi
 	r.resolve("database", "dsn", &c.Database.DSN, c.Database.DSNEnv, c.Database.DSNFile, &c.Database.dsnResolved)
 	r.resolve("smtp", "password", &c.SMTP.Password, c.SMTP.PasswordEnv, c.SMTP.PasswordFile, &c.SMTP.passwordResolved)
 	r.resolve("security", "secret", &c.Security.Secret, c.Security.SecretEnv, c.Security.SecretFile, &c.Security.secretResolved)
+	r.resolve("http", "admin_token", &c.HTTP.AdminToken, c.HTTP.AdminTokenEnv, c.HTTP.AdminTokenFile, &c.HTTP.adminTokenResolved)
 	for i := range c.Mailboxes {
 		if im := c.Mailboxes[i].IMAP; im != nil {
 			r.resolve(fmt.Sprintf("mailbox[%d].imap", i), "password", &im.Password, im.PasswordEnv, im.PasswordFile, &im.passwordResolved)

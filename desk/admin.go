@@ -2,11 +2,51 @@ package desk
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"strings"
 
 	"helpdesk/templates"
 	"helpdesk/tickets"
+	"helpdesk/web"
 	"helpdesk/web/admin"
 )
+
+// addPages adds to srv the machine's pages (/healthz, /readyz, and
+// /metrics for admins) and, when anyone may log in to them, the admin's.
+func (d *Desk) addPages(srv *web.Server) error {
+	srv.Handle("GET /healthz", d.HealthHandler())
+	srv.Handle("GET /readyz", d.ReadyHandler())
+	h := &d.cfg.HTTP
+	if !h.AdminAccess() {
+		d.log.Info("no admin pages and no /metrics: set [http] admin_users or admin_token_env to serve them")
+		return nil
+	}
+	name, _ := d.cfg.SMTP.FromAddress()
+	pages, err := admin.New(admin.Options{
+		Source: d.AdminSource(), Users: h.AdminUsers, Token: h.AdminToken,
+		SessionKey: sessionKey([]byte(d.cfg.Security.Secret)), Secure: strings.HasPrefix(h.BaseURL, "https://"),
+		Title: name, Now: d.now, Logger: d.log.With(slog.String("pages", "admin")),
+	})
+	if err != nil {
+		return fmt.Errorf("%s: http: %w", d.cfg.Path, err)
+	}
+	for _, p := range pages.Patterns() {
+		srv.Handle(p, pages)
+	}
+	srv.Handle("GET /metrics", pages.Protect(d.MetricsHandler()))
+	return nil
+}
+
+// sessionKey is the key that signs the admins' session cookies: the
+// desk's secret, under a purpose of its own.
+func sessionKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("helpdesk admin session key"))
+	return m.Sum(nil)
+}
 
 // AdminSource is what the admin pages read from this desk.
 func (d *Desk) AdminSource() admin.Source { return adminSource{d} }

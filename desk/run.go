@@ -79,6 +79,9 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	var serve func()
 	if ln := opts.HTTPListener; ln != nil || d.cfg.HTTP.Listen != "" {
 		srv, err := web.New(web.Options{BaseURL: d.cfg.HTTP.BaseURL, Surveys: d.Service, Logger: d.log})
+		if err == nil {
+			err = d.addPages(srv)
+		}
 		if err != nil {
 			if ln != nil {
 				ln.Close()

@@ -110,6 +110,7 @@ func New(opts Options) (*Handler, error) {
 		opts.Title = "helpdesk"
 	}
 	h := &Handler{opts: opts, mux: http.NewServeMux(), failures: &failureLimit{max: 10, window: time.Minute, seen: map[string][]time.Time{}}}
+	// Patterns lists these for the server that mounts the pages.
 	h.mux.HandleFunc("GET /login", h.loginPage)
 	h.mux.HandleFunc("POST /login", h.login)
 	h.mux.Handle("POST /logout", h.admin(h.logout))
@@ -121,6 +122,17 @@ func New(opts Options) (*Handler, error) {
 	h.mux.Handle("GET /templates", h.admin(h.templatesPage))
 	return h, nil
 }
+
+// Patterns are the addresses of the pages, as http.ServeMux reads them:
+// the server that serves them routes each of these to the Handler.
+func (h *Handler) Patterns() []string {
+	return []string{"GET /login", "POST /login", "POST /logout", "GET /{$}", "GET /tickets", "GET /tickets/{id}",
+		"GET /quarantine", "GET /outbox", "GET /templates"}
+}
+
+// Protect lets only admins through to next (a machine's page such as
+// /metrics): the admin token as a bearer, or an admin's session.
+func (h *Handler) Protect(next http.Handler) http.Handler { return h.admin(next.ServeHTTP) }
 
 // ServeHTTP serves the pages, each with headers that keep it from being
 // framed, cached or mixed with anything from elsewhere.
@@ -233,15 +245,19 @@ func (h *Handler) csrfToken(r *http.Request) string {
 	return h.mac("csrf", c.Value)
 }
 
-// sameOrigin reports whether a POST comes from a page of this server:
-// browsers send Sec-Fetch-Site and Origin with every POST.
+// sameOrigin reports whether a POST comes from a page of this server.
+// Browsers mark every request with Sec-Fetch-Site, which must say
+// same-origin; their Origin is then "null" under the pages'
+// no-referrer policy. A browser without Sec-Fetch-Site sends an Origin,
+// which must be this server's. A client that sends neither is no browser,
+// and cannot carry another site's cookies.
 func sameOrigin(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return false
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
 	}
 	origin := r.Header.Get("Origin")
-	if origin == "" || origin == "null" {
-		return origin == "" // a client that sends none is not a browser
+	if origin == "" {
+		return true
 	}
 	u, err := url.Parse(origin)
 	return err == nil && strings.EqualFold(u.Host, r.Host)

@@ -22,7 +22,7 @@ type bar struct {
 // accessible name (aria-label) says every value, for screen readers and
 // tests alike.
 func barChart(title string, bars []bar) template.HTML {
-	const width, height, top, bottom, left = 640, 200, 20, 40, 10
+	const width, height, top, bottom, left = 640, 210, 30, 40, 10
 	var b strings.Builder
 	var names []string
 	for _, x := range bars {
@@ -35,6 +35,7 @@ func barChart(title string, bars []bar) template.HTML {
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
 		width, height, template.HTMLEscapeString(label))
 	fmt.Fprintf(&b, `<title>%s</title>`, template.HTMLEscapeString(label))
+	fmt.Fprintf(&b, `<text class="title" x="%d" y="14" aria-hidden="true">%s</text>`, left, template.HTMLEscapeString(title))
 	peak := 0.0
 	for _, x := range bars {
 		peak = math.Max(peak, x.Value)
