@@ -557,7 +557,8 @@ func TestExampleFileIsCompleteAndValid(t *testing.T) {
 	for _, key := range structKeys(reflect.TypeFor[Config](), "") {
 		last := key[strings.LastIndexByte(key, '.')+1:]
 		commented := regexp.MustCompile(`(?m)^\s*# ` + last + ` = `)
-		isSecret := strings.HasPrefix(last, "password") || strings.HasPrefix(last, "secret") || strings.HasPrefix(last, "dsn_")
+		isSecret := strings.HasPrefix(last, "password") || strings.HasPrefix(last, "secret") || strings.HasPrefix(last, "dsn_") ||
+			strings.HasPrefix(last, "admin_")
 		if !slices.Contains(inFile, key) && !(isSecret && commented.Match(data)) {
 			t.Errorf("the example does not show key %q", key)
 		}

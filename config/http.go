@@ -4,8 +4,8 @@ import (
 	"maps"
 	"net"
 	"net/url"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
