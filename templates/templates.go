@@ -34,11 +34,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
-	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -74,6 +69,11 @@ type Data struct {
 	// (command_error, agent_security), what was wrong with it, one line
 	// per problem.
 	Problem string
+
+	// Language is the language the mail is written in, "de": the
+	// ticket's language in mail to the customer, the agent's in mail to
+	// an agent. Render picks the template's translation by it.
+	Language string
 }
 
 // Note is an internal note an agent wrote on a ticket.
@@ -131,11 +131,16 @@ type Ticket struct {
 	// longer ago than the reopen window, that ticket's reference; ""
 	// otherwise.
 	FollowUpOf string
+	// Language is the customer's language, "de": the language of the
+	// mail the desk writes to them.
+	Language string
 }
 
 // Person is a name and an e-mail address; either may be empty.
 type Person struct {
-	Name  string
+	// Name is the display name, "Jane Doe"; "" when not known.
+	Name string
+	// Email is the address, "jane.doe@example.org".
 	Email string
 }
 
@@ -182,156 +187,6 @@ const (
 
 var parts = []string{partSubject, partText, partHTML}
 
-// Embedded is the origin Source gives for a part that comes from the defaults.
-const Embedded = "embedded"
-
-// Set is a loaded, checked set of templates. It is safe for concurrent use.
-type Set struct {
-	byName map[string]*template
-}
-
-// template is one NAME: its three parsed parts and where each came from.
-type template struct {
-	subject *texttemplate.Template
-	text    *texttemplate.Template
-	html    *htmltemplate.Template
-	source  map[string]string // part -> Embedded or file path
-}
-
-// Load parses the embedded defaults overridden by the files of dir ("" for
-// the defaults only) and checks every template by executing it with
-// SampleData. It returns every problem at once as an *Error, each as
-// "dir/NAME.txt:LINE: problem".
-func Load(dir string) (*Set, error) {
-	names, err := defaultNames()
-	if err != nil {
-		return nil, fmt.Errorf("listing embedded templates: %w", err)
-	}
-	var ps []Problem
-	overrides := map[string]string{} // "NAME.txt" -> path
-	if dir != "" {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("reading templates folder: %w", err)
-		}
-		for _, e := range entries {
-			file := e.Name()
-			ext := strings.TrimPrefix(filepath.Ext(file), ".")
-			if e.IsDir() || strings.HasPrefix(file, ".") || !slices.Contains(parts, ext) {
-				continue
-			}
-			overrides[file] = filepath.Join(dir, file)
-		}
-	}
-	// A name the defaults lack is a new template (for a rule's
-	// ack_template, say) when it has at least a subject and a text; a lone
-	// file of an unknown name is more likely a misspelt override.
-	defaults := slices.Clone(names)
-	for file, p := range overrides {
-		ext := strings.TrimPrefix(filepath.Ext(file), ".")
-		name := strings.TrimSuffix(file, "."+ext)
-		if slices.Contains(names, name) {
-			continue
-		}
-		if overrides[name+"."+partSubject] == "" || overrides[name+"."+partText] == "" {
-			ps = append(ps, Problem{Path: p, Msg: fmt.Sprintf("unknown template %q: a new template needs %s.subject and %s.txt (known: %s)",
-				name, name, name, strings.Join(defaults, ", "))})
-			delete(overrides, file)
-			continue
-		}
-		names = append(names, name)
-	}
-	slices.Sort(names)
-
-	s := &Set{byName: make(map[string]*template, len(names))}
-	sample := SampleData()
-	for _, name := range names {
-		t := &template{source: map[string]string{}}
-		ok := true
-		for _, part := range parts {
-			file := name + "." + part
-			var src, origin string
-			if !slices.Contains(defaults, name) && overrides[file] == "" {
-				// A new template without an HTML file: text only.
-				src, origin = "", overrides[name+"."+partText]
-			} else if src, origin, err = readPart(file, overrides[file]); err != nil {
-				return nil, err
-			}
-			t.source[part] = origin
-			label := origin
-			if origin == Embedded {
-				label = "embedded/" + file
-			}
-			if err := t.parse(part, label, src); err != nil {
-				ps = append(ps, problemOf(label, err))
-				ok = false
-				continue
-			}
-			if _, err := t.execute(part, sample); err != nil {
-				ps = append(ps, problemOf(label, err))
-				ok = false
-			}
-		}
-		if ok {
-			if r, _ := t.render(sample); r.Subject == "" {
-				ps = append(ps, Problem{Path: t.label(name, partSubject), Msg: "the subject is empty"})
-			}
-		}
-		s.byName[name] = t
-	}
-	if len(ps) > 0 {
-		slices.SortStableFunc(ps, func(a, b Problem) int {
-			if c := strings.Compare(a.Path, b.Path); c != 0 {
-				return c
-			}
-			return a.Line - b.Line
-		})
-		return nil, &Error{Problems: ps}
-	}
-	return s, nil
-}
-
-// Check reports the same problems as Load, for `helpdesk templates check`.
-func Check(dir string) error {
-	_, err := Load(dir)
-	return err
-}
-
-// defaultNames lists the embedded template names, sorted.
-func defaultNames() ([]string, error) {
-	entries, err := fs.ReadDir(defaults, "default")
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		file := e.Name()
-		name := strings.TrimSuffix(file, path.Ext(file))
-		if !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names, nil
-}
-
-// readPart returns the text of a part from the override file, or from the
-// embedded defaults when override is "".
-func readPart(file, override string) (src, origin string, err error) {
-	if override == "" {
-		b, err := defaults.ReadFile("default/" + file)
-		if err != nil {
-			return "", "", fmt.Errorf("reading embedded template %s: %w", file, err)
-		}
-		return string(b), Embedded, nil
-	}
-	b, err := os.ReadFile(override)
-	if err != nil {
-		return "", "", fmt.Errorf("reading template: %w", err)
-	}
-	return string(b), override, nil
-}
-
 // funcs are the helper functions every template may call; see the package doc.
 var funcs = map[string]any{
 	"firstname": firstname,
@@ -353,14 +208,6 @@ func (t *template) parse(part, label, src string) error {
 		t.html, err = htmltemplate.New(label).Funcs(funcs).Option("missingkey=error").Parse(src)
 	}
 	return err
-}
-
-// label returns the path errors use for part of the template name.
-func (t *template) label(name, part string) string {
-	if o := t.source[part]; o != Embedded {
-		return o
-	}
-	return "embedded/" + name + "." + part
 }
 
 func (t *template) execute(part string, data Data) (string, error) {
@@ -395,45 +242,6 @@ func (t *template) render(data Data) (Rendered, error) {
 	r.Text = cleanText(text)
 	r.HTML = lf(html)
 	return r, nil
-}
-
-// Render makes the mail of template name from data. An unknown name is an
-// error that wraps ErrUnknownTemplate.
-func (s *Set) Render(name string, data Data) (Rendered, error) {
-	t, ok := s.byName[name]
-	if !ok {
-		return Rendered{}, fmt.Errorf("rendering %q: %w", name, ErrUnknownTemplate)
-	}
-	r, err := t.render(data)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("rendering template %q: %w", name, err)
-	}
-	return r, nil
-}
-
-// Names returns the template names, sorted.
-func (s *Set) Names() []string {
-	names := make([]string, 0, len(s.byName))
-	for n := range s.byName {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// Source says where each part of template name comes from: a map from part
-// ("subject", "txt", "html") to Embedded or the path of the admin's file.
-// It returns nil for an unknown name.
-func (s *Set) Source(name string) map[string]string {
-	t, ok := s.byName[name]
-	if !ok {
-		return nil
-	}
-	out := make(map[string]string, len(t.source))
-	for k, v := range t.source {
-		out[k] = v
-	}
-	return out
 }
 
 // oneLine makes s a single line: control characters (CR and LF among them)

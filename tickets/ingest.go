@@ -95,6 +95,7 @@ type Result struct {
 	Queued int
 
 	decision *triage.Decision // the rules' decision on a new ticket, for DryRun
+	followUp bool             // the new ticket follows up a closed one, for DryRun
 	notices  []queuedNotice   // to render once the transaction has committed
 }
 
@@ -486,7 +487,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err := tx.CreateTicket(ctx, t, s.opts.FirstTicketID); err != nil {
 		return nil, fmt.Errorf("creating ticket: %w", err)
 	}
-	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), Created: true, decision: &decision}
+	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), Created: true, decision: &decision, followUp: followUpOf != 0}
 	if _, err := tx.AddParticipant(ctx, t.ID, Participant{Address: requester, Role: "requester"}); err != nil {
 		return nil, fmt.Errorf("adding requester to ticket %d: %w", t.ID, err)
 	}
@@ -531,7 +532,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 			return nil, err
 		}
 	}
-	template := ackTemplate(decision)
+	template := ackTemplate(decision, t.FollowUpOf != 0)
 	return t, s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now, res)
 }
 
