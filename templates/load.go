@@ -119,7 +119,7 @@ func ShippedLanguages() []string {
 type loader struct {
 	opts     Options
 	langs    []string
-	defaults []string                     // the embedded names
+	defaults []string                    // the embedded names
 	files    map[level]map[string]string // admin files: level -> "NAME.txt" -> path
 	macros   map[level]map[string]string // macro files: lang -> "NAME" -> path (queue always "")
 	queues   []string
@@ -367,7 +367,7 @@ func (ld *loader) build(name, lang, queue string) (*template, error) {
 			origin, label = ld.files[level{}][name+"."+partText], name+"."+part
 		}
 		t.source[part], labels[part] = origin, label
-		perr := t.parse(part, label, src)
+		perr := t.parse(part, label, src, funcsFor(lang))
 		if perr == nil {
 			_, perr = t.execute(part, sample)
 		}

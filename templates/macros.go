@@ -78,7 +78,7 @@ func (ld *loader) loadMacros() map[macroKey]*macro {
 				ld.problem(Problem{Path: p, Msg: err.Error()})
 				continue
 			}
-			t, err := texttemplate.New(p).Funcs(funcs).Option("missingkey=error").Parse(string(b))
+			t, err := texttemplate.New(p).Funcs(funcsFor(lang)).Option("missingkey=error").Parse(string(b))
 			if err == nil {
 				sample := SampleData()
 				sample.Language, sample.Ticket.Language = lang, lang

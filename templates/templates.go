@@ -197,7 +197,7 @@ var funcs = map[string]any{
 
 // parse parses the source of one part, naming it label so that errors carry
 // the path the admin edits.
-func (t *template) parse(part, label, src string) error {
+func (t *template) parse(part, label, src string, funcs map[string]any) error {
 	var err error
 	switch part {
 	case partSubject:
