@@ -204,3 +204,72 @@ func TestMacrosRenderInTheLanguageTheyAreWrittenIn(t *testing.T) {
 		t.Errorf("a broken macro loads: %v", err)
 	}
 }
+
+func TestEveryFieldATemplateCanReadIsDocumented(t *testing.T) {
+	vars := Vars()
+	paths := map[string]Var{}
+	for _, v := range vars {
+		paths[v.Path] = v
+		if v.Doc == "" {
+			t.Errorf("%s (%s) has no doc comment in templates.go: `helpdesk templates vars` shows it without a description", v.Path, v.Type)
+		}
+	}
+	for path, want := range map[string]string{
+		".Ticket.Ref":                     `"HD#1042"`,
+		".Ticket.ID":                      "1042",
+		".Ticket.CreatedAt":               "3 Mar 2025 09:15 UTC",
+		".Message.Attachments":            "1 item",
+		".Message.Attachments[].Filename": `"screenshot.png"`,
+		".Notes[].Author.Name":            `"Alex Morgan"`,
+		".Language":                       `"en"`,
+	} {
+		if v, ok := paths[path]; !ok || v.Example != want {
+			t.Errorf("%s: %+v, want example %s", path, v, want)
+		}
+	}
+}
+
+// A template reaches only Data and the functions given: no file, no
+// command, no secret (Data has none), no field that is not there.
+func TestATemplateCannotReachBeyondItsData(t *testing.T) {
+	for _, src := range []string{
+		`{{readFile "/etc/passwd"}}`, `{{exec "id"}}`, `{{env "HELPDESK_SECRET"}}`,
+		`{{.Secret}}`, `{{.Desk.Secret}}`, `{{template "/etc/passwd"}}`, `{{call .Desk.Name}}`,
+	} {
+		dir := writeTree(t, map[string]string{"reopened.txt": src + "\n"})
+		if _, err := Load(dir); err == nil {
+			t.Errorf("%s loads", src)
+		}
+	}
+	for _, v := range Vars() {
+		if strings.Contains(strings.ToLower(v.Path), "secret") || strings.Contains(strings.ToLower(v.Path), "token") {
+			t.Errorf("Data carries %s", v.Path)
+		}
+	}
+}
+
+func TestACustomerCannotInjectAHeaderOrMarkup(t *testing.T) {
+	s := mustLoad(t, "")
+	for _, lang := range ShippedLanguages() {
+		d := SampleData()
+		d.Language = lang
+		d.Customer.Name = "Eve\r\nBcc: evil@x.test <script>alert(1)</script>"
+		d.Ticket.Subject = "Help\r\nBcc: evil@x.test\r\n\r\n<script>steal()</script>"
+		d.Message.Text = "<img src=x onerror=alert(1)>"
+		for _, name := range []string{"acknowledgement", "agent_new_ticket", "closed"} {
+			r, err := s.Render(name, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.ContainsAny(r.Subject, "\r\n") || strings.Contains(r.Subject, "\nBcc") {
+				t.Errorf("%s/%s: subject %q breaks the line", lang, name, r.Subject)
+			}
+			if strings.Contains(r.HTML, "<script>") || strings.Contains(r.HTML, "<img") {
+				t.Errorf("%s/%s: markup in the HTML part:\n%s", lang, name, r.HTML)
+			}
+			if strings.Contains(r.Text, "\r") {
+				t.Errorf("%s/%s: CR in the text part", lang, name)
+			}
+		}
+	}
+}

@@ -24,6 +24,7 @@ func SampleData() Data {
 				"after syncing it in the app's settings the codes are accepted again.",
 			MergedInto: "HD#1040",
 			FollowUpOf: "HD#1001",
+			Language:   "en",
 		},
 		Customer: customer,
 		Agent:    agent,
@@ -40,5 +41,8 @@ func SampleData() Data {
 		Notes:       []Note{{Author: agent, Text: "Her phone's clock was off by five minutes last time too.", Date: created.Add(time.Hour)}},
 		ReplyMarker: ReplyMarker,
 		Problem:     `line 1 "#status fixed": unknown status "fixed" (use open, pending, resolved or closed)`,
+
+		// Languages (templates lookup by language).
+		Language: "en",
 	}
 }
