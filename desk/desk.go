@@ -56,7 +56,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	tpl, err := templates.Load(cfg.Templates.Dir)
+	tpl, err := templates.Open(TemplateOptions(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("loading templates: %w", err)
 	}
@@ -106,10 +106,13 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		BounceHold:      cfg.Loops.BounceHold.Duration,
 	}
 	staff := cfg.Staff()
+	comp := &composer{set: tpl, tag: cfg.Tickets.Tag, desk: templates.Desk{Name: fromName, Address: fromEmail},
+		agents: agentsByEmail(staff.Agents)}
 	svc, err := tickets.NewService(tickets.Options{
-		Store: store,
-		Composer: &composer{set: tpl, tag: cfg.Tickets.Tag, desk: templates.Desk{Name: fromName, Address: fromEmail},
-			agents: agentsByEmail(staff.Agents)},
+		Store:         store,
+		Composer:      comp,
+		Macros:        comp,
+		Languages:     tickets.Languages{Known: cfg.KnownLanguages(), Default: cfg.Templates.Language()},
 		Tag:           cfg.Tickets.Tag,
 		Secret:        []byte(cfg.Security.Secret),
 		From:          tickets.Address{Name: fromName, Email: fromEmail},

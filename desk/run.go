@@ -29,6 +29,9 @@ type RunOptions struct {
 	// unrenewed (default 15s): the mailboxes of a daemon that dies are
 	// read by another within it (see readMailbox).
 	MailboxLease time.Duration
+	// TemplatesInterval is how often the templates folder is looked at
+	// for edits (default 1s; see templates.Set.Watch).
+	TemplatesInterval time.Duration
 }
 
 // Run is the daemon: one IMAP watcher per mailbox that has [mailbox.imap],
@@ -78,6 +81,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	}
 	wg.Go(func() { d.sendLoop(ctx, work, wake, opts.OutboxInterval) })
 	wg.Go(func() { d.scheduleLoop(ctx, work, wake) })
+	wg.Go(func() { _ = d.Templates.Watch(ctx, opts.TemplatesInterval, d.log) })
 	wg.Wait()
 	d.log.Info("help desk stopped")
 	return nil

@@ -484,6 +484,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err != nil {
 		return nil, err
 	}
+	langWhy := s.languageOfNew(t, in, decision.Language)
 	if err := tx.CreateTicket(ctx, t, s.opts.FirstTicketID); err != nil {
 		return nil, fmt.Errorf("creating ticket: %w", err)
 	}
@@ -506,6 +507,11 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	}
 	if err := s.triageEvents(ctx, tx, t, decision, now); err != nil {
 		return nil, err
+	}
+	if langWhy != "" {
+		if err := s.event(ctx, tx, t.ID, EventLanguage, "system", fmt.Sprintf("language %s (%s)", t.Language, langWhy), now); err != nil {
+			return nil, err
+		}
 	}
 	if t.Assignee == "" && !decision.Spam && in.AutoReason == "" {
 		if err := s.assignNew(ctx, tx, t, decision.Skill, now); err != nil {
