@@ -43,6 +43,7 @@ type Desk struct {
 	Store     *sqlstore.Store
 	Service   *tickets.Service
 	Templates *templates.Set
+	composer  *composer
 	parse     mailin.ParseOptions
 	retry     tickets.RetryPolicy
 }
@@ -139,6 +140,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		return nil, err
 	}
 	d.Service = svc
+	d.composer = comp
 	// Every mail is classified once, as it is read, with what only the
 	// ticket service knows: the desk's own mail is known by its loop
 	// header or by a Message-ID the desk signed, not by the domain alone

@@ -39,7 +39,8 @@ commands:
   schedule    run [--at TIME]: run the reminders and auto-closes due (cron) | list
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
-  templates   check | preview NAME
+  templates   check | preview NAME | send-test NAME --to ADDRESS | diff NAME | vars
+  macros      list: the canned answers agents call with #macro NAME
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else helpdesk.toml).
 Run "helpdesk COMMAND -h" for its flags.
@@ -115,6 +116,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdTemplates(args[1:])
 	case "rules":
 		err = env.cmdRules(args[1:])
+	case "macros":
+		err = env.cmdMacros(args[1:])
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q (run \"helpdesk help\")", args[0])}
 	}
