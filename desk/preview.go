@@ -81,6 +81,9 @@ func PreviewMail(cfg *config.Config, set *templates.Set, name string, data templ
 		return nil, fmt.Errorf("recipient: %w", err)
 	}
 	fromName, fromEmail := cfg.SMTP.FromAddress()
+	if fromEmail == "" { // no config: the sample desk
+		fromName, fromEmail = data.Desk.Name, data.Desk.Address
+	}
 	tag := tickets.NewSubjectTag(cfg.Tickets.Tag)
 	subject := tag.Ensure(r.Subject, data.Ticket.ID)
 	headers := map[string]string{"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}

@@ -56,7 +56,11 @@ func (e *env) cmdTemplates(args []string) error {
 		if q := set.Queues(); len(q) > 0 {
 			fmt.Fprintf(e.stdout, "; queue folders: %s", strings.Join(q, ", "))
 		}
-		fmt.Fprintf(e.stdout, "; %d macros\n", len(set.Macros()))
+		if n := len(set.Macros()); n == 1 {
+			fmt.Fprintln(e.stdout, "; 1 macro")
+		} else {
+			fmt.Fprintf(e.stdout, "; %d macros\n", n)
+		}
 		return nil
 	case "preview", "send-test":
 		name, err := oneArg(fs, "a template name: templates "+sub+" NAME")
@@ -110,6 +114,9 @@ func (e *env) templatePreview(cfg *config.Config, opts templates.Options, name, 
 	}
 	data := templates.SampleData()
 	data.Language = ""
+	if name, email := cfg.SMTP.FromAddress(); email != "" {
+		data.Desk = templates.Desk{Name: name, Address: email}
+	}
 	var d *desk.Desk
 	if ticket != "" || po.Test {
 		if d, err = desk.Open(e.ctx, cfg, desk.Options{Logger: e.quietLogger(cfg)}); err != nil {
