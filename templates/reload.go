@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -33,6 +35,11 @@ func (s *Set) Changed() bool {
 	stamp, err := fingerprint(s.opts.Dir)
 	return err != nil || stamp != s.cur.Load().stamp
 }
+
+// maxFingerprinted is the largest file whose content the fingerprint
+// hashes; a template is a few KiB, and a stray large file in the folder
+// is known by its size and time alone.
+const maxFingerprinted = 1 << 20
 
 // DefaultWatchInterval is how often Watch looks at the folder.
 const DefaultWatchInterval = time.Second
@@ -95,7 +102,9 @@ func (s *Set) Watch(ctx context.Context, interval time.Duration, log *slog.Logge
 }
 
 // fingerprint sums up the folder's files (up to three levels deep: a
-// queue's language folder) by path, size and modification time.
+// queue's language folder) by path, size, modification time and a hash
+// of the content (a file system whose times have a coarse grain would
+// hide an edit that keeps the size within the same second).
 func fingerprint(dir string) (string, error) {
 	var b strings.Builder
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -113,7 +122,17 @@ func fingerprint(dir string) (string, error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "%s\x00%d\x00%d\n", rel, info.Size(), info.ModTime().UnixNano())
+		sum := uint64(0)
+		if info.Mode().IsRegular() && info.Size() <= maxFingerprinted {
+			content, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h := fnv.New64a()
+			h.Write(content)
+			sum = h.Sum64()
+		}
+		fmt.Fprintf(&b, "%s\x00%d\x00%d\x00%x\n", rel, info.Size(), info.ModTime().UnixNano(), sum)
 		return nil
 	})
 	if err != nil {
