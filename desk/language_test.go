@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"helpdesk/config"
 	"helpdesk/desk"
 	"helpdesk/templates"
 )
@@ -268,5 +269,23 @@ func TestACustomersNameAndSubjectCannotInjectHeadersOrMarkup(t *testing.T) {
 				t.Errorf("the HTML part carries live markup:\n%s", b)
 			}
 		}
+	}
+}
+
+func TestAnAgentGetsMailInTheAgentsLanguageAndTheCustomerInTheTickets(t *testing.T) {
+	h := newHarness(t)
+	h.desk.Close()
+	staff := strings.Replace(staffTOML, `skills = ["billing", "de"]`, `skills = ["billing", "de"]`+"\nlanguage = \"de\"", 1)
+	cfg, err := config.Parse([]byte(baseTOML(testDSN(t), h.sink.Port())+"\n[[mailbox]]\nname = \"sales\"\naddress = \"sales@example.com\"\nqueue = \"sales\"\n"+staff), "agents.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.open(cfg)
+	_, notice, ack := assigned(h)
+	if !strings.Contains(notice.subject, "Ihnen zugewiesen: Printer on fire") || !strings.Contains(notice.text, "Guten Tag Ann Agent,") {
+		t.Errorf("Ann's notice is not in German: %q\n%s", notice.subject, notice.text)
+	}
+	if !strings.Contains(ack.subject, "We have received your request") {
+		t.Errorf("the customer's acknowledgement follows the agent's language: %q", ack.subject)
 	}
 }
