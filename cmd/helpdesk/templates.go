@@ -30,7 +30,10 @@ func (e *env) cmdTemplates(args []string) error {
 		to = fs.String("to", "", "the recipient's `address`")
 	}
 	if sub == "preview" || sub == "send-test" || sub == "diff" {
-		lang = fs.String("lang", "", "render the translation in this `language` (de, fr, es, ...)")
+		lang = fs.String("lang", "", "the translation in this `language` (de, fr, es, ...)")
+	}
+	if sub == "diff" {
+		queue = fs.String("queue", "", "the files that serve this `queue`")
 	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -76,7 +79,7 @@ func (e *env) cmdTemplates(args []string) error {
 		if err != nil {
 			return err
 		}
-		return e.templateDiff(opts, name, *lang)
+		return e.templateDiff(opts, name, *lang, *queue)
 	}
 	return usageError{fmt.Sprintf("unknown templates command %q: %s", sub, templatesUsage)}
 }
@@ -157,10 +160,9 @@ func (e *env) templatePreview(cfg *config.Config, opts templates.Options, name, 
 	return err
 }
 
-// templateDiff prints the admin's files of template name (in lang, for
-// the folder's top or language folder) against the built-in ones, as a
-// unified diff per part.
-func (e *env) templateDiff(opts templates.Options, name, lang string) error {
+// templateDiff prints the admin's files that serve template name in lang
+// (and queue) against the built-in ones, as a unified diff per part.
+func (e *env) templateDiff(opts templates.Options, name, lang, queue string) error {
 	set, err := templates.Open(opts)
 	if err != nil {
 		return err
@@ -168,7 +170,7 @@ func (e *env) templateDiff(opts templates.Options, name, lang string) error {
 	if lang == "" {
 		lang = set.DefaultLanguage()
 	}
-	src := set.SourceFor(name, lang, "")
+	src := set.SourceFor(name, lang, queue)
 	if src == nil {
 		return fmt.Errorf("no template %q (known: %s)", name, strings.Join(set.Names(), ", "))
 	}

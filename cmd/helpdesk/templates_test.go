@@ -41,7 +41,7 @@ func TestTemplatesCheckReportsEveryLanguageAndFailsOnABrokenFile(t *testing.T) {
 		"macros/refund.txt":              "We have refunded {{.Ticket.Ref}}.\n",
 	})
 	code, out, errs := c.run("", "templates", "check")
-	if code != 0 || !strings.Contains(out, "templates OK in de, en, es, fr ("+dir+" over the embedded defaults); queue folders: general; 1 macros") {
+	if code != 0 || !strings.Contains(out, "templates OK in de, en, es, fr ("+dir+" over the embedded defaults); queue folders: general; 1 macro\n") {
 		t.Fatalf("check: exit %d, out %q, err %q", code, out, errs)
 	}
 	broken := filepath.Join(dir, "fr", "closed.html")
@@ -135,5 +135,14 @@ func TestTemplatesDiffShowsTheOverrideAgainstTheBuiltIn(t *testing.T) {
 	code, out, _ = c.run("", "templates", "vars")
 	if code != 0 || !strings.Contains(out, ".Ticket.Ref") || !strings.Contains(out, `"HD#1042"`) || !strings.Contains(out, ".Message.Attachments[].Filename") {
 		t.Errorf("vars:\n%s", out)
+	}
+}
+
+func TestTemplatesDiffOfAQueuesFile(t *testing.T) {
+	c := newCLI(t)
+	dir := c.withTemplates(map[string]string{"general/closed.subject": "[{{.Ticket.Ref}}] Done: {{.Ticket.Subject}}\n"})
+	code, out, errs := c.run("", "templates", "diff", "closed", "--queue", "general")
+	if code != 0 || !strings.Contains(out, "--- embedded/closed.subject\n+++ "+filepath.Join(dir, "general/closed.subject")) || !strings.Contains(out, "+[{{.Ticket.Ref}}] Done:") {
+		t.Errorf("diff --queue: exit %d, err %q:\n%s", code, errs, out)
 	}
 }
