@@ -194,3 +194,31 @@ func (s *Service) checkLanguage(arg string) (string, error) {
 	}
 	return l, nil
 }
+
+// SetLanguage sets the language of ticket id (its customer's: the
+// desk's mail to them is in it from now on) as actor, an admin. lang must
+// be one of Options.Languages.Known ("DE" and "de-DE" are "de").
+func (s *Service) SetLanguage(ctx context.Context, id int64, lang, actor string) (*Ticket, error) {
+	l, err := s.checkLanguage(lang)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	var out *Ticket
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, id)
+		if err != nil {
+			return fmt.Errorf("ticket %s: %w", s.Ref(id), err)
+		}
+		if err := s.setLanguage(ctx, tx, t, l, "set by "+actor, actor, now); err != nil {
+			return err
+		}
+		t.UpdatedAt = now
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			return fmt.Errorf("updating ticket %d: %w", t.ID, err)
+		}
+		out = t
+		return nil
+	})
+	return out, err
+}

@@ -145,7 +145,7 @@ func (e *env) cmdOutbox(args []string) error {
 
 func (e *env) cmdTickets(args []string) error {
 	if len(args) == 0 {
-		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID"}
+		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID | language ID LANG"}
 	}
 	switch args[0] {
 	case "merge":
@@ -154,6 +154,8 @@ func (e *env) cmdTickets(args []string) error {
 		return e.cmdAssign(args[1:])
 	case "resolve", "close", "reopen", "pending":
 		return e.cmdSetStatus(args[0], args[1:])
+	case "language":
+		return e.cmdSetLanguage(args[1:])
 	}
 	fs, c := e.flags("tickets "+args[0], true)
 	status := fs.String("status", "", "list only tickets in this status")

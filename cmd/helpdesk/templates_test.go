@@ -146,3 +146,20 @@ func TestTemplatesDiffOfAQueuesFile(t *testing.T) {
 		t.Errorf("diff --queue: exit %d, err %q:\n%s", code, errs, out)
 	}
 }
+
+func TestTicketsLanguageSetsTheCustomersLanguage(t *testing.T) {
+	c := newCLI(t)
+	if code, _, errs := c.run(mailFrom("Alice <alice@a.test>", "g1@a.test", "Printer"), "ingest", "--mailbox", "support"); code != 0 {
+		t.Fatalf("ingest: %s", errs)
+	}
+	if code, out, errs := c.run("", "tickets", "language", "HD#1000", "fr-CA"); code != 0 || out != "HD#1000 is in fr\n" {
+		t.Errorf("tickets language: exit %d, out %q, err %q", code, out, errs)
+	}
+	if code, _, errs := c.run("", "tickets", "language", "HD#1000", "tlh"); code != 1 || !strings.Contains(errs, `unknown language "tlh" (use de, en, es, fr)`) {
+		t.Errorf("tickets language tlh: exit %d, err %q", code, errs)
+	}
+	code, out, _ := c.run("", "tickets", "show", "HD#1000", "--json")
+	if code != 0 || !strings.Contains(out, `"language": "fr"`) || !strings.Contains(out, `language en -\u003e fr (set by admin (command line))`) {
+		t.Errorf("tickets show:\n%s", out)
+	}
+}
