@@ -1,16 +1,21 @@
-// Package templates owns the mails the help desk writes to customers: loading
-// the admin's templates, checking them, and rendering them.
+// Package templates owns the mails the help desk writes: loading the
+// admin's templates, checking them, choosing the one for a queue and a
+// language, reloading them while the desk runs, and rendering them.
 //
 // A template NAME is three files: NAME.subject (one line, text/template),
 // NAME.txt (the plain text part, text/template) and NAME.html (the HTML part,
 // html/template, so a customer's text is escaped there). Defaults for every
-// name are embedded in the binary (folder default/). An admin's folder
-// overrides them file by file: a name whose folder lacks one of the three
-// files uses the embedded file for that part. Files of the folder that end
-// in another extension are ignored. A name the defaults lack is a new
-// template when the folder has at least its .subject and .txt (its .html is
-// optional: without it the mail is text only); a lone file of an unknown name
-// is a problem, so a misspelt override is not silently unused.
+// name are embedded in the binary, in English (folder default/) and
+// translated (default/de/, default/fr/, default/es/). An admin's folder
+// overrides them file by file, at its top (the default language), in
+// LANG/, QUEUE/ and QUEUE/LANG/; the most specific file wins (see
+// loader.find), and a part no folder has comes from the embedded
+// translation. Files of the folder that end in another extension are
+// ignored. A name the defaults lack is a new template when the top of the
+// folder has at least its .subject and .txt (its .html is optional:
+// without it the mail is text only); a lone file of an unknown name is a
+// problem, so a misspelt override is not silently unused. Macros, canned
+// answers for agents, are macros/NAME.txt and macros/LANG/NAME.txt.
 //
 // Templates see a [Data] (the ticket, the customer, the agent, the mail that
 // caused the notice), and these functions besides the text/template ones:
