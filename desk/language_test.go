@@ -289,3 +289,20 @@ func TestAnAgentGetsMailInTheAgentsLanguageAndTheCustomerInTheTickets(t *testing
 		t.Errorf("the customer's acknowledgement follows the agent's language: %q", ack.subject)
 	}
 }
+
+func TestATicketAfterTheReopenWindowKeepsTheLanguageOfTheOneItFollows(t *testing.T) {
+	h := agentHarness(t, "")
+	out, notice, _ := assigned(h)
+	answer(h, notice, "#lang es\n#status closed")
+	h.flush()
+	h.now = h.now.Add(15 * 24 * time.Hour)
+	mark := h.mark()
+	late := h.deliver("support", customerReply(h, out.Ref, "w1@a.test", "Hi, it is broken again, can you please have a look at it?"))
+	h.flush()
+	if !late.Created || h.ticket(late.TicketID).Language != "es" {
+		t.Fatalf("the follow-up %+v has language %q, want es", late, h.ticket(late.TicketID).Language)
+	}
+	if ack := h.oneMailTo("alice@a.test", mark); !strings.Contains(ack.subject, "Nuevo ticket para su respuesta a "+out.Ref) {
+		t.Errorf("the follow-up's acknowledgement: %q", ack.subject)
+	}
+}

@@ -484,7 +484,15 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err != nil {
 		return nil, err
 	}
-	langWhy := s.languageOfNew(t, in, decision.Language)
+	prevLang := ""
+	if followUpOf != 0 {
+		prev, err := tx.Ticket(ctx, followUpOf)
+		if err != nil {
+			return nil, fmt.Errorf("loading ticket %d: %w", followUpOf, err)
+		}
+		prevLang = prev.Language
+	}
+	langWhy := s.languageOfNew(t, in, decision.Language, prevLang)
 	if err := tx.CreateTicket(ctx, t, s.opts.FirstTicketID); err != nil {
 		return nil, fmt.Errorf("creating ticket: %w", err)
 	}

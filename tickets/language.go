@@ -171,12 +171,17 @@ func oneLineCapped(s string, n int) string {
 }
 
 // languageOfNew sets the language of the new ticket t: the rule's, else
-// the customer's (customerLanguage). It returns why, "" when the desk
-// keeps no languages.
-func (s *Service) languageOfNew(t *Ticket, in *Inbound, rule string) (why string) {
-	if rule != "" {
+// that of the closed ticket it follows up (prev, which an agent may have
+// set), else the customer's (customerLanguage). It returns why, "" when
+// the desk keeps no languages.
+func (s *Service) languageOfNew(t *Ticket, in *Inbound, rule, prev string) (why string) {
+	switch {
+	case rule != "":
 		t.Language = rule
 		return "set by a rule"
+	case prev != "" && len(s.opts.Languages.Known) > 0:
+		t.Language = prev
+		return "the language of the ticket it follows up"
 	}
 	t.Language, why = s.customerLanguage(in)
 	return why
