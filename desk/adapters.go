@@ -89,6 +89,7 @@ func (c *composer) data(n tickets.Notice) templates.Data {
 	if data.Language == "" {
 		data.Language = c.set.DefaultLanguage()
 	}
+	data.ReplyMarker = templates.ReplyMarkerIn(data.Language)
 	return data
 }
 

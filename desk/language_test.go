@@ -288,6 +288,20 @@ func TestAnAgentGetsMailInTheAgentsLanguageAndTheCustomerInTheTickets(t *testing
 	if !strings.Contains(ack.subject, "We have received your request") {
 		t.Errorf("the customer's acknowledgement follows the agent's language: %q", ack.subject)
 	}
+	if !strings.HasPrefix(notice.text, "-- Bitte oberhalb dieser Zeile antworten --\n") {
+		t.Errorf("Ann's notice does not start with the German reply marker:\n%s", notice.text)
+	}
+	// Outlook keeps the notice below the answer, unquoted: the desk cuts
+	// it at the German marker.
+	for i, reply := range []func(string, delivered, string, string) string{outlookGermanReply, gmailReply} {
+		mark := h.mark()
+		h.deliver("support", reply("Ann Agent <ann@example.com>", notice, fmt.Sprintf("de-%d@example.com", i), "Guten Tag Alice,\n\nder Toner ist getauscht.\n\nAnn"))
+		h.flush()
+		got := h.oneMailTo("alice@a.test", mark)
+		if !strings.HasPrefix(got.text, "Guten Tag Alice,\n\nder Toner ist getauscht.\n\nAnn\n\n--\n") || strings.Contains(got.text, "Bitte oberhalb") || strings.Contains(got.text, "Guten Tag Ann") {
+			t.Errorf("reply %d: Alice got:\n%s", i, got.text)
+		}
+	}
 }
 
 func TestATicketAfterTheReopenWindowKeepsTheLanguageOfTheOneItFollows(t *testing.T) {

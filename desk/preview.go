@@ -65,6 +65,7 @@ func PreviewMail(cfg *config.Config, set *templates.Set, name string, data templ
 	if data.Language == "" {
 		data.Language = set.DefaultLanguage()
 	}
+	data.ReplyMarker = templates.ReplyMarkerIn(data.Language)
 	r, err := set.Render(name, data)
 	if err != nil {
 		return nil, err

@@ -351,6 +351,7 @@ func (ld *loader) build(name, lang, queue string) (*template, error) {
 	t := &template{source: map[string]string{}}
 	sample := SampleData()
 	sample.Language, sample.Ticket.Language = lang, lang
+	sample.ReplyMarker = ReplyMarkerIn(lang)
 	if queue != "" {
 		sample.Ticket.Queue = queue
 	}

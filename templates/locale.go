@@ -54,3 +54,29 @@ func formatSizeIn(lang string, n int64) string {
 	}
 	return strings.Replace(s, "bytes", w[1], 1)
 }
+
+// replyMarkers are ReplyMarker in the other shipped languages.
+var replyMarkers = map[string]string{
+	"de": "-- Bitte oberhalb dieser Zeile antworten --",
+	"fr": "-- Répondez au-dessus de cette ligne --",
+	"es": "-- Escriba su respuesta encima de esta línea --",
+}
+
+// ReplyMarkerIn is the reply marker of mail to agents in lang:
+// ReplyMarker in English and in a language without a translation of it.
+func ReplyMarkerIn(lang string) string {
+	if m, ok := replyMarkers[lang]; ok {
+		return m
+	}
+	return ReplyMarker
+}
+
+// ReplyMarkers are the reply markers of every language, ReplyMarker
+// first: an agent's reply is cut at any of them.
+func ReplyMarkers() []string {
+	out := []string{ReplyMarker}
+	for _, l := range []string{"de", "es", "fr"} {
+		out = append(out, replyMarkers[l])
+	}
+	return out
+}

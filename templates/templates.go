@@ -68,7 +68,7 @@ type Data struct {
 	Notes []Note
 	// ReplyMarker is the line that mail to agents starts with: what an
 	// agent writes above it, in a reply, is their answer; everything from
-	// it down is cut from the answer (it is always ReplyMarker).
+	// it down is cut from the answer (ReplyMarkerIn the mail's language).
 	ReplyMarker string
 	// Problem says, in a mail to an agent about their own mail
 	// (command_error, agent_security), what was wrong with it, one line

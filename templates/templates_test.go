@@ -57,6 +57,7 @@ func TestEveryDefaultRendersAndMatchesItsGoldenFiles(t *testing.T) {
 			t.Run(lang+"/"+name, func(t *testing.T) {
 				d := SampleData()
 				d.Language = lang
+				d.ReplyMarker = ReplyMarkerIn(lang)
 				r, err := s.Render(name, d)
 				if err != nil {
 					t.Fatal(err)
