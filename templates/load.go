@@ -125,7 +125,6 @@ type loader struct {
 	queues   []string
 	problems []Problem
 	seen     map[string]bool // problems already reported
-	parsed   map[string]error
 }
 
 func (ld *loader) problem(p Problem) {
@@ -137,7 +136,7 @@ func (ld *loader) problem(p Problem) {
 
 func load(opts Options) (*state, error) {
 	ld := &loader{opts: opts, files: map[level]map[string]string{}, macros: map[level]map[string]string{},
-		seen: map[string]bool{}, parsed: map[string]error{}}
+		seen: map[string]bool{}}
 	ld.langs = ShippedLanguages()
 	for _, l := range append(slices.Clone(opts.Languages), opts.DefaultLanguage) {
 		if l = strings.ToLower(l); !slices.Contains(ld.langs, l) {
