@@ -34,6 +34,9 @@ type Agent struct {
 	MaxOpen int `toml:"max_open"`
 	// Away true takes the agent out of automatic assignment; default false.
 	Away bool `toml:"away"`
+	// Language is the language of the desk's mail to the agent, "de";
+	// default [templates] default_language.
+	Language string `toml:"language"`
 }
 
 // Queue is a queue's settings, a [[queue]]. A queue that only a mailbox
@@ -63,7 +66,7 @@ func (c *Config) Staff() Staff {
 	var st Staff
 	for _, a := range c.Agents {
 		ta := tickets.Agent{Name: a.Name, Email: strings.ToLower(a.Email), Queues: a.Queues, Skills: a.Skills,
-			MaxOpen: a.MaxOpen, Away: a.Away}
+			MaxOpen: a.MaxOpen, Away: a.Away, Language: a.Language}
 		for _, al := range a.Aliases {
 			ta.Aliases = append(ta.Aliases, strings.ToLower(al))
 		}

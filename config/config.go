@@ -223,6 +223,12 @@ type Templates struct {
 	// Dir holds templates that override the embedded defaults file by file;
 	// "" (the default) uses the embedded defaults only.
 	Dir string `toml:"dir"`
+	// DefaultLanguage is the language of mail to a customer whose language
+	// is not known, and of the files at the top of Dir; default "en".
+	DefaultLanguage string `toml:"default_language"`
+	// Languages are languages besides the shipped ones (en, de, fr, es)
+	// that Dir has translations for, ["it"]; default none.
+	Languages []string `toml:"languages"`
 }
 
 // Outbox tunes the delivery of outgoing mail.

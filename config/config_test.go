@@ -129,7 +129,7 @@ address = "sales@example.com"
 `)
 	want := Default()
 	if c.Database != want.Database || c.Tickets != want.Tickets || c.Outbox != want.Outbox ||
-		c.Log != want.Log || c.Templates != want.Templates {
+		c.Log != want.Log || !reflect.DeepEqual(c.Templates, want.Templates) {
 		t.Errorf("got %+v %+v %+v %+v %+v", c.Database, c.Tickets, c.Outbox, c.Log, c.Templates)
 	}
 	if c.Database.Driver != "sqlite" || c.Database.DSN != "helpdesk.db" || c.Tickets.MaxMessageSize != 25<<20 ||

@@ -179,12 +179,16 @@ type Action struct {
 	Acknowledge *bool `toml:"acknowledge"`
 	// AckTemplate is the template of the acknowledgement; "" uses "acknowledgement".
 	AckTemplate string `toml:"ack_template"`
+	// Language is the customer's language, "de": the desk writes to them
+	// in it (templates/default/de, [templates] dir/de), whatever the
+	// mail's headers or text say.
+	Language string `toml:"language"`
 }
 
 // empty reports whether the action sets nothing.
 func (a Action) empty() bool {
 	return a.Queue == "" && a.Category == "" && len(a.Tags) == 0 && a.Impact == "" && a.Urgency == "" &&
-		a.Priority == "" && a.Assignee == "" && a.Skill == "" && a.Spam == nil && a.Acknowledge == nil && a.AckTemplate == ""
+		a.Priority == "" && a.Assignee == "" && a.Skill == "" && a.Spam == nil && a.Acknowledge == nil && a.AckTemplate == "" && a.Language == ""
 }
 
 var (
@@ -436,9 +440,9 @@ func ticketCount(ps *problems, key, v string) {
 // translate checks a and returns it in the domain's terms.
 func (a Action) translate(ps *problems, key string, stop bool) triage.Action {
 	ta := triage.Action{Queue: a.Queue, Category: a.Category, Tags: a.Tags, Impact: a.Impact, Urgency: a.Urgency,
-		Priority: a.Priority, Assignee: a.Assignee, Skill: a.Skill, Spam: a.Spam, Acknowledge: a.Acknowledge, AckTemplate: a.AckTemplate}
+		Priority: a.Priority, Assignee: a.Assignee, Skill: a.Skill, Spam: a.Spam, Acknowledge: a.Acknowledge, AckTemplate: a.AckTemplate, Language: a.Language}
 	if a.empty() && !stop {
-		ps.add(key, "sets nothing (set queue, category, tags, impact, urgency, priority, assignee, skill, spam, acknowledge or ack_template, or stop = true)")
+		ps.add(key, "sets nothing (set queue, category, tags, impact, urgency, priority, assignee, skill, spam, acknowledge, ack_template or language, or stop = true)")
 		return ta
 	}
 	for _, f := range []struct{ name, v string }{{"queue", a.Queue}, {"category", a.Category}} {
@@ -465,6 +469,9 @@ func (a Action) translate(ps *problems, key string, stop bool) triage.Action {
 	}
 	if a.AckTemplate != "" && !templateNameRE.MatchString(a.AckTemplate) {
 		ps.add(key+".ack_template", "%q must be a template name made of a-z, 0-9, _ and -", a.AckTemplate)
+	}
+	if a.Language != "" && !languageRE.MatchString(a.Language) {
+		ps.add(key+".language", "%q must be a language code such as de, fr or pt-br", a.Language)
 	}
 	return ta
 }

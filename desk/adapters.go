@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"helpdesk/mailout"
@@ -36,6 +37,26 @@ func (c *composer) csatLinks(id int64) templates.CSATLinks {
 }
 
 func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Composed, error) {
+	r, err := c.set.Render(n.Template, c.data(n))
+	if err != nil {
+		return tickets.Composed{}, err
+	}
+	return tickets.Composed{Subject: r.Subject, Text: r.Text, HTML: r.HTML}, nil
+}
+
+// Macro renders the admin's macro name for the ticket of n, in the
+// ticket's language (tickets.Macros).
+func (c *composer) Macro(_ context.Context, name string, n tickets.Notice) (string, error) {
+	out, err := c.set.Macro(name, c.data(n))
+	if errors.Is(err, templates.ErrUnknownMacro) {
+		return "", fmt.Errorf("%w %q", tickets.ErrUnknownMacro, name)
+	}
+	return out, err
+}
+
+// data is what the templates see of notice n. Mail to an agent is in the
+// agent's language, mail to the customer in the ticket's.
+func (c *composer) data(n tickets.Notice) templates.Data {
 	t := n.Ticket
 	data := templates.Data{
 		Desk: c.desk,
@@ -82,11 +103,15 @@ func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Compose
 		}
 		data.Notes = append(data.Notes, templates.Note{Author: author, Text: note.Text, Date: note.CreatedAt})
 	}
-	r, err := c.set.Render(n.Template, data)
-	if err != nil {
-		return tickets.Composed{}, err
+	data.Ticket.Language, data.Language = t.Language, t.Language
+	if n.Agent != nil && tickets.SameEmail(n.To.Email, n.Agent.Email) {
+		data.Language = n.Agent.Language
 	}
-	return tickets.Composed{Subject: r.Subject, Text: r.Text, HTML: r.HTML}, nil
+	if data.Language == "" {
+		data.Language = c.set.DefaultLanguage()
+	}
+	data.ReplyMarker = templates.ReplyMarkerIn(data.Language)
+	return data
 }
 
 // Mailer delivers outbox messages over SMTP, reusing one connection.

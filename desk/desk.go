@@ -43,6 +43,7 @@ type Desk struct {
 	Store     *sqlstore.Store
 	Service   *tickets.Service
 	Templates *templates.Set
+	composer  *composer
 	parse     mailin.ParseOptions
 	retry     tickets.RetryPolicy
 	metrics   *metrics
@@ -58,7 +59,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	tpl, err := templates.Load(cfg.Templates.Dir)
+	tpl, err := templates.Open(TemplateOptions(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("loading templates: %w", err)
 	}
@@ -109,11 +110,14 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		BounceHold:      cfg.Loops.BounceHold.Duration,
 	}
 	staff := cfg.Staff()
+	comp := &composer{set: tpl, tag: cfg.Tickets.Tag, desk: templates.Desk{Name: fromName, Address: fromEmail},
+		agents: agentsByEmail(staff.Agents), baseURL: cfg.HTTP.BaseURL, signer: tickets.NewSigner([]byte(cfg.Security.Secret)),
+		linkValid: cfg.CSAT.LinkValidFor.Duration, now: opts.Now}
 	svc, err := tickets.NewService(tickets.Options{
-		Store: store,
-		Composer: &composer{set: tpl, tag: cfg.Tickets.Tag, desk: templates.Desk{Name: fromName, Address: fromEmail},
-			agents: agentsByEmail(staff.Agents), baseURL: cfg.HTTP.BaseURL, signer: tickets.NewSigner([]byte(cfg.Security.Secret)),
-			linkValid: cfg.CSAT.LinkValidFor.Duration, now: opts.Now},
+		Store:         store,
+		Composer:      comp,
+		Macros:        comp,
+		Languages:     tickets.Languages{Known: cfg.KnownLanguages(), Default: cfg.Templates.Language()},
 		Tag:           cfg.Tickets.Tag,
 		Secret:        []byte(cfg.Security.Secret),
 		From:          tickets.Address{Name: fromName, Email: fromEmail},
@@ -140,6 +144,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		return nil, err
 	}
 	d.Service = svc
+	d.composer = comp
 	// Every mail is classified once, as it is read, with what only the
 	// ticket service knows: the desk's own mail is known by its loop
 	// header or by a Message-ID the desk signed, not by the domain alone

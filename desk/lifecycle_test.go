@@ -94,7 +94,7 @@ func testAReplyAfterTheReopenWindowOpensALinkedTicketAndSaysSo(t *testing.T) {
 		t.Errorf("the new ticket follows up %d, want %d", tk.FollowUpOf, out.TicketID)
 	}
 	ack := h.oneMailTo("alice@a.test", mark)
-	if !strings.Contains(ack.subject, "["+late.Ref+"]") || !strings.Contains(ack.text, "Your mail answers ticket "+out.Ref+", which was closed") {
+	if !strings.Contains(ack.subject, "["+late.Ref+"] New ticket for your reply to "+out.Ref) || !strings.Contains(ack.text, "It answers ticket "+out.Ref+", which") {
 		t.Errorf("acknowledgement %q:\n%s", ack.subject, ack.text)
 	}
 	if !hasEventLike(h.events(out.TicketID), tickets.EventLinked, "follow-up is "+late.Ref) {

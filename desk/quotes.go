@@ -9,10 +9,10 @@ import (
 // stripQuoted is what the ticket service cuts replies with: the text a
 // writer added, without the quoted history (mailin.StripQuoted: every
 // common client and language) and without the boilerplate of the desk's
-// own mail to agents (from templates.ReplyMarker down). Signatures stay:
+// own mail to agents (from a reply marker, templates.ReplyMarkers, down). Signatures stay:
 // an agent's signature is part of the answer the customer gets.
 func stripQuoted(text string) string {
-	return mailin.StripQuoted(text, mailin.StripOptions{Markers: []string{templates.ReplyMarker}})
+	return mailin.StripQuoted(text, mailin.StripOptions{Markers: templates.ReplyMarkers()})
 }
 
 // agentsByEmail indexes agents by address.

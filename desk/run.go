@@ -35,6 +35,9 @@ type RunOptions struct {
 	// http.listen (a caller that needs the address before the config is
 	// written, such as the demo, listens itself). Run closes it.
 	HTTPListener net.Listener
+	// TemplatesInterval is how often the templates folder is looked at
+	// for edits (default 1s; see templates.Set.Watch).
+	TemplatesInterval time.Duration
 }
 
 // Run is the daemon: one IMAP watcher per mailbox that has [mailbox.imap],
@@ -115,6 +118,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	if serve != nil {
 		wg.Go(serve)
 	}
+	wg.Go(func() { _ = d.Templates.Watch(ctx, opts.TemplatesInterval, d.log) })
 	wg.Wait()
 	d.log.Info("help desk stopped")
 	return nil

@@ -18,6 +18,7 @@ func TestEveryBuiltInTemplateIsAMailTheDeskSends(t *testing.T) {
 	// (sales assigns by hand), agent_customer_reply, command_error,
 	// agent_security; to the customer: agent_relay, and the status mails
 	// pending, resolved, closed and merged.
+	var sent []string
 	first, notice, _ := assigned(h)
 	lead := h.deliver("sales", strings.Replace(customer("t0@a.test", "lead@a.test", "Quote", "50 seats?"), "support@example.com", "sales@example.com", 1))
 	h.deliver("support", "From: Alice <alice@a.test>\r\nTo: support@example.com\r\nSubject: Re: ["+first.Ref+"] Printer on fire\r\nMessage-ID: <t1b@a.test>\r\n\r\nHurry!\r\n")
@@ -35,12 +36,22 @@ func TestEveryBuiltInTemplateIsAMailTheDeskSends(t *testing.T) {
 	}
 	h.deliver("support", "From: Alice <alice@a.test>\r\nTo: support@example.com\r\nSubject: Re: ["+first.Ref+"] Printer on fire\r\nMessage-ID: <t2@a.test>\r\n\r\nstill burning\r\n")
 	h.flush()
+	// new_ticket_after_window: a reply to a ticket closed longer ago than
+	// the reopen window (14 days by default).
+	if _, err := h.desk.Service.SetStatus(h.ctx, first.TicketID, tickets.StatusClosed, "", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	h.now = h.now.Add(15 * 24 * time.Hour)
+	late := h.deliver("support", "From: Alice <alice@a.test>\r\nTo: support@example.com\r\nSubject: Re: ["+first.Ref+"] Printer on fire\r\nMessage-ID: <t3@a.test>\r\n\r\nburning again\r\n")
+	h.flush()
+	if hasEventLike(h.events(late.TicketID), tickets.KindAcknowledgement, "(template "+tickets.TemplateNewTicketAfterWindow+")") {
+		sent = append(sent, tickets.TemplateNewTicketAfterWindow) // an acknowledgement by its kind
+	}
 
 	items, err := h.desk.Store.Outbox(h.ctx, tickets.OutboxFilter{Status: tickets.OutboxSent})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sent []string
 	for _, it := range items {
 		if !slices.Contains(sent, it.Message.Kind) {
 			sent = append(sent, it.Message.Kind)

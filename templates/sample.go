@@ -24,6 +24,7 @@ func SampleData() Data {
 				"after syncing it in the app's settings the codes are accepted again.",
 			MergedInto: "HD#1040",
 			FollowUpOf: "HD#1001",
+			Language:   "en",
 		},
 		Customer: customer,
 		Agent:    agent,
@@ -48,5 +49,7 @@ func SampleData() Data {
 			Rate4: "https://help.example.com/csat/1042-4-1743584100-samplesignaturesamplesignd",
 			Rate5: "https://help.example.com/csat/1042-5-1743584100-samplesignaturesamplesigne",
 		}},
+		// Languages (templates lookup by language).
+		Language: "en",
 	}
 }

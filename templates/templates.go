@@ -1,16 +1,21 @@
-// Package templates owns the mails the help desk writes to customers: loading
-// the admin's templates, checking them, and rendering them.
+// Package templates owns the mails the help desk writes: loading the
+// admin's templates, checking them, choosing the one for a queue and a
+// language, reloading them while the desk runs, and rendering them.
 //
 // A template NAME is three files: NAME.subject (one line, text/template),
 // NAME.txt (the plain text part, text/template) and NAME.html (the HTML part,
 // html/template, so a customer's text is escaped there). Defaults for every
-// name are embedded in the binary (folder default/). An admin's folder
-// overrides them file by file: a name whose folder lacks one of the three
-// files uses the embedded file for that part. Files of the folder that end
-// in another extension are ignored. A name the defaults lack is a new
-// template when the folder has at least its .subject and .txt (its .html is
-// optional: without it the mail is text only); a lone file of an unknown name
-// is a problem, so a misspelt override is not silently unused.
+// name are embedded in the binary, in English (folder default/) and
+// translated (default/de/, default/fr/, default/es/). An admin's folder
+// overrides them file by file, at its top (the default language), in
+// LANG/, QUEUE/ and QUEUE/LANG/; the most specific file wins (see
+// loader.find), and a part no folder has comes from the embedded
+// translation. Files of the folder that end in another extension are
+// ignored. A name the defaults lack is a new template when the top of the
+// folder has at least its .subject and .txt (its .html is optional:
+// without it the mail is text only); a lone file of an unknown name is a
+// problem, so a misspelt override is not silently unused. Macros, canned
+// answers for agents, are macros/NAME.txt and macros/LANG/NAME.txt.
 //
 // Templates see a [Data] (the ticket, the customer, the agent, the mail that
 // caused the notice), and these functions besides the text/template ones:
@@ -34,11 +39,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
-	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -68,7 +68,7 @@ type Data struct {
 	Notes []Note
 	// ReplyMarker is the line that mail to agents starts with: what an
 	// agent writes above it, in a reply, is their answer; everything from
-	// it down is cut from the answer (it is always ReplyMarker).
+	// it down is cut from the answer (ReplyMarkerIn the mail's language).
 	ReplyMarker string
 	// Problem says, in a mail to an agent about their own mail
 	// (command_error, agent_security), what was wrong with it, one line
@@ -79,6 +79,10 @@ type Data struct {
 	// is "" when the desk has no base_url, so a template shows them
 	// inside {{if .Links.CSAT.Rate5}}...{{end}}.
 	Links Links
+	// Language is the language the mail is written in, "de": the
+	// ticket's language in mail to the customer, the agent's in mail to
+	// an agent. Render picks the template's translation by it.
+	Language string
 }
 
 // Links are addresses on the desk's web server.
@@ -93,7 +97,16 @@ type Links struct {
 // CSATLinks are the survey's links: Rate5 rates the ticket 5 of 5
 // (excellent), Rate1 1 of 5 (very poor).
 type CSATLinks struct {
-	Rate1, Rate2, Rate3, Rate4, Rate5 string
+	// Rate1 rates the ticket 1 of 5, very poor.
+	Rate1 string
+	// Rate2 rates the ticket 2 of 5, poor.
+	Rate2 string
+	// Rate3 rates the ticket 3 of 5, fair.
+	Rate3 string
+	// Rate4 rates the ticket 4 of 5, good.
+	Rate4 string
+	// Rate5 rates the ticket 5 of 5, excellent.
+	Rate5 string
 }
 
 // Note is an internal note an agent wrote on a ticket.
@@ -151,11 +164,16 @@ type Ticket struct {
 	// longer ago than the reopen window, that ticket's reference; ""
 	// otherwise.
 	FollowUpOf string
+	// Language is the customer's language, "de": the language of the
+	// mail the desk writes to them.
+	Language string
 }
 
 // Person is a name and an e-mail address; either may be empty.
 type Person struct {
-	Name  string
+	// Name is the display name, "Jane Doe"; "" when not known.
+	Name string
+	// Email is the address, "jane.doe@example.org".
 	Email string
 }
 
@@ -202,156 +220,6 @@ const (
 
 var parts = []string{partSubject, partText, partHTML}
 
-// Embedded is the origin Source gives for a part that comes from the defaults.
-const Embedded = "embedded"
-
-// Set is a loaded, checked set of templates. It is safe for concurrent use.
-type Set struct {
-	byName map[string]*template
-}
-
-// template is one NAME: its three parsed parts and where each came from.
-type template struct {
-	subject *texttemplate.Template
-	text    *texttemplate.Template
-	html    *htmltemplate.Template
-	source  map[string]string // part -> Embedded or file path
-}
-
-// Load parses the embedded defaults overridden by the files of dir ("" for
-// the defaults only) and checks every template by executing it with
-// SampleData. It returns every problem at once as an *Error, each as
-// "dir/NAME.txt:LINE: problem".
-func Load(dir string) (*Set, error) {
-	names, err := defaultNames()
-	if err != nil {
-		return nil, fmt.Errorf("listing embedded templates: %w", err)
-	}
-	var ps []Problem
-	overrides := map[string]string{} // "NAME.txt" -> path
-	if dir != "" {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("reading templates folder: %w", err)
-		}
-		for _, e := range entries {
-			file := e.Name()
-			ext := strings.TrimPrefix(filepath.Ext(file), ".")
-			if e.IsDir() || strings.HasPrefix(file, ".") || !slices.Contains(parts, ext) {
-				continue
-			}
-			overrides[file] = filepath.Join(dir, file)
-		}
-	}
-	// A name the defaults lack is a new template (for a rule's
-	// ack_template, say) when it has at least a subject and a text; a lone
-	// file of an unknown name is more likely a misspelt override.
-	defaults := slices.Clone(names)
-	for file, p := range overrides {
-		ext := strings.TrimPrefix(filepath.Ext(file), ".")
-		name := strings.TrimSuffix(file, "."+ext)
-		if slices.Contains(names, name) {
-			continue
-		}
-		if overrides[name+"."+partSubject] == "" || overrides[name+"."+partText] == "" {
-			ps = append(ps, Problem{Path: p, Msg: fmt.Sprintf("unknown template %q: a new template needs %s.subject and %s.txt (known: %s)",
-				name, name, name, strings.Join(defaults, ", "))})
-			delete(overrides, file)
-			continue
-		}
-		names = append(names, name)
-	}
-	slices.Sort(names)
-
-	s := &Set{byName: make(map[string]*template, len(names))}
-	sample := SampleData()
-	for _, name := range names {
-		t := &template{source: map[string]string{}}
-		ok := true
-		for _, part := range parts {
-			file := name + "." + part
-			var src, origin string
-			if !slices.Contains(defaults, name) && overrides[file] == "" {
-				// A new template without an HTML file: text only.
-				src, origin = "", overrides[name+"."+partText]
-			} else if src, origin, err = readPart(file, overrides[file]); err != nil {
-				return nil, err
-			}
-			t.source[part] = origin
-			label := origin
-			if origin == Embedded {
-				label = "embedded/" + file
-			}
-			if err := t.parse(part, label, src); err != nil {
-				ps = append(ps, problemOf(label, err))
-				ok = false
-				continue
-			}
-			if _, err := t.execute(part, sample); err != nil {
-				ps = append(ps, problemOf(label, err))
-				ok = false
-			}
-		}
-		if ok {
-			if r, _ := t.render(sample); r.Subject == "" {
-				ps = append(ps, Problem{Path: t.label(name, partSubject), Msg: "the subject is empty"})
-			}
-		}
-		s.byName[name] = t
-	}
-	if len(ps) > 0 {
-		slices.SortStableFunc(ps, func(a, b Problem) int {
-			if c := strings.Compare(a.Path, b.Path); c != 0 {
-				return c
-			}
-			return a.Line - b.Line
-		})
-		return nil, &Error{Problems: ps}
-	}
-	return s, nil
-}
-
-// Check reports the same problems as Load, for `helpdesk templates check`.
-func Check(dir string) error {
-	_, err := Load(dir)
-	return err
-}
-
-// defaultNames lists the embedded template names, sorted.
-func defaultNames() ([]string, error) {
-	entries, err := fs.ReadDir(defaults, "default")
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		file := e.Name()
-		name := strings.TrimSuffix(file, path.Ext(file))
-		if !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names, nil
-}
-
-// readPart returns the text of a part from the override file, or from the
-// embedded defaults when override is "".
-func readPart(file, override string) (src, origin string, err error) {
-	if override == "" {
-		b, err := defaults.ReadFile("default/" + file)
-		if err != nil {
-			return "", "", fmt.Errorf("reading embedded template %s: %w", file, err)
-		}
-		return string(b), Embedded, nil
-	}
-	b, err := os.ReadFile(override)
-	if err != nil {
-		return "", "", fmt.Errorf("reading template: %w", err)
-	}
-	return string(b), override, nil
-}
-
 // funcs are the helper functions every template may call; see the package doc.
 var funcs = map[string]any{
 	"firstname": firstname,
@@ -362,7 +230,7 @@ var funcs = map[string]any{
 
 // parse parses the source of one part, naming it label so that errors carry
 // the path the admin edits.
-func (t *template) parse(part, label, src string) error {
+func (t *template) parse(part, label, src string, funcs map[string]any) error {
 	var err error
 	switch part {
 	case partSubject:
@@ -373,14 +241,6 @@ func (t *template) parse(part, label, src string) error {
 		t.html, err = htmltemplate.New(label).Funcs(funcs).Option("missingkey=error").Parse(src)
 	}
 	return err
-}
-
-// label returns the path errors use for part of the template name.
-func (t *template) label(name, part string) string {
-	if o := t.source[part]; o != Embedded {
-		return o
-	}
-	return "embedded/" + name + "." + part
 }
 
 func (t *template) execute(part string, data Data) (string, error) {
@@ -415,45 +275,6 @@ func (t *template) render(data Data) (Rendered, error) {
 	r.Text = cleanText(text)
 	r.HTML = lf(html)
 	return r, nil
-}
-
-// Render makes the mail of template name from data. An unknown name is an
-// error that wraps ErrUnknownTemplate.
-func (s *Set) Render(name string, data Data) (Rendered, error) {
-	t, ok := s.byName[name]
-	if !ok {
-		return Rendered{}, fmt.Errorf("rendering %q: %w", name, ErrUnknownTemplate)
-	}
-	r, err := t.render(data)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("rendering template %q: %w", name, err)
-	}
-	return r, nil
-}
-
-// Names returns the template names, sorted.
-func (s *Set) Names() []string {
-	names := make([]string, 0, len(s.byName))
-	for n := range s.byName {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// Source says where each part of template name comes from: a map from part
-// ("subject", "txt", "html") to Embedded or the path of the admin's file.
-// It returns nil for an unknown name.
-func (s *Set) Source(name string) map[string]string {
-	t, ok := s.byName[name]
-	if !ok {
-		return nil
-	}
-	out := make(map[string]string, len(t.source))
-	for k, v := range t.source {
-		out[k] = v
-	}
-	return out
 }
 
 // oneLine makes s a single line: control characters (CR and LF among them)

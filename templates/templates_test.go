@@ -17,7 +17,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 var defaultNamesWant = []string{"acknowledgement", "agent_customer_reply", "agent_new_ticket", "agent_relay",
-	"agent_security", "agent_unassigned", "closed", "command_error", "csat_survey", "merged", "pending", "pending_reminder", "reopened", "resolved"}
+	"agent_security", "agent_unassigned", "closed", "command_error", "csat_survey", "merged", "new_ticket_after_window", "pending", "pending_reminder", "reopened", "resolved"}
 
 // agentTemplates go to agents and start with the reply marker; agent_relay
 // carries an agent's own words to the customer, greeting and all.
@@ -49,49 +49,90 @@ func TestEveryDefaultRendersAndMatchesItsGoldenFiles(t *testing.T) {
 	if got := s.Names(); !slices.Equal(got, defaultNamesWant) {
 		t.Fatalf("Names = %v, want %v", got, defaultNamesWant)
 	}
-	for _, name := range s.Names() {
-		t.Run(name, func(t *testing.T) {
-			r, err := s.Render(name, SampleData())
+	if got := ShippedLanguages(); !slices.Equal(got, []string{"de", "en", "es", "fr"}) {
+		t.Fatalf("ShippedLanguages = %v", got)
+	}
+	for _, lang := range ShippedLanguages() {
+		for _, name := range s.Names() {
+			t.Run(lang+"/"+name, func(t *testing.T) {
+				d := SampleData()
+				d.Language = lang
+				d.ReplyMarker = ReplyMarkerIn(lang)
+				r, err := s.Render(name, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Subject == "" || strings.ContainsAny(r.Subject, "\r\n") || !strings.Contains(r.Subject, "[HD#1042]") {
+					t.Errorf("subject %q is not one line carrying [HD#1042]", r.Subject)
+				}
+				if !strings.Contains(r.Text, "HD#1042") || !strings.HasSuffix(r.Text, "\n") || strings.Contains(r.Text, "\r") {
+					t.Errorf("text does not carry the ticket ref or is not LF-terminated:\n%s", r.Text)
+				}
+				if _, err := html.Parse(strings.NewReader(r.HTML)); err != nil || !strings.Contains(r.HTML, "HD#1042") {
+					t.Errorf("html does not parse (%v) or lacks the ticket ref:\n%s", err, r.HTML)
+				}
+				for _, l := range strings.Split(r.Text, "\n") {
+					if strings.TrimRight(l, " \t") != l {
+						t.Errorf("text line %q has trailing spaces", l)
+					}
+				}
+				dir := filepath.Join("testdata", "golden")
+				if lang != DefaultLanguage {
+					dir = filepath.Join(dir, lang)
+				}
+				for ext, got := range map[string]string{"subject": r.Subject + "\n", "txt": r.Text, "html": r.HTML} {
+					golden := filepath.Join(dir, name+"."+ext)
+					if *update {
+						if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+							t.Fatal(err)
+						}
+						if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+							t.Fatal(err)
+						}
+						continue
+					}
+					want, err := os.ReadFile(golden)
+					if err != nil {
+						t.Fatalf("%v (run go test ./templates -update to create it)", err)
+					}
+					if got != string(want) {
+						t.Errorf("%s differs from its golden file (go test ./templates -update rewrites it)\ngot:\n%s\nwant:\n%s", golden, got, want)
+					}
+				}
+				src := s.SourceFor(name, lang, "")
+				for _, part := range []string{"subject", "txt", "html"} {
+					if src[part] != Embedded {
+						t.Errorf("Source = %v, want every part embedded", src)
+					}
+					if _, ok := EmbeddedSource(name+"."+part, lang); !ok {
+						t.Errorf("no embedded %s.%s in %s: every default is translated", name, part, lang)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestTranslationsAreNotEnglish guards against a translation that is a
+// copy of the English file, or that still has English sentences in it.
+func TestTranslationsAreNotEnglish(t *testing.T) {
+	s := mustLoad(t, "")
+	english := []string{"Hello", "Thank you", "Kind regards", "reply to this email", "Reply to this mail", "Subject:", "Customer:"}
+	for _, lang := range []string{"de", "fr", "es"} {
+		for _, name := range s.Names() {
+			d := SampleData()
+			d.Language = lang
+			d.Message.Text = "(the mail)" // the customer's words may be English
+			r, err := s.Render(name, d)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Subject == "" || strings.ContainsAny(r.Subject, "\r\n") || !strings.Contains(r.Subject, "[HD#1042]") {
-				t.Errorf("subject %q is not one line carrying [HD#1042]", r.Subject)
-			}
-			if !strings.Contains(r.Text, "HD#1042") || !strings.HasSuffix(r.Text, "\n") || strings.Contains(r.Text, "\r") {
-				t.Errorf("text does not carry the ticket ref or is not LF-terminated:\n%s", r.Text)
-			}
-			if _, err := html.Parse(strings.NewReader(r.HTML)); err != nil || !strings.Contains(r.HTML, "HD#1042") {
-				t.Errorf("html does not parse (%v) or lacks the ticket ref:\n%s", err, r.HTML)
-			}
-			for _, l := range strings.Split(r.Text, "\n") {
-				if strings.TrimRight(l, " \t") != l {
-					t.Errorf("text line %q has trailing spaces", l)
+			for _, w := range english {
+				if strings.Contains(r.Subject+r.Text+r.HTML, w) {
+					t.Errorf("%s/%s has English %q", lang, name, w)
 				}
 			}
-			for ext, got := range map[string]string{"subject": r.Subject + "\n", "txt": r.Text, "html": r.HTML} {
-				golden := filepath.Join("testdata", "golden", name+"."+ext)
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test ./templates -update to create it)", err)
-				}
-				if got != string(want) {
-					t.Errorf("%s differs from its golden file (go test ./templates -update rewrites it)\ngot:\n%s\nwant:\n%s", golden, got, want)
-				}
-			}
-			if src := s.Source(name); src["subject"] != Embedded || src["txt"] != Embedded || src["html"] != Embedded {
-				t.Errorf("Source = %v, want every part embedded", src)
-			}
-		})
+		}
 	}
 }
 
@@ -208,7 +249,7 @@ func TestBrokenTemplatesAreReportedWithFileAndLine(t *testing.T) {
 		{"unknown function", "reopened.html", "<p>\n{{shout .Ticket.Ref}}\n</p>\n", `reopened.html:2: function "shout" not defined`},
 		{"misspelt field", "acknowledgement.subject", "[{{.Ticket.Ref}}]\n {{.Tikcet.Subject}}\n", "acknowledgement.subject:2: <.Tikcet.Subject>: can't evaluate field Tikcet"},
 		{"misspelt nested field", "reopened.txt", "{{.Ticket.Refs}}\n", "reopened.txt:1: <.Ticket.Refs>: can't evaluate field Refs"},
-		{"unknown template name", "acknowledgment.txt", "typo in the name\n", `acknowledgment.txt: unknown template "acknowledgment": a new template needs acknowledgment.subject and acknowledgment.txt (known: acknowledgement, agent_customer_reply, agent_new_ticket, agent_relay, agent_security, agent_unassigned, closed, command_error, csat_survey, merged, pending, pending_reminder, reopened, resolved)`},
+		{"unknown template name", "acknowledgment.txt", "typo in the name\n", `acknowledgment.txt: unknown template "acknowledgment": a new template needs acknowledgment.subject and acknowledgment.txt (known: acknowledgement, agent_customer_reply, agent_new_ticket, agent_relay, agent_security, agent_unassigned, closed, command_error, csat_survey, merged, new_ticket_after_window, pending, pending_reminder, reopened, resolved)`},
 		{"unclosed html attribute", "acknowledgement.html", "<p>ok</p>\n<a href=\"{{.Ticket.Ref}}>x</a>\n", "acknowledgement.html: ends inside an unclosed tag, attribute, <script> or comment"},
 		{"empty subject", "reopened.subject", "{{/* nothing */}}\n", "reopened.subject: the subject is empty"},
 	} {

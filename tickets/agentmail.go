@@ -122,13 +122,22 @@ func (s *Service) forgedAgentMail(ctx context.Context, tx Tx, t *Ticket, a *Agen
 // one mail naming the line, and neither the ticket nor the customer hears
 // of the reply.
 func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in *Inbound, msg *Message, now time.Time, res *Result) error {
-	cmds, text := parseCommands(s.opts.StripQuoted(in.Text))
+	full := s.opts.StripQuoted(in.Text)
+	cmds, text := parseCommands(full)
 	note := slices.ContainsFunc(cmds, func(c command) bool { return c.name == "note" })
 	msg.Kind, msg.Author = KindAgent, a.Email
 	if note {
 		msg.Kind = KindNote
 	}
 	problems := s.checkCommands(ctx, tx, t, a, cmds)
+	mt := *t // as the customer will read it: in the language a #lang sets
+	for _, c := range cmds {
+		if c.name == "lang" && c.arg != "" {
+			mt.Language = c.arg
+		}
+	}
+	text, macroProblems := s.expandMacros(ctx, full, text, Notice{Ticket: &mt, To: t.Requester, Agent: a})
+	problems = append(problems, macroProblems...)
 	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
 		return fmt.Errorf("storing the agent's mail on ticket %d: %w", t.ID, err)
 	}

@@ -26,6 +26,9 @@ type Agent struct {
 	MaxOpen int
 	// Away: the agent takes no automatic assignment.
 	Away bool
+	// Language is the language of the desk's mail to the agent, "de";
+	// "" for the default language.
+	Language string
 }
 
 // Writes reports whether addr is the agent's address or one of its aliases.

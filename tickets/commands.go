@@ -26,6 +26,10 @@ import (
 //	#queue NAME
 //	#merge REF           (this ticket into ticket REF: HD#1042 or 1042)
 //	#note [text]         (the reply is an internal note)
+//	#lang de             (the language of the desk's mail to the customer)
+//
+// and, alone on any line of the reply, "#macro NAME" puts the admin's
+// canned answer NAME in the line's place (see macros.go).
 //
 // Names and values are read in any case ("#Status Resolved": phones
 // capitalize the first letter). The commands are not part of the text
@@ -64,7 +68,7 @@ func parseCommands(text string) ([]command, string) {
 		if l == "" {
 			continue
 		}
-		if !isCommandLine(l) {
+		if _, macro := macroName(l); !isCommandLine(l) || macro {
 			break
 		}
 		name, arg, _ := strings.Cut(l[1:], " ")
@@ -196,9 +200,15 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 					c.into = into.ID
 				}
 			}
+		case "lang":
+			l, err := s.checkLanguage(c.arg)
+			if err != nil {
+				wrong(*c, "%v", err)
+			}
+			c.arg = l
 		case "note":
 		default:
-			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge, #note or #resolution)")
+			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge, #lang, #note or #resolution; #macro NAME on a line of its own)")
 		}
 	}
 	for _, c := range cmds {
@@ -267,6 +277,8 @@ func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, c
 				err = s.event(ctx, tx, t.ID, EventQueue, a.Email, fmt.Sprintf("queue %s -> %s", t.Queue, c.arg), now)
 				t.Queue = c.arg
 			}
+		case "lang":
+			err = s.setLanguage(ctx, tx, t, c.arg, "#lang", a.Email, now)
 		case "merge":
 			into = c.into
 		}

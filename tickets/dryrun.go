@@ -100,7 +100,7 @@ func (s *Service) dryRun(ctx context.Context, in *Inbound, ingest ingestFunc) (T
 	}
 	if d := tr.decision; d != nil {
 		tr.Triage = *d
-		tr.acknowledgement(ackTemplate(*d))
+		tr.acknowledgement(ackTemplate(*d, tr.followUp))
 	}
 	return tr, nil
 }
@@ -130,13 +130,22 @@ func (tr *Trial) acknowledgement(template string) {
 	tr.NotAcknowledged = "no acknowledgement was queued"
 }
 
-// ackTemplate is the template of a new ticket's acknowledgement.
-func ackTemplate(d triage.Decision) string {
-	if d.AckTemplate != "" {
+// ackTemplate is the template of a new ticket's acknowledgement: the
+// rule's, else new_ticket_after_window for a ticket opened by a reply to a
+// ticket closed longer ago than the reopen window, else acknowledgement.
+func ackTemplate(d triage.Decision, followUp bool) string {
+	switch {
+	case d.AckTemplate != "":
 		return d.AckTemplate
+	case followUp:
+		return TemplateNewTicketAfterWindow
 	}
 	return "acknowledgement"
 }
+
+// TemplateNewTicketAfterWindow is the acknowledgement of a ticket opened by
+// a reply to a ticket closed longer ago than the reopen window.
+const TemplateNewTicketAfterWindow = "new_ticket_after_window"
 
 // recordingTx keeps what ingest writes: the events and the mails it
 // queues.

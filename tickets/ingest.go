@@ -95,6 +95,7 @@ type Result struct {
 	Queued int
 
 	decision *triage.Decision // the rules' decision on a new ticket, for DryRun
+	followUp bool             // the new ticket follows up a closed one, for DryRun
 	notices  []queuedNotice   // to render once the transaction has committed
 }
 
@@ -483,10 +484,19 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err != nil {
 		return nil, err
 	}
+	prevLang := ""
+	if followUpOf != 0 {
+		prev, err := tx.Ticket(ctx, followUpOf)
+		if err != nil {
+			return nil, fmt.Errorf("loading ticket %d: %w", followUpOf, err)
+		}
+		prevLang = prev.Language
+	}
+	langWhy := s.languageOfNew(t, in, decision.Language, prevLang)
 	if err := tx.CreateTicket(ctx, t, s.opts.FirstTicketID); err != nil {
 		return nil, fmt.Errorf("creating ticket: %w", err)
 	}
-	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), Created: true, decision: &decision}
+	*res = Result{TicketID: t.ID, Ref: s.Ref(t.ID), Created: true, decision: &decision, followUp: followUpOf != 0}
 	if _, err := tx.AddParticipant(ctx, t.ID, Participant{Address: requester, Role: "requester"}); err != nil {
 		return nil, fmt.Errorf("adding requester to ticket %d: %w", t.ID, err)
 	}
@@ -505,6 +515,11 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	}
 	if err := s.triageEvents(ctx, tx, t, decision, now); err != nil {
 		return nil, err
+	}
+	if langWhy != "" {
+		if err := s.event(ctx, tx, t.ID, EventLanguage, "system", fmt.Sprintf("language %s (%s)", t.Language, langWhy), now); err != nil {
+			return nil, err
+		}
 	}
 	if t.Assignee == "" && !decision.Spam && in.AutoReason == "" {
 		if err := s.assignNew(ctx, tx, t, decision.Skill, now); err != nil {
@@ -531,7 +546,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 			return nil, err
 		}
 	}
-	template := ackTemplate(decision)
+	template := ackTemplate(decision, t.FollowUpOf != 0)
 	return t, s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now, res)
 }
 

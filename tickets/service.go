@@ -90,6 +90,11 @@ type Options struct {
 	// Notify turns each status mail to the requester on or off; nil
 	// means DefaultNotify.
 	Notify *Notify
+	// Languages are the languages the desk writes in; a new ticket
+	// gets one of them (see customerLanguage). Zero: tickets keep none.
+	Languages Languages
+	// Macros render the canned answers agents call with #macro; nil: none.
+	Macros Macros
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger

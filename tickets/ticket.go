@@ -93,6 +93,9 @@ type Ticket struct {
 	FollowUpOf int64
 	// CSAT is the customer's rating of the desk's work on the ticket.
 	CSAT CSAT
+	// Language is the customer's language, "de": the language of the
+	// desk's mail to them; "" for the default language.
+	Language string
 }
 
 // CSAT is a customer's satisfaction rating; Rating 0: none given.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"helpdesk/desk"
-	"helpdesk/templates"
 	"helpdesk/tickets"
 )
 
@@ -146,7 +145,7 @@ func (e *env) cmdOutbox(args []string) error {
 
 func (e *env) cmdTickets(args []string) error {
 	if len(args) == 0 {
-		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID"}
+		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID | language ID LANG"}
 	}
 	switch args[0] {
 	case "merge":
@@ -155,6 +154,8 @@ func (e *env) cmdTickets(args []string) error {
 		return e.cmdAssign(args[1:])
 	case "resolve", "close", "reopen", "pending":
 		return e.cmdSetStatus(args[0], args[1:])
+	case "language":
+		return e.cmdSetLanguage(args[1:])
 	}
 	fs, c := e.flags("tickets "+args[0], true)
 	status := fs.String("status", "", "list only tickets in this status")
@@ -308,56 +309,4 @@ func (e *env) cmdQuarantine(args []string) error {
 		return nil
 	}
 	return usageError{fmt.Sprintf("unknown quarantine command %q: expected list, show or retry", args[0])}
-}
-
-func (e *env) cmdTemplates(args []string) error {
-	if len(args) == 0 {
-		return usageError{"expected: templates check | preview NAME"}
-	}
-	fs, c := e.flags("templates "+args[0], false)
-	dir := fs.String("dir", "", "the templates `folder` (default: templates.dir of the config)")
-	if err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	folder := *dir
-	if folder == "" {
-		cfg, err := e.loadConfig(c.config)
-		if err != nil {
-			return err
-		}
-		folder = cfg.Templates.Dir
-	}
-	switch args[0] {
-	case "check":
-		if err := templates.Check(folder); err != nil {
-			return err
-		}
-		set, err := templates.Load(folder)
-		if err != nil {
-			return err
-		}
-		where := "embedded defaults"
-		if folder != "" {
-			where = folder + " over the embedded defaults"
-		}
-		fmt.Fprintf(e.stdout, "%d templates OK (%s)\n", len(set.Names()), where)
-		return nil
-	case "preview":
-		name, err := oneArg(fs, "a template name: templates preview NAME")
-		if err != nil {
-			return err
-		}
-		set, err := templates.Load(folder)
-		if err != nil {
-			return err
-		}
-		r, err := set.Render(name, templates.SampleData())
-		if err != nil {
-			return err
-		}
-		src := set.Source(name)
-		fmt.Fprintf(e.stdout, "Subject: %s\n\n--- text (%s) ---\n%s\n--- html (%s) ---\n%s\n", r.Subject, src["txt"], r.Text, src["html"], r.HTML)
-		return nil
-	}
-	return usageError{fmt.Sprintf("unknown templates command %q: expected check or preview", args[0])}
 }

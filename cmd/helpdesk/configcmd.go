@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"helpdesk/desk"
 	"helpdesk/templates"
 )
 
@@ -33,7 +34,7 @@ func (e *env) cmdConfig(args []string) error {
 	}
 	// The templates the file points at are part of what the daemon loads
 	// at its start: a broken one is the file's problem too.
-	if err := templates.Check(cfg.Templates.Dir); err != nil {
+	if _, err := templates.Open(desk.TemplateOptions(cfg)); err != nil {
 		return err
 	}
 	var parts []string

@@ -34,16 +34,18 @@ commands:
   outbox      flush (deliver what is due, then exit) | list
   status      which daemon reads which mailbox and runs which job; the outbox and its senders
   tickets     list | show ID | merge FROM INTO | assign ID AGENT |
-              resolve ID [--note TEXT] | close ID | reopen ID | pending ID
+              resolve ID [--note TEXT] | close ID | reopen ID | pending ID |
+              language ID LANG
   agents      list: the agents, their queues and open tickets
   schedule    run [--at TIME]: run the reminders and auto-closes due (cron) | list
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
   report      the KPIs: backlog, response and resolution times, reopen rate, CSAT [--since 30d] [--queue Q] [--agent A]
-  templates   check | preview NAME
   config      check: every problem of the file (and its templates), exit 1 | show: the effective config, secrets redacted
   admin       hash-password: the bcrypt hash of the password on stdin, for [http] admin_users
   version     the release, commit and Go version of this binary
+  templates   check | preview NAME | send-test NAME --to ADDRESS | diff NAME | vars
+  macros      list: the canned answers agents call with #macro NAME
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else helpdesk.toml).
 Run "helpdesk COMMAND -h" for its flags.
@@ -127,6 +129,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdAdmin(args[1:])
 	case "version", "--version":
 		err = env.cmdVersion(args[1:])
+	case "macros":
+		err = env.cmdMacros(args[1:])
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q (run \"helpdesk help\")", args[0])}
 	}

@@ -49,6 +49,9 @@ type ticketView struct {
 	ClosedAt   time.Time `json:"closed_at,omitzero"`
 	// CSAT: the customer's rating, null until one is given.
 	CSAT *csatView `json:"csat"`
+	// Language: the customer's language, the language of the desk's mail
+	// to them ("de"); "" when the ticket has none (the default language).
+	Language string `json:"language"`
 }
 
 type csatView struct {
@@ -64,6 +67,7 @@ func newTicketView(d *desk.Desk, t *tickets.Ticket) ticketView {
 		RequesterName: t.Requester.Name, Assignee: t.Assignee, Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 		SenderVerified: t.SenderVerified, FirstResponseAt: t.FirstResponseAt,
 		Resolution: t.Resolution, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
+		Language: t.Language,
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}

@@ -220,6 +220,7 @@ type ticketRow struct {
 	CSATRating      int           `db:"csat_rating"`
 	CSATComment     string        `db:"csat_comment"`
 	CSATAt          sql.NullTime  `db:"csat_at"`
+	Language        string        `db:"language"`
 }
 
 func nullTime(t time.Time) sql.NullTime {
@@ -239,6 +240,7 @@ func toTicketRow(t *tickets.Ticket) ticketRow {
 		FirstResponseAt: nullTime(t.FirstResponseAt), ResolvedAt: nullTime(t.ResolvedAt), ClosedAt: nullTime(t.ClosedAt),
 		SenderVerified: nullBool(t.SenderVerified), Resolution: t.Resolution,
 		FollowUpOf: nullInt(t.FollowUpOf), CSATRating: t.CSAT.Rating, CSATComment: t.CSAT.Comment, CSATAt: nullTime(t.CSAT.At),
+		Language: t.Language,
 	}
 }
 
@@ -261,6 +263,7 @@ func (r ticketRow) ticket() tickets.Ticket {
 		FirstResponseAt: r.FirstResponseAt.Time, ResolvedAt: r.ResolvedAt.Time, ClosedAt: r.ClosedAt.Time,
 		SenderVerified: verified, Resolution: r.Resolution,
 		FollowUpOf: r.FollowUpOf.Int64, CSAT: csatOf(r),
+		Language: r.Language,
 	}
 }
 

@@ -10,9 +10,11 @@ SELECT COALESCE(MAX(id) + 1, ?) FROM tickets;
 
 -- name: insert-ticket
 INSERT INTO tickets (id, subject, status, priority, queue, mailbox, category, requester_email, requester_name,
-    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified, resolution, follow_up_of, csat_rating, csat_comment, csat_at)
+    assignee, merged_into, created_at, updated_at, first_response_at, resolved_at, closed_at, sender_verified, resolution, follow_up_of, csat_rating, csat_comment, csat_at,
+    language)
 VALUES (:id, :subject, :status, :priority, :queue, :mailbox, :category, :requester_email, :requester_name,
-    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified, :resolution, :follow_up_of, :csat_rating, :csat_comment, :csat_at)
+    :assignee, :merged_into, :created_at, :updated_at, :first_response_at, :resolved_at, :closed_at, :sender_verified, :resolution, :follow_up_of, :csat_rating, :csat_comment, :csat_at,
+    :language)
 ON CONFLICT (id) DO NOTHING RETURNING id;
 
 -- name: update-ticket
@@ -20,7 +22,8 @@ UPDATE tickets SET subject = :subject, status = :status, priority = :priority, q
     requester_email = :requester_email, requester_name = :requester_name, assignee = :assignee,
     merged_into = :merged_into, updated_at = :updated_at, first_response_at = :first_response_at,
     resolved_at = :resolved_at, closed_at = :closed_at, sender_verified = :sender_verified, resolution = :resolution, follow_up_of = :follow_up_of,
-    csat_rating = :csat_rating, csat_comment = :csat_comment, csat_at = :csat_at
+    csat_rating = :csat_rating, csat_comment = :csat_comment, csat_at = :csat_at,
+    language = :language
 WHERE id = :id;
 
 -- name: ticket-tags

@@ -156,6 +156,9 @@ type Action struct {
 	Acknowledge *bool
 	// AckTemplate is the template of the acknowledgement; "" uses the default.
 	AckTemplate string
+	// Language is the customer's language, "de": the language of the
+	// desk's mail to them, before any header or detection.
+	Language string
 }
 
 // rule is a Rule compiled for evaluation.
@@ -303,6 +306,7 @@ func (r *rule) apply(d *Decision, override *string) {
 	set(&d.Assignee, a.Assignee)
 	set(&d.Skill, a.Skill)
 	set(&d.AckTemplate, a.AckTemplate)
+	set(&d.Language, a.Language)
 	for _, t := range a.Tags {
 		if !slices.Contains(d.Tags, t) {
 			d.Tags = append(d.Tags, t)
@@ -344,6 +348,7 @@ func summarize(a Action, stop bool) string {
 		add("acknowledge", strconv.FormatBool(*a.Acknowledge))
 	}
 	add("ack_template", a.AckTemplate)
+	add("language", a.Language)
 	if stop {
 		parts = append(parts, "stop")
 	}

@@ -80,6 +80,8 @@ type Decision struct {
 	Acknowledge bool
 	// AckTemplate is the acknowledgement's template; "" means the default.
 	AckTemplate string
+	// Language is the customer's language a rule set, "de"; "" when none did.
+	Language string
 	// Fired lists every rule that fired, in order.
 	Fired []Fired
 }
