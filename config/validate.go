@@ -83,6 +83,7 @@ func (c *Config) Validate() error {
 
 	c.validateMailboxes(&ps)
 	c.validateStaff(&ps)
+	c.validateSLA(&ps)
 
 	c.triage = nil
 	opts := translateTriage(&ps, c.Triage, c.Priority, c.Rules)

@@ -26,6 +26,9 @@ type Agent struct {
 	MaxOpen int
 	// Away: the agent takes no automatic assignment.
 	Away bool
+	// Location is the agent's time zone, for the SLA due times in their
+	// notifications; nil is the ticket's calendar's.
+	Location *time.Location
 }
 
 // Writes reports whether addr is the agent's address or one of its aliases.
