@@ -39,6 +39,20 @@ func SampleData() Data {
 		},
 		Notes:       []Note{{Author: agent, Text: "Her phone's clock was off by five minutes last time too.", Date: created.Add(time.Hour)}},
 		ReplyMarker: ReplyMarker,
-		Problem:     `line 1 "#status fixed": unknown status "fixed" (use open, pending, resolved or closed)`,
+		SLA: SLA{
+			Target:           "first response",
+			State:            "warning",
+			Due:              DueIn(created.Add(4*time.Hour), sampleAgentZone, sampleCustomerZone),
+			FirstResponseDue: DueIn(created.Add(4*time.Hour), sampleAgentZone, sampleCustomerZone),
+			ResolutionDue:    DueIn(created.Add(50*time.Hour), sampleAgentZone, sampleCustomerZone),
+		},
+		Problem: `line 1 "#status fixed": unknown status "fixed" (use open, pending, resolved or closed)`,
 	}
 }
+
+// The zones of SampleData's due times: the agent's, and the customer's
+// UTC offset.
+var (
+	sampleAgentZone    = time.FixedZone("CET", 3600)
+	sampleCustomerZone = time.FixedZone("UTC-05:00", -5*3600)
+)

@@ -49,6 +49,9 @@ type Reader interface {
 	// Jobs lists the scheduled jobs due at or before until (all when until
 	// is zero), earliest first, at most limit (0: no limit).
 	Jobs(ctx context.Context, until time.Time, limit int) ([]Job, error)
+	// SLAClocks are the SLA clocks of a ticket, one per target, in the
+	// order of Targets; none for a ticket without.
+	SLAClocks(ctx context.Context, ticketID int64) ([]SLAClock, error)
 }
 
 // Tx is what a write transaction can do.
@@ -121,6 +124,10 @@ type Tx interface {
 	// it: true when this transaction has it (it commits with the work),
 	// false when it is not due or another one took it.
 	ClaimJob(ctx context.Context, ticketID int64, kind string, now time.Time) (bool, error)
+	// CancelJob drops the job kind of ticket, if it has one.
+	CancelJob(ctx context.Context, ticketID int64, kind string) error
+	// SaveSLAClock stores c, a new clock or a changed one.
+	SaveSLAClock(ctx context.Context, c *SLAClock) error
 }
 
 // Job is timed work on a ticket, kept in the database.
