@@ -446,6 +446,10 @@ func (s *Service) runSLAJob(ctx context.Context, tx Tx, t *Ticket, kind, target 
 		if used+grace < at {
 			return "not yet", tx.ScheduleJob(ctx, t.ID, kind+":"+target, cal.Add(now, at-used))
 		}
+		if used+grace >= c.Goal {
+			// Late (the desk was down): the breach, due too, says it all.
+			return "skipped: " + target + " is due, the breach follows", nil
+		}
 		c.Warned = true
 		if err := s.slaEvent(ctx, tx, c, EventSLAWarning, "system", fmt.Sprintf("at %.0f%%", s.sla.WarnAt*100), now); err != nil {
 			return "", err
