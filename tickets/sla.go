@@ -644,3 +644,91 @@ func (s *Service) notifyEscalation(ctx context.Context, tx Tx, t *Ticket, addr s
 	}
 	return s.enqueue(ctx, tx, out, fmt.Sprintf("%s queued to %s (template %s, escalation)", n.Template, addr, n.Template), now)
 }
+
+// SLAStatus is a ticket's SLA as `helpdesk tickets show` reports it: due
+// times in the calendar's zone, zero where no clock of that target runs.
+type SLAStatus struct {
+	FirstResponseDue, NextResponseDue, ResolutionDue time.Time
+	// FirstRespondedAt is when the first response was met; zero before.
+	FirstRespondedAt time.Time
+	// State is SLAState at the service's clock.
+	State string
+	// Calendar names the calendar the clocks count in.
+	Calendar string
+}
+
+// SLAStatus returns the SLA of ticket id; nil when it has no targets.
+func (s *Service) SLAStatus(ctx context.Context, id int64) (*SLAStatus, error) {
+	clocks, err := s.store.SLAClocks(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("loading the SLA clocks of ticket %d: %w", id, err)
+	}
+	state := SLAState(clocks, s.now())
+	if state == "" {
+		return nil, nil
+	}
+	cal := s.calendarNamed(clocks[0].Calendar)
+	st := &SLAStatus{State: state, Calendar: cal.Name}
+	in := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return t
+		}
+		return t.In(cal.Location)
+	}
+	for _, c := range clocks {
+		if c.Target == TargetFirstResponse {
+			st.FirstRespondedAt = in(c.MetAt)
+		}
+		if c.Goal <= 0 || c.Met() || !c.Running() {
+			continue
+		}
+		switch c.Target {
+		case TargetFirstResponse:
+			st.FirstResponseDue = in(c.Due)
+		case TargetNextResponse:
+			st.NextResponseDue = in(c.Due)
+		case TargetResolution:
+			st.ResolutionDue = in(c.Due)
+		}
+	}
+	return st, nil
+}
+
+// SLAPlan is when a ticket opened at Opened would be due for each target
+// (next response: to a customer reply at Opened), in Calendar's zone.
+type SLAPlan struct {
+	Calendar *calendar.Calendar
+	Priority string
+	Opened   time.Time
+	Targets  SLATargets
+	// Due by target; zero for a target the priority does not have.
+	Due map[string]time.Time
+}
+
+// Plan computes the due times of priority for a ticket opened at at, in
+// queue's calendar and targets or, when calendarName is set, in that
+// calendar with the desk's targets.
+func (p *SLAPolicy) Plan(queue, calendarName, priority string, at time.Time) (*SLAPlan, error) {
+	if p == nil {
+		return nil, fmt.Errorf("no SLA is configured")
+	}
+	cal := p.CalendarOf(queue)
+	if calendarName != "" {
+		cal = p.Calendars[calendarName]
+		if cal == nil {
+			names := make([]string, 0, len(p.Calendars))
+			for n := range p.Calendars {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			return nil, fmt.Errorf("no calendar %q (calendars: %s)", calendarName, strings.Join(names, ", "))
+		}
+	}
+	plan := &SLAPlan{Calendar: cal, Priority: priority, Opened: at.In(cal.Location), Targets: p.TargetsOf(queue, priority), Due: map[string]time.Time{}}
+	for _, target := range Targets {
+		if goal := plan.Targets.Of(target); goal > 0 {
+			plan.Due[target] = cal.Add(at, goal).In(cal.Location)
+		}
+	}
+	return plan, nil
+}

@@ -159,7 +159,11 @@ func (e *env) cmdTickets(args []string) error {
 	fs, c := e.flags("tickets "+args[0], true)
 	status := fs.String("status", "", "list only tickets in this status")
 	queue := fs.String("queue", "", "list only tickets in this queue")
+	slaState := fs.String("sla", "", "list only tickets in this SLA state: breached, warning, paused, ok or met")
 	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if _, err := filterSLA(nil, *slaState); err != nil {
 		return err
 	}
 	switch args[0] {
@@ -176,6 +180,12 @@ func (e *env) cmdTickets(args []string) error {
 		views := make([]ticketView, len(list))
 		for i := range list {
 			views[i] = newTicketView(d, &list[i])
+			if views[i].SLA, err = slaOf(e.ctx, d, list[i].ID); err != nil {
+				return err
+			}
+		}
+		if views, err = filterSLA(views, *slaState); err != nil {
+			return err
 		}
 		if c.json {
 			return e.printJSON(views)

@@ -37,6 +37,7 @@ commands:
               resolve ID [--note TEXT] | close ID | reopen ID | pending ID
   agents      list: the agents, their queues and open tickets
   schedule    run [--at TIME]: run the reminders and auto-closes due (cron) | list
+  sla         check --priority P [--queue Q | --calendar NAME] --at TIME: when each target would be due
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
   templates   check | preview NAME
@@ -109,6 +110,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdAgents(args[1:])
 	case "schedule":
 		err = env.cmdSchedule(args[1:])
+	case "sla":
+		err = env.cmdSLA(args[1:])
 	case "quarantine":
 		err = env.cmdQuarantine(args[1:])
 	case "templates":

@@ -49,6 +49,9 @@ type ticketView struct {
 	ClosedAt   time.Time `json:"closed_at,omitzero"`
 	// CSAT: the customer's rating, null until one is given.
 	CSAT *csatView `json:"csat"`
+	// SLA: the ticket's SLA clocks (see slaView); null when its priority
+	// has no targets.
+	SLA *slaView `json:"sla"`
 }
 
 type csatView struct {
@@ -142,6 +145,9 @@ func loadTicketDetail(ctx context.Context, d *desk.Desk, id int64) (*ticketDetai
 		return nil, err
 	}
 	v := &ticketDetail{ticketView: newTicketView(d, det.Ticket), Participants: []participantView{}, Messages: []messageView{}, Events: []eventView{}}
+	if v.SLA, err = slaOf(ctx, d, id); err != nil {
+		return nil, err
+	}
 	for _, p := range det.Participants {
 		v.Participants = append(v.Participants, participantView{Email: p.Email, Name: p.Name, Role: p.Role})
 	}
