@@ -732,3 +732,36 @@ func (p *SLAPolicy) Plan(queue, calendarName, priority string, at time.Time) (*S
 	}
 	return plan, nil
 }
+
+// SetPriority gives ticket id priority p (P1 to P4) as actor, an admin:
+// an event, and the SLA clocks recomputed with the time already used.
+func (s *Service) SetPriority(ctx context.Context, id int64, p, actor string) (*Ticket, error) {
+	if higherPriority(p) == p && p != "P1" {
+		return nil, fmt.Errorf("unknown priority %q (use P1, P2, P3 or P4)", p)
+	}
+	now := s.now().UTC()
+	var out *Ticket
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, id)
+		if err != nil {
+			return fmt.Errorf("ticket %s: %w", s.Ref(id), err)
+		}
+		switch {
+		case t.Status.Terminal():
+			return fmt.Errorf("ticket %s is %s", s.Ref(id), t.Status)
+		case t.Priority == p:
+			return fmt.Errorf("ticket %s is %s already", s.Ref(id), p)
+		}
+		why := fmt.Sprintf("priority %s -> %s", t.Priority, p)
+		if err := s.event(ctx, tx, t.ID, EventPriority, actor, why, now); err != nil {
+			return err
+		}
+		t.Priority, t.UpdatedAt = p, now
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			return fmt.Errorf("updating ticket %d: %w", t.ID, err)
+		}
+		out = t
+		return s.slaRecompute(ctx, tx, t, actor, why, now)
+	})
+	return out, err
+}

@@ -146,13 +146,15 @@ func (e *env) cmdOutbox(args []string) error {
 
 func (e *env) cmdTickets(args []string) error {
 	if len(args) == 0 {
-		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID"}
+		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID | priority ID P1..P4"}
 	}
 	switch args[0] {
 	case "merge":
 		return e.cmdMerge(args[1:])
 	case "assign":
 		return e.cmdAssign(args[1:])
+	case "priority":
+		return e.cmdPriority(args[1:])
 	case "resolve", "close", "reopen", "pending":
 		return e.cmdSetStatus(args[0], args[1:])
 	}

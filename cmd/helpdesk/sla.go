@@ -115,7 +115,7 @@ func (e *env) cmdSLA(args []string) error {
 	}
 	fmt.Fprintln(e.stdout)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "opened\t%s\t\n", v.Opened.Format(time.RFC3339))
+	fmt.Fprintf(tw, "opened\t%s\n", v.Opened.Format(time.RFC3339))
 	for _, target := range tickets.Targets {
 		goal := plan.Targets.Of(target)
 		if goal <= 0 {
@@ -136,4 +136,50 @@ func filterSLA(views []ticketView, state string) ([]ticketView, error) {
 		return nil, usageError{fmt.Sprintf("--sla %q: want one of %s", state, strings.Join(slaStates, ", "))}
 	}
 	return slices.DeleteFunc(views, func(v ticketView) bool { return v.SLA == nil || v.SLA.State != state }), nil
+}
+
+// cmdPriority: tickets priority ID P1..P4.
+func (e *env) cmdPriority(args []string) error {
+	fs, c := e.flags("tickets priority", true)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usageError{"expected: tickets priority ID P1..P4"}
+	}
+	id, err := ticketID(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	p := strings.ToUpper(fs.Arg(1))
+	if !slices.Contains([]string{"P1", "P2", "P3", "P4"}, p) {
+		return usageError{fmt.Sprintf("%q: want P1, P2, P3 or P4", fs.Arg(1))}
+	}
+	d, err := e.open(c, true)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Service.SetPriority(e.ctx, id, p, "admin (command line)"); err != nil {
+		return err
+	}
+	sla, err := slaOf(e.ctx, d, id)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return e.printJSON(map[string]any{"ticket": d.Service.Ref(id), "priority": p, "sla": sla})
+	}
+	fmt.Fprintf(e.stdout, "%s is %s\n", d.Service.Ref(id), p)
+	if sla != nil {
+		for _, due := range []struct {
+			target string
+			at     *time.Time
+		}{{tickets.TargetFirstResponse, sla.FirstResponseDue}, {tickets.TargetNextResponse, sla.NextResponseDue}, {tickets.TargetResolution, sla.ResolutionDue}} {
+			if due.at != nil {
+				fmt.Fprintf(e.stdout, "%s due %s\n", due.target, due.at.Format(time.RFC3339))
+			}
+		}
+	}
+	return nil
 }

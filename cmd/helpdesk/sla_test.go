@@ -125,3 +125,24 @@ func TestTicketsCarryTheirSLAAndListFiltersByIt(t *testing.T) {
 		t.Errorf("--sla late: exit %d, %s", code, errs)
 	}
 }
+
+func TestTicketsPriorityRecomputesTheDueTimes(t *testing.T) {
+	c := slaCLI(t)
+	if code, _, errs := c.run(mailFrom("Alice <alice@a.test>", "m1@a.test", "Cannot log in"), "ingest", "--mailbox", "support"); code != 0 {
+		t.Fatalf("ingest: %s", errs)
+	}
+	code, out, errs := c.run("", "tickets", "priority", "HD#1000", "P2")
+	if code != 0 || !strings.Contains(out, "HD#1000 is P2\nfirst_response due ") || !strings.Contains(out, "\nresolution due ") {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	_, out, _ = c.run("", "tickets", "show", "HD#1000", "--json")
+	if !strings.Contains(out, `"priority": "P2"`) || !strings.Contains(out, `"kind": "sla_recomputed"`) || !strings.Contains(out, `P2: first_response due `) {
+		t.Errorf("after the change:\n%s", out)
+	}
+	if code, _, errs := c.run("", "tickets", "priority", "HD#1000", "P2"); code != exitError || !strings.Contains(errs, "is P2 already") {
+		t.Errorf("the same priority again: exit %d, %s", code, errs)
+	}
+	if code, _, _ := c.run("", "tickets", "priority", "HD#1000", "urgent"); code != exitUsage {
+		t.Errorf("a priority that is none: exit %d", code)
+	}
+}
