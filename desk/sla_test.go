@@ -308,3 +308,90 @@ first_response = "10m"
 		t.Errorf("events %+v", evs)
 	}
 }
+
+// An unassigned ticket's warnings go to its queue's agents, each seeing
+// the due time in their own zone; its breaches go to the escalation
+// address, and a resolution breach raises the priority once.
+func TestWarningsGoToTheQueueAndABreachBumpsThePriority(t *testing.T) {
+	h := newHarness(t)
+	h.desk.Close()
+	cfg, err := config.Parse([]byte(baseTOML(testDSN(t), h.sink.Port())+`
+[[queue]]
+name = "general"
+assignment = "manual"
+escalation = "lead@example.com"
+[[agent]]
+name = "Nina York"
+email = "nina@example.com"
+queues = ["general"]
+timezone = "America/New_York"
+[[agent]]
+name = "Otto Utc"
+email = "otto@example.com"
+queues = ["general"]
+
+[sla]
+bump_on_breach = true
+[sla.P3]
+first_response = "1h"
+resolution = "2h"
+[sla.P2]
+resolution = "1h"
+`), "sla.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.open(cfg)
+	mark := h.mark()
+	out := h.deliver("support", customer("q@a.test", "Alice <alice@a.test>", "Printer on fire", "Room 4."))
+	h.flush()
+	if n := h.oneMailTo("nina@example.com", mark); !strings.Contains(n.text, "Answer by:  Mon 2 Mar 2026 05:00 EST (customer's time: Mon 2 Mar 2026 10:00 UTC+00:00)") {
+		t.Errorf("Nina's notice:\n%s", n.text)
+	}
+	if n := h.oneMailTo("otto@example.com", mark); !strings.Contains(n.text, "Answer by:  Mon 2 Mar 2026 10:00 UTC (customer's time: Mon 2 Mar 2026 10:00 UTC+00:00)") {
+		t.Errorf("Otto's notice:\n%s", n.text)
+	}
+	start := h.now.Truncate(time.Hour)
+	steps := []struct {
+		after time.Duration
+		want  []string
+	}{
+		{48 * time.Minute, []string{"sla_warning:first_response: warned"}},
+		{60 * time.Minute, []string{"sla_breach:first_response: breached"}},
+		{96 * time.Minute, []string{"sla_warning:resolution: warned"}},
+		{120 * time.Minute, []string{"sla_breach:resolution: breached, priority raised to P2"}},
+		{180 * time.Minute, nil},
+	}
+	for _, s := range steps {
+		h.now = start.Add(s.after)
+		if ran := h.slaRuns(); !slices.Equal(ran, s.want) {
+			t.Errorf("at +%s: ran %v, want %v", s.after, ran, s.want)
+		}
+	}
+	h.flush()
+	for addr, want := range map[string][]string{
+		"nina@example.com": {"SLA warning: first response due Mon 2 Mar 2026 05:00 EST", "SLA warning: resolution due Mon 2 Mar 2026 06:00 EST"},
+		"otto@example.com": {"SLA warning: first response due Mon 2 Mar 2026 10:00 UTC", "SLA warning: resolution due Mon 2 Mar 2026 11:00 UTC"},
+		"lead@example.com": {"SLA breached: first response was due Mon 2 Mar 2026 10:00 UTC", "SLA breached: resolution was due Mon 2 Mar 2026 11:00 UTC"},
+	} {
+		var got []string
+		for _, m := range h.mailTo(addr, mark) {
+			if strings.Contains(m.subject, "SLA") {
+				got = append(got, m.subject)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s got %q, want %q", addr, got, want)
+			continue
+		}
+		for i := range want {
+			if !strings.Contains(got[i], want[i]) {
+				t.Errorf("%s mail %d: %q, want %q", addr, i, got[i], want[i])
+			}
+		}
+	}
+	if tk := h.ticket(out.TicketID); tk.Priority != "P2" {
+		t.Errorf("priority %s, want P2 after the resolution breach", tk.Priority)
+	}
+	wantEvent(t, h, out.TicketID, tickets.EventPriority, "priority P3 -> P2: resolution breached")
+}

@@ -174,7 +174,7 @@ func NewService(opts Options) (*Service, error) {
 	return &Service{
 		notify: notify,
 		timers: opts.Timers.withDefaults(),
-		sla:    opts.SLA,
+		sla:    slaOrNil(opts.SLA),
 		opts:   opts,
 		store:  opts.Store,
 		signer: signer,

@@ -78,6 +78,27 @@ type SLAPolicy struct {
 	Queues map[string]SLAQueue
 }
 
+// hasTargets reports whether any priority of any queue has a target: a
+// policy without keeps no clocks.
+func (p *SLAPolicy) hasTargets() bool {
+	if p == nil {
+		return false
+	}
+	for _, t := range p.Targets {
+		if t != (SLATargets{}) {
+			return true
+		}
+	}
+	for _, q := range p.Queues {
+		for _, t := range q.Targets {
+			if t != (SLATargets{}) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // CalendarOf returns the calendar of queue: its own, else the policy's,
 // else 24x7.
 func (p *SLAPolicy) CalendarOf(queue string) *calendar.Calendar {
@@ -105,4 +126,12 @@ func (p *SLAPolicy) TargetsOf(queue, priority string) SLATargets {
 		t = t.merge(q.Targets[priority])
 	}
 	return t
+}
+
+// slaOrNil is p, or nil when it has no targets (no clocks to keep).
+func slaOrNil(p *SLAPolicy) *SLAPolicy {
+	if !p.hasTargets() {
+		return nil
+	}
+	return p
 }
