@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -182,4 +183,26 @@ func (e *env) cmdPriority(args []string) error {
 		}
 	}
 	return nil
+}
+
+// printSLA writes a ticket's SLA on one line: "sla ok: first_response due
+// 2026-03-02T14:00:00+01:00, resolution due ...".
+func printSLA(w io.Writer, v *slaView) {
+	var parts []string
+	for _, due := range []struct {
+		target string
+		at     *time.Time
+	}{{tickets.TargetFirstResponse, v.FirstResponseDue}, {tickets.TargetNextResponse, v.NextResponseDue}, {tickets.TargetResolution, v.ResolutionDue}} {
+		if due.at != nil {
+			parts = append(parts, due.target+" due "+due.at.Format(time.RFC3339))
+		}
+	}
+	if v.FirstRespondedAt != nil {
+		parts = append(parts, "first responded "+v.FirstRespondedAt.Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "sla %s", v.State)
+	if len(parts) > 0 {
+		fmt.Fprintf(w, ": %s", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
 }

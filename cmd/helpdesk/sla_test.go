@@ -103,6 +103,9 @@ func TestTicketsCarryTheirSLAAndListFiltersByIt(t *testing.T) {
 	if s := show.SLA; s == nil || s.State != "ok" || s.FirstResponseDue == nil || s.NextResponseDue != nil || s.ResolutionDue != nil || s.FirstRespondedAt != nil {
 		t.Fatalf("sla = %+v in %s", show.SLA, out)
 	}
+	if _, out, _ := c.run("", "tickets", "show", "HD#1000"); !strings.Contains(out, "\nsla ok: first_response due ") {
+		t.Errorf("tickets show lacks the SLA line:\n%s", out)
+	}
 	count := func(state string) int {
 		t.Helper()
 		code, out, errs := c.run("", "tickets", "list", "--sla", state, "--json")

@@ -184,6 +184,9 @@ func printTicketDetail(w io.Writer, v *ticketDetail) error {
 		fmt.Fprint(w, ", sender not verified")
 	}
 	fmt.Fprintf(w, "\nopened %s, updated %s\n", v.CreatedAt.Local().Format(time.DateTime), v.UpdatedAt.Local().Format(time.DateTime))
+	if v.SLA != nil {
+		printSLA(w, v.SLA)
+	}
 	if v.CSAT != nil {
 		fmt.Fprintf(w, "rated %d of 5 on %s: %s\n", v.CSAT.Rating, v.CSAT.At.Local().Format(time.DateTime), termLine(v.CSAT.Comment))
 	}
