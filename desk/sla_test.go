@@ -395,3 +395,77 @@ resolution = "1h"
 	}
 	wantEvent(t, h, out.TicketID, tickets.EventPriority, "priority P3 -> P2: resolution breached")
 }
+
+// Resolving meets the resolution; the customer's "still broken" reopens
+// the ticket and runs the resolution clock on with the time it had used.
+func TestAReopenRunsTheResolutionClockOn(t *testing.T) {
+	h := agentHarness(t, slaTOML)
+	h.now = berlin(t, "2026-03-02 10:00:00")
+	mark := h.mark()
+	out := h.deliver("support", customer("inv@a.test", "Alice <alice@a.test>", "Rechnung falsch", "Die Rechnung ist doppelt."))
+	h.flush()
+	notice := h.oneMailTo("ann@example.com", mark)
+	h.now = berlin(t, "2026-03-02 11:00:00")
+	answer(h, notice, "#status resolved\n\nStorniert.")
+	h.flush()
+	wantEvent(t, h, out.TicketID, tickets.EventSLAMet, "resolution met: 1h0m0s of 16h0m0s used")
+	h.now = berlin(t, "2026-03-03 10:00:00")
+	if got := h.deliver("support", customerReply(h, out.Ref, "again@a.test", "Leider immer noch doppelt.")); !got.Reopened {
+		t.Fatalf("the reply did not reopen: %+v", got)
+	}
+	// 15h left: Tuesday 10:00-17:00 and all of Wednesday.
+	wantEvent(t, h, out.TicketID, tickets.EventSLAResumed, "resolution resumed on reopen: 1h0m0s of 16h0m0s used (P3, calendar office), due 2026-03-04T17:00:00+01:00")
+	wantEvent(t, h, out.TicketID, tickets.EventSLAStarted, "next_response started by the customer's reply: 0s of 2h0m0s used (P3, calendar office), due 2026-03-03T12:00:00+01:00")
+	c := h.clocks(out.TicketID)
+	if res := c[tickets.TargetResolution]; res.Met() || !res.Due.Equal(berlin(t, "2026-03-04 17:00:00")) {
+		t.Errorf("resolution clock after the reopen: %+v", res)
+	}
+	cs, _ := h.desk.Store.SLAClocks(h.ctx, out.TicketID)
+	if got := tickets.SLAState(cs, h.now); got != tickets.SLAOK {
+		t.Errorf("state %q, want ok", got)
+	}
+}
+
+// Moving a ticket to a queue with its own calendar and targets keeps the
+// time used and counts the rest in the new calendar.
+func TestAQueueChangeRecomputesInTheNewQueuesCalendar(t *testing.T) {
+	h := newHarness(t)
+	h.desk.Close()
+	cfg, err := config.Parse([]byte(baseTOML(testDSN(t), h.sink.Port())+`
+[[queue]]
+name = "general"
+[[queue]]
+name = "vip"
+calendar = "24x7"
+[queue.sla.P3]
+first_response = "2h"
+[[agent]]
+name = "Ann Agent"
+email = "ann@example.com"
+queues = ["general", "vip"]
+
+[[calendar]]
+name = "office"
+timezone = "Europe/Berlin"
+[sla]
+calendar = "office"
+[sla.P3]
+first_response = "4h"
+`), "sla.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.open(cfg)
+	h.now = berlin(t, "2026-03-06 16:00:00") // Friday, an hour before closing
+	mark := h.mark()
+	out := h.deliver("support", customer("q@a.test", "Alice <alice@a.test>", "Printer on fire", "Room 4."))
+	h.flush()
+	notice := h.oneMailTo("ann@example.com", mark)
+	h.now = berlin(t, "2026-03-06 18:00:00") // one business hour used
+	answer(h, notice, "#queue vip")
+	// In vip, 2h round the clock: one hour left, due at 19:00.
+	wantEvent(t, h, out.TicketID, tickets.EventSLARecomputed, "queue general -> vip: first_response due 2026-03-06T18:00:00Z (1h0m0s of 2h0m0s used)")
+	if c := h.clocks(out.TicketID)[tickets.TargetFirstResponse]; c.Calendar != "24x7" || !c.Due.Equal(berlin(t, "2026-03-06 19:00:00")) {
+		t.Errorf("first response clock %+v", c)
+	}
+}
