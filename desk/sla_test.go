@@ -230,6 +230,13 @@ func TestMetTargetsNeverWarn(t *testing.T) {
 		t.Errorf("state %q, want met", got)
 	}
 	wantEvent(t, h, out.TicketID, tickets.EventSLAMet, "first_response met: 1h0m0s of 4h0m0s used")
+
+	// An out-of-office reply that opens a ticket promises nobody anything.
+	robot := h.deliver("support", "From: Bob <bob@b.test>\r\nTo: support@example.com\r\nSubject: Out of office\r\n"+
+		"Message-ID: <ooo@b.test>\r\nAuto-Submitted: auto-replied\r\n\r\nBack on Monday.\r\n")
+	if cs := h.clocks(robot.TicketID); !robot.Created || len(cs) != 0 {
+		t.Errorf("a robot's ticket (%+v) has clocks: %+v", robot, cs)
+	}
 }
 
 // The daemon's own scheduler sends the breach to the escalation address,

@@ -192,9 +192,10 @@ func (s *Service) slaEvent(ctx context.Context, tx Tx, c *SLAClock, kind, actor,
 // startSLA starts the clocks of new ticket t at now: first response and
 // resolution run, next response waits for a customer reply after the
 // first answer. in is the mail that opened it (its Date has the
-// customer's offset).
+// customer's offset). Spam and a robot's mail (a bounce, an auto-reply)
+// promise nobody anything: they get no clocks.
 func (s *Service) startSLA(ctx context.Context, tx Tx, t *Ticket, in *Inbound, now time.Time) error {
-	if s.sla == nil || t.Status.Terminal() {
+	if s.sla == nil || t.Status.Terminal() || (in != nil && in.AutoReason != "") {
 		return nil
 	}
 	cal := s.sla.CalendarOf(t.Queue)
