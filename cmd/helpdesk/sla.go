@@ -94,6 +94,19 @@ func (e *env) cmdSLA(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *queue != "" {
+		var queues []string
+		for _, q := range cfg.Queues {
+			queues = append(queues, q.Name)
+		}
+		for _, m := range cfg.Mailboxes {
+			queues = append(queues, m.Queue)
+		}
+		if !slices.Contains(queues, *queue) {
+			slices.Sort(queues)
+			return fmt.Errorf("no queue %q (queues: %s)", *queue, strings.Join(slices.Compact(queues), ", "))
+		}
+	}
 	plan, err := cfg.SLAPolicy().Plan(*queue, *calName, *priority, when)
 	if err != nil {
 		return err

@@ -77,6 +77,12 @@ func TestSLACheckPrintsTheDueTimesInTheCalendarsZone(t *testing.T) {
 			t.Errorf("%v: exit %d, %s", bad, code, errs)
 		}
 	}
+	if code, _, errs := c.run("", "sla", "check", "--priority", "P2", "--queue", "nope"); code != exitError || !strings.Contains(errs, `no queue "nope" (queues: general)`) {
+		t.Errorf("unknown queue: exit %d, %s", code, errs)
+	}
+	if code, out, errs := c.run("", "sla", "check", "--priority", "P2", "--queue", "general", "--at", "2026-11-27T16:30:00+01:00"); code != 0 || !strings.Contains(out, "priority P2, queue general\n") {
+		t.Errorf("a mailbox's queue: exit %d, %s%s", code, out, errs)
+	}
 	if code, _, errs := c.run("", "sla", "check", "--priority", "P2", "--calendar", "offce"); code != exitError || !strings.Contains(errs, `no calendar "offce" (calendars: 24x7, office)`) {
 		t.Errorf("unknown calendar: exit %d, %s", code, errs)
 	}
