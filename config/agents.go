@@ -37,6 +37,9 @@ type Agent struct {
 	// Language is the language of the desk's mail to the agent, "de";
 	// default [templates] default_language.
 	Language string `toml:"language"`
+	// Timezone is the agent's IANA time zone, "America/New_York", in which
+	// their notifications show SLA due times; default the calendar's.
+	Timezone string `toml:"timezone"`
 }
 
 // Queue is a queue's settings, a [[queue]]. A queue that only a mailbox
@@ -52,6 +55,12 @@ type Queue struct {
 	Assignment string `toml:"assignment"`
 	// Escalation is the address SLA escalation writes to; default none.
 	Escalation string `toml:"escalation"`
+	// Calendar names the [[calendar]] the queue's SLA clocks count in;
+	// default sla.calendar.
+	Calendar string `toml:"calendar"`
+	// SLA holds the queue's own targets, [queue.sla.P1] …; each target
+	// set there replaces the one of [sla.P1].
+	SLA QueueSLA `toml:"sla"`
 }
 
 // Staff is the agents and queues in the domain's terms, for the ticket
@@ -67,6 +76,7 @@ func (c *Config) Staff() Staff {
 	for _, a := range c.Agents {
 		ta := tickets.Agent{Name: a.Name, Email: strings.ToLower(a.Email), Queues: a.Queues, Skills: a.Skills,
 			MaxOpen: a.MaxOpen, Away: a.Away, Language: a.Language}
+		ta.Location, _ = loadZone(a.Timezone) // nil: the calendar's
 		for _, al := range a.Aliases {
 			ta.Aliases = append(ta.Aliases, strings.ToLower(al))
 		}

@@ -37,6 +37,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"helpdesk/tickets"
 	"helpdesk/tickets/triage"
 )
 
@@ -82,6 +83,14 @@ type Config struct {
 	CSAT CSAT `toml:"csat"`
 	// HTTP is the daemon's web server, for the pages links in mails open.
 	HTTP HTTP `toml:"http"`
+	// Calendars are the working hours SLA clocks count in; the 24x7
+	// calendar always exists.
+	Calendars []Calendar `toml:"calendar"`
+	// SLA holds the targets by priority, the default calendar and warnings.
+	SLA SLA `toml:"sla"`
+
+	// sla is the SLA settings in the domain's terms (see SLAPolicy).
+	sla *tickets.SLAPolicy
 
 	// triage is Triage, Priority and Rules in the domain's terms, as the
 	// last Validate that found no problem translated them.
@@ -345,6 +354,7 @@ func Default() *Config {
 			PendingResolveAfter: Duration{7 * 24 * time.Hour}, AutoCloseAfter: Duration{3 * 24 * time.Hour}},
 		Notify: Notify{Resolved: true, Closed: true, Merged: true},
 		CSAT:   CSAT{Enabled: true, LinkValidFor: Duration{30 * 24 * time.Hour}},
+		SLA:    defaultSLA(),
 	}
 }
 

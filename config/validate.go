@@ -85,6 +85,7 @@ func (c *Config) Validate() error {
 	c.validateMailboxes(&ps)
 	c.validateStaff(&ps)
 	c.validateLanguages(&ps)
+	c.validateSLA(&ps)
 
 	c.triage = nil
 	opts := translateTriage(&ps, c.Triage, c.Priority, c.Rules)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"helpdesk/mailout"
@@ -95,6 +96,21 @@ func (c *composer) data(n tickets.Notice) templates.Data {
 			data.Message.Attachments = append(data.Message.Attachments,
 				templates.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
 		}
+	}
+	if sla := n.SLA; sla != nil {
+		due := func(at time.Time) templates.Due { return templates.DueIn(at, sla.Agent, sla.Customer) }
+		data.SLA = templates.SLA{Target: strings.ReplaceAll(sla.Target, "_", " "), State: sla.State,
+			FirstResponseDue: due(sla.FirstResponseDue), NextResponseDue: due(sla.NextResponseDue), ResolutionDue: due(sla.ResolutionDue)}
+		switch sla.Target {
+		case tickets.TargetFirstResponse:
+			data.SLA.Due = data.SLA.FirstResponseDue
+		case tickets.TargetNextResponse:
+			data.SLA.Due = data.SLA.NextResponseDue
+		case tickets.TargetResolution:
+			data.SLA.Due = data.SLA.ResolutionDue
+		}
+		// A mail about a ticket's SLA is about its customer, whoever gets it.
+		data.Customer = templates.Person{Name: t.Requester.Name, Email: t.Requester.Email}
 	}
 	for _, note := range n.Notes {
 		author := templates.Person{Email: note.Author}

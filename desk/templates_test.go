@@ -13,7 +13,7 @@ import (
 // Every built-in template must be one the desk sends: a default that
 // nothing renders is a promise to the admin that the desk does not keep.
 func TestEveryBuiltInTemplateIsAMailTheDeskSends(t *testing.T) {
-	h := agentHarness(t, "\n[notify]\npending = true\n")
+	h := agentHarness(t, "\n[notify]\npending = true\n[sla.P3]\nfirst_response = \"1h\"\n")
 	// To agents: agent_new_ticket (Ann has the ticket), agent_unassigned
 	// (sales assigns by hand), agent_customer_reply, command_error,
 	// agent_security; to the customer: agent_relay, and the status mails
@@ -35,6 +35,14 @@ func TestEveryBuiltInTemplateIsAMailTheDeskSends(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.deliver("support", "From: Alice <alice@a.test>\r\nTo: support@example.com\r\nSubject: Re: ["+first.Ref+"] Printer on fire\r\nMessage-ID: <t2@a.test>\r\n\r\nstill burning\r\n")
+	// To the assignee: sla_warning at 80% of the first response, sla_breach at 100%.
+	h.deliver("support", customer("t3@a.test", "Carol <carol@a.test>", "Scanner jammed", "Again."))
+	for _, after := range []time.Duration{50 * time.Minute, 15 * time.Minute} {
+		h.now = h.now.Add(after)
+		if _, err := h.desk.RunSchedule(h.ctx, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.flush()
 	// new_ticket_after_window: a reply to a ticket closed longer ago than
 	// the reopen window (14 days by default).

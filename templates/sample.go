@@ -51,5 +51,19 @@ func SampleData() Data {
 		}},
 		// Languages (templates lookup by language).
 		Language: "en",
+		SLA: SLA{
+			Target:           "first response",
+			State:            "warning",
+			Due:              DueIn(created.Add(4*time.Hour), sampleAgentZone, sampleCustomerZone),
+			FirstResponseDue: DueIn(created.Add(4*time.Hour), sampleAgentZone, sampleCustomerZone),
+			ResolutionDue:    DueIn(created.Add(50*time.Hour), sampleAgentZone, sampleCustomerZone),
+		},
 	}
 }
+
+// The zones of SampleData's due times: the agent's, and the customer's
+// UTC offset.
+var (
+	sampleAgentZone    = time.FixedZone("CET", 3600)
+	sampleCustomerZone = time.FixedZone("UTC-05:00", -5*3600)
+)

@@ -83,6 +83,12 @@ type Data struct {
 	// ticket's language in mail to the customer, the agent's in mail to
 	// an agent. Render picks the template's translation by it.
 	Language string
+	// SLA is the ticket's SLA in mail to agents (notifications,
+	// sla_warning, sla_breach) and to the escalation address: the due
+	// time of each target that runs, in the agent's and the customer's
+	// time zones. Empty in mail to customers and for a ticket without
+	// targets.
+	SLA SLA
 }
 
 // Links are addresses on the desk's web server.
@@ -107,6 +113,55 @@ type CSATLinks struct {
 	Rate4 string
 	// Rate5 rates the ticket 5 of 5, excellent.
 	Rate5 string
+}
+
+// SLA is what a mail to agents shows of a ticket's SLA.
+type SLA struct {
+	// Target is, in sla_warning and sla_breach, the target concerned, in
+	// words: "first response", "next response" or "resolution"; "" in
+	// other mail.
+	Target string
+	// State is the ticket's SLA state: ok, warning, breached, paused or met.
+	State string
+	// Due is the due time of Target (sla_warning, sla_breach).
+	Due Due
+	// FirstResponseDue is the due time of the first response, empty
+	// when that target does not run.
+	FirstResponseDue Due
+	// NextResponseDue is the due time of the answer to the customer's
+	// latest reply, empty when that target does not run.
+	NextResponseDue Due
+	// ResolutionDue is the due time of the resolution, empty when that
+	// target does not run.
+	ResolutionDue Due
+}
+
+// Due is a due time as its readers see it.
+type Due struct {
+	// At is the due time; zero when there is none.
+	At time.Time
+	// Agent is At in the recipient agent's time zone (their own, else the
+	// calendar's), "Mon 30 Nov 2026 12:30 CET"; "" when there is none.
+	Agent string
+	// Customer is At in the customer's time zone (as their mail's Date
+	// says, else the calendar's), "Mon 30 Nov 2026 06:30 UTC-05:00".
+	Customer string
+}
+
+// DueIn returns a Due for at, written in the agent's and the customer's
+// zones; the zero Due for a zero at.
+func DueIn(at time.Time, agent, customer *time.Location) Due {
+	if at.IsZero() {
+		return Due{}
+	}
+	const layout = "Mon 2 Jan 2006 15:04 MST"
+	if agent == nil {
+		agent = time.UTC
+	}
+	if customer == nil {
+		customer = time.UTC
+	}
+	return Due{At: at, Agent: at.In(agent).Format(layout), Customer: at.In(customer).Format(layout)}
 }
 
 // Note is an internal note an agent wrote on a ticket.

@@ -198,6 +198,9 @@ func (s *Service) answered(ctx context.Context, tx Tx, t *Ticket, a *Agent, stat
 	if t.FirstResponseAt.IsZero() {
 		t.FirstResponseAt = now
 	}
+	if err := s.slaAnswered(ctx, tx, t, a.Email, now); err != nil {
+		return err
+	}
 	if !statusSet && (t.Status == StatusNew || t.Status == StatusOpen) {
 		prev := t.Status
 		t.Status = StatusPending
@@ -330,6 +333,11 @@ func (s *Service) notifyAgentWith(ctx context.Context, tx Tx, t *Ticket, a *Agen
 		return err
 	}
 	n.Notes = notes
+	if n.SLA == nil {
+		if n.SLA, err = s.slaNotice(ctx, tx, t, a, "", now); err != nil {
+			return err
+		}
+	}
 	composed, err := s.opts.Composer.Compose(ctx, n)
 	if err != nil {
 		return s.event(ctx, tx, t.ID, EventNotAnswered, "system", fmt.Sprintf("%s to %s not sent: %v", n.Template, a.Email, err), now)

@@ -29,6 +29,9 @@ type Agent struct {
 	// Language is the language of the desk's mail to the agent, "de";
 	// "" for the default language.
 	Language string
+	// Location is the agent's time zone, for the SLA due times in their
+	// notifications; nil is the ticket's calendar's.
+	Location *time.Location
 }
 
 // Writes reports whether addr is the agent's address or one of its aliases.

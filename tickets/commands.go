@@ -259,8 +259,11 @@ func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, c
 			err = s.applyStatus(ctx, tx, t, c.status, c.note, a.Email, now)
 		case "priority":
 			if t.Priority != c.arg {
-				err = s.event(ctx, tx, t.ID, EventPriority, a.Email, fmt.Sprintf("priority %s -> %s", t.Priority, c.arg), now)
-				t.Priority = c.arg
+				why := fmt.Sprintf("priority %s -> %s", t.Priority, c.arg)
+				if err = s.event(ctx, tx, t.ID, EventPriority, a.Email, why, now); err == nil {
+					t.Priority = c.arg
+					err = s.slaRecompute(ctx, tx, t, a.Email, why, now)
+				}
 			}
 		case "assign", "take":
 			err = s.reassign(ctx, tx, t, c.agent, a.Email, now)
@@ -274,8 +277,11 @@ func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, c
 			err = s.event(ctx, tx, t.ID, EventTags, a.Email, "tags "+c.arg, now)
 		case "queue":
 			if t.Queue != c.arg {
-				err = s.event(ctx, tx, t.ID, EventQueue, a.Email, fmt.Sprintf("queue %s -> %s", t.Queue, c.arg), now)
-				t.Queue = c.arg
+				why := fmt.Sprintf("queue %s -> %s", t.Queue, c.arg)
+				if err = s.event(ctx, tx, t.ID, EventQueue, a.Email, why, now); err == nil {
+					t.Queue = c.arg
+					err = s.slaRecompute(ctx, tx, t, a.Email, why, now)
+				}
 			}
 		case "lang":
 			err = s.setLanguage(ctx, tx, t, c.arg, "#lang", a.Email, now)

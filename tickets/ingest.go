@@ -521,6 +521,9 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 			return nil, err
 		}
 	}
+	if err := s.startSLA(ctx, tx, t, in, now); err != nil {
+		return nil, err
+	}
 	if t.Assignee == "" && !decision.Spam && in.AutoReason == "" {
 		if err := s.assignNew(ctx, tx, t, decision.Skill, now); err != nil {
 			return nil, err
@@ -626,6 +629,10 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 		if err := s.reschedule(ctx, tx, t, now); err != nil {
 			return err
 		}
+	}
+	// The desk owes the customer an answer again.
+	if err := s.slaCustomerReplied(ctx, tx, t, now); err != nil {
+		return err
 	}
 	t.UpdatedAt = now
 	if err := tx.UpdateTicket(ctx, t); err != nil {

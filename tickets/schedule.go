@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -68,7 +69,9 @@ func (s *Service) reschedule(ctx context.Context, tx Tx, t *Ticket, now time.Tim
 			return fmt.Errorf("scheduling %s of ticket %d: %w", kind, t.ID, err)
 		}
 	}
-	return nil
+	// The SLA clocks run or stand still with the status; their jobs
+	// were dropped above with the others.
+	return s.syncSLA(ctx, tx, t, now)
 }
 
 // JobRun is a job RunDue ran, and what it did.
@@ -160,6 +163,9 @@ func (s *Service) runJob(ctx context.Context, tx Tx, j Job, now time.Time) (stri
 			return "ticket is " + string(t.Status), nil
 		}
 		return "closed", s.changeStatus(ctx, tx, t, StatusClosed, "", "system", now)
+	}
+	if kind, target, ok := strings.Cut(j.Kind, ":"); ok && (kind == JobSLAWarning || kind == JobSLABreach) {
+		return s.runSLAJob(ctx, tx, t, kind, target, now)
 	}
 	return "unknown job kind, dropped", nil
 }

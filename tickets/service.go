@@ -35,6 +35,9 @@ type Notice struct {
 	// Unverified: the recipient's address is not verified, so the notice
 	// quotes the customer's words only defanged (see defangNotice).
 	Unverified bool
+	// SLA is, in mail to agents and the escalation address, the ticket's
+	// SLA due times; nil when it has no targets.
+	SLA *SLANotice
 }
 
 // Composed is a rendered notice.
@@ -87,6 +90,9 @@ type Options struct {
 	Timers Timers
 	// CSAT sends the satisfaction survey when a ticket is closed.
 	CSAT bool
+	// SLA is the desk's promises by priority and the calendars they count
+	// in; nil keeps no SLA clocks.
+	SLA *SLAPolicy
 	// Notify turns each status mail to the requester on or off; nil
 	// means DefaultNotify.
 	Notify *Notify
@@ -117,6 +123,7 @@ type Service struct {
 	keys   AgentKeys // of agents' tokens
 	notify Notify
 	timers Timers
+	sla    *SLAPolicy
 }
 
 // NewService checks opts and returns a Service.
@@ -172,6 +179,7 @@ func NewService(opts Options) (*Service, error) {
 	return &Service{
 		notify: notify,
 		timers: opts.Timers.withDefaults(),
+		sla:    slaOrNil(opts.SLA),
 		opts:   opts,
 		store:  opts.Store,
 		signer: signer,

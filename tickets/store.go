@@ -55,6 +55,9 @@ type Reader interface {
 	// ReportReplies counts the agents' answers to customers in f's period,
 	// by agent.
 	ReportReplies(ctx context.Context, f ReportFilter) (map[string]int, error)
+	// SLAClocks are the SLA clocks of a ticket, one per target, in the
+	// order of Targets; none for a ticket without.
+	SLAClocks(ctx context.Context, ticketID int64) ([]SLAClock, error)
 }
 
 // Tx is what a write transaction can do.
@@ -127,6 +130,10 @@ type Tx interface {
 	// it: true when this transaction has it (it commits with the work),
 	// false when it is not due or another one took it.
 	ClaimJob(ctx context.Context, ticketID int64, kind string, now time.Time) (bool, error)
+	// CancelJob drops the job kind of ticket, if it has one.
+	CancelJob(ctx context.Context, ticketID int64, kind string) error
+	// SaveSLAClock stores c, a new clock or a changed one.
+	SaveSLAClock(ctx context.Context, c *SLAClock) error
 }
 
 // Job is timed work on a ticket, kept in the database.

@@ -247,6 +247,9 @@ func (s *Service) mergeInTx(ctx context.Context, tx Tx, from, into int64, actor 
 	}
 	spam := src.Status == StatusSpam
 	src.Status, src.MergedInto, src.UpdatedAt = StatusMerged, into, now
+	if err := s.syncSLA(ctx, tx, src, now); err != nil { // its clocks stop
+		return err
+	}
 	if err := tx.UpdateTicket(ctx, src); err != nil {
 		return err
 	}

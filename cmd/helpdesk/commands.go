@@ -145,13 +145,15 @@ func (e *env) cmdOutbox(args []string) error {
 
 func (e *env) cmdTickets(args []string) error {
 	if len(args) == 0 {
-		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID | language ID LANG"}
+		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID | language ID LANG | priority ID P1..P4"}
 	}
 	switch args[0] {
 	case "merge":
 		return e.cmdMerge(args[1:])
 	case "assign":
 		return e.cmdAssign(args[1:])
+	case "priority":
+		return e.cmdPriority(args[1:])
 	case "resolve", "close", "reopen", "pending":
 		return e.cmdSetStatus(args[0], args[1:])
 	case "language":
@@ -160,7 +162,11 @@ func (e *env) cmdTickets(args []string) error {
 	fs, c := e.flags("tickets "+args[0], true)
 	status := fs.String("status", "", "list only tickets in this status")
 	queue := fs.String("queue", "", "list only tickets in this queue")
+	slaState := fs.String("sla", "", "list only tickets in this SLA state: breached, warning, paused, ok or met")
 	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if _, err := filterSLA(nil, *slaState); err != nil {
 		return err
 	}
 	switch args[0] {
@@ -177,6 +183,12 @@ func (e *env) cmdTickets(args []string) error {
 		views := make([]ticketView, len(list))
 		for i := range list {
 			views[i] = newTicketView(d, &list[i])
+			if views[i].SLA, err = slaOf(e.ctx, d, list[i].ID); err != nil {
+				return err
+			}
+		}
+		if views, err = filterSLA(views, *slaState); err != nil {
+			return err
 		}
 		if c.json {
 			return e.printJSON(views)

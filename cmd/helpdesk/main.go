@@ -36,8 +36,10 @@ commands:
   tickets     list | show ID | merge FROM INTO | assign ID AGENT |
               resolve ID [--note TEXT] | close ID | reopen ID | pending ID |
               language ID LANG
+              priority ID P1..P4 (the SLA due times follow)
   agents      list: the agents, their queues and open tickets
   schedule    run [--at TIME]: run the reminders and auto-closes due (cron) | list
+  sla         check --priority P [--queue Q | --calendar NAME] --at TIME: when each target would be due
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
   report      the KPIs: backlog, response and resolution times, reopen rate, CSAT [--since 30d] [--queue Q] [--agent A]
@@ -115,6 +117,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdAgents(args[1:])
 	case "schedule":
 		err = env.cmdSchedule(args[1:])
+	case "sla":
+		err = env.cmdSLA(args[1:])
 	case "quarantine":
 		err = env.cmdQuarantine(args[1:])
 	case "templates":

@@ -52,6 +52,9 @@ type ticketView struct {
 	// Language: the customer's language, the language of the desk's mail
 	// to them ("de"); "" when the ticket has none (the default language).
 	Language string `json:"language"`
+	// SLA: the ticket's SLA clocks (see slaView); null when its priority
+	// has no targets.
+	SLA *slaView `json:"sla"`
 }
 
 type csatView struct {
@@ -146,6 +149,9 @@ func loadTicketDetail(ctx context.Context, d *desk.Desk, id int64) (*ticketDetai
 		return nil, err
 	}
 	v := &ticketDetail{ticketView: newTicketView(d, det.Ticket), Participants: []participantView{}, Messages: []messageView{}, Events: []eventView{}}
+	if v.SLA, err = slaOf(ctx, d, id); err != nil {
+		return nil, err
+	}
 	for _, p := range det.Participants {
 		v.Participants = append(v.Participants, participantView{Email: p.Email, Name: p.Name, Role: p.Role})
 	}
@@ -182,6 +188,9 @@ func printTicketDetail(w io.Writer, v *ticketDetail) error {
 		fmt.Fprint(w, ", sender not verified")
 	}
 	fmt.Fprintf(w, "\nopened %s, updated %s\n", v.CreatedAt.Local().Format(time.DateTime), v.UpdatedAt.Local().Format(time.DateTime))
+	if v.SLA != nil {
+		printSLA(w, v.SLA)
+	}
 	if v.CSAT != nil {
 		fmt.Fprintf(w, "rated %d of 5 on %s: %s\n", v.CSAT.Rating, v.CSAT.At.Local().Format(time.DateTime), termLine(v.CSAT.Comment))
 	}

@@ -38,6 +38,7 @@ var copyTables = []struct{ name, order string }{
 	{"queue_rotation", "queue"},
 	{"leases", "name"},
 	{"scheduled_jobs", "ticket_id, kind"},
+	{"sla_clocks", "ticket_id, target"},
 }
 
 // Batches of a copy: an INSERT takes at most copyBatchRows rows, and

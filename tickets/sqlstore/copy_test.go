@@ -70,6 +70,16 @@ func fillEveryTable(t *testing.T, s *Store) {
 		if err := tx.ScheduleJob(ctx, ids[1], tickets.JobAutoClose, t0.Add(72*time.Hour)); err != nil {
 			return err
 		}
+		off := 3600
+		if err := tx.SaveSLAClock(ctx, &tickets.SLAClock{TicketID: ids[1], Target: tickets.TargetFirstResponse, Calendar: "office",
+			Priority: "P2", Goal: 4 * time.Hour, Used: 90 * time.Minute, PausedAt: t0.Add(time.Hour), Due: t0.Add(5 * time.Hour),
+			Warned: true, CustomerOffset: &off}); err != nil {
+			return err
+		}
+		if err := tx.SaveSLAClock(ctx, &tickets.SLAClock{TicketID: ids[1], Target: tickets.TargetResolution, Calendar: "office",
+			Priority: "P2", Goal: 48 * time.Hour, Since: t0, Due: t0.Add(96 * time.Hour), MetAt: t0.Add(2 * time.Hour)}); err != nil {
+			return err
+		}
 		return tx.MarkBouncing(ctx, "c1@a.test", t0.Add(24*time.Hour), "550 gone", t0)
 	})
 	items, err := s.ClaimOutbox(ctx, t0.Add(time.Hour), 2, time.Minute, "sender")

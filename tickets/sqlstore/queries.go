@@ -1050,3 +1050,71 @@ func csatOf(r ticketRow) tickets.CSAT {
 	}
 	return c
 }
+
+func (q *queries) CancelJob(ctx context.Context, ticketID int64, kind string) error {
+	_, err := q.exec(ctx, "cancel-job", ticketID, kind)
+	return err
+}
+
+type slaClockRow struct {
+	TicketID       int64         `db:"ticket_id"`
+	Target         string        `db:"target"`
+	Calendar       string        `db:"calendar"`
+	Priority       string        `db:"priority"`
+	GoalNS         int64         `db:"goal_ns"`
+	UsedNS         int64         `db:"used_ns"`
+	RunningSince   sql.NullTime  `db:"running_since"`
+	PausedAt       sql.NullTime  `db:"paused_at"`
+	DueAt          sql.NullTime  `db:"due_at"`
+	MetAt          sql.NullTime  `db:"met_at"`
+	Warned         int           `db:"warned"`
+	Breached       int           `db:"breached"`
+	CustomerOffset sql.NullInt64 `db:"customer_offset"`
+}
+
+func (q *queries) SLAClocks(ctx context.Context, ticketID int64) ([]tickets.SLAClock, error) {
+	var rows []slaClockRow
+	if err := q.selectAll(ctx, &rows, "sla-clocks", ticketID); err != nil {
+		return nil, err
+	}
+	out := make([]tickets.SLAClock, 0, len(rows))
+	for _, target := range tickets.Targets {
+		for _, r := range rows {
+			if r.Target != target {
+				continue
+			}
+			c := tickets.SLAClock{TicketID: r.TicketID, Target: r.Target, Calendar: r.Calendar, Priority: r.Priority,
+				Goal: time.Duration(r.GoalNS), Used: time.Duration(r.UsedNS), Since: utc(r.RunningSince), PausedAt: utc(r.PausedAt),
+				Due: utc(r.DueAt), MetAt: utc(r.MetAt), Warned: r.Warned != 0, Breached: r.Breached != 0}
+			if r.CustomerOffset.Valid {
+				off := int(r.CustomerOffset.Int64)
+				c.CustomerOffset = &off
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func utc(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+func (q *queries) SaveSLAClock(ctx context.Context, c *tickets.SLAClock) error {
+	flag := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	var off sql.NullInt64
+	if c.CustomerOffset != nil {
+		off = sql.NullInt64{Int64: int64(*c.CustomerOffset), Valid: true}
+	}
+	_, err := q.exec(ctx, "save-sla-clock", c.TicketID, c.Target, c.Calendar, c.Priority, int64(c.Goal), int64(c.Used),
+		nullTime(c.Since), nullTime(c.PausedAt), nullTime(c.Due), nullTime(c.MetAt), flag(c.Warned), flag(c.Breached), off)
+	return err
+}

@@ -291,6 +291,9 @@ ON CONFLICT (ticket_id, kind) DO UPDATE SET due_at = excluded.due_at;
 -- name: cancel-jobs
 DELETE FROM scheduled_jobs WHERE ticket_id = ?;
 
+-- name: cancel-job
+DELETE FROM scheduled_jobs WHERE ticket_id = ? AND kind = ?;
+
 -- name: claim-job
 -- (the delete commits with the job's work: a second daemon's delete of
 -- the same row waits for it, then finds nothing)
@@ -333,3 +336,17 @@ WHERE m.kind = 'agent_relay' AND m.author <> '' AND m.created_at >= ? AND m.crea
   AND (? = '' OR t.queue = ?)
   AND (? = '' OR m.author = ?)
 GROUP BY m.author;
+
+-- name: sla-clocks
+SELECT ticket_id, target, calendar, priority, goal_ns, used_ns, running_since, paused_at, due_at, met_at,
+       warned, breached, customer_offset
+FROM sla_clocks WHERE ticket_id = ?;
+
+-- name: save-sla-clock
+INSERT INTO sla_clocks (ticket_id, target, calendar, priority, goal_ns, used_ns, running_since, paused_at, due_at, met_at,
+                        warned, breached, customer_offset)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (ticket_id, target) DO UPDATE SET calendar = excluded.calendar, priority = excluded.priority,
+    goal_ns = excluded.goal_ns, used_ns = excluded.used_ns, running_since = excluded.running_since,
+    paused_at = excluded.paused_at, due_at = excluded.due_at, met_at = excluded.met_at,
+    warned = excluded.warned, breached = excluded.breached, customer_offset = excluded.customer_offset;

@@ -85,3 +85,61 @@ func testScheduledJobsAreKeptAndEachClaimedOnce(t *testing.T, db testDB) {
 func job(ticketID int64, kind string, due time.Time) tickets.Job {
 	return tickets.Job{TicketID: ticketID, Kind: kind, DueAt: due}
 }
+
+// An SLA clock is stored as given, read back in the order of the
+// targets, and saved again in place; CancelJob drops one job only.
+func TestSLAClocksRoundTrip(t *testing.T) { onEachDriver(t, testSLAClocksRoundTrip) }
+
+func testSLAClocksRoundTrip(t *testing.T, db testDB) {
+	{
+		s := db.open(t)
+		ctx := context.Background()
+		var id int64
+		inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+			tk := newTicket("c@a.test", t0)
+			if err := tx.CreateTicket(ctx, tk, 1000); err != nil {
+				return err
+			}
+			id = tk.ID
+			off := -18000
+			for _, c := range []tickets.SLAClock{
+				{TicketID: id, Target: tickets.TargetResolution, Calendar: "office", Priority: "P2", Goal: 48 * time.Hour, Since: t0, Due: t0.Add(50 * time.Hour)},
+				{TicketID: id, Target: tickets.TargetFirstResponse, Calendar: "office", Priority: "P2", Goal: 4 * time.Hour,
+					Used: 90 * time.Minute, PausedAt: t0, Due: t0.Add(3 * time.Hour), Warned: true, CustomerOffset: &off},
+			} {
+				if err := tx.SaveSLAClock(ctx, &c); err != nil {
+					return err
+				}
+			}
+			for _, kind := range []string{"sla_warning:first_response", "sla_breach:first_response"} {
+				if err := tx.ScheduleJob(ctx, id, kind, t0); err != nil {
+					return err
+				}
+			}
+			return tx.CancelJob(ctx, id, "sla_warning:first_response")
+		})
+		got, err := s.SLAClocks(ctx, id)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("SLAClocks = %v, %v", got, err)
+		}
+		fr, res := got[0], got[1]
+		if fr.Target != tickets.TargetFirstResponse || fr.Used != 90*time.Minute || !fr.PausedAt.Equal(t0) || fr.Running() ||
+			!fr.Warned || fr.Breached || fr.CustomerOffset == nil || *fr.CustomerOffset != -18000 {
+			t.Errorf("first response clock = %+v", fr)
+		}
+		if res.Target != tickets.TargetResolution || !res.Since.Equal(t0) || !res.Due.Equal(t0.Add(50*time.Hour)) || res.CustomerOffset != nil || res.Met() {
+			t.Errorf("resolution clock = %+v", res)
+		}
+		inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+			res.MetAt, res.Breached = t0.Add(time.Hour), true
+			return tx.SaveSLAClock(ctx, &res)
+		})
+		if got, _ := s.SLAClocks(ctx, id); len(got) != 2 || !got[1].Met() || !got[1].Breached {
+			t.Errorf("after saving again: %+v", got)
+		}
+		jobs, err := s.Jobs(ctx, time.Time{}, 0)
+		if err != nil || len(jobs) != 1 || jobs[0].Kind != "sla_breach:first_response" {
+			t.Errorf("jobs = %v, %v; want only the breach", jobs, err)
+		}
+	}
+}

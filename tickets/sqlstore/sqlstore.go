@@ -363,3 +363,7 @@ func (s *Store) QuarantineGet(ctx context.Context, id int64) (*tickets.Quarantin
 func (s *Store) Jobs(ctx context.Context, until time.Time, limit int) ([]tickets.Job, error) {
 	return s.read().Jobs(ctx, until, limit)
 }
+
+func (s *Store) SLAClocks(ctx context.Context, ticketID int64) ([]tickets.SLAClock, error) {
+	return s.read().SLAClocks(ctx, ticketID)
+}
