@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,8 @@ type metrics struct {
 	sent         prometheus.Counter
 	sendFailures *prometheus.CounterVec // by class: temporary, permanent
 	jobs         *prometheus.CounterVec // by kind
+	slaWarnings  *prometheus.CounterVec // by target
+	slaBreaches  *prometheus.CounterVec // by target
 }
 
 func newMetrics(d *Desk) *metrics {
@@ -44,6 +47,12 @@ func newMetrics(d *Desk) *metrics {
 	m.created = counter("tickets_created_total", "Tickets opened by a fetched mail.", "mailbox")
 	m.sendFailures = counter("mail_send_failures_total", "Outgoing mails the SMTP server refused: temporary (retried) or permanent (given up).", "class")
 	m.jobs = counter("scheduler_jobs_total", "Scheduled jobs run (reminders, resolves, auto-closes, SLA warnings and breaches), by kind.", "kind")
+	m.slaWarnings = counter("sla_warnings_total", "SLA warnings sent: a target's time is mostly used.", "target")
+	m.slaBreaches = counter("sla_breaches_total", "SLA targets breached.", "target")
+	for _, target := range []string{tickets.TargetFirstResponse, tickets.TargetNextResponse, tickets.TargetResolution} {
+		m.slaWarnings.WithLabelValues(target)
+		m.slaBreaches.WithLabelValues(target)
+	}
 	m.sent = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "helpdesk", Name: "mails_sent_total", Help: "Outgoing mails the SMTP server accepted."})
 	m.reg.MustRegister(m.sent)
 	for _, class := range []string{"temporary", "permanent"} {
@@ -86,7 +95,14 @@ func (m *metrics) countFlush(st tickets.FlushStats) {
 
 func (m *metrics) countJobs(runs []tickets.JobRun) {
 	for _, r := range runs {
-		m.jobs.WithLabelValues(r.Kind).Inc()
+		kind, target, _ := strings.Cut(r.Kind, ":")
+		m.jobs.WithLabelValues(kind).Inc()
+		switch {
+		case kind == tickets.JobSLAWarning && r.Done == "warned":
+			m.slaWarnings.WithLabelValues(target).Inc()
+		case kind == tickets.JobSLABreach && strings.HasPrefix(r.Done, "breached"):
+			m.slaBreaches.WithLabelValues(target).Inc()
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package desk_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -292,6 +293,16 @@ first_response = "10m"
 		!strings.Contains(got, fmt.Sprintf("[HD#%d] SLA breached: first response was due", out.TicketID)) ||
 		!strings.Contains(got, "Due:      Mon 2 Mar 2026 09:10 UTC") {
 		t.Errorf("the daemon sent to %v:\n%s", mails[1].To, got)
+	}
+	// The metrics count the breach, and the report the missed target.
+	srv := httptest.NewServer(d.MetricsHandler())
+	defer srv.Close()
+	if _, body := getPage(t, srv.URL); !strings.Contains(body, `helpdesk_sla_breaches_total{target="first_response"} 1`) {
+		t.Errorf("metrics: %s", grepLines(body, "helpdesk_sla"))
+	}
+	rep, err := d.Report(h.ctx, tickets.ReportOptions{Since: h.now.Add(-time.Hour), Until: h.now.Add(time.Hour)})
+	if err != nil || !slices.Equal(rep.SLA, []tickets.SLACompliance{{Priority: "P3", Target: "first_response", Missed: 1}}) {
+		t.Errorf("report SLA %+v, %v; want P3's first response missed once", rep.SLA, err)
 	}
 	// The daemon stops; later runs of the scheduler send nothing more.
 	cancel()

@@ -73,13 +73,15 @@ type Report struct {
 	Daily   []Day     `json:"daily"`
 	// FirstResponse covers the tickets created in the period; Resolution
 	// those resolved in it.
-	FirstResponse          Durations      `json:"first_response"`
-	Resolution             Durations      `json:"resolution"`
-	FirstContactResolution Rate           `json:"first_contact_resolution"`
-	Reopened               Rate           `json:"reopened"`
-	CSAT                   CSATFigures    `json:"csat"`
-	Agents                 []AgentFigures `json:"agents"`
-	BusiestSenders         []Sender       `json:"busiest_senders"`
+	FirstResponse          Durations   `json:"first_response"`
+	Resolution             Durations   `json:"resolution"`
+	FirstContactResolution Rate        `json:"first_contact_resolution"`
+	Reopened               Rate        `json:"reopened"`
+	CSAT                   CSATFigures `json:"csat"`
+	// SLA is the compliance with each SLA target, by priority.
+	SLA            []SLACompliance `json:"sla"`
+	Agents         []AgentFigures  `json:"agents"`
+	BusiestSenders []Sender        `json:"busiest_senders"`
 }
 
 // Backlog is the work not done at the report's moment: new, open and
@@ -167,6 +169,18 @@ type AgentFigures struct {
 	Resolution    Durations `json:"resolution"`
 }
 
+// SLACompliance counts the runs of the SLA clocks of one target and
+// priority that ended in the period: Met in time (an answer, or the
+// resolution, within the target), or Missed (breached, whether met later
+// or not). Rate is Met / (Met + Missed).
+type SLACompliance struct {
+	Priority string  `json:"priority"`
+	Target   string  `json:"target"`
+	Met      int     `json:"met"`
+	Missed   int     `json:"missed"`
+	Rate     float64 `json:"rate"`
+}
+
 // Sender is a requester and the tickets they opened in the period.
 type Sender struct {
 	Email   string `json:"email"`
@@ -187,7 +201,13 @@ func BuildReport(ctx context.Context, r Reader, opts ReportOptions) (*Report, er
 	if err != nil {
 		return nil, fmt.Errorf("report: reading agents' answers: %w", err)
 	}
-	return computeReport(ts, replies, opts), nil
+	slaEvents, err := r.ReportSLAEvents(ctx, filter)
+	if err != nil {
+		return nil, fmt.Errorf("report: reading the SLA clocks' outcomes: %w", err)
+	}
+	rep := computeReport(ts, replies, opts)
+	rep.SLA = slaCompliance(slaEvents)
+	return rep, nil
 }
 
 // computeReport is the report's arithmetic, apart from the store.
@@ -352,6 +372,60 @@ func computeReport(ts []ReportTicket, replies map[string]int, opts ReportOptions
 		rep.BusiestSenders = []Sender{}
 	}
 	return rep
+}
+
+// slaCompliance tallies the outcomes of the SLA events, by priority and
+// target, in the order P1..P4 and first response, next response,
+// resolution. Each clock's run (the next response runs again after each
+// customer reply) counts once: Met when met in time, Missed at its breach,
+// or at its late answer when its breach has no event in the period (the
+// scheduler had not run it yet, or it fell in the period before).
+func slaCompliance(events []Event) []SLACompliance {
+	type key struct{ priority, target string }
+	type run struct {
+		ticket int64
+		target string
+	}
+	tally := map[key]*SLACompliance{}
+	breached := map[run]bool{} // runs whose breach was counted and that are not met yet
+	for _, e := range events {
+		target, priority, inTime, ok := slaOutcome(e)
+		if !ok {
+			continue
+		}
+		k, r := key{priority, target}, run{e.TicketID, target}
+		if tally[k] == nil {
+			tally[k] = &SLACompliance{Priority: priority, Target: target}
+		}
+		switch {
+		case e.Kind == EventSLABreach:
+			if !breached[r] {
+				tally[k].Missed++
+				breached[r] = true
+			}
+		case inTime:
+			tally[k].Met++
+			delete(breached, r)
+		default: // met late
+			if !breached[r] {
+				tally[k].Missed++
+			}
+			delete(breached, r)
+		}
+	}
+	order := map[string]int{TargetFirstResponse: 0, TargetNextResponse: 1, TargetResolution: 2}
+	out := []SLACompliance{}
+	for _, c := range tally {
+		c.Rate = ratio(c.Met, c.Met+c.Missed)
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b SLACompliance) int {
+		if c := strings.Compare(a.Priority, b.Priority); c != 0 {
+			return c
+		}
+		return order[a.Target] - order[b.Target]
+	})
+	return out
 }
 
 type agentTally struct {

@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -171,6 +172,30 @@ func rfc3339(t time.Time, cal *calendar.Calendar) string {
 		return "-"
 	}
 	return t.In(cal.Location).Format(time.RFC3339)
+}
+
+// slaEventDetail matches the detail slaEvent writes: "first_response met:
+// 25m0s of 1h0m0s used (P2, calendar office)".
+var slaEventDetail = regexp.MustCompile(`^(first_response|next_response|resolution) ([a-z ]+?)(?: \([^)]*\))?: (\S+) of (\S+) used \(([^,]+), calendar `)
+
+// slaOutcome reads a clock's outcome from its sla_met or sla_breach event:
+// the target, the priority it ran under, and whether it was met in time
+// (a met clock that used no more than its goal). ok is false for any
+// other event, and for the event of the mail that tells of a breach.
+func slaOutcome(e Event) (target, priority string, inTime, ok bool) {
+	if e.Kind != EventSLAMet && e.Kind != EventSLABreach {
+		return "", "", false, false
+	}
+	m := slaEventDetail.FindStringSubmatch(e.Detail)
+	if m == nil {
+		return "", "", false, false
+	}
+	used, err1 := time.ParseDuration(m[3])
+	goal, err2 := time.ParseDuration(m[4])
+	if err1 != nil || err2 != nil {
+		return "", "", false, false
+	}
+	return m[1], m[5], e.Kind == EventSLAMet && used <= goal, true
 }
 
 func (s *Service) slaEvent(ctx context.Context, tx Tx, c *SLAClock, kind, actor, what string, now time.Time) error {

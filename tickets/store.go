@@ -55,6 +55,9 @@ type Reader interface {
 	// ReportReplies counts the agents' answers to customers in f's period,
 	// by agent.
 	ReportReplies(ctx context.Context, f ReportFilter) (map[string]int, error)
+	// ReportSLAEvents lists the SLA clocks' met and breach events of f's
+	// period, oldest first.
+	ReportSLAEvents(ctx context.Context, f ReportFilter) ([]Event, error)
 	// SLAClocks are the SLA clocks of a ticket, one per target, in the
 	// order of Targets; none for a ticket without.
 	SLAClocks(ctx context.Context, ticketID int64) ([]SLAClock, error)

@@ -139,6 +139,13 @@ func printReport(w io.Writer, r *tickets.Report) error {
 	} else {
 		p("CSAT\tno ratings; %d of %d surveys answered", cs.Answered, cs.Surveys)
 	}
+	if len(r.SLA) > 0 {
+		p("")
+		p("SLA\tTARGET\tMET\tMISSED\tIN TIME")
+		for _, c := range r.SLA {
+			p("%s\t%s\t%d\t%d\t%.1f%%", termLine(c.Priority), strings.ReplaceAll(c.Target, "_", " "), c.Met, c.Missed, c.Rate*100)
+		}
+	}
 	p("")
 	p("DAY\tCREATED\tCLOSED") // the days with something to count; --json has every day
 	for _, d := range r.Daily {

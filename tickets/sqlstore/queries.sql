@@ -327,6 +327,17 @@ WHERE t.status NOT IN ('spam', 'merged')
   AND (? = '' OR t.assignee = ?)
 ORDER BY t.id;
 
+-- name: report-sla-events
+-- The outcomes of SLA clocks in [since, until): their met and breach
+-- events (args: since, until, queue x2, agent x2), through the partial
+-- index events_sla_outcomes (migration 00016).
+SELECT e.ticket_id, e.kind, e.detail, e.created_at FROM events e JOIN tickets t ON t.id = e.ticket_id
+WHERE e.kind IN ('sla_met', 'sla_breach') AND e.created_at >= ? AND e.created_at < ?
+  AND t.status NOT IN ('spam', 'merged')
+  AND (? = '' OR t.queue = ?)
+  AND (? = '' OR t.assignee = ?)
+ORDER BY e.id;
+
 -- name: report-replies
 -- The agents' answers to customers in [since, until), by agent (args:
 -- since, until, queue x2, agent x2).

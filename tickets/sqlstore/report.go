@@ -73,6 +73,27 @@ func (q *queries) ReportReplies(ctx context.Context, f tickets.ReportFilter) (ma
 	return out, nil
 }
 
+func (s *Store) ReportSLAEvents(ctx context.Context, f tickets.ReportFilter) ([]tickets.Event, error) {
+	return s.read().ReportSLAEvents(ctx, f)
+}
+
+func (q *queries) ReportSLAEvents(ctx context.Context, f tickets.ReportFilter) ([]tickets.Event, error) {
+	var rows []struct {
+		TicketID  int64     `db:"ticket_id"`
+		Kind      string    `db:"kind"`
+		Detail    string    `db:"detail"`
+		CreatedAt time.Time `db:"created_at"`
+	}
+	if err := q.selectAll(ctx, &rows, "report-sla-events", f.Since.UTC(), f.Until.UTC(), f.Queue, f.Queue, f.Agent, f.Agent); err != nil {
+		return nil, err
+	}
+	out := make([]tickets.Event, len(rows))
+	for i, r := range rows {
+		out[i] = tickets.Event{TicketID: r.TicketID, Kind: r.Kind, Detail: r.Detail, CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
 // looseTime reads a time from an aggregate (MAX, MIN), which SQLite
 // returns as text (see aggregateTime).
 type looseTime struct{ Time time.Time }

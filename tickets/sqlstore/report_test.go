@@ -32,6 +32,7 @@ type reportFixture struct {
 	reopens                         []time.Time
 	survey, rated                   time.Time
 	rating                          int
+	events                          []tickets.Event // more events (kind, detail, time)
 }
 
 func storeReportFixture(t *testing.T, s *Store, fx []reportFixture) {
@@ -72,6 +73,12 @@ func storeReportFixture(t *testing.T, s *Store, fx []reportFixture) {
 					return err
 				}
 			}
+			for _, e := range f.events {
+				e.TicketID, e.Actor = tk.ID, "system"
+				if err := tx.AddEvent(ctx, &e); err != nil {
+					return err
+				}
+			}
 			// A status event that is no reopen, which must not count as one.
 			if err := tx.AddEvent(ctx, &tickets.Event{TicketID: tk.ID, Kind: tickets.EventStatus, Actor: "system",
 				Detail: "new -> open", CreatedAt: f.created}); err != nil {
@@ -91,15 +98,25 @@ func testReportFiguresOnAFixtureWithKnownAnswers(t *testing.T, db testDB) {
 		// T1: answered in 30 min, resolved after 2 h by one answer, closed, rated 5.
 		{status: tickets.StatusClosed, priority: "P2", queue: "general", from: "alice@a.test", assignee: ann,
 			created: at(1, 9, 0), firstResponse: at(1, 9, 30), resolved: at(1, 11, 0), closed: at(2, 11, 0),
-			replies: []time.Time{at(1, 9, 30)}, survey: at(2, 11, 0), rating: 5, rated: at(2, 12, 0)},
+			replies: []time.Time{at(1, 9, 30)}, survey: at(2, 11, 0), rating: 5, rated: at(2, 12, 0),
+			events: []tickets.Event{
+				{Kind: tickets.EventSLAMet, Detail: "first_response met: 30m0s of 1h0m0s used (P2, calendar 24x7)", CreatedAt: at(1, 9, 30)},
+				{Kind: tickets.EventSLAMet, Detail: "resolution met: 2h0m0s of 8h0m0s used (P2, calendar 24x7)", CreatedAt: at(1, 11, 0)}}},
 		// T2: answered in 1 h, resolved, reopened on the 2nd: open now, 2 days 14 h old.
 		{status: tickets.StatusOpen, priority: "P1", queue: "general", from: "alice@a.test", assignee: ann,
 			created: at(1, 10, 0), firstResponse: at(1, 11, 0),
-			replies: []time.Time{at(1, 11, 0), at(2, 12, 0)}, reopens: []time.Time{at(2, 10, 0)}},
+			replies: []time.Time{at(1, 11, 0), at(2, 12, 0)}, reopens: []time.Time{at(2, 10, 0)},
+			// Answered late, before the scheduler ran its breach: one miss.
+			events: []tickets.Event{{Kind: tickets.EventSLAMet, Detail: "next_response met late: 3h0m0s of 2h0m0s used (P1, calendar 24x7)", CreatedAt: at(2, 12, 0)}}},
 		// T3: answered in 4 h, resolved after 24 h with two answers; waits for the customer.
 		{status: tickets.StatusResolved, priority: "P3", queue: "billing", from: "bob@b.test", assignee: ben,
 			created: at(2, 8, 0), firstResponse: at(2, 12, 0), resolved: at(3, 8, 0),
-			replies: []time.Time{at(2, 12, 0), at(2, 16, 0)}},
+			replies: []time.Time{at(2, 12, 0), at(2, 16, 0)},
+			// Breached, the breach mailed, then answered late: one miss.
+			events: []tickets.Event{
+				{Kind: tickets.EventSLABreach, Detail: "first_response breached: 2h0m0s of 2h0m0s used (P3, calendar 24x7), due 2026-03-02T10:00:00Z", CreatedAt: at(2, 10, 0)},
+				{Kind: tickets.EventSLABreach, Detail: "sla_breach to escalation@x.test", CreatedAt: at(2, 10, 0)},
+				{Kind: tickets.EventSLAMet, Detail: "first_response met late: 4h0m0s of 2h0m0s used (P3, calendar 24x7)", CreatedAt: at(2, 12, 0)}}},
 		// T4: new and unanswered, 4 h old.
 		{status: tickets.StatusNew, priority: "P4", queue: "billing", from: "carol@c.test", created: at(3, 20, 0)},
 		// T5: opened in February, pending: in the backlog (>30d), in no figure of the period.
@@ -114,11 +131,13 @@ func testReportFiguresOnAFixtureWithKnownAnswers(t *testing.T, db testDB) {
 		// T8: answered in 1 h, resolved, reopened, resolved again 6 h after it was opened, closed; survey unanswered.
 		{status: tickets.StatusClosed, priority: "P2", queue: "general", from: "frank@f.test", assignee: ben,
 			created: at(1, 12, 0), firstResponse: at(1, 13, 0), resolved: at(1, 18, 0), closed: at(3, 18, 0),
-			replies: []time.Time{at(1, 13, 0)}, reopens: []time.Time{at(1, 15, 0)}, survey: at(3, 18, 0)},
+			replies: []time.Time{at(1, 13, 0)}, reopens: []time.Time{at(1, 15, 0)}, survey: at(3, 18, 0),
+			events: []tickets.Event{{Kind: tickets.EventSLAMet, Detail: "first_response met: 1h0m0s of 1h0m0s used (P2, calendar 24x7)", CreatedAt: at(1, 13, 0)}}},
 		// T9: 2025's, closed: outside everything.
 		{status: tickets.StatusClosed, priority: "P2", queue: "general", from: "zoe@z.test",
 			created: time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC), resolved: time.Date(2025, 5, 2, 9, 0, 0, 0, time.UTC),
-			closed: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)},
+			closed: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC),
+			events: []tickets.Event{{Kind: tickets.EventSLABreach, Detail: "resolution breached: 8h0m0s of 8h0m0s used (P2, calendar 24x7)", CreatedAt: time.Date(2025, 5, 1, 17, 0, 0, 0, time.UTC)}}},
 	})
 
 	rep, err := tickets.BuildReport(ctx, s, tickets.ReportOptions{Since: at(1, 0, 0), Until: at(4, 0, 0)})
@@ -157,6 +176,14 @@ func testReportFiguresOnAFixtureWithKnownAnswers(t *testing.T, db testDB) {
 	check("reopened", rep.Reopened, tickets.Rate{Count: 2, Of: 4, Rate: 0.5})
 	// Surveys of the period: T1 (answered), T8; ratings of it: T1's 5, T7's 2.
 	check("csat", rep.CSAT, tickets.CSATFigures{Surveys: 2, Answered: 1, ResponseRate: 0.5, Ratings: 2, Average: 3.5, SatisfiedRate: 0.5})
+	// P1: T2's late answer; P2: T1's and T8's first responses (T8's just in
+	// time), T1's resolution; P3: T3's breach, whose late answer is the same run.
+	check("sla", rep.SLA, []tickets.SLACompliance{
+		{Priority: "P1", Target: "next_response", Missed: 1},
+		{Priority: "P2", Target: "first_response", Met: 2, Rate: 1},
+		{Priority: "P2", Target: "resolution", Met: 1, Rate: 1},
+		{Priority: "P3", Target: "first_response", Missed: 1},
+	})
 	check("agents", rep.Agents, []tickets.AgentFigures{
 		// ann: T2 and T5 open; answers on T1 (1) and T2 (2) in the period; T1 resolved in 2h.
 		{Agent: ann, Open: 2, Replies: 3, Resolved: 1,
