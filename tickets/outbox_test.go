@@ -67,3 +67,55 @@ func TestTwoSendersWhoseBatchesOutlastTheLeaseSendEachMailOnce(t *testing.T) {
 		t.Errorf("%d items recorded as sent (%v), want 8", len(items), err)
 	}
 }
+
+// crashWindowMailer is one SMTP connection that, each time it is handed a
+// mail, looks in the store for the mails it accepted before: any of them
+// not yet recorded as sent would go out again after a crash at that moment.
+type crashWindowMailer struct {
+	store    tickets.Store
+	accepted []string // Message-IDs, in order
+	worst    int      // the most accepted mails ever found unrecorded at a Send
+}
+
+func (m *crashWindowMailer) Send(ctx context.Context, msg *tickets.Message) error {
+	sent, err := m.store.Outbox(ctx, tickets.OutboxFilter{Status: tickets.OutboxSent})
+	if err != nil {
+		return err
+	}
+	recorded := map[string]bool{}
+	for _, it := range sent {
+		recorded[it.Message.MessageID] = true
+	}
+	unrecorded := 0
+	for _, id := range m.accepted {
+		if !recorded[id] {
+			unrecorded++
+		}
+	}
+	m.worst = max(m.worst, unrecorded)
+	m.accepted = append(m.accepted, msg.MessageID)
+	return nil
+}
+
+// A crash of the sender at any moment sends again at most the mail each
+// connection has just handed over: a connection starts its next mail only
+// once the last one it delivered is recorded as sent.
+func TestACrashWhileSendingResendsAtMostTheMailInHandOfEachConnection(t *testing.T) {
+	f := newFixture(t)
+	for i := range 60 {
+		f.ingest(customerMail(fmt.Sprintf("w%d@customer.test", i), fmt.Sprintf("c%d@w%d.test", i, i), "Hello"))
+	}
+	mailers := []*crashWindowMailer{{store: f.store}, {store: f.store}}
+	st, err := f.svc.FlushOutboxVia(f.ctx, []tickets.Mailer{mailers[0], mailers[1]}, tickets.RetryPolicy{BatchSize: 20})
+	if err != nil || st.Sent != 60 {
+		t.Fatalf("flush sent %d (%v), want 60", st.Sent, err)
+	}
+	for i, m := range mailers {
+		if len(m.accepted) == 0 {
+			t.Errorf("connection %d sent nothing: the test wants both in use", i)
+		}
+		if m.worst > 0 {
+			t.Errorf("connection %d was handed a mail while %d it had delivered were not recorded as sent; a crash then sends them again", i, m.worst)
+		}
+	}
+}

@@ -12,17 +12,13 @@ import (
 
 // Limits of one outbox pass.
 const (
-	// maxUnrecorded bounds the mails accepted by the SMTP server whose
-	// result waits for its commit: a crash before the commit sends at
-	// most this many again (delivery is at least once). It is what the
-	// workers send in about 100 ms while catching up, the time an IMAP
-	// batch holds the write lock: they go on sending meanwhile.
-	maxUnrecorded = 200
-	// recordEvery is the most results committed in one transaction; the
-	// recorder also commits what it has after recordLinger, so that the
-	// results of a short pass do not wait.
-	recordEvery  = 100
-	recordLinger = 20 * time.Millisecond
+	// recordEvery is the most results committed in one transaction. A
+	// worker waits for the commit of each result before it sends its next
+	// mail, so a crash (kill -9, power cut) sends again at most the one
+	// mail per connection that the SMTP server accepted and whose result
+	// was not yet committed: the results of the workers that finish
+	// meanwhile share a commit.
+	recordEvery = 100
 	// deepOutbox is the claimed batch from which a pass uses every mailer;
 	// a shorter one goes through the first, so that a mail now and then
 	// does not open a second connection.
@@ -34,8 +30,9 @@ const (
 //   - the claimer (run) leases batches of due items and hands each item
 //     to a mailer's queue, up to two batches ahead of the sending;
 //   - one worker per mailer sends the items of its queue in order;
-//   - the recorder commits the results, many mails per transaction,
-//     while the workers go on sending.
+//   - the recorder commits each result as soon as it comes, together
+//     with those of the other workers that came meanwhile; a worker sends
+//     its next mail only once the result of its last one is committed.
 //
 // An item goes to the queue of a hash of its recipient, so that mails to
 // one address go out in the order they were queued, over one connection.
@@ -51,9 +48,8 @@ type outboxPass struct {
 	queues  []chan *delivery
 	stats   []FlushStats // one per worker
 
-	inFlight   chan struct{}  // a token per item handed to a worker and not yet done with
-	unrecorded chan struct{}  // a token per result waiting for its commit
-	results    chan *delivery // to the recorder
+	inFlight chan struct{}  // a token per item handed to a worker and not yet done with
+	results  chan *delivery // to the recorder
 
 	idle     sync.Cond // signalled when an item is done with
 	mu       sync.Mutex
@@ -68,6 +64,9 @@ type delivery struct {
 	item   OutboxItem
 	batch  *claimedBatch
 	record func(context.Context, Tx) error // set once tried
+	// recorded is closed once the result is committed (or its commit
+	// failed, which stops the pass).
+	recorded chan struct{}
 }
 
 // claimedBatch is the items one claim leased, and what is left of them.
@@ -82,10 +81,9 @@ type claimedBatch struct {
 func (s *Service) newOutboxPass(ctx context.Context, mailers []Mailer, policy RetryPolicy) *outboxPass {
 	p := &outboxPass{
 		s: s, ctx: ctx, rctx: context.WithoutCancel(ctx), policy: policy, mailers: mailers,
-		stats:      make([]FlushStats, len(mailers)),
-		inFlight:   make(chan struct{}, 2*policy.BatchSize),
-		unrecorded: make(chan struct{}, maxUnrecorded),
-		results:    make(chan *delivery, maxUnrecorded),
+		stats:    make([]FlushStats, len(mailers)),
+		inFlight: make(chan struct{}, 2*policy.BatchSize),
+		results:  make(chan *delivery, len(mailers)),
 	}
 	p.idle.L = &p.mu
 	for range mailers {
@@ -198,13 +196,17 @@ func (p *outboxPass) send(i int, d *delivery) {
 		p.done(d, false)
 		return
 	}
-	p.unrecorded <- struct{}{}
 	d.record = p.s.deliver(p.ctx, p.mailers[i], p.policy, &d.item, &p.stats[i])
+	d.recorded = make(chan struct{})
 	p.results <- d
+	// The next mail waits for this one's result to be durable: a crash
+	// now sends again this mail alone, never a batch of them.
+	<-d.recorded
 }
 
-// record commits the results as they come, up to recordEvery in one
-// transaction, waiting at most recordLinger for more.
+// record commits the results as they come: each with those that came
+// while the last commit ran (a group commit), up to recordEvery, without
+// waiting for more.
 func (p *outboxPass) record() {
 	for {
 		first, ok := <-p.results
@@ -212,7 +214,6 @@ func (p *outboxPass) record() {
 			return
 		}
 		batch := []*delivery{first}
-		linger := time.NewTimer(recordLinger)
 	more:
 		for len(batch) < recordEvery {
 			select {
@@ -221,22 +222,18 @@ func (p *outboxPass) record() {
 					break more
 				}
 				batch = append(batch, d)
-			case <-linger.C:
+			default:
 				break more
 			}
 		}
-		linger.Stop()
-		err := p.commit(batch)
-		for range batch {
-			<-p.unrecorded
-		}
-		if err != nil {
+		if err := p.commit(batch); err != nil {
 			// The mails are out but not recorded: their leases run out
 			// and they are sent again.
 			p.fail(err)
 		}
 		for _, d := range batch {
 			p.done(d, false)
+			close(d.recorded)
 		}
 	}
 }
