@@ -119,3 +119,45 @@ func TestACrashWhileSendingResendsAtMostTheMailInHandOfEachConnection(t *testing
 		}
 	}
 }
+
+// A delivery whose record fails for a while (the disk full, the database
+// busy for long) is recorded once it can be, and not sent again: the mail
+// is out, only its record waits.
+func TestADeliveryWhoseRecordFailsForAWhileIsNotSentAgain(t *testing.T) {
+	f := newFixture(t)
+	for i := range 5 {
+		f.ingest(customerMail(fmt.Sprintf("r%d@customer.test", i), fmt.Sprintf("c%d@r%d.test", i, i), "Hello"))
+	}
+	// The database refuses to record a mail as sent while refuse has a row.
+	db := f.store.DB()
+	for _, q := range []string{
+		`CREATE TABLE refuse (x INTEGER)`,
+		`INSERT INTO refuse VALUES (1)`,
+		`CREATE TRIGGER refuse_sent BEFORE UPDATE OF status ON outbox WHEN NEW.status = 'sent' AND EXISTS (SELECT 1 FROM refuse)
+		 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &slowMailer{got: map[string]int{}}
+	time.AfterFunc(1500*time.Millisecond, func() { db.Exec(`DELETE FROM refuse`) })
+	if _, err := f.svc.FlushOutbox(f.ctx, m, tickets.RetryPolicy{}); err != nil {
+		t.Errorf("the first flush: %v", err)
+	}
+	f.now = f.now.Add(time.Hour) // every lease long over
+	if _, err := f.svc.FlushOutbox(f.ctx, m, tickets.RetryPolicy{}); err != nil {
+		t.Errorf("the second flush: %v", err)
+	}
+	if len(m.got) != 5 {
+		t.Errorf("%d different mails sent, want 5", len(m.got))
+	}
+	for id, n := range m.got {
+		if n != 1 {
+			t.Errorf("mail %s sent %d times", id, n)
+		}
+	}
+	if sent, err := f.store.Outbox(f.ctx, tickets.OutboxFilter{Status: tickets.OutboxSent}); err != nil || len(sent) != 5 {
+		t.Errorf("%d recorded as sent (%v), want 5", len(sent), err)
+	}
+}

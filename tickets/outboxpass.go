@@ -238,10 +238,15 @@ func (p *outboxPass) record() {
 	}
 }
 
+// commit records the results of batch. The mails are out: their record
+// is worth waiting for, as another try sends them again. So it is tried
+// until it succeeds (a full disk, a database busy for long), the pass
+// holding the batches' leases meanwhile, and given up only when the
+// pass's context ends (the grace period of a shutdown).
 func (p *outboxPass) commit(batch []*delivery) error {
-	var err error
-	for try := range 3 {
-		err = p.s.store.InTx(p.rctx, func(tx Tx) error {
+	wait := 100 * time.Millisecond
+	for try := 1; ; try++ {
+		err := p.s.store.InTx(p.rctx, func(tx Tx) error {
 			for _, d := range batch {
 				if err := d.record(p.rctx, tx); err != nil {
 					return err
@@ -252,9 +257,16 @@ func (p *outboxPass) commit(batch []*delivery) error {
 		if err == nil {
 			return nil
 		}
-		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+		if try == 3 {
+			p.s.log.Warn("recording deliveries: trying again until it works", slog.Int("mails", len(batch)), slog.Any("err", err))
+		}
+		select {
+		case <-p.ctx.Done():
+			return fmt.Errorf("recording deliveries: %w", err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
 	}
-	return fmt.Errorf("recording deliveries: %w", err)
 }
 
 // done counts an item of its batch as recorded, or as not tried. The last
