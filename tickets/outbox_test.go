@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"helpdesk/tickets"
+	"helpdesk/tickets/sqlstore"
 )
 
 // slowMailer takes each mail after a pause, as a slow SMTP server does,
@@ -70,21 +71,34 @@ func TestTwoSendersWhoseBatchesOutlastTheLeaseSendEachMailOnce(t *testing.T) {
 
 // crashWindowMailer is one SMTP connection that, each time it is handed a
 // mail, looks in the store for the mails it accepted before: any of them
-// not yet recorded as sent would go out again after a crash at that moment.
+// neither recorded as sent nor noted as delivered would go out again
+// after a crash at that moment.
 type crashWindowMailer struct {
-	store    tickets.Store
+	store    *sqlstore.Store
 	accepted []string // Message-IDs, in order
 	worst    int      // the most accepted mails ever found unrecorded at a Send
 }
 
 func (m *crashWindowMailer) Send(ctx context.Context, msg *tickets.Message) error {
-	sent, err := m.store.Outbox(ctx, tickets.OutboxFilter{Status: tickets.OutboxSent})
+	// The notes first: a note is dropped only once its record is in.
+	noted, err := m.store.DeliveryNotes().NotedDeliveries(ctx, time.Now().Add(24*time.Hour))
+	if err != nil {
+		return err
+	}
+	all, err := m.store.Outbox(ctx, tickets.OutboxFilter{})
 	if err != nil {
 		return err
 	}
 	recorded := map[string]bool{}
-	for _, it := range sent {
-		recorded[it.Message.MessageID] = true
+	byID := map[int64]string{}
+	for _, it := range all {
+		byID[it.ID] = it.Message.MessageID
+		if it.Status == tickets.OutboxSent {
+			recorded[it.Message.MessageID] = true
+		}
+	}
+	for _, n := range noted {
+		recorded[byID[n.ID]] = true
 	}
 	unrecorded := 0
 	for _, id := range m.accepted {
@@ -99,7 +113,7 @@ func (m *crashWindowMailer) Send(ctx context.Context, msg *tickets.Message) erro
 
 // A crash of the sender at any moment sends again at most the mail each
 // connection has just handed over: a connection starts its next mail only
-// once the last one it delivered is recorded as sent.
+// once the last one it delivered is noted or recorded as sent.
 func TestACrashWhileSendingResendsAtMostTheMailInHandOfEachConnection(t *testing.T) {
 	f := newFixture(t)
 	for i := range 60 {
@@ -159,5 +173,40 @@ func TestADeliveryWhoseRecordFailsForAWhileIsNotSentAgain(t *testing.T) {
 	}
 	if sent, err := f.store.Outbox(f.ctx, tickets.OutboxFilter{Status: tickets.OutboxSent}); err != nil || len(sent) != 5 {
 		t.Errorf("%d recorded as sent (%v), want 5", len(sent), err)
+	}
+}
+
+// A sender killed after the SMTP server accepted a mail, before it
+// recorded the delivery, leaves a note of it: the next sender records the
+// delivery from the note and does not send the mail again.
+func TestAMailNotedAsDeliveredBeforeACrashIsRecordedNotSentAgain(t *testing.T) {
+	f := newFixture(t)
+	f.ingest(customerMail("noted@customer.test", "alice@a.test", "Hello"))
+	f.ingest(customerMail("other@customer.test", "bob@b.test", "Hello"))
+	// The dead sender: it claimed both, delivered the first and noted it,
+	// then died, its lease running out.
+	items, err := f.store.ClaimOutbox(f.ctx, f.now, 10, 10*time.Second, "dead")
+	if err != nil || len(items) != 2 {
+		t.Fatalf("claimed %d (%v), want 2", len(items), err)
+	}
+	if err := f.store.DeliveryNotes().NoteDelivered(f.ctx, items[0].ID, f.now); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Minute)
+	m := &slowMailer{got: map[string]int{}}
+	st, err := f.svc.FlushOutbox(f.ctx, m, tickets.RetryPolicy{})
+	if err != nil || st.Sent != 1 {
+		t.Fatalf("the next sender sent %d (%v), want 1: the mail not noted", st.Sent, err)
+	}
+	if m.got[items[0].Message.MessageID] != 0 || m.got[items[1].Message.MessageID] != 1 {
+		t.Errorf("the next sender sent %v; want only %s", m.got, items[1].Message.MessageID)
+	}
+	sent, err := f.store.Outbox(f.ctx, tickets.OutboxFilter{Status: tickets.OutboxSent})
+	if err != nil || len(sent) != 2 {
+		t.Errorf("%d recorded as sent (%v), want 2", len(sent), err)
+	}
+	left, err := f.store.DeliveryNotes().NotedDeliveries(f.ctx, f.now.Add(time.Hour))
+	if err != nil || len(left) != 0 {
+		t.Errorf("notes left: %v (%v)", left, err)
 	}
 }

@@ -13,11 +13,11 @@ import (
 // Limits of one outbox pass.
 const (
 	// recordEvery is the most results committed in one transaction. A
-	// worker waits for the commit of each result before it sends its next
-	// mail, so a crash (kill -9, power cut) sends again at most the one
-	// mail per connection that the SMTP server accepted and whose result
-	// was not yet committed: the results of the workers that finish
-	// meanwhile share a commit.
+	// delivery is noted (DeliveryNotes) the moment the SMTP server
+	// accepts it; where the store keeps no notes, or the note fails, the
+	// worker waits for the commit of the delivery before it sends its
+	// next mail. Either way a crash (kill -9) sends again at most the one
+	// mail per connection that the server accepted in the instant before.
 	recordEvery = 100
 	// deepOutbox is the claimed batch from which a pass uses every mailer;
 	// a shorter one goes through the first, so that a mail now and then
@@ -32,7 +32,8 @@ const (
 //   - one worker per mailer sends the items of its queue in order;
 //   - the recorder commits each result as soon as it comes, together
 //     with those of the other workers that came meanwhile; a worker sends
-//     its next mail only once the result of its last one is committed.
+//     its next mail once the delivery of its last one is noted or, where
+//     it cannot be noted, committed.
 //
 // An item goes to the queue of a hash of its recipient, so that mails to
 // one address go out in the order they were queued, over one connection.
@@ -44,6 +45,7 @@ type outboxPass struct {
 	ctx     context.Context // ends the sending
 	rctx    context.Context // records: the mails are out even when ctx has ended
 	policy  RetryPolicy
+	notes   DeliveryNotes // nil: the store keeps none
 	mailers []Mailer
 	queues  []chan *delivery
 	stats   []FlushStats // one per worker
@@ -86,6 +88,9 @@ func (s *Service) newOutboxPass(ctx context.Context, mailers []Mailer, policy Re
 		results:  make(chan *delivery, len(mailers)),
 	}
 	p.idle.L = &p.mu
+	if n, ok := s.store.(interface{ DeliveryNotes() DeliveryNotes }); ok {
+		p.notes = n.DeliveryNotes()
+	}
 	for range mailers {
 		p.queues = append(p.queues, make(chan *delivery, 2*policy.BatchSize))
 	}
@@ -101,6 +106,11 @@ func (p *outboxPass) run() (FlushStats, error) {
 	active := 0 // the mailers the items in flight were spread over
 	for !p.halted() {
 		claimed := p.s.now().UTC()
+		if err := p.recordNoted(claimed); err != nil {
+			// Claiming now would send noted mails again.
+			p.fail(err)
+			break
+		}
 		holder := newLeaseHolder()
 		items, err := p.s.store.ClaimOutbox(p.ctx, claimed, p.policy.BatchSize, p.policy.Lease, holder)
 		if err != nil {
@@ -196,12 +206,56 @@ func (p *outboxPass) send(i int, d *delivery) {
 		p.done(d, false)
 		return
 	}
-	d.record = p.s.deliver(p.ctx, p.mailers[i], p.policy, &d.item, &p.stats[i])
-	d.recorded = make(chan struct{})
+	record, sent := p.s.deliver(p.ctx, p.mailers[i], p.policy, &d.item, &p.stats[i])
+	d.record, d.recorded = record, make(chan struct{})
+	noted := false
+	if sent && p.notes != nil {
+		if err := p.notes.NoteDelivered(p.rctx, d.item.ID, p.s.now().UTC()); err != nil {
+			p.s.log.WarnContext(p.ctx, "delivery not noted: waiting for its record", slog.Int64("outbox", d.item.ID), slog.Any("err", err))
+		} else {
+			noted = true
+		}
+	}
 	p.results <- d
-	// The next mail waits for this one's result to be durable: a crash
-	// now sends again this mail alone, never a batch of them.
-	<-d.recorded
+	if sent && !noted {
+		// The next mail waits for this one's record: a crash now sends
+		// again this mail alone, never a batch of them.
+		<-d.recorded
+	}
+}
+
+// recordNoted records the deliveries noted by a sender that died before
+// it recorded them, which a claim at now would otherwise take and send
+// again.
+func (p *outboxPass) recordNoted(now time.Time) error {
+	if p.notes == nil {
+		return nil
+	}
+	noted, err := p.notes.NotedDeliveries(p.rctx, now)
+	if err != nil || len(noted) == 0 {
+		return err
+	}
+	err = p.s.store.InTx(p.rctx, func(tx Tx) error {
+		for _, n := range noted {
+			if err := tx.OutboxSent(p.rctx, n.ID, n.At); err != nil {
+				return err
+			}
+			if err := p.s.event(p.rctx, tx, n.TicketID, EventDelivered, "system",
+				"mail sent before its sender stopped, recorded from its delivery note", n.At); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recording %d noted deliveries: %w", len(noted), err)
+	}
+	p.s.log.Warn("deliveries of a sender that stopped recorded from their notes, not sent again", slog.Int("mails", len(noted)))
+	ids := make([]int64, len(noted))
+	for i, n := range noted {
+		ids[i] = n.ID
+	}
+	return p.notes.ForgetDeliveries(p.rctx, ids)
 }
 
 // record commits the results as they come: each with those that came
@@ -227,9 +281,17 @@ func (p *outboxPass) record() {
 			}
 		}
 		if err := p.commit(batch); err != nil {
-			// The mails are out but not recorded: their leases run out
-			// and they are sent again.
+			// The mails are out but not recorded: their leases run out,
+			// and they are recorded from their notes or sent again.
 			p.fail(err)
+		} else if p.notes != nil {
+			ids := make([]int64, len(batch))
+			for i, d := range batch {
+				ids[i] = d.item.ID
+			}
+			// Recorded: the notes have served. One left behind is
+			// dropped by the next NotedDeliveries.
+			_ = p.notes.ForgetDeliveries(p.rctx, ids)
 		}
 		for _, d := range batch {
 			p.done(d, false)

@@ -32,7 +32,7 @@ func TestKill9DuringABacklog(t *testing.T) {
 			}
 		}
 		time.Sleep(between(0, 150*time.Millisecond))
-		d.kill()
+		r.kill9(d)
 		if tl, err := r.count(n); err == nil && !tl.done() {
 			busy++
 		}
@@ -41,14 +41,16 @@ func TestKill9DuringABacklog(t *testing.T) {
 	d := r.start()
 	tl, took := r.waitDone(n, 3*time.Minute)
 	d.stop(t)
-	// Delivery is at least once: a mail the SMTP server accepted in the
-	// moment before the kill, not yet recorded, goes again. That is at
-	// most one mail per SMTP connection (2) per kill; anything more is a
-	// lost record. The figures say how many came twice.
+	// Delivery is at least once: a mail the SMTP server took in the
+	// instant before the kill, its reply still in flight, goes again (RFC
+	// 1047): the daemon cannot know it was delivered. Every delivery the
+	// daemon learnt of is noted at once; any other mail twice is a lost
+	// note or record, and fails the test. The figures say how many came
+	// twice, and how many of them were in flight.
 	ackedOK := tl
-	ackedOK.ackedTwice = 0
-	if tl.ackedTwice > 2*kills {
-		t.Errorf("%d acknowledgements came twice after %d kills; at most %d may", tl.ackedTwice, kills, 2*kills)
+	ackedOK.ackedTwice -= tl.replyInFlight
+	if tl.ackedTwice > 0 {
+		t.Logf("%v\n%s", tl, r.noteLines())
 	}
 	figures(t, "kill -9", tl, kills, took, ackedOK)
 }

@@ -93,6 +93,7 @@ type rig struct {
 	mu       sync.Mutex
 	sink     *smtpsink.Sink      // nil while down
 	received []smtpsink.Received // by every sink so far, closed ones included
+	kills    []time.Time         // when each daemon was killed
 }
 
 type rigOptions struct {
@@ -142,6 +143,7 @@ func (r *rig) smtpUp() {
 	for try := 0; try < 50; try++ { // the port may linger a moment after Close
 		sink, err = smtpsink.Start(smtpsink.Options{Addr: addr, Deliver: func(rc smtpsink.Received) error {
 			time.Sleep(time.Millisecond)
+			rc.At = time.Now() // taken: the reply 250 goes out next
 			r.mu.Lock()
 			r.received = append(r.received, rc)
 			r.mu.Unlock()
@@ -208,6 +210,14 @@ func (d *daemon) kill() {
 	<-d.exited
 }
 
+// kill9 kills d with SIGKILL and notes when.
+func (r *rig) kill9(d *daemon) {
+	r.mu.Lock()
+	r.kills = append(r.kills, time.Now())
+	r.mu.Unlock()
+	d.kill()
+}
+
 // stop ends the daemon with SIGTERM, as an admin does, and waits.
 func (d *daemon) stop(t *testing.T) {
 	t.Helper()
@@ -262,17 +272,28 @@ type tally struct {
 	stored, storedTwice int // mails with a ticket or message; extra copies stored
 	acked, ackedTwice   int // customers with an acknowledgement at the SMTP server; extra copies
 	quarantined         int
-	failed              int // outbox items given up
-	queued              int // outbox items not yet sent
+	failed              int      // outbox items given up
+	queued              int      // outbox items not yet sent
+	twice               []string // customers acknowledged more than once
+	replyInFlight       int      // of those, taken by the server within inFlight before a kill
 }
+
+// inFlight is how long before a kill the SMTP server may have taken a
+// mail whose reply the killed daemon never read or noted: the reply's way
+// through the loopback and the daemon's note of it take well under a
+// millisecond on an idle machine, but a process can wait tens of
+// milliseconds for a core on a busy one (the suite's machine has two,
+// shared with other work).
+const inFlight = 100 * time.Millisecond
 
 func (t tally) lost() int       { return (t.mails - t.stored) + (t.mails - t.acked) }
 func (t tally) duplicated() int { return t.storedTwice + t.ackedTwice }
 func (t tally) done() bool      { return t.stored == t.mails && t.acked == t.mails && t.queued == 0 }
 
 func (t tally) String() string {
-	return fmt.Sprintf("%d mails: %d stored (%d twice), %d acknowledged (%d twice), %d quarantined, %d outbox queued, %d given up",
-		t.mails, t.stored, t.storedTwice, t.acked, t.ackedTwice, t.quarantined, t.queued, t.failed)
+	return fmt.Sprintf("%d mails: %d stored (%d twice), %d acknowledged (%d twice: %v), %d quarantined, %d outbox queued, %d given up",
+		t.mails, t.stored, t.storedTwice, t.acked, t.ackedTwice, t.twice, t.quarantined, t.queued, t.failed) +
+		fmt.Sprintf(", %d of those twice taken by the server within %v before a kill", t.replyInFlight, inFlight)
 }
 
 // count looks at the database and the SMTP servers for mails 0..n-1.
@@ -337,6 +358,32 @@ func (r *rig) count(n int) (tally, error) {
 		if c := perRcpt[customerAddr(i)]; c > 0 {
 			tl.acked++
 			tl.ackedTwice += c - 1
+			if c > 1 {
+				tl.twice = append(tl.twice, customerAddr(i))
+			}
+		}
+	}
+	// A mail the server took in the instant before a kill, its reply 250
+	// still on its way to the daemon, is the one kind of mail that may
+	// come twice: the daemon never learnt that it was delivered.
+	r.mu.Lock()
+	kills := r.kills
+	r.mu.Unlock()
+	first := map[string]time.Time{}
+	for _, rc := range got {
+		for _, to := range rc.To {
+			to = strings.ToLower(to)
+			if _, ok := first[to]; !ok {
+				first[to] = rc.At
+			}
+		}
+	}
+	for _, to := range tl.twice {
+		for _, k := range kills {
+			if gap := k.Sub(first[to]); gap >= 0 && gap <= inFlight {
+				tl.replyInFlight++
+				break
+			}
 		}
 	}
 	_ = perMsg // the per-customer count is stricter: one mail each
@@ -400,6 +447,9 @@ func figures(t *testing.T, kind string, tl tally, faults int, recover time.Durat
 	t.Helper()
 	line := fmt.Sprintf("FAULTS %-22s mails %5d  faults %3d  lost %d  duplicated %d  recover %6.1fs",
 		kind, tl.mails, faults, tl.lost(), tl.duplicated(), recover.Seconds())
+	if tl.replyInFlight > 0 {
+		line += fmt.Sprintf("  (%d of them taken by the SMTP server within %v before a kill, the reply in flight)", tl.replyInFlight, inFlight)
+	}
 	fmt.Println(line)
 	t.Log(line)
 	if len(check) > 0 {
@@ -435,4 +485,31 @@ func holdLock(path string) int {
 	os.Stdin.Read(buf) // EOF when the test closes it
 	tx.Rollback()
 	return 0
+}
+
+// noteLines are the lines of the daemons' log about delivery notes and
+// records, and the times the SMTP server got each mail twice.
+func (r *rig) noteLines() string {
+	raw, _ := os.ReadFile(r.log)
+	var b strings.Builder
+	for _, l := range strings.Split(string(raw), "\n") {
+		if strings.Contains(l, "note") || strings.Contains(l, "record") {
+			b.WriteString(l + "\n")
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range r.kills {
+		fmt.Fprintf(&b, "kill at %s\n", k.Format("15:04:05.000000"))
+	}
+	seen := map[string]time.Time{}
+	for _, rc := range r.received {
+		for _, to := range rc.To {
+			if at, ok := seen[to]; ok {
+				fmt.Fprintf(&b, "%s: %s and %s\n", to, at.Format("15:04:05.000000"), rc.At.Format("15:04:05.000000"))
+			}
+			seen[to] = rc.At
+		}
+	}
+	return b.String()
 }
