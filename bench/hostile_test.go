@@ -71,7 +71,7 @@ func newHostileDesk(b *testing.B, bin string) *hostileDesk {
 type ingestRun struct {
 	code           int
 	wall           time.Duration
-	maxRSS         int64 // bytes
+	maxRSS         int64         // bytes
 	cpu            time.Duration // user and system time of the child
 	stdout, stderr string
 }

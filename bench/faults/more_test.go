@@ -157,9 +157,17 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("all %d mails fit on the small file system: the test wants it full", n)
 	}
 	logged, _ := os.ReadFile(r.log)
-	if !strings.Contains(string(logged), "full") {
+	said := ""
+	for _, l := range strings.Split(string(logged), "\n") {
+		if strings.Contains(l, "full") {
+			said = l
+			break
+		}
+	}
+	if said == "" {
 		t.Errorf("the log does not say the disk is full:\n%s", r.logTail())
 	}
+	t.Logf("the daemon said: %s", said)
 	r.integrity("with the disk full")
 	if out, err := exec.Command("mount", "-o", "remount,size=256m", mnt).CombinedOutput(); err != nil {
 		t.Fatalf("giving the space back: %v: %s", err, out)
