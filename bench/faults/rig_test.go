@@ -59,10 +59,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// helpdeskBinary builds the release binary once for the whole suite.
+// helpdeskBinary builds the release binary once for the whole suite, or
+// takes the one FAULTS_BIN names.
 func helpdeskBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
+		if bin := os.Getenv("FAULTS_BIN"); bin != "" {
+			// Another build, to compare (bench/RESULTS.md, "Faults").
+			binPath = bin
+			return
+		}
 		binDir, binErr = os.MkdirTemp("", "helpdesk-faults-")
 		if binErr != nil {
 			return
