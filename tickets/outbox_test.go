@@ -210,3 +210,45 @@ func TestAMailNotedAsDeliveredBeforeACrashIsRecordedNotSentAgain(t *testing.T) {
 		t.Errorf("notes left: %v (%v)", left, err)
 	}
 }
+
+// Only the notes a claim would otherwise send again come back: not those
+// of a sender whose lease still runs, nor those of mails recorded since.
+func TestDeliveryNotesComeBackOnlyForMailsAClaimWouldTakeAgain(t *testing.T) {
+	f := newFixture(t)
+	f.ingest(customerMail("n1@customer.test", "alice@a.test", "Hello"))
+	f.ingest(customerMail("n2@customer.test", "bob@b.test", "Hello"))
+	items, err := f.store.ClaimOutbox(f.ctx, f.now, 10, 10*time.Second, "alive")
+	if err != nil || len(items) != 2 {
+		t.Fatalf("claimed %d (%v), want 2", len(items), err)
+	}
+	notes := f.store.DeliveryNotes()
+	for _, it := range items {
+		if err := notes.NoteDelivered(f.ctx, it.ID, f.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(at time.Time) []int64 {
+		t.Helper()
+		noted, err := notes.NotedDeliveries(f.ctx, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, n := range noted {
+			out = append(out, n.ID)
+		}
+		return out
+	}
+	if got := ids(f.now.Add(5 * time.Second)); len(got) != 0 {
+		t.Errorf("while the lease runs: %v, want none", got)
+	}
+	if got := ids(f.now.Add(11 * time.Second)); len(got) != 2 {
+		t.Errorf("once the lease ran out: %v, want both", got)
+	}
+	if err := f.store.InTx(f.ctx, func(tx tickets.Tx) error { return tx.OutboxSent(f.ctx, items[0].ID, f.now) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(f.now.Add(11 * time.Second)); len(got) != 1 || got[0] != items[1].ID {
+		t.Errorf("with the first recorded: %v, want [%d]", got, items[1].ID)
+	}
+}
