@@ -71,7 +71,8 @@ func newHostileDesk(b *testing.B, bin string) *hostileDesk {
 type ingestRun struct {
 	code           int
 	wall           time.Duration
-	maxRSS         int64 // bytes
+	maxRSS         int64         // bytes
+	cpu            time.Duration // user and system time of the child
 	stdout, stderr string
 }
 
@@ -102,6 +103,7 @@ func (h *hostileDesk) ingest(stdin any) ingestRun {
 	run.code = cmd.ProcessState.ExitCode()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		run.maxRSS = ru.Maxrss << 10 // KiB on Linux
+		run.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return run
 }

@@ -487,12 +487,8 @@ func TestCorpusParsesOrQuarantines(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	fixtures, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
-	for _, p := range fixtures {
-		raw, err := os.ReadFile(p)
-		if err == nil {
-			f.Add(raw)
-		}
+	for _, raw := range mailSeeds(f, []string{"mime4j/testmsgs/*.msg", "mimekit/messages/*", "sisimai/*.eml"}, 100) {
+		f.Add(raw)
 	}
 	f.Add([]byte("From: a@b.example\nContent-Type: multipart/mixed; boundary=\"x\"\n\n--x\nContent-Type: message/rfc822\n\nFrom: c@d\nContent-Type: multipart/alternative; boundary=y\n\n--y\n\n--x--\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {

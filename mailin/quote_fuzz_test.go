@@ -8,7 +8,8 @@ import (
 )
 
 // quoteSeeds are texts and HTML bodies of replies to seed the fuzzers:
-// our own reply cases (their decoded bodies) and a few hostile shapes.
+// our own reply cases and the shared corpus's (their decoded bodies), and
+// a few hostile shapes.
 func quoteSeeds(f *testing.F) (texts, htmls []string) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "replies", "*.eml"))
 	for _, p := range files {
@@ -23,6 +24,23 @@ func quoteSeeds(f *testing.F) (texts, htmls []string) {
 		texts = append(texts, m.Text)
 		if m.HTML != "" {
 			htmls = append(htmls, m.HTML)
+		}
+	}
+	corpus := filepath.Join(repoRoot(f), "..", "shared", "corpus", "replies")
+	shared, _ := filepath.Glob(filepath.Join(corpus, "*.eml"))
+	if len(shared) == 0 {
+		f.Logf("no shared corpus at %s: seeding from testdata/replies only", corpus)
+	}
+	for _, p := range shared {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if m, err := Parse(raw, ParseOptions{}); err == nil {
+			texts = append(texts, m.Text)
+			if m.HTML != "" {
+				htmls = append(htmls, m.HTML)
+			}
 		}
 	}
 	texts = append(texts, "", "\n", ">", "> >", "-- ", "From: a\nSent: b\nTo: c\nSubject: d",

@@ -67,6 +67,9 @@ func FuzzAgentToken(f *testing.F) {
 	} {
 		f.Add(seed, int64(1042), uint8(3), true)
 	}
+	for _, v := range headerSeeds(f, "To", "Reply-To", "In-Reply-To", "References") {
+		f.Add(v, int64(7), uint8(1), false)
+	}
 	f.Fuzz(func(t *testing.T, text string, id int64, at uint8, ann bool) {
 		if got, who, ok := s.AgentTicket(text, keysOf(s, agentEmails...)); ok {
 			tok := s.AgentToken(got, who)

@@ -186,7 +186,9 @@ func (k *leaseKeeper) stop() {
 // deliver sends one item and returns how to record the result. A notice
 // not rendered yet is rendered first, and its text stored with the result;
 // one whose template fails is not sent, and that is an event on its ticket.
-func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats) func(context.Context, Tx) error {
+//
+// sent reports that the SMTP server accepted the mail.
+func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats) (record func(context.Context, Tx) error, sent bool) {
 	// Not the Message-ID: it carries the ticket's reply token.
 	log := s.log.With(slog.String("ticket", s.Ref(it.TicketID)), slog.Int64("outbox", it.ID))
 	var text *Composed // rendered here, to store with the result
@@ -201,15 +203,15 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 					return err
 				}
 				return s.event(ctx, tx, it.TicketID, EventNotAnswered, "system", fmt.Sprintf("%s not sent: %v", n.Template, err), now)
-			}
+			}, false
 		}
 		it.Message.Subject, it.Message.Text, it.Message.HTML = c.Subject, c.Text, c.HTML
 		text = &c
 	}
 	sendErr := mailer.Send(ctx, &it.Message)
 	now := s.now().UTC()
-	// record stores the text rendered here, then the result.
-	record := func(ctx context.Context, tx Tx, result func() error) error {
+	// withText stores the text rendered here, then the result.
+	withText := func(ctx context.Context, tx Tx, result func() error) error {
 		if text != nil {
 			if err := tx.SaveRendered(ctx, it.ID, *text); err != nil {
 				return err
@@ -221,14 +223,14 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		st.Sent++
 		log.InfoContext(ctx, "mail sent", slog.String("kind", it.Message.Kind), slog.Int("attempt", it.Attempts))
 		return func(ctx context.Context, tx Tx) error {
-			return record(ctx, tx, func() error {
+			return withText(ctx, tx, func() error {
 				if err := tx.OutboxSent(ctx, it.ID, now); err != nil {
 					return err
 				}
 				return s.event(ctx, tx, it.TicketID, EventDelivered, "system",
 					fmt.Sprintf("%s sent to %s", it.Message.Kind, addrList(it.Message.To)), now)
 			})
-		}
+		}, true
 	}
 	var se *SendError
 	temporary := errors.As(sendErr, &se) && se.Temporary
@@ -237,8 +239,8 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		next := now.Add(policy.Backoff(it.Attempts))
 		log.WarnContext(ctx, "delivery deferred", slog.Any("err", sendErr), slog.Int("attempt", it.Attempts), slog.Time("next", next))
 		return func(ctx context.Context, tx Tx) error {
-			return record(ctx, tx, func() error { return tx.OutboxRetry(ctx, it.ID, next, sendErr.Error()) })
-		}
+			return withText(ctx, tx, func() error { return tx.OutboxRetry(ctx, it.ID, next, sendErr.Error()) })
+		}, false
 	}
 	st.Failed++
 	why := "rejected"
@@ -247,14 +249,14 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 	}
 	log.ErrorContext(ctx, "delivery failed", slog.Any("err", sendErr), slog.String("why", why))
 	return func(ctx context.Context, tx Tx) error {
-		return record(ctx, tx, func() error {
+		return withText(ctx, tx, func() error {
 			if err := tx.OutboxFailed(ctx, it.ID, now, sendErr.Error()); err != nil {
 				return err
 			}
 			return s.event(ctx, tx, it.TicketID, EventDeliveryFailed, "system",
 				fmt.Sprintf("%s to %s %s: %v", it.Message.Kind, addrList(it.Message.To), why, sendErr), now)
 		})
-	}
+	}, false
 }
 
 func addrList(as []Address) string {

@@ -12,17 +12,13 @@ import (
 
 // Limits of one outbox pass.
 const (
-	// maxUnrecorded bounds the mails accepted by the SMTP server whose
-	// result waits for its commit: a crash before the commit sends at
-	// most this many again (delivery is at least once). It is what the
-	// workers send in about 100 ms while catching up, the time an IMAP
-	// batch holds the write lock: they go on sending meanwhile.
-	maxUnrecorded = 200
-	// recordEvery is the most results committed in one transaction; the
-	// recorder also commits what it has after recordLinger, so that the
-	// results of a short pass do not wait.
-	recordEvery  = 100
-	recordLinger = 20 * time.Millisecond
+	// recordEvery is the most results committed in one transaction. A
+	// delivery is noted (DeliveryNotes) the moment the SMTP server
+	// accepts it; where the store keeps no notes, or the note fails, the
+	// worker waits for the commit of the delivery before it sends its
+	// next mail. Either way a crash (kill -9) sends again at most the one
+	// mail per connection that the server accepted in the instant before.
+	recordEvery = 100
 	// deepOutbox is the claimed batch from which a pass uses every mailer;
 	// a shorter one goes through the first, so that a mail now and then
 	// does not open a second connection.
@@ -34,8 +30,10 @@ const (
 //   - the claimer (run) leases batches of due items and hands each item
 //     to a mailer's queue, up to two batches ahead of the sending;
 //   - one worker per mailer sends the items of its queue in order;
-//   - the recorder commits the results, many mails per transaction,
-//     while the workers go on sending.
+//   - the recorder commits each result as soon as it comes, together
+//     with those of the other workers that came meanwhile; a worker sends
+//     its next mail once the delivery of its last one is noted or, where
+//     it cannot be noted, committed.
 //
 // An item goes to the queue of a hash of its recipient, so that mails to
 // one address go out in the order they were queued, over one connection.
@@ -47,13 +45,13 @@ type outboxPass struct {
 	ctx     context.Context // ends the sending
 	rctx    context.Context // records: the mails are out even when ctx has ended
 	policy  RetryPolicy
+	notes   DeliveryNotes // nil: the store keeps none
 	mailers []Mailer
 	queues  []chan *delivery
 	stats   []FlushStats // one per worker
 
-	inFlight   chan struct{}  // a token per item handed to a worker and not yet done with
-	unrecorded chan struct{}  // a token per result waiting for its commit
-	results    chan *delivery // to the recorder
+	inFlight chan struct{}  // a token per item handed to a worker and not yet done with
+	results  chan *delivery // to the recorder
 
 	idle     sync.Cond // signalled when an item is done with
 	mu       sync.Mutex
@@ -68,6 +66,9 @@ type delivery struct {
 	item   OutboxItem
 	batch  *claimedBatch
 	record func(context.Context, Tx) error // set once tried
+	// recorded is closed once the result is committed (or its commit
+	// failed, which stops the pass).
+	recorded chan struct{}
 }
 
 // claimedBatch is the items one claim leased, and what is left of them.
@@ -82,12 +83,14 @@ type claimedBatch struct {
 func (s *Service) newOutboxPass(ctx context.Context, mailers []Mailer, policy RetryPolicy) *outboxPass {
 	p := &outboxPass{
 		s: s, ctx: ctx, rctx: context.WithoutCancel(ctx), policy: policy, mailers: mailers,
-		stats:      make([]FlushStats, len(mailers)),
-		inFlight:   make(chan struct{}, 2*policy.BatchSize),
-		unrecorded: make(chan struct{}, maxUnrecorded),
-		results:    make(chan *delivery, maxUnrecorded),
+		stats:    make([]FlushStats, len(mailers)),
+		inFlight: make(chan struct{}, 2*policy.BatchSize),
+		results:  make(chan *delivery, len(mailers)),
 	}
 	p.idle.L = &p.mu
+	if n, ok := s.store.(interface{ DeliveryNotes() DeliveryNotes }); ok {
+		p.notes = n.DeliveryNotes()
+	}
 	for range mailers {
 		p.queues = append(p.queues, make(chan *delivery, 2*policy.BatchSize))
 	}
@@ -103,6 +106,11 @@ func (p *outboxPass) run() (FlushStats, error) {
 	active := 0 // the mailers the items in flight were spread over
 	for !p.halted() {
 		claimed := p.s.now().UTC()
+		if err := p.recordNoted(claimed); err != nil {
+			// Claiming now would send noted mails again.
+			p.fail(err)
+			break
+		}
 		holder := newLeaseHolder()
 		items, err := p.s.store.ClaimOutbox(p.ctx, claimed, p.policy.BatchSize, p.policy.Lease, holder)
 		if err != nil {
@@ -198,13 +206,61 @@ func (p *outboxPass) send(i int, d *delivery) {
 		p.done(d, false)
 		return
 	}
-	p.unrecorded <- struct{}{}
-	d.record = p.s.deliver(p.ctx, p.mailers[i], p.policy, &d.item, &p.stats[i])
+	record, sent := p.s.deliver(p.ctx, p.mailers[i], p.policy, &d.item, &p.stats[i])
+	d.record, d.recorded = record, make(chan struct{})
+	noted := false
+	if sent && p.notes != nil {
+		if err := p.notes.NoteDelivered(p.rctx, d.item.ID, p.s.now().UTC()); err != nil {
+			p.s.log.WarnContext(p.ctx, "delivery not noted: waiting for its record", slog.Int64("outbox", d.item.ID), slog.Any("err", err))
+		} else {
+			noted = true
+		}
+	}
 	p.results <- d
+	if sent && !noted {
+		// The next mail waits for this one's record: a crash now sends
+		// again this mail alone, never a batch of them.
+		<-d.recorded
+	}
 }
 
-// record commits the results as they come, up to recordEvery in one
-// transaction, waiting at most recordLinger for more.
+// recordNoted records the deliveries noted by a sender that died before
+// it recorded them, which a claim at now would otherwise take and send
+// again.
+func (p *outboxPass) recordNoted(now time.Time) error {
+	if p.notes == nil {
+		return nil
+	}
+	noted, err := p.notes.NotedDeliveries(p.rctx, now)
+	if err != nil || len(noted) == 0 {
+		return err
+	}
+	err = p.s.store.InTx(p.rctx, func(tx Tx) error {
+		for _, n := range noted {
+			if err := tx.OutboxSent(p.rctx, n.ID, n.At); err != nil {
+				return err
+			}
+			if err := p.s.event(p.rctx, tx, n.TicketID, EventDelivered, "system",
+				"mail sent before its sender stopped, recorded from its delivery note", n.At); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recording %d noted deliveries: %w", len(noted), err)
+	}
+	p.s.log.Warn("deliveries of a sender that stopped recorded from their notes, not sent again", slog.Int("mails", len(noted)))
+	ids := make([]int64, len(noted))
+	for i, n := range noted {
+		ids[i] = n.ID
+	}
+	return p.notes.ForgetDeliveries(p.rctx, ids)
+}
+
+// record commits the results as they come: each with those that came
+// while the last commit ran (a group commit), up to recordEvery, without
+// waiting for more.
 func (p *outboxPass) record() {
 	for {
 		first, ok := <-p.results
@@ -212,7 +268,6 @@ func (p *outboxPass) record() {
 			return
 		}
 		batch := []*delivery{first}
-		linger := time.NewTimer(recordLinger)
 	more:
 		for len(batch) < recordEvery {
 			select {
@@ -221,30 +276,39 @@ func (p *outboxPass) record() {
 					break more
 				}
 				batch = append(batch, d)
-			case <-linger.C:
+			default:
 				break more
 			}
 		}
-		linger.Stop()
-		err := p.commit(batch)
-		for range batch {
-			<-p.unrecorded
-		}
-		if err != nil {
-			// The mails are out but not recorded: their leases run out
-			// and they are sent again.
+		if err := p.commit(batch); err != nil {
+			// The mails are out but not recorded: their leases run out,
+			// and they are recorded from their notes or sent again.
 			p.fail(err)
+		} else if p.notes != nil {
+			ids := make([]int64, len(batch))
+			for i, d := range batch {
+				ids[i] = d.item.ID
+			}
+			// Recorded: the notes have served. One left behind is
+			// dropped by the next NotedDeliveries.
+			_ = p.notes.ForgetDeliveries(p.rctx, ids)
 		}
 		for _, d := range batch {
 			p.done(d, false)
+			close(d.recorded)
 		}
 	}
 }
 
+// commit records the results of batch. The mails are out: their record
+// is worth waiting for, as another try sends them again. So it is tried
+// until it succeeds (a full disk, a database busy for long), the pass
+// holding the batches' leases meanwhile, and given up only when the
+// pass's context ends (the grace period of a shutdown).
 func (p *outboxPass) commit(batch []*delivery) error {
-	var err error
-	for try := range 3 {
-		err = p.s.store.InTx(p.rctx, func(tx Tx) error {
+	wait := 100 * time.Millisecond
+	for try := 1; ; try++ {
+		err := p.s.store.InTx(p.rctx, func(tx Tx) error {
 			for _, d := range batch {
 				if err := d.record(p.rctx, tx); err != nil {
 					return err
@@ -255,9 +319,16 @@ func (p *outboxPass) commit(batch []*delivery) error {
 		if err == nil {
 			return nil
 		}
-		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+		if try == 3 {
+			p.s.log.Warn("recording deliveries: trying again until it works", slog.Int("mails", len(batch)), slog.Any("err", err))
+		}
+		select {
+		case <-p.ctx.Done():
+			return fmt.Errorf("recording deliveries: %w", err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
 	}
-	return fmt.Errorf("recording deliveries: %w", err)
 }
 
 // done counts an item of its batch as recorded, or as not tried. The last

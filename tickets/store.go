@@ -206,3 +206,30 @@ type Quarantined struct {
 	// already: ID and CreatedAt are then that row's.
 	Again bool
 }
+
+// DeliveryNotes is what a store may offer besides Store: a note, kept
+// apart from the database's write lock, that an outbox item was delivered.
+// The sender writes it the moment the SMTP server accepts a mail, before
+// the delivery is recorded (which may wait for the write lock behind a
+// batch of incoming mail): a sender killed in between leaves the note,
+// and the next sender records the delivery from it instead of sending the
+// mail again. The SQLite store keeps the notes in a file beside the
+// database; a note survives the death of the process, not a power cut.
+type DeliveryNotes interface {
+	// NoteDelivered notes that outbox item id was delivered at at.
+	NoteDelivered(ctx context.Context, id int64, at time.Time) error
+	// NotedDeliveries returns the noted items that a claim at now would
+	// take again: still queued, their lease run out (their sender died
+	// before it recorded them). Notes of items no longer queued are
+	// dropped.
+	NotedDeliveries(ctx context.Context, now time.Time) ([]NotedDelivery, error)
+	// ForgetDeliveries drops the notes of ids.
+	ForgetDeliveries(ctx context.Context, ids []int64) error
+}
+
+// NotedDelivery is a delivery noted and not yet recorded.
+type NotedDelivery struct {
+	ID       int64 // the outbox item
+	TicketID int64
+	At       time.Time // when the SMTP server accepted it
+}

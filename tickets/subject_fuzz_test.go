@@ -20,6 +20,9 @@ func FuzzSubjectTag(f *testing.F) {
 	} {
 		f.Add(seed, int64(1042))
 	}
+	for _, subject := range headerSeeds(f, "Subject") {
+		f.Add(subject, int64(7))
+	}
 	f.Add("Printer", int64(1_000_000_000_000_000_000))
 	f.Fuzz(func(t *testing.T, subject string, id int64) {
 		got, ok := tag.Find(subject)

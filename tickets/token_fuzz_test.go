@@ -21,6 +21,9 @@ func FuzzSignerTicketID(f *testing.F) {
 	} {
 		f.Add(seed, int64(1042), uint8(3))
 	}
+	for _, v := range headerSeeds(f, "To", "Cc", "In-Reply-To", "References", "Message-ID") {
+		f.Add(v, int64(1042), uint8(5))
+	}
 	f.Add("Re: [HD#1042] Printer", int64(0), uint8(0))
 	f.Add("1-aaaaaaaaaaaa", int64(1<<62), uint8(11))
 	f.Fuzz(func(t *testing.T, text string, id int64, at uint8) {

@@ -61,6 +61,8 @@ type Store struct {
 	driver string
 	// path is the SQLite file.
 	path string
+	// notes are the delivery notes beside a SQLite file (notes.go).
+	notes notes
 }
 
 var _ tickets.Store = (*Store)(nil)
@@ -275,6 +277,9 @@ func parseQueries(src []byte) (map[string]string, error) {
 // Close closes the database.
 func (s *Store) Close() error {
 	s.p.close()
+	if s.notes.db != nil {
+		s.notes.db.Close()
+	}
 	return s.db.Close()
 }
 
