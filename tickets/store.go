@@ -55,6 +55,7 @@ type Reader interface {
 	// ReportReplies counts the agents' answers to customers in f's period,
 	// by agent.
 	ReportReplies(ctx context.Context, f ReportFilter) (map[string]int, error)
+	KBReader
 }
 
 // Tx is what a write transaction can do.
@@ -127,6 +128,7 @@ type Tx interface {
 	// it: true when this transaction has it (it commits with the work),
 	// false when it is not due or another one took it.
 	ClaimJob(ctx context.Context, ticketID int64, kind string, now time.Time) (bool, error)
+	KBWriter
 }
 
 // Job is timed work on a ticket, kept in the database.

@@ -38,6 +38,9 @@ var copyTables = []struct{ name, order string }{
 	{"queue_rotation", "queue"},
 	{"leases", "name"},
 	{"scheduled_jobs", "ticket_id, kind"},
+	{"kb_articles", "id"},
+	{"kb_article_tickets", "article_id, ticket_id"},
+	{"kb_suggestions", "ticket_id, article_id"},
 }
 
 // Batches of a copy: an INSERT takes at most copyBatchRows rows, and
