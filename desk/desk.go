@@ -121,6 +121,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		FirstTicketID: cfg.Tickets.FirstTicketID,
 		ReopenWindow:  cfg.Lifecycle.ReopenWindow.Duration,
 		CSAT:          cfg.CSAT.Enabled,
+		KB:            tickets.KBOptions{BaseURL: cfg.HTTP.BaseURL},
 		Timers: tickets.Timers{PendingReminderAfter: cfg.Lifecycle.PendingReminderAfter.Duration,
 			PendingResolveAfter: cfg.Lifecycle.PendingResolveAfter.Duration, AutoCloseAfter: cfg.Lifecycle.AutoCloseAfter.Duration},
 		Notify: &tickets.Notify{Resolved: cfg.Notify.Resolved, Pending: cfg.Notify.Pending,

@@ -48,5 +48,10 @@ func SampleData() Data {
 			Rate4: "https://help.example.com/csat/1042-4-1743584100-samplesignaturesamplesignd",
 			Rate5: "https://help.example.com/csat/1042-5-1743584100-samplesignaturesamplesigne",
 		}},
+
+		Suggestions: []Suggestion{
+			{Title: "Two-factor codes are refused", URL: "https://help.example.com/kb/two-factor-codes-are-refused?t=1042-7-1743584100-samplesignaturesamplesignf"},
+			{Title: "Reset your password", URL: "https://help.example.com/kb/reset-your-password?t=1042-3-1743584100-samplesignaturesamplesigng"},
+		},
 	}
 }

@@ -129,6 +129,16 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 		msg.Kind = KindNote
 	}
 	problems := s.checkCommands(ctx, tx, t, a, cmds)
+	if !note {
+		var bad []string
+		text, bad = s.expandKBLinks(ctx, tx, text)
+		problems = append(problems, bad...)
+		for _, c := range cmds {
+			if c.name == "kb-link" && c.note != "" {
+				text = strings.TrimSpace(text + "\n\n" + c.note)
+			}
+		}
+	}
 	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
 		return fmt.Errorf("storing the agent's mail on ticket %d: %w", t.ID, err)
 	}

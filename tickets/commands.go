@@ -26,6 +26,10 @@ import (
 //	#queue NAME
 //	#merge REF           (this ticket into ticket REF: HD#1042 or 1042)
 //	#note [text]         (the reply is an internal note)
+//	#kb                  (with #status resolved and a resolution note: draft
+//	                     a knowledge-base article from the ticket)
+//	#kb-link SLUG        (the published article's title and link, after
+//	                     the answer; also inside the text)
 //
 // Names and values are read in any case ("#Status Resolved": phones
 // capitalize the first letter). The commands are not part of the text
@@ -197,8 +201,22 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 				}
 			}
 		case "note":
+		case "kb":
+			if c.arg != "" {
+				wrong(*c, "#kb takes nothing after it")
+			}
+		case "kb-link":
+			if c.arg == "" {
+				wrong(*c, "no article given (write #kb-link SLUG)")
+				break
+			}
+			link, bad := s.expandKBLinks(ctx, tx, "#kb-link "+c.arg)
+			for _, p := range bad {
+				wrong(*c, "%s", p)
+			}
+			c.note = link
 		default:
-			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge, #note or #resolution)")
+			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge, #note, #resolution, #kb or #kb-link)")
 		}
 	}
 	for _, c := range cmds {
@@ -207,6 +225,8 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 			wrong(c, "#resolution goes with #status resolved")
 		case c.name == "resolution" && resolutions > 1:
 			wrong(c, "the resolution is given twice (after #status resolved and in #resolution)")
+		case c.name == "kb" && (!resolved || resolutions == 0):
+			wrong(c, "#kb drafts an article from the resolution: it goes with #status resolved and a resolution note")
 		}
 	}
 	for _, c := range cmds {
@@ -239,7 +259,7 @@ func parseRef(s string) (int64, error) {
 // now belongs to (the one merged into, after a #merge), and whether a
 // #status set the status.
 func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, cmds []command, now time.Time) (*Ticket, bool, error) {
-	statusSet := false
+	statusSet, kb := false, false
 	var into int64
 	for _, c := range cmds {
 		var err error
@@ -269,8 +289,15 @@ func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, c
 			}
 		case "merge":
 			into = c.into
+		case "kb":
+			kb = true
 		}
 		if err != nil {
+			return nil, false, err
+		}
+	}
+	if kb {
+		if _, err := s.draftInTx(ctx, tx, t, a.Email, now); err != nil {
 			return nil, false, err
 		}
 	}

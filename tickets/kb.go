@@ -185,9 +185,17 @@ func stem(w string) string {
 		return w // "2fa", "windows11", "404"
 	}
 	for _, end := range stemEndings {
-		if strings.HasSuffix(w, end) && len([]rune(w))-len([]rune(end)) >= 4 {
-			return strings.TrimSuffix(w, end)
+		rest := strings.TrimSuffix(w, end)
+		if len(rest) == len(w) || len([]rune(rest)) < 4 {
+			continue
 		}
+		switch {
+		case end == "s" && strings.ContainsRune("siu", rune(rest[len(rest)-1])):
+			continue // "access", "status", "analysis": not plurals
+		case end == "en" && rest[len(rest)-1] == 'e':
+			continue // "screen"
+		}
+		return rest
 	}
 	return w
 }
@@ -226,7 +234,7 @@ const (
 // SuggestThreshold is the least score (see Rank) an article needs to be
 // suggested. Tuned on the fixture of bench/ (see bench/RESULTS.md) for
 // precision: no suggestion is better than a wrong one.
-const SuggestThreshold = 0.45
+const SuggestThreshold = 0.2
 
 // MaxSuggestions is how many articles an acknowledgement suggests at most.
 const MaxSuggestions = 3
@@ -276,17 +284,23 @@ func Rank(q []string, c ArticleCandidates) []Suggestion {
 	}
 	var out []Suggestion
 	for i, m := range c.Matches {
-		score := 0.0
+		score, shared := 0.0, 0
 		for t, qf := range query {
 			tf := float64(docs[i][t])
 			if tf == 0 {
 				continue
 			}
+			shared++
 			norm := bm25K1 * (1 - bm25B + bm25B*float64(lens[i])/avg)
 			score += float64(qf) * idf(t) * tf * (bm25K1 + 1) / (tf + norm)
 		}
 		if best > 0 {
 			score /= best
+		}
+		if shared < 2 {
+			// One word in common is a coincidence as often as not
+			// ("book" a desk, a charge "booked" twice).
+			score /= 2
 		}
 		out = append(out, Suggestion{ArticleID: m.Article.ID, Slug: m.Article.Slug, Title: m.Article.Title, Score: score})
 	}
@@ -302,18 +316,24 @@ func Rank(q []string, c ArticleCandidates) []Suggestion {
 	return out
 }
 
-// Suggestions picks from ranked what an acknowledgement suggests: at
+// PickSuggestions picks from ranked what an acknowledgement suggests: at
 // most MaxSuggestions, each scoring at least threshold.
-func pickSuggestions(ranked []Suggestion, threshold float64) []Suggestion {
+//
+// An article after the first must also score at least SuggestCloseTo
+// of the first's: one clear answer is not diluted by weaker ones.
+func PickSuggestions(ranked []Suggestion, threshold float64) []Suggestion {
 	var out []Suggestion
 	for _, s := range ranked {
-		if s.Score < threshold || len(out) == MaxSuggestions {
+		if s.Score < threshold || len(out) == MaxSuggestions || len(out) > 0 && s.Score < SuggestCloseTo*out[0].Score {
 			break
 		}
 		out = append(out, s)
 	}
 	return out
 }
+
+// SuggestCloseTo: see PickSuggestions. Tuned with SuggestThreshold.
+const SuggestCloseTo = 0.7
 
 // maxQueryTerms bounds the terms of a ticket that a search takes: the
 // subject's and the start of the text, where a customer says what is

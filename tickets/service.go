@@ -35,6 +35,9 @@ type Notice struct {
 	// Unverified: the recipient's address is not verified, so the notice
 	// quotes the customer's words only defanged (see defangNotice).
 	Unverified bool
+	// Suggestions are, in an acknowledgement, the knowledge-base articles
+	// that may answer the ticket, best first.
+	Suggestions []Suggestion
 }
 
 // Composed is a rendered notice.
@@ -90,6 +93,8 @@ type Options struct {
 	// Notify turns each status mail to the requester on or off; nil
 	// means DefaultNotify.
 	Notify *Notify
+	// KB configures the knowledge base's suggestions and links.
+	KB KBOptions
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -112,6 +117,7 @@ type Service struct {
 	keys   AgentKeys // of agents' tokens
 	notify Notify
 	timers Timers
+	kb     KBOptions
 }
 
 // NewService checks opts and returns a Service.
@@ -166,6 +172,7 @@ func NewService(opts Options) (*Service, error) {
 	}
 	return &Service{
 		notify: notify,
+		kb:     opts.KB.withDefaults(),
 		timers: opts.Timers.withDefaults(),
 		opts:   opts,
 		store:  opts.Store,
