@@ -56,8 +56,8 @@ type ArticleFilter struct {
 }
 
 // ArticleQuery asks the store for the published articles that fit
-// Language and Queue (an article with "" fits any) and hold at least one
-// of Terms (as SearchTerms makes them).
+// Language and Queue (an article with "" fits any; "" in the query takes
+// any article) and hold at least one of Terms (as SearchTerms makes them).
 type ArticleQuery struct {
 	Terms    []string
 	Language string

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -196,6 +197,7 @@ func (s *Service) CreateArticle(ctx context.Context, tx Tx, a *Article) error {
 // Deflected is a ticket a suggested article solved.
 type Deflected struct {
 	Ticket  *Ticket
+	Ref     string // the ticket's reference, HD#1042
 	Article Suggestion
 }
 
@@ -315,7 +317,7 @@ func (s *Service) SolvedByLink(ctx context.Context, token string, record bool) (
 		if hit == nil || !deflectable(t) {
 			return fmt.Errorf("ticket %s is %s: %w", s.Ref(t.ID), t.Status, ErrNotDeflectable)
 		}
-		out = &Deflected{Ticket: t, Article: *hit}
+		out = &Deflected{Ticket: t, Ref: s.Ref(t.ID), Article: *hit}
 		if !record {
 			return nil
 		}
@@ -439,4 +441,27 @@ func (s *Service) AddArticle(ctx context.Context, a *Article) error {
 		a.PublishedAt = now
 	}
 	return s.store.InTx(ctx, func(tx Tx) error { return s.CreateArticle(ctx, tx, a) })
+}
+
+// PublishedArticle reads the published article slug: ErrNotFound when it
+// is a draft, retired, or none.
+func (s *Service) PublishedArticle(ctx context.Context, slug string) (*Article, error) {
+	a, err := s.store.ArticleBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != ArticlePublished {
+		return nil, fmt.Errorf("article %q is %s: %w", slug, a.Status, ErrNotFound)
+	}
+	return a, nil
+}
+
+// PublishedArticles lists the published articles, by title.
+func (s *Service) PublishedArticles(ctx context.Context) ([]Article, error) {
+	list, err := s.store.ListArticles(ctx, ArticleFilter{Status: ArticlePublished})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(list, func(a, b Article) int { return strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)) })
+	return list, nil
 }

@@ -139,7 +139,7 @@ func (q *queries) SearchArticles(ctx context.Context, aq tickets.ArticleQuery) (
 		Articles int `db:"articles"`
 		Words    int `db:"words"`
 	}
-	if err := q.get(ctx, &size, "kb-search-size", aq.Language, aq.Queue); err != nil {
+	if err := q.get(ctx, &size, "kb-search-size", aq.Language, aq.Language, aq.Queue, aq.Queue); err != nil {
 		return out, err
 	}
 	out.Articles, out.Words = size.Articles, size.Words
@@ -152,7 +152,7 @@ func (q *queries) SearchArticles(ctx context.Context, aq tickets.ArticleQuery) (
 		Status   string `db:"status"`
 		Terms    string `db:"terms"`
 	}
-	if err := q.selectAll(ctx, &rows, "kb-search", match, aq.Language, aq.Queue); err != nil {
+	if err := q.selectAll(ctx, &rows, "kb-search", match, aq.Language, aq.Language, aq.Queue, aq.Queue); err != nil {
 		return out, err
 	}
 	for _, r := range rows {

@@ -32,7 +32,7 @@ WHERE (? = '' OR status = ?) ORDER BY id;
 
 -- name: kb-search-size
 SELECT COUNT(*) AS articles, COALESCE(SUM(words), 0) AS words FROM kb_articles
-WHERE status = 'published' AND (language = ? OR language = '') AND (queue = ? OR queue = '');
+WHERE status = 'published' AND (language = ? OR language = '' OR ? = '') AND (queue = ? OR queue = '' OR ? = '');
 
 -- name: kb-insert-suggestion
 INSERT INTO kb_suggestions (ticket_id, article_id, rank) VALUES (?, ?, ?) ON CONFLICT DO NOTHING;

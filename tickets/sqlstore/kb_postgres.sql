@@ -5,5 +5,5 @@
 -- expression is the one of the index kb_articles_terms.
 SELECT a.id, a.slug, a.title, a.language, a.queue, a.status, a.terms FROM kb_articles a
 WHERE to_tsvector('simple', a.terms) @@ to_tsquery('simple', ?) AND a.status = 'published'
-    AND (a.language = ? OR a.language = '') AND (a.queue = ? OR a.queue = '')
+    AND (a.language = ? OR a.language = '' OR ? = '') AND (a.queue = ? OR a.queue = '' OR ? = '')
 ORDER BY a.id;
