@@ -1,6 +1,11 @@
 package tickets
 
-import "testing"
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
 
 // Real answers to an acknowledgement that suggested articles, without
 // the quoted history.
@@ -66,6 +71,29 @@ func TestSearchTermsFoldStemAndDropFillers(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("SearchTerms = %q, want %q", got, want)
+		}
+	}
+}
+
+func TestSolvedTokensAreBoundToTicketArticleAndTime(t *testing.T) {
+	s := NewSigner([]byte("a secret of enough length"))
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	tok := s.SolvedToken(1042, 7, now.Add(time.Hour))
+	if tk, a, err := s.SolvedClaim(tok, now); err != nil || tk != 1042 || a != 7 {
+		t.Fatalf("SolvedClaim(%q) = %d, %d, %v", tok, tk, a, err)
+	}
+	if _, _, err := s.SolvedClaim(tok, now.Add(time.Hour)); !errors.Is(err, ErrSolvedLinkExpired) {
+		t.Errorf("at its expiry: %v", err)
+	}
+	for _, bad := range []string{
+		strings.Replace(tok, "1042-7-", "1043-7-", 1),
+		strings.Replace(tok, "1042-7-", "1042-8-", 1),
+		tok[:len(tok)-1], "", "1042-7-1-" + strings.Repeat("a", 26),
+		NewSigner([]byte("another secret of enough length")).SolvedToken(1042, 7, now.Add(time.Hour)),
+		s.CSATToken(1042, 5, now.Add(time.Hour)),
+	} {
+		if _, _, err := s.SolvedClaim(bad, now); !errors.Is(err, ErrSolvedLinkInvalid) {
+			t.Errorf("SolvedClaim(%q) = %v, want ErrSolvedLinkInvalid", bad, err)
 		}
 	}
 }
