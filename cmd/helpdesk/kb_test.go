@@ -37,11 +37,18 @@ func TestAdminsDraftEditPublishAndRetireArticles(t *testing.T) {
 	if code, out, errs := c.run("", "kb", "edit", "cannot-log-in", "--file", good); code != 0 || out != "article two-factor-codes saved (draft)\n" {
 		t.Fatalf("kb edit: exit %d, %q %s", code, out, errs)
 	}
+	// $EDITOR gets the article as a file, and what it saves is kept.
+	editor := filepath.Join(dir, "editor.sh")
+	os.WriteFile(editor, []byte("#!/bin/sh\nsed -i 's/^title: .*/title: Two-factor codes are refused by the app/' \"$1\"\n"), 0o700)
+	t.Setenv("EDITOR", editor)
+	if code, out, errs := c.run("", "kb", "edit", "two-factor-codes"); code != 0 || out != "article two-factor-codes saved (draft)\n" {
+		t.Fatalf("kb edit in $EDITOR: exit %d, %q %s", code, out, errs)
+	}
 	if code, out, errs := c.run("", "kb", "publish", "two-factor-codes"); code != 0 || out != "article two-factor-codes is published\n" {
 		t.Fatalf("kb publish: exit %d, %q %s", code, out, errs)
 	}
 	code, out, _ = c.run("", "kb", "show", "two-factor-codes")
-	for _, want := range []string{"Two-factor codes are refused\n", "status:    published", "tickets:   HD#1000\n", "tags:      2fa login\n", "**automatic time**"} {
+	for _, want := range []string{"Two-factor codes are refused by the app\n", "status:    published", "tickets:   HD#1000\n", "tags:      2fa login\n", "**automatic time**"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("kb show lacks %q:\n%s", want, out)
 		}
