@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -72,6 +73,15 @@ func (s *Service) solvedByReply(ctx context.Context, tx Tx, t *Ticket, in *Inbou
 	sg, err := tx.Suggestions(ctx, t.ID)
 	if err != nil || len(sg) == 0 {
 		return false, err
+	}
+	// The suggestions reached the customer only if the acknowledgement
+	// was sent (not held back by a rate limit, say).
+	events, err := tx.Events(ctx, t.ID)
+	if err != nil {
+		return false, err
+	}
+	if !slices.ContainsFunc(events, func(e Event) bool { return e.Kind == KindAcknowledgement }) {
+		return false, nil
 	}
 	if err := s.deflect(ctx, tx, t, sg, 0, EmailKey(in.From.Email), "by mail", now); err != nil {
 		return false, err
