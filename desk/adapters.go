@@ -37,6 +37,16 @@ func (c *composer) csatLinks(id int64) templates.CSATLinks {
 	return templates.CSATLinks{Rate1: link(1), Rate2: link(2), Rate3: link(3), Rate4: link(4), Rate5: link(5)}
 }
 
+// suggestion is a suggested article as the templates show it: its link
+// carries the signed token of ticket id's "This solved my problem".
+func (c *composer) suggestion(id int64, sg tickets.Suggestion) templates.Suggestion {
+	out := templates.Suggestion{Title: sg.Title}
+	if c.baseURL != "" {
+		out.URL = c.baseURL + "/kb/" + sg.Slug + "?t=" + c.signer.SolvedToken(id, sg.ArticleID, c.now().Add(c.linkValid))
+	}
+	return out
+}
+
 func (c *composer) Compose(_ context.Context, n tickets.Notice) (tickets.Composed, error) {
 	r, err := c.set.Render(n.Template, c.data(n))
 	if err != nil {
@@ -71,6 +81,9 @@ func (c *composer) data(n tickets.Notice) templates.Data {
 	}
 	if n.Template == tickets.TemplateCSATSurvey {
 		data.Links.CSAT = c.csatLinks(t.ID)
+	}
+	for _, sg := range n.Suggestions {
+		data.Suggestions = append(data.Suggestions, c.suggestion(t.ID, sg))
 	}
 	if t.FollowUpOf != 0 {
 		data.Ticket.FollowUpOf = tickets.Ref(c.tag, t.FollowUpOf)

@@ -126,6 +126,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		ReopenWindow:  cfg.Lifecycle.ReopenWindow.Duration,
 		CSAT:          cfg.CSAT.Enabled,
 		SLA:           cfg.SLAPolicy(),
+		KB:            tickets.KBOptions{BaseURL: cfg.HTTP.BaseURL},
 		Timers: tickets.Timers{PendingReminderAfter: cfg.Lifecycle.PendingReminderAfter.Duration,
 			PendingResolveAfter: cfg.Lifecycle.PendingResolveAfter.Duration, AutoCloseAfter: cfg.Lifecycle.AutoCloseAfter.Duration},
 		Notify: &tickets.Notify{Resolved: cfg.Notify.Resolved, Pending: cfg.Notify.Pending,

@@ -58,6 +58,11 @@ func SampleData() Data {
 			FirstResponseDue: DueIn(created.Add(4*time.Hour), sampleAgentZone, sampleCustomerZone),
 			ResolutionDue:    DueIn(created.Add(50*time.Hour), sampleAgentZone, sampleCustomerZone),
 		},
+
+		Suggestions: []Suggestion{
+			{Title: "Two-factor codes are refused", URL: "https://help.example.com/kb/two-factor-codes-are-refused?t=1042-7-1743584100-samplesignaturesamplesignf"},
+			{Title: "Reset your password", URL: "https://help.example.com/kb/reset-your-password?t=1042-3-1743584100-samplesignaturesamplesigng"},
+		},
 	}
 }
 

@@ -89,6 +89,24 @@ type Data struct {
 	// time zones. Empty in mail to customers and for a ticket without
 	// targets.
 	SLA SLA
+
+	// Suggestions are, in the acknowledgement only, the published
+	// knowledge-base articles that match the new ticket's subject and
+	// text well, best first, at most three; none when nothing matched
+	// well. Each URL opens the article with a "This solved my problem"
+	// button for this ticket; it is "" when the desk has no base_url. A
+	// reply that only says the problem is solved ("that solved it,
+	// thanks") resolves the ticket too.
+	Suggestions []Suggestion
+}
+
+// Suggestion is a knowledge-base article suggested to the customer.
+type Suggestion struct {
+	// Title is the article's title.
+	Title string
+	// URL opens the article, with its "This solved my problem" button
+	// for this ticket; "" when the desk has no base_url.
+	URL string
 }
 
 // Links are addresses on the desk's web server.

@@ -138,6 +138,16 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 	}
 	text, macroProblems := s.expandMacros(ctx, full, text, Notice{Ticket: &mt, To: t.Requester, Agent: a})
 	problems = append(problems, macroProblems...)
+	if !note {
+		var bad []string
+		text, bad = s.expandKBLinks(ctx, tx, text)
+		problems = append(problems, bad...)
+		for _, c := range cmds {
+			if c.name == "kb-link" && c.note != "" {
+				text = strings.TrimSpace(text + "\n\n" + c.note)
+			}
+		}
+	}
 	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
 		return fmt.Errorf("storing the agent's mail on ticket %d: %w", t.ID, err)
 	}

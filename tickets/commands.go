@@ -30,6 +30,10 @@ import (
 //
 // and, alone on any line of the reply, "#macro NAME" puts the admin's
 // canned answer NAME in the line's place (see macros.go).
+//	#kb                  (with #status resolved and a resolution note: draft
+//	                     a knowledge-base article from the ticket)
+//	#kb-link SLUG        (the published article's title and link, after
+//	                     the answer; also inside the text)
 //
 // Names and values are read in any case ("#Status Resolved": phones
 // capitalize the first letter). The commands are not part of the text
@@ -207,8 +211,22 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 			}
 			c.arg = l
 		case "note":
+		case "kb":
+			if c.arg != "" {
+				wrong(*c, "#kb takes nothing after it")
+			}
+		case "kb-link":
+			if c.arg == "" {
+				wrong(*c, "no article given (write #kb-link SLUG)")
+				break
+			}
+			link, bad := s.expandKBLinks(ctx, tx, "#kb-link "+c.arg)
+			for _, p := range bad {
+				wrong(*c, "%s", p)
+			}
+			c.note = link
 		default:
-			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge, #lang, #note or #resolution; #macro NAME on a line of its own)")
+			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge, #lang, #note, #resolution, #kb or #kb-link; #macro NAME on a line of its own)")
 		}
 	}
 	for _, c := range cmds {
@@ -217,6 +235,8 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 			wrong(c, "#resolution goes with #status resolved")
 		case c.name == "resolution" && resolutions > 1:
 			wrong(c, "the resolution is given twice (after #status resolved and in #resolution)")
+		case c.name == "kb" && (!resolved || resolutions == 0):
+			wrong(c, "#kb drafts an article from the resolution: it goes with #status resolved and a resolution note")
 		}
 	}
 	for _, c := range cmds {
@@ -249,7 +269,7 @@ func parseRef(s string) (int64, error) {
 // now belongs to (the one merged into, after a #merge), and whether a
 // #status set the status.
 func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, cmds []command, now time.Time) (*Ticket, bool, error) {
-	statusSet := false
+	statusSet, kb := false, false
 	var into int64
 	for _, c := range cmds {
 		var err error
@@ -287,8 +307,15 @@ func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, c
 			err = s.setLanguage(ctx, tx, t, c.arg, "#lang", a.Email, now)
 		case "merge":
 			into = c.into
+		case "kb":
+			kb = true
 		}
 		if err != nil {
+			return nil, false, err
+		}
+	}
+	if kb {
+		if _, err := s.draftInTx(ctx, tx, t, a.Email, now); err != nil {
 			return nil, false, err
 		}
 	}

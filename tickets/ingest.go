@@ -549,6 +549,9 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 			return nil, err
 		}
 	}
+	if err := s.suggestFor(ctx, tx, t, msg, now); err != nil {
+		return nil, err
+	}
 	template := ackTemplate(decision, t.FollowUpOf != 0)
 	return t, s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now, res)
 }
@@ -617,6 +620,9 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 			return err
 		}
 		return s.notifyCustomerReply(ctx, tx, t, msg, now)
+	}
+	if deflected, err := s.solvedByReply(ctx, tx, t, in, msg, now); err != nil || deflected {
+		return err
 	}
 	switch prev {
 	case StatusPending, StatusResolved, StatusClosed:

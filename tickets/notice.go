@@ -97,7 +97,13 @@ func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Me
 		return err
 	}
 	res.Queued++
-	res.notices = append(res.notices, queuedNotice{id: id, notice: noticeOf(template, t, trigger, to, ref.Unverified)})
+	n := noticeOf(template, t, trigger, to, ref.Unverified)
+	if kind == KindAcknowledgement {
+		if n.Suggestions, err = tx.Suggestions(ctx, t.ID); err != nil {
+			return fmt.Errorf("reading the suggestions of ticket %d: %w", t.ID, err)
+		}
+	}
+	res.notices = append(res.notices, queuedNotice{id: id, notice: n})
 	return nil
 }
 

@@ -193,6 +193,13 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 	log := s.log.With(slog.String("ticket", s.Ref(it.TicketID)), slog.Int64("outbox", it.ID))
 	var text *Composed // rendered here, to store with the result
 	if n := it.Notice; n != nil {
+		if it.Message.Kind == KindAcknowledgement && n.Ticket != nil && n.Suggestions == nil {
+			sg, err := s.store.Suggestions(ctx, it.TicketID)
+			if err != nil {
+				log.WarnContext(ctx, "acknowledgement sent without its suggestions", slog.Any("err", err))
+			}
+			n.Suggestions = sg
+		}
 		c, err := s.render(ctx, *n)
 		if err != nil {
 			st.Failed++

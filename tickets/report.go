@@ -52,6 +52,9 @@ type ReportTicket struct {
 	LastReopenAt time.Time
 	// SurveyAt is when the CSAT survey was queued (zero: never).
 	SurveyAt time.Time
+	// DeflectedAt is when a suggested knowledge-base article solved the
+	// ticket without an agent (zero: never; the latest time).
+	DeflectedAt time.Time
 }
 
 // ReportFilter narrows what the store hands the report: tickets that are
@@ -82,6 +85,9 @@ type Report struct {
 	SLA            []SLACompliance `json:"sla"`
 	Agents         []AgentFigures  `json:"agents"`
 	BusiestSenders []Sender        `json:"busiest_senders"`
+	// Deflected counts the tickets that a suggested knowledge-base
+	// article solved in the period, without an agent.
+	Deflected int `json:"deflected"`
 }
 
 // Backlog is the work not done at the report's moment: new, open and
@@ -311,6 +317,9 @@ func computeReport(ts []ReportTicket, replies map[string]int, opts ReportOptions
 			if t.Reopens > 0 {
 				reopened.Count++
 			}
+		}
+		if in(t.DeflectedAt) {
+			rep.Deflected++
 		}
 		if in(t.SurveyAt) {
 			csat.Surveys++

@@ -38,6 +38,9 @@ type Notice struct {
 	// SLA is, in mail to agents and the escalation address, the ticket's
 	// SLA due times; nil when it has no targets.
 	SLA *SLANotice
+	// Suggestions are, in an acknowledgement, the knowledge-base articles
+	// that may answer the ticket, best first.
+	Suggestions []Suggestion
 }
 
 // Composed is a rendered notice.
@@ -101,6 +104,8 @@ type Options struct {
 	Languages Languages
 	// Macros render the canned answers agents call with #macro; nil: none.
 	Macros Macros
+	// KB configures the knowledge base's suggestions and links.
+	KB KBOptions
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -124,6 +129,7 @@ type Service struct {
 	notify Notify
 	timers Timers
 	sla    *SLAPolicy
+	kb     KBOptions
 }
 
 // NewService checks opts and returns a Service.
@@ -178,6 +184,7 @@ func NewService(opts Options) (*Service, error) {
 	}
 	return &Service{
 		notify: notify,
+		kb:     opts.KB.withDefaults(),
 		timers: opts.Timers.withDefaults(),
 		sla:    slaOrNil(opts.SLA),
 		opts:   opts,

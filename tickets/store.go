@@ -61,6 +61,7 @@ type Reader interface {
 	// SLAClocks are the SLA clocks of a ticket, one per target, in the
 	// order of Targets; none for a ticket without.
 	SLAClocks(ctx context.Context, ticketID int64) ([]SLAClock, error)
+	KBReader
 }
 
 // Tx is what a write transaction can do.
@@ -137,6 +138,7 @@ type Tx interface {
 	CancelJob(ctx context.Context, ticketID int64, kind string) error
 	// SaveSLAClock stores c, a new clock or a changed one.
 	SaveSLAClock(ctx context.Context, c *SLAClock) error
+	KBWriter
 }
 
 // Job is timed work on a ticket, kept in the database.

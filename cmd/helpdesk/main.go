@@ -42,6 +42,7 @@ commands:
   sla         check --priority P [--queue Q | --calendar NAME] --at TIME: when each target would be due
   rules       test: which rules fire for a mail on stdin, storing nothing
   quarantine  list | show ID | retry ID
+  kb          list | show SLUG | add --from-ticket ID | edit SLUG [--file F] | publish SLUG | retire SLUG: the knowledge base
   report      the KPIs: backlog, response and resolution times, reopen rate, CSAT [--since 30d] [--queue Q] [--agent A]
   config      check: every problem of the file (and its templates), exit 1 | show: the effective config, secrets redacted
   admin       hash-password: the bcrypt hash of the password on stdin, for [http] admin_users
@@ -127,6 +128,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.cmdRules(args[1:])
 	case "report":
 		err = env.cmdReport(args[1:])
+	case "kb":
+		err = env.cmdKB(args[1:])
 	case "config":
 		err = env.cmdConfig(args[1:])
 	case "admin":

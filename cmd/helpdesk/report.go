@@ -132,6 +132,7 @@ func printReport(w io.Writer, r *tickets.Report) error {
 	p("Resolution\t%s", durations(r.Resolution, ""))
 	p("First-contact resolution\t%s", rate(r.FirstContactResolution))
 	p("Reopened\t%s", rate(r.Reopened))
+	p("Deflected\t%d (solved by a suggested article, without an agent)", r.Deflected)
 	cs := r.CSAT
 	if cs.Ratings > 0 {
 		p("CSAT\taverage %.2f of %d ratings, %.0f%% gave 4 or 5; %d of %d surveys answered (%.0f%%)",

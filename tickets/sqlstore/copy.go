@@ -39,6 +39,9 @@ var copyTables = []struct{ name, order string }{
 	{"leases", "name"},
 	{"scheduled_jobs", "ticket_id, kind"},
 	{"sla_clocks", "ticket_id, target"},
+	{"kb_articles", "id"},
+	{"kb_article_tickets", "article_id, ticket_id"},
+	{"kb_suggestions", "ticket_id, article_id"},
 }
 
 // Batches of a copy: an INSERT takes at most copyBatchRows rows, and

@@ -80,6 +80,14 @@ func fillEveryTable(t *testing.T, s *Store) {
 			Priority: "P2", Goal: 48 * time.Hour, Since: t0, Due: t0.Add(96 * time.Hour), MetAt: t0.Add(2 * time.Hour)}); err != nil {
 			return err
 		}
+		kb := &tickets.Article{Slug: "printer-fire", Title: "Printer on fire", Body: "Call the **fire brigade**.",
+			Status: tickets.ArticlePublished, Tickets: []int64{ids[0]}, CreatedAt: t0, UpdatedAt: t0, PublishedAt: t0}
+		if err := tx.CreateArticle(ctx, kb); err != nil {
+			return err
+		}
+		if err := tx.SaveSuggestions(ctx, ids[1], []tickets.Suggestion{{ArticleID: kb.ID}}); err != nil {
+			return err
+		}
 		return tx.MarkBouncing(ctx, "c1@a.test", t0.Add(24*time.Hour), "550 gone", t0)
 	})
 	items, err := s.ClaimOutbox(ctx, t0.Add(time.Hour), 2, time.Minute, "sender")

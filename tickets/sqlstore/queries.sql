@@ -311,7 +311,8 @@ SELECT ticket_id, kind, due_at FROM scheduled_jobs WHERE due_at <= ? ORDER BY du
 -- up ticket by ticket.
 SELECT t.id, t.status, t.priority, t.queue, t.assignee, t.requester_email, t.created_at,
     t.first_response_at, t.resolved_at, t.closed_at, t.csat_rating, t.csat_at,
-    COALESCE(a.n, 0) AS agent_replies, COALESCE(r.n, 0) AS reopens, r.last_at AS last_reopen_at, s.first_at AS survey_at
+    COALESCE(a.n, 0) AS agent_replies, COALESCE(r.n, 0) AS reopens, r.last_at AS last_reopen_at, s.first_at AS survey_at,
+    d.last_at AS deflected_at
 FROM tickets t
 LEFT JOIN (SELECT ticket_id, COUNT(*) AS n FROM messages WHERE kind = 'agent_relay' GROUP BY ticket_id) a
     ON a.ticket_id = t.id
@@ -320,6 +321,8 @@ LEFT JOIN (SELECT ticket_id, COUNT(*) AS n, MAX(created_at) AS last_at FROM even
     ON r.ticket_id = t.id
 LEFT JOIN (SELECT ticket_id, MIN(created_at) AS first_at FROM messages WHERE kind = 'csat_survey' GROUP BY ticket_id) s
     ON s.ticket_id = t.id
+LEFT JOIN (SELECT ticket_id, MAX(created_at) AS last_at FROM events WHERE kind = 'deflected' GROUP BY ticket_id) d
+    ON d.ticket_id = t.id
 WHERE t.status NOT IN ('spam', 'merged')
   AND (t.status IN ('new', 'open', 'pending')
     OR t.created_at >= ? OR t.resolved_at >= ? OR t.closed_at >= ? OR t.csat_at >= ? OR r.last_at >= ?)

@@ -34,6 +34,7 @@ func (q *queries) ReportTickets(ctx context.Context, f tickets.ReportFilter) ([]
 		Reopens         int          `db:"reopens"`
 		LastReopenAt    looseTime    `db:"last_reopen_at"`
 		SurveyAt        looseTime    `db:"survey_at"`
+		DeflectedAt     looseTime    `db:"deflected_at"`
 	}
 	since := f.Since.UTC()
 	if err := q.selectAll(ctx, &rows, "report-tickets", since, since, since, since, since,
@@ -47,7 +48,7 @@ func (q *queries) ReportTickets(ctx context.Context, f tickets.ReportFilter) ([]
 			Requester: r.Requester, CreatedAt: r.CreatedAt.UTC(), FirstResponseAt: r.FirstResponseAt.Time.UTC(),
 			ResolvedAt: r.ResolvedAt.Time.UTC(), ClosedAt: r.ClosedAt.Time.UTC(), CSATRating: r.CSATRating,
 			CSATAt: r.CSATAt.Time.UTC(), AgentReplies: r.AgentReplies, Reopens: r.Reopens,
-			LastReopenAt: r.LastReopenAt.Time, SurveyAt: r.SurveyAt.Time,
+			LastReopenAt: r.LastReopenAt.Time, SurveyAt: r.SurveyAt.Time, DeflectedAt: r.DeflectedAt.Time,
 		}
 		for _, t := range []*time.Time{&out[i].FirstResponseAt, &out[i].ResolvedAt, &out[i].ClosedAt, &out[i].CSATAt} {
 			if t.Equal(time.Time{}) {

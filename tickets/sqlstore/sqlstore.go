@@ -35,7 +35,7 @@ var queriesSQL []byte
 
 // dialectQueries override or add, per driver, the queries whose SQL differs.
 //
-//go:embed queries_*.sql
+//go:embed queries_*.sql kb*.sql
 var dialectQueries embed.FS
 
 //go:embed migrations
@@ -184,7 +184,7 @@ func loadQueries(driver string) (map[string]string, error) {
 	file := "queries_" + driver + ".sql"
 	src, err := dialectQueries.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return q, nil
+		return q, addKBQueries(q, driver)
 	}
 	if err != nil {
 		return nil, err
@@ -196,7 +196,7 @@ func loadQueries(driver string) (map[string]string, error) {
 	for name, text := range over {
 		q[name] = text
 	}
-	return q, nil
+	return q, addKBQueries(q, driver)
 }
 
 // migrate applies the embedded migrations of the store's driver that the
