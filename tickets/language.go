@@ -96,6 +96,17 @@ var stopwords = map[string][]string{
 		"este", "esta", "desde", "hay", "ya"},
 }
 
+// stopwordLangs is stopwords by word: the languages each word counts for.
+var stopwordLangs = func() map[string][]string {
+	m := map[string][]string{}
+	for lang, words := range stopwords {
+		for _, w := range words {
+			m[w] = append(m[w], lang)
+		}
+	}
+	return m
+}()
+
 // Detection reads at most maxDetect bytes of a text, and decides only
 // when the text has minDetectWords words, of which the best language's
 // stopwords are at least minDetectHits and twice the next language's.
@@ -119,8 +130,8 @@ func DetectLanguage(text string, among []string) string {
 	}
 	hits := map[string]int{}
 	for _, w := range words {
-		for lang, sw := range stopwords {
-			if slices.Contains(among, lang) && slices.Contains(sw, w) {
+		for _, lang := range stopwordLangs[w] {
+			if slices.Contains(among, lang) {
 				hits[lang]++
 			}
 		}
