@@ -141,3 +141,33 @@ func testKBLinkPutsThePublishedArticlesLinkInTheAnswer(t *testing.T) {
 		t.Errorf("the relayed answer:\n%s", got.text)
 	}
 }
+
+// Suggestions follow the ticket's language: a German customer gets the
+// German article in a German acknowledgement, an English customer with
+// the same problem does not get it.
+func TestSuggestionsAreInTheTicketsLanguage(t *testing.T) {
+	h := kbHarness(t)
+	if err := h.desk.Service.AddArticle(h.ctx, &tickets.Article{Title: "Drucker raucht", Language: "de", Status: tickets.ArticlePublished,
+		Body: "Der Drucker raucht: Lüfter reinigen, Drucker neu starten."}); err != nil {
+		t.Fatal(err)
+	}
+	mark := h.mark()
+	de := h.deliver("support", withHeader(customer("de-1@a.test", "Anna <anna@a.test>", "Drucker raucht",
+		"Guten Tag, der Drucker im zweiten Stock raucht und riecht verbrannt. Was sollen wir tun?"), "Content-Language: de"))
+	h.flush()
+	if tk := h.ticket(de.TicketID); tk.Language != "de" {
+		t.Fatalf("the German ticket's language is %q", tk.Language)
+	}
+	ack := h.oneMailTo("anna@a.test", mark)
+	if !strings.Contains(ack.text, "Bis dahin beantworten vielleicht diese Artikel") || !strings.Contains(ack.text, "Drucker raucht") {
+		t.Errorf("the German acknowledgement lacks the German article:\n%s", ack.text)
+	}
+
+	mark = h.mark()
+	h.deliver("support", withHeader(customer("en-1@b.test", "Bob <bob@b.test>", "Drucker raucht",
+		"Hello, the printer on the second floor is smoking (Drucker raucht, says the label). What should we do?"), "Content-Language: en"))
+	h.flush()
+	if ack := h.oneMailTo("bob@b.test", mark); strings.Contains(ack.text, "may already answer your question") {
+		t.Errorf("the English acknowledgement suggests the German article:\n%s", ack.text)
+	}
+}
