@@ -2,7 +2,6 @@ package desk_test
 
 import (
 	"context"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -75,17 +74,9 @@ func TestTheDaemonServesHealthMetricsAndAdminPagesToAdminsOnly(t *testing.T) {
 			t.Errorf("%s without credentials: %d, want 401", path, code)
 		}
 	}
-	req, _ := http.NewRequest("GET", base+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	b := string(body)
-	if resp.StatusCode != 200 || !strings.Contains(b, `helpdesk_tickets_created_total{mailbox="support"} 2`) {
-		t.Errorf("/metrics with the token: %d\n%.500s", resp.StatusCode, b)
+	code, _, b := do(t, http.MethodGet, base+"/metrics", nil, map[string]string{"Authorization": "Bearer " + adminToken})
+	if code != 200 || !strings.Contains(b, `helpdesk_tickets_created_total{mailbox="support"} 2`) {
+		t.Errorf("/metrics with the token: %d\n%.500s", code, b)
 	}
 	// The survey's pages stay open to customers, and an unknown address
 	// gets the server's 404.

@@ -2,7 +2,6 @@ package desk_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -13,19 +12,11 @@ import (
 	"helpdesk/desk"
 )
 
-// getPage fetches url over real HTTP and returns the status and the body.
+// getPage is get without the headers.
 func getPage(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
+	code, _, body := get(t, url)
+	return code, body
 }
 
 // serve serves the daemon's metrics and health handlers on loopback.
