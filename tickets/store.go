@@ -56,7 +56,8 @@ type Reader interface {
 	// by agent.
 	ReportReplies(ctx context.Context, f ReportFilter) (map[string]int, error)
 	// ReportSLAEvents lists the SLA clocks' met and breach events of f's
-	// period, oldest first.
+	// period, oldest first, preceded by the earlier ones of the tickets
+	// whose clock was met late in the period.
 	ReportSLAEvents(ctx context.Context, f ReportFilter) ([]Event, error)
 	// SLAClocks are the SLA clocks of a ticket, one per target, in the
 	// order of Targets; none for a ticket without.

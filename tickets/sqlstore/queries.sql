@@ -341,6 +341,21 @@ WHERE e.kind IN ('sla_met', 'sla_breach') AND e.created_at >= ? AND e.created_at
   AND (? = '' OR t.assignee = ?)
 ORDER BY e.id;
 
+-- name: report-sla-events-before
+-- The met and breach events before the period [since, until) of the
+-- tickets whose clock was met late in it, so that a run breached before
+-- the period is not missed again at its late answer (args: since, since,
+-- until, queue x2, agent x2).
+SELECT e.ticket_id, e.kind, e.detail, e.created_at FROM events e
+WHERE e.kind IN ('sla_met', 'sla_breach') AND e.created_at < ?
+  AND e.ticket_id IN (
+    SELECT l.ticket_id FROM events l JOIN tickets t ON t.id = l.ticket_id
+    WHERE l.kind = 'sla_met' AND l.detail LIKE '% met late: %' AND l.created_at >= ? AND l.created_at < ?
+      AND t.status NOT IN ('spam', 'merged')
+      AND (? = '' OR t.queue = ?)
+      AND (? = '' OR t.assignee = ?))
+ORDER BY e.id;
+
 -- name: report-replies
 -- The agents' answers to customers in [since, until), by agent (args:
 -- since, until, queue x2, agent x2).
