@@ -499,3 +499,18 @@ func ratio(n, of int) float64 {
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// Span writes seconds as people read a duration: "45s", "45m", "3h20m",
+// "2d4h". The report command and the dashboard both write it so.
+func Span(seconds int64) string {
+	d := time.Duration(seconds) * time.Second
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", seconds)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+}

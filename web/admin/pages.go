@@ -275,17 +275,13 @@ func when(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 
+// seconds writes a figure of the report as tickets.Span does, and a
+// figure of nothing (zero) as a dash.
 func seconds(s int64) string {
-	d := time.Duration(s) * time.Second
-	switch {
-	case s == 0:
+	if s == 0 {
 		return "-"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
 	}
-	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+	return tickets.Span(s)
 }
 
 func size(n int64) string {
