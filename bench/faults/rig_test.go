@@ -42,10 +42,9 @@ func pick(short, lng int) int {
 const imapPassword = "fault suite password"
 
 var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
+	binMu  sync.Mutex
+	bins   = map[string]string{} // by build tags
+	binDir string
 )
 
 func TestMain(m *testing.M) {
@@ -59,30 +58,35 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// helpdeskBinary builds the release binary once for the whole suite, or
-// takes the one FAULTS_BIN names.
-func helpdeskBinary(t *testing.T) string {
+// helpdeskBinary builds the binary once for the whole suite, with the
+// build tags given: "" is the release build, "faultinject" the one that
+// writes the delivery trace (see traceDeliveries). FAULTS_BIN names
+// another build to run instead of both.
+func helpdeskBinary(t *testing.T, tags string) string {
 	t.Helper()
-	binOnce.Do(func() {
-		if bin := os.Getenv("FAULTS_BIN"); bin != "" {
-			// Another build, to compare (bench/RESULTS.md, "Faults").
-			binPath = bin
-			return
-		}
-		binDir, binErr = os.MkdirTemp("", "helpdesk-faults-")
-		if binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "helpdesk")
-		out, err := exec.Command("go", "build", "-o", binPath, "helpdesk/cmd/helpdesk").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("building helpdesk: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
+	if bin := os.Getenv("FAULTS_BIN"); bin != "" {
+		// Another build, to compare (bench/RESULTS.md, "Faults").
+		return bin
 	}
-	return binPath
+	binMu.Lock()
+	defer binMu.Unlock()
+	if bin, ok := bins[tags]; ok {
+		return bin
+	}
+	if binDir == "" {
+		dir, err := os.MkdirTemp("", "helpdesk-faults-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		binDir = dir
+	}
+	bin := filepath.Join(binDir, "helpdesk-"+tags)
+	out, err := exec.Command("go", "build", "-tags", tags, "-o", bin, "helpdesk/cmd/helpdesk").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building helpdesk (tags %q): %v\n%s", tags, err, out)
+	}
+	bins[tags] = bin
+	return bin
 }
 
 // rig is one desk under test: a database, a config, a Dovecot with the
@@ -103,17 +107,29 @@ type rig struct {
 	closing  *atomic.Bool        // set when the sink stops taking mail
 	received []smtpsink.Received // by every sink so far, closed ones included
 	kills    []time.Time         // when each daemon was killed
+	killed   map[int]time.Time   // the same by process id
+	trace    string              // the daemons' delivery trace; "" for none
 }
 
 type rigOptions struct {
 	dbDir string // where the database lives; default the test's folder
 	extra string // more TOML
+	// trace runs the build with -tags faultinject, whose daemons write
+	// the points of each delivery to a trace (see traceDeliveries).
+	trace bool
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
 	t.Helper()
 	dovecot.Require(t)
-	r := &rig{t: t, bin: helpdeskBinary(t), dir: t.TempDir()}
+	tags := ""
+	if o.trace {
+		tags = "faultinject"
+	}
+	r := &rig{t: t, bin: helpdeskBinary(t, tags), dir: t.TempDir()}
+	if o.trace {
+		r.trace = filepath.Join(r.dir, "delivery.trace")
+	}
 	if o.dbDir == "" {
 		o.dbDir = r.dir
 	}
@@ -211,6 +227,9 @@ func (r *rig) start() *daemon {
 	defer logf.Close()
 	cmd := exec.Command(r.bin, "run", "--config", r.config, "--lease", "2s", "--grace", "5s")
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if r.trace != "" {
+		cmd.Env = append(os.Environ(), "HELPDESK_DELIVERY_TRACE="+r.trace)
+	}
 	if err := cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
@@ -235,6 +254,10 @@ func (d *daemon) kill() {
 func (r *rig) kill9(d *daemon) {
 	r.mu.Lock()
 	r.kills = append(r.kills, time.Now())
+	if r.killed == nil {
+		r.killed = map[int]time.Time{}
+	}
+	r.killed[d.cmd.Process.Pid] = time.Now()
 	r.mu.Unlock()
 	d.kill()
 }
@@ -539,4 +562,100 @@ func (r *rig) noteLines() string {
 		}
 	}
 	return b.String()
+}
+
+// traceEvent is a line of the delivery trace a -tags faultinject build
+// writes: when, by which process, what ("dot": the end of the data about
+// to go out; "250": the server's reply to it read; "noted": the delivery
+// noted beside the database), for which recipient.
+type traceEvent struct {
+	at    time.Time
+	pid   int
+	event string
+	rcpt  string
+}
+
+// readTrace reads the delivery trace, by recipient.
+func (r *rig) readTrace() map[string][]traceEvent {
+	out := map[string][]traceEvent{}
+	if r.trace == "" {
+		return out
+	}
+	raw, _ := os.ReadFile(r.trace)
+	if keep := os.Getenv("FAULTS_KEEP_TRACE"); keep != "" {
+		os.WriteFile(keep, raw, 0o600) // for a closer look (bench/RESULTS.md, "Faults")
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		var ns int64
+		var e traceEvent
+		if n, _ := fmt.Sscanf(l, "%d %d %s %s", &ns, &e.pid, &e.event, &e.rcpt); n == 4 {
+			e.at = time.Unix(0, ns)
+			out[e.rcpt] = append(out[e.rcpt], e)
+		}
+	}
+	return out
+}
+
+// whyTwice says, from the delivery trace, where each daemon that sent a
+// customer's acknowledgement without learning that it was delivered
+// was when it died. It returns how many of the customers acknowledged
+// twice (extra copies) were only inside the RFC 1047 window: every sender but the one
+// that noted the delivery was killed after the end of the data went out
+// and before it read the server's reply. ok is false without a trace.
+func (r *rig) whyTwice(twice []string) (inWindow int, report string, ok bool) {
+	events := r.readTrace()
+	if len(events) == 0 {
+		return 0, "", false
+	}
+	r.mu.Lock()
+	killed := r.killed
+	at := map[string][]time.Time{}
+	for _, rc := range r.received {
+		for _, to := range rc.To {
+			to = strings.ToLower(to)
+			at[to] = append(at[to], rc.At)
+		}
+	}
+	r.mu.Unlock()
+	var b strings.Builder
+	for _, rcpt := range twice {
+		last := map[int]traceEvent{} // each process's last event
+		var pids []int
+		for _, e := range events[rcpt] {
+			if _, seen := last[e.pid]; !seen {
+				pids = append(pids, e.pid)
+			}
+			last[e.pid] = e
+		}
+		inside := true
+		fmt.Fprintf(&b, "%s (taken %d times):", rcpt, len(at[rcpt]))
+		for _, pid := range pids {
+			e := last[pid]
+			k, wasKilled := killed[pid]
+			switch {
+			case e.event == "noted":
+				fmt.Fprintf(&b, " pid %d sent it and noted it;", pid)
+			case !wasKilled:
+				fmt.Fprintf(&b, " pid %d, not killed, stopped at %q;", pid, e.event)
+				inside = false
+			case e.event == "dot":
+				took := "never taken by the server"
+				for _, t := range at[rcpt] {
+					if !t.Before(e.at) && t.Before(k.Add(inFlight)) {
+						took = fmt.Sprintf("taken by the server %v later", t.Sub(e.at).Round(time.Microsecond))
+						break
+					}
+				}
+				fmt.Fprintf(&b, " pid %d sent the end of the data, %s, killed %v after sending it, the reply unread;", pid, took, k.Sub(e.at).Round(time.Microsecond))
+			default:
+				fmt.Fprintf(&b, " pid %d killed %v after %q, before the note;", pid, k.Sub(e.at).Round(time.Microsecond), e.event)
+				inside = false
+			}
+		}
+		b.WriteString("\n")
+		if inside {
+			inWindow += len(at[rcpt]) - 1
+		}
+	}
+	return inWindow, b.String(), true
 }

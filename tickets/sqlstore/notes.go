@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"time"
@@ -31,9 +32,10 @@ type sqliteNotes struct{ s *Store }
 // database's write lock; it is in the operating system's hands at once,
 // which is what survives a killed process.
 type notes struct {
-	once sync.Once
-	db   *sqlx.DB
-	err  error
+	once   sync.Once
+	db     *sqlx.DB
+	insert *sql.Stmt // prepared once: a note is the one statement on the way from the server's reply to the next mail
+	err    error
 }
 
 func (s *Store) notesDB() (*sqlx.DB, error) {
@@ -57,17 +59,22 @@ func (s *Store) notesDB() (*sqlx.DB, error) {
 		// One connection: this process's notes queue in Go for it, never
 		// in SQLite's busy handler, which sleeps milliseconds at a time.
 		db.SetMaxOpenConns(1)
-		s.notes.db = db
+		insert, err := db.Prepare(`INSERT OR REPLACE INTO delivered (outbox_id, at) VALUES (?, ?)`)
+		if err != nil {
+			db.Close()
+			s.notes.err = fmt.Errorf("opening delivery notes %s: %w", path, err)
+			return
+		}
+		s.notes.db, s.notes.insert = db, insert
 	})
 	return s.notes.db, s.notes.err
 }
 
 func (n sqliteNotes) NoteDelivered(ctx context.Context, id int64, at time.Time) error {
-	db, err := n.s.notesDB()
-	if err != nil {
+	if _, err := n.s.notesDB(); err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO delivered (outbox_id, at) VALUES (?, ?)`, id, at.UTC()); err != nil {
+	if _, err := n.s.notes.insert.ExecContext(ctx, id, at.UTC()); err != nil {
 		return fmt.Errorf("noting the delivery of outbox item %d: %w", id, err)
 	}
 	return nil
