@@ -45,7 +45,7 @@ type outboxPass struct {
 	ctx     context.Context // ends the sending
 	rctx    context.Context // records: the mails are out even when ctx has ended
 	policy  RetryPolicy
-	notes   DeliveryNotes // nil: the store keeps none
+	notes   DeliveryNotes // nil: the store keeps none (a store of the tests)
 	mailers []Mailer
 	queues  []chan *delivery
 	stats   []FlushStats // one per worker

@@ -11,8 +11,27 @@ import (
 // backlog, restarted each time: every mail one ticket, every
 // acknowledgement at the SMTP server once.
 func TestKill9DuringABacklog(t *testing.T) {
+	onEachStore(t, kill9DuringABacklog)
+}
+
+// onEachStore runs the case on SQLite, then on PostgreSQL.
+func onEachStore(t *testing.T, run func(t *testing.T, store string)) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) { run(t, store) })
+	}
+}
+
+// kind names a case in the figures: the store too, when not SQLite.
+func kind(name, store string) string {
+	if store == "sqlite" {
+		return name
+	}
+	return name + " " + store
+}
+
+func kill9DuringABacklog(t *testing.T, store string) {
 	n, kills := pick(600, 2000), pick(5, 20)
-	r := newRig(t, rigOptions{trace: true})
+	r := newRig(t, rigOptions{trace: true, postgres: store == "postgres"})
 	if err := r.dc.AppendMany("support", "INBOX", mails(0, n, 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -59,15 +78,19 @@ func TestKill9DuringABacklog(t *testing.T) {
 		t.Logf("%v\n%s", tl, r.noteLines())
 	}
 	ackedOK.ackedTwice -= tl.replyInFlight
-	figures(t, "kill -9", tl, kills, took, ackedOK)
+	figures(t, kind("kill -9", store), tl, kills, took, ackedOK)
 }
 
 // The SMTP server goes away while the acknowledgements of a backlog go
 // out, and comes back: everything is delivered after it returns, nothing
 // given up, nothing twice.
 func TestSMTPServerDownForAWhile(t *testing.T) {
+	onEachStore(t, smtpServerDownForAWhile)
+}
+
+func smtpServerDownForAWhile(t *testing.T, store string) {
 	n, down := pick(300, 2000), time.Duration(pick(8, 30))*time.Second
-	r := newRig(t, rigOptions{})
+	r := newRig(t, rigOptions{postgres: store == "postgres"})
 	d := r.start()
 	if err := r.dc.AppendMany("support", "INBOX", mails(0, n, 0)); err != nil {
 		t.Fatal(err)
@@ -88,5 +111,5 @@ func TestSMTPServerDownForAWhile(t *testing.T) {
 		t.Error("the daemon ended while the SMTP server was down")
 	}
 	d.stop(t)
-	figures(t, "smtp down "+down.String(), tl, 1, took)
+	figures(t, kind("smtp down "+down.String(), store), tl, 1, took)
 }

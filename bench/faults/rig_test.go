@@ -21,10 +21,12 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
 	"helpdesk/internal/dovecot"
 	"helpdesk/internal/localconfig"
+	"helpdesk/internal/pgtest"
 	"helpdesk/internal/smtpsink"
 )
 
@@ -96,7 +98,8 @@ type rig struct {
 	t      *testing.T
 	bin    string
 	dir    string
-	db     string
+	db     string  // the SQLite file, or the PostgreSQL URL
+	pg     *sql.DB // for the counts on PostgreSQL; nil on SQLite
 	config string
 	log    string // the daemons' stdout and stderr, appended
 	dc     *dovecot.Server
@@ -114,6 +117,9 @@ type rig struct {
 type rigOptions struct {
 	dbDir string // where the database lives; default the test's folder
 	extra string // more TOML
+	// postgres puts the database on PostgreSQL (a scratch database of
+	// the run's own) instead of SQLite.
+	postgres bool
 	// trace runs the build with -tags faultinject, whose daemons write
 	// the points of each delivery to a trace (see traceDeliveries).
 	trace bool
@@ -134,6 +140,15 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		o.dbDir = r.dir
 	}
 	r.db = filepath.Join(o.dbDir, "helpdesk.db")
+	if o.postgres {
+		r.db = pgtest.NewDatabase(t)
+		pg, err := sql.Open("pgx", r.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pg.Close() }) // before the database is dropped
+		r.pg = pg
+	}
 	r.config = filepath.Join(r.dir, "helpdesk.toml")
 	r.log = filepath.Join(r.dir, "daemon.log")
 	var err error
@@ -150,6 +165,12 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		Extra: "\n[outbox]\nretry_min = \"1s\"\nretry_max = \"2s\"\n[log]\nlevel = \"warn\"\n" + o.extra})
 	if err := os.WriteFile(r.config, []byte(toml), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if o.postgres {
+		// The tables are there before the first count.
+		if out, err := exec.Command(r.bin, "migrate", "--config", r.config).CombinedOutput(); err != nil {
+			t.Fatalf("helpdesk migrate: %v\n%s", err, out)
+		}
 	}
 	return r
 }
@@ -349,14 +370,18 @@ func (t tally) String() string {
 // count looks at the database and the SMTP servers for mails 0..n-1.
 func (r *rig) count(n int) (tally, error) {
 	tl := tally{mails: n}
-	if _, err := os.Stat(r.db); os.IsNotExist(err) {
-		return tl, nil // no daemon has run yet
+	db := r.pg
+	if db == nil {
+		if _, err := os.Stat(r.db); os.IsNotExist(err) {
+			return tl, nil // no daemon has run yet
+		}
+		var err error
+		db, err = sql.Open("sqlite3", "file:"+r.db+"?mode=ro&_busy_timeout=10000")
+		if err != nil {
+			return tl, err
+		}
+		defer db.Close()
 	}
-	db, err := sql.Open("sqlite3", "file:"+r.db+"?mode=ro&_busy_timeout=10000")
-	if err != nil {
-		return tl, err
-	}
-	defer db.Close()
 	want := map[string]int{}
 	for i := range n {
 		want[customerID(i)] = i
