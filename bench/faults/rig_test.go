@@ -608,7 +608,8 @@ func (r *rig) readTrace() map[string][]traceEvent {
 	}
 	raw, _ := os.ReadFile(r.trace)
 	if keep := os.Getenv("FAULTS_KEEP_TRACE"); keep != "" {
-		os.WriteFile(keep, raw, 0o600) // for a closer look (bench/RESULTS.md, "Faults")
+		// For a closer look (bench/RESULTS.md, "Faults"): FILE.Test-store.
+		os.WriteFile(keep+"."+strings.ReplaceAll(r.t.Name(), "/", "-"), raw, 0o600)
 	}
 	for _, l := range strings.Split(string(raw), "\n") {
 		var ns int64
