@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -157,18 +158,27 @@ func (n storeNotes) NotedDeliveries(ctx context.Context, now time.Time) ([]ticke
 	for i, n := range noted {
 		ids[i], at[n.ID] = n.ID, n.At
 	}
-	query, args, err := sqlx.In(`SELECT id, ticket_id, status, lease_until FROM outbox WHERE id IN (?)`, ids)
-	if err != nil {
-		return nil, err
-	}
 	var items []struct {
 		ID         int64      `db:"id"`
 		TicketID   int64      `db:"ticket_id"`
 		Status     string     `db:"status"`
 		LeaseUntil *time.Time `db:"lease_until"`
 	}
-	if err := s.db.SelectContext(ctx, &items, s.db.Rebind(query), args...); err != nil {
-		return nil, fmt.Errorf("reading noted outbox items: %w", err)
+	for chunk := range slices.Chunk(ids, notesPerQuery) {
+		query, args, err := sqlx.In(`SELECT id, ticket_id, status, lease_until FROM outbox WHERE id IN (?)`, chunk)
+		if err != nil {
+			return nil, err
+		}
+		var some []struct {
+			ID         int64      `db:"id"`
+			TicketID   int64      `db:"ticket_id"`
+			Status     string     `db:"status"`
+			LeaseUntil *time.Time `db:"lease_until"`
+		}
+		if err := s.db.SelectContext(ctx, &some, s.db.Rebind(query), args...); err != nil {
+			return nil, fmt.Errorf("reading noted outbox items: %w", err)
+		}
+		items = append(items, some...)
 	}
 	var out []tickets.NotedDelivery
 	var done []int64
@@ -203,12 +213,19 @@ func (n storeNotes) ForgetDeliveries(ctx context.Context, ids []int64) error {
 	if err != nil {
 		return err
 	}
-	query, args, err := sqlx.In(`DELETE FROM `+n.s.notes.table+` WHERE outbox_id IN (?)`, ids)
-	if err != nil {
-		return err
-	}
-	if _, err := db.ExecContext(ctx, db.Rebind(query), args...); err != nil {
-		return fmt.Errorf("dropping delivery notes: %w", err)
+	for chunk := range slices.Chunk(ids, notesPerQuery) {
+		query, args, err := sqlx.In(`DELETE FROM `+n.s.notes.table+` WHERE outbox_id IN (?)`, chunk)
+		if err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, db.Rebind(query), args...); err != nil {
+			return fmt.Errorf("dropping delivery notes: %w", err)
+		}
 	}
 	return nil
 }
+
+// notesPerQuery bounds the ids of one query, below SQLite's limit of
+// variables in a statement: a pass of a long backlog drops the notes of
+// thousands of deliveries at its end.
+const notesPerQuery = 500

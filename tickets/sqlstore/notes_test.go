@@ -61,3 +61,30 @@ func TestADeliveryNoteOutlivesItsProcessOnEachDriver(t *testing.T) {
 		}
 	})
 }
+
+// The notes of a long backlog's pass are dropped at its end, tens of
+// thousands at once: more ids than SQLite takes in one statement.
+func TestTheNotesOfALongPassAreDroppedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	s := sqliteDB(t).open(t)
+	notes := s.DeliveryNotes()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var ids []int64
+	for id := int64(1); id <= 40_000; id++ {
+		if err := notes.NoteDelivered(ctx, id, t0); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := notes.ForgetDeliveries(ctx, ids); err != nil {
+		t.Fatalf("dropping %d notes: %v", len(ids), err)
+	}
+	// None left: none is found again (and the outbox, empty, is asked in
+	// pieces too).
+	if err := notes.NoteDelivered(ctx, 1, t0); err != nil {
+		t.Fatal(err)
+	}
+	if noted, err := notes.NotedDeliveries(ctx, t0.Add(time.Hour)); err != nil || len(noted) != 0 {
+		t.Errorf("noted %v (%v), want none", noted, err)
+	}
+}
