@@ -217,7 +217,8 @@ type Quarantined struct {
 // batch of incoming mail): a sender killed in between leaves the note,
 // and the next sender records the delivery from it instead of sending the
 // mail again. The SQLite store keeps the notes in a file beside the
-// database; a note survives the death of the process, not a power cut.
+// database, the PostgreSQL store in a table written without waiting for
+// the disk; a note survives the death of the process, not a power cut.
 type DeliveryNotes interface {
 	// NoteDelivered notes that outbox item id was delivered at at.
 	NoteDelivered(ctx context.Context, id int64, at time.Time) error

@@ -118,6 +118,12 @@ func fillEveryTable(t *testing.T, s *Store) {
 	if _, err := s.TakeLease(ctx, "job:auto-close", "host/42/9f", t0, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	// A delivery note of PostgreSQL's kind (on SQLite the notes are in a
+	// file beside the database and this table stays empty): a note that
+	// travels with its outbox item serves the daemon on the target.
+	if _, err := s.DB().Exec(s.DB().Rebind(`INSERT INTO delivery_notes (outbox_id, at) VALUES (?, ?)`), 1, t0); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // tableRows reads every row of table, each value as the target's column
