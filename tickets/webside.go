@@ -170,6 +170,14 @@ func (s *Service) ingestWeb(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		if t == nil {
 			return fmt.Errorf("ticket %s: %w", s.Ref(in.WebTicket), ErrNotFound)
 		}
+		if t.Status == StatusClosed && now.Sub(t.ClosedAt) > s.opts.ReopenWindow {
+			// Too late to reopen, as by mail: a new ticket, linked.
+			old := t
+			if t, err = s.newTicket(ctx, tx, in, mb, msg, old.ID, now, res); err != nil {
+				return err
+			}
+			return s.link(ctx, tx, old, t, now)
+		}
 		return s.reply(ctx, tx, t, "web-page", in, msg, now, res)
 	}
 	addr := EmailKey(in.From.Email)
