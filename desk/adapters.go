@@ -82,7 +82,9 @@ func (c *composer) data(n tickets.Notice) templates.Data {
 	if n.Template == tickets.TemplateCSATSurvey {
 		data.Links.CSAT = c.csatLinks(t.ID)
 	}
-	if c.baseURL != "" && n.Agent == nil && n.SLA == nil && tickets.SameEmail(n.To.Email, t.Requester.Email) {
+	// Mail to the customer (an agent's answer too), never to an agent.
+	if c.baseURL != "" && n.SLA == nil && tickets.SameEmail(n.To.Email, t.Requester.Email) &&
+		(n.Agent == nil || !tickets.SameEmail(n.To.Email, n.Agent.Email)) {
 		data.Links.Ticket = c.baseURL + "/t/" + c.signer.PageToken(t.ID)
 	}
 	for _, sg := range n.Suggestions {

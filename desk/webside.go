@@ -25,8 +25,8 @@ import (
 // nothing in them threads them, runs an agent's command, or passes for
 // an agent.
 
-// addCustomerPages serves base_url/new and base_url/t/... on srv.
-func (d *Desk) addCustomerPages(srv *web.Server) {
+// AddCustomerPages serves base_url/new and base_url/t/... on srv.
+func (d *Desk) AddCustomerPages(srv *web.Server) {
 	srv.AddCustomerPages(webDesk{d}, d.Service.Signer(), web.CustomerOptions{
 		NewTicket:  d.cfg.Web.NewTicketForm() && d.cfg.WebMailbox() != "",
 		MaxUpload:  d.cfg.UploadLimit(),
