@@ -396,6 +396,14 @@ func testTheTicketPageShowsOnlyThePublicConversation(t *testing.T) {
 	if got := h.mailTo("ann@example.com", mark); len(got) != 1 || !strings.Contains(got[0].text, "fire is out") {
 		t.Errorf("the assignee got %+v", got)
 	}
+	// On a resolved ticket, a reply on the page reopens it, as by mail.
+	if _, err := h.desk.Service.SetStatus(h.ctx, out.TicketID, tickets.StatusResolved, "", "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	code, _, _ = postForm(t, link+"/reply", url.Values{"ft": {ft}, "text": {"It is burning again."}}, map[string]string{"Origin": base})
+	if tk := h.ticket(out.TicketID); code != http.StatusSeeOther || tk.Status != tickets.StatusOpen {
+		t.Fatalf("a reply on the page to a resolved ticket: %d, status %s", code, tk.Status)
+	}
 	// And the close button closes it.
 	code, _, _ = postForm(t, link+"/close", url.Values{"ft": {ft}}, map[string]string{"Origin": base})
 	if code != http.StatusSeeOther || h.ticket(out.TicketID).Status != tickets.StatusClosed {

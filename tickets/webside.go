@@ -320,6 +320,14 @@ func (s *Service) TicketByPage(ctx context.Context, token string) (*CustomerView
 	if err != nil {
 		return nil, fmt.Errorf("ticket %s: %w", s.Ref(id), err)
 	}
+	// A merged ticket goes on as the one it was merged into, with its
+	// messages: the page shows that one.
+	for i := 0; i < 10 && t.Status == StatusMerged && t.MergedInto != 0; i++ {
+		if t, err = s.store.Ticket(ctx, t.MergedInto); err != nil {
+			return nil, fmt.Errorf("following the merge of ticket %s: %w", s.Ref(id), err)
+		}
+	}
+	id = t.ID
 	msgs, err := s.store.Messages(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("loading the messages of ticket %s: %w", s.Ref(id), err)
@@ -360,12 +368,12 @@ func (s *Service) ConfirmByPage(ctx context.Context, token string) (*CustomerVie
 	var res Result
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		res = Result{}
-		t, err := tx.Ticket(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			return ErrTicketLinkInvalid
-		}
+		t, err := s.live(ctx, tx, id) // a merged ticket goes on as another
 		if err != nil {
-			return fmt.Errorf("ticket %s: %w", s.Ref(id), err)
+			return err
+		}
+		if t == nil {
+			return ErrTicketLinkInvalid
 		}
 		if t.Status != StatusUnverified {
 			return nil
@@ -389,12 +397,12 @@ func (s *Service) CloseByPage(ctx context.Context, token string) (*CustomerView,
 	}
 	now := s.now().UTC()
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		t, err := tx.Ticket(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			return ErrTicketLinkInvalid
-		}
+		t, err := s.live(ctx, tx, id) // a merged ticket goes on as another
 		if err != nil {
-			return fmt.Errorf("ticket %s: %w", s.Ref(id), err)
+			return err
+		}
+		if t == nil {
+			return ErrTicketLinkInvalid
 		}
 		if t.Status == StatusClosed || t.Status.Terminal() {
 			return nil
