@@ -452,3 +452,24 @@ func testAForgedOrAlteredTicketLinkShowsNothing(t *testing.T) {
 		t.Fatal("a forged form closed the ticket")
 	}
 }
+
+func TestTheFormTakesAttachmentsUpToItsOwnLimit(t *testing.T) {
+	h, base := webHarness(t, "\n[web]\nmax_upload = \"100KiB\"\n")
+	// Over the rest of the server's 64 KiB, within the form's limit.
+	big := webForm{email: "alice@a.test", subject: "Logs", text: "Attached.", files: map[string]string{"a.log": strings.Repeat("x", 80<<10)}}
+	if code, _, body := sendForm(t, base, big, "", nil); code != http.StatusSeeOther {
+		t.Fatalf("an 80 KiB file: %d\n%s", code, body)
+	}
+	if tk := h.newest(); len(h.messages(tk.ID)[0].Attachments) != 1 || h.messages(tk.ID)[0].Attachments[0].Size != 80<<10 {
+		t.Fatalf("the file was not kept whole: %+v", h.messages(tk.ID)[0].Attachments)
+	}
+	huge := big
+	huge.files = map[string]string{"b.log": strings.Repeat("y", 200<<10)}
+	code, _, body := sendForm(t, base, huge, "", nil)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "100 KiB") {
+		t.Fatalf("a 200 KiB file: %d\n%s", code, body)
+	}
+	if n := len(h.allTickets()); n != 1 {
+		t.Fatalf("%d tickets, want 1", n)
+	}
+}

@@ -516,13 +516,17 @@ func (p *customerPages) close(w http.ResponseWriter, r *http.Request) {
 	p.done(w, r, "closed")
 }
 
-// humanBytes writes a size the way people read it: "10 MB".
+// humanBytes writes a size the way people read it: "10 MB", "8 MiB".
 func humanBytes(n int64) string {
 	switch {
-	case n >= 1<<20:
-		return strconv.FormatInt(n>>20, 10) + " MB"
-	case n >= 1<<10:
-		return strconv.FormatInt(n>>10, 10) + " KB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1e6:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + " MB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	case n >= 1e3:
+		return strconv.FormatFloat(float64(n)/1e3, 'f', -1, 64) + " KB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
 }
