@@ -473,3 +473,21 @@ func TestTheFormTakesAttachmentsUpToItsOwnLimit(t *testing.T) {
 		t.Fatalf("%d tickets, want 1", n)
 	}
 }
+
+func TestAConfirmedWebTicketIsAssignedWithTheSkillItsRulesAskFor(t *testing.T) {
+	h, base := webHarness(t, "")
+	// "german invoices": queue billing, skill de, which only Ann has.
+	for i := range 2 {
+		sendForm(t, base, webForm{email: fmt.Sprintf("kunde%d@a.test", i), subject: "Rechnung falsch", text: "Bitte prüfen."}, "", nil)
+		tk := h.newest()
+		if tk.Queue != "billing" || tk.Status != tickets.StatusUnverified {
+			t.Fatalf("the web ticket: %+v", tk)
+		}
+		if _, err := h.desk.Service.ConfirmByPage(h.ctx, h.desk.Service.Signer().PageToken(tk.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.ticket(tk.ID).Assignee; got != "ann@example.com" {
+			t.Errorf("ticket %d went to %q, want Ann (skill de)", i, got)
+		}
+	}
+}

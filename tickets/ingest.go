@@ -547,6 +547,12 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		if err := tx.ScheduleJob(ctx, t.ID, JobUnverifiedExpire, now.Add(s.web.UnverifiedFor)); err != nil {
 			return nil, fmt.Errorf("scheduling the expiry of unverified ticket %d: %w", t.ID, err)
 		}
+		if decision.Skill != "" {
+			// For the assignment at confirmation (see confirmWeb).
+			if err := s.event(ctx, tx, t.ID, EventWebSkill, "system", decision.Skill, now); err != nil {
+				return nil, err
+			}
+		}
 	} else {
 		if err := s.startSLA(ctx, tx, t, in, now); err != nil {
 			return nil, err

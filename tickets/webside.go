@@ -53,8 +53,14 @@ func (o WebOptions) withDefaults() WebOptions {
 // JobUnverifiedExpire closes a web ticket whose customer never confirmed.
 const JobUnverifiedExpire = "unverified_expire"
 
-// EventWebConfirmed records the customer's confirmation of a web ticket.
-const EventWebConfirmed = "web_confirmed"
+// Events of web tickets.
+const (
+	// EventWebConfirmed records the customer's confirmation of a web ticket.
+	EventWebConfirmed = "web_confirmed"
+	// EventWebSkill keeps, on an unverified web ticket, the skill the
+	// rules asked for, which its assignment at confirmation needs.
+	EventWebSkill = "web_skill"
+)
 
 // Errors of the web side.
 var (
@@ -234,7 +240,17 @@ func (s *Service) confirmWeb(ctx context.Context, tx Tx, t *Ticket, actor, by st
 		return err
 	}
 	if t.Assignee == "" {
-		if err := s.assignNew(ctx, tx, t, "", now); err != nil {
+		events, err := tx.Events(ctx, t.ID)
+		if err != nil {
+			return fmt.Errorf("loading the events of ticket %d: %w", t.ID, err)
+		}
+		skill := ""
+		for _, e := range events {
+			if e.Kind == EventWebSkill {
+				skill = e.Detail
+			}
+		}
+		if err := s.assignNew(ctx, tx, t, skill, now); err != nil {
 			return err
 		}
 	}
