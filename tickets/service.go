@@ -106,6 +106,8 @@ type Options struct {
 	Macros Macros
 	// KB configures the knowledge base's suggestions and links.
 	KB KBOptions
+	// Web configures the tickets opened on the web form (see webside.go).
+	Web WebOptions
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -130,6 +132,7 @@ type Service struct {
 	timers Timers
 	sla    *SLAPolicy
 	kb     KBOptions
+	web    WebOptions
 }
 
 // NewService checks opts and returns a Service.
@@ -185,6 +188,7 @@ func NewService(opts Options) (*Service, error) {
 	return &Service{
 		notify: notify,
 		kb:     opts.KB.withDefaults(),
+		web:    opts.Web.withDefaults(),
 		timers: opts.Timers.withDefaults(),
 		sla:    slaOrNil(opts.SLA),
 		opts:   opts,

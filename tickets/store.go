@@ -139,6 +139,12 @@ type Tx interface {
 	CancelJob(ctx context.Context, ticketID int64, kind string) error
 	// SaveSLAClock stores c, a new clock or a changed one.
 	SaveSLAClock(ctx context.Context, c *SLAClock) error
+	// WebSubmissions counts the tickets opened on the web form since,
+	// by address email and by source.
+	WebSubmissions(ctx context.Context, email, source string, since time.Time) (byAddress, bySource int, err error)
+	// AddWebSubmission records that email, from source, opened ticket on
+	// the web form at at.
+	AddWebSubmission(ctx context.Context, email, source string, ticketID int64, at time.Time) error
 	KBWriter
 }
 

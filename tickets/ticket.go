@@ -15,19 +15,23 @@ type Status string
 
 // The statuses of a ticket. Spam and merged are terminal.
 const (
-	StatusNew      Status = "new"
-	StatusOpen     Status = "open"
-	StatusPending  Status = "pending"  // waiting on the customer
-	StatusResolved Status = "resolved" // waiting for the customer to confirm
-	StatusClosed   Status = "closed"
-	StatusSpam     Status = "spam"
-	StatusMerged   Status = "merged"
+	StatusNew Status = "new"
+	// StatusUnverified: opened on the web form, waiting for the customer
+	// to confirm the address (a reply to the acknowledgement or its
+	// link); no agent sees it in the backlog, no SLA clock runs.
+	StatusUnverified Status = "unverified"
+	StatusOpen       Status = "open"
+	StatusPending    Status = "pending"  // waiting on the customer
+	StatusResolved   Status = "resolved" // waiting for the customer to confirm
+	StatusClosed     Status = "closed"
+	StatusSpam       Status = "spam"
+	StatusMerged     Status = "merged"
 )
 
 // Valid reports whether s is one of the known statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusNew, StatusOpen, StatusPending, StatusResolved, StatusClosed, StatusSpam, StatusMerged:
+	case StatusNew, StatusUnverified, StatusOpen, StatusPending, StatusResolved, StatusClosed, StatusSpam, StatusMerged:
 		return true
 	}
 	return false

@@ -88,6 +88,9 @@ func fillEveryTable(t *testing.T, s *Store) {
 		if err := tx.SaveSuggestions(ctx, ids[1], []tickets.Suggestion{{ArticleID: kb.ID}}); err != nil {
 			return err
 		}
+		if err := tx.AddWebSubmission(ctx, "c2@a.test", "192.0.2.7", ids[1], t0); err != nil {
+			return err
+		}
 		return tx.MarkBouncing(ctx, "c1@a.test", t0.Add(24*time.Hour), "550 gone", t0)
 	})
 	items, err := s.ClaimOutbox(ctx, t0.Add(time.Hour), 2, time.Minute, "sender")

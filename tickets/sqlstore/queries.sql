@@ -379,3 +379,12 @@ ON CONFLICT (ticket_id, target) DO UPDATE SET calendar = excluded.calendar, prio
     goal_ns = excluded.goal_ns, used_ns = excluded.used_ns, running_since = excluded.running_since,
     paused_at = excluded.paused_at, due_at = excluded.due_at, met_at = excluded.met_at,
     warned = excluded.warned, breached = excluded.breached, customer_offset = excluded.customer_offset;
+
+-- name: web-submissions
+-- The tickets opened on the web form since, by one address and by one source.
+SELECT
+    (SELECT COUNT(*) FROM web_submissions WHERE email = ? AND created_at >= ?) AS by_address,
+    (SELECT COUNT(*) FROM web_submissions WHERE source = ? AND source <> '' AND created_at >= ?) AS by_source;
+
+-- name: add-web-submission
+INSERT INTO web_submissions (email, source, ticket_id, created_at) VALUES (?, ?, ?, ?);

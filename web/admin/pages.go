@@ -158,7 +158,7 @@ const ticketListLimit = 500
 func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := ticketListView{Status: q.Get("status"), Queue: q.Get("queue"), Text: strings.TrimSpace(q.Get("q")),
-		Statuses: []string{"new", "open", "pending", "resolved", "closed", "spam", "merged"}}
+		Statuses: []string{"new", "unverified", "open", "pending", "resolved", "closed", "spam", "merged"}}
 	if v.Status != "" && !tickets.Status(v.Status).Valid() {
 		http.Error(w, "400 bad request: unknown status", http.StatusBadRequest)
 		return
