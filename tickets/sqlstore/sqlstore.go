@@ -63,6 +63,8 @@ type Store struct {
 	path string
 	// notes are the delivery notes beside a SQLite file (notes.go).
 	notes notes
+	// busyTimeout is how long SQLite waits for another writer.
+	busyTimeout time.Duration
 }
 
 var _ tickets.Store = (*Store)(nil)
@@ -105,12 +107,31 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
 	}
 	db.SetMaxOpenConns(opts.MaxOpenConns)
-	s := &Store{db: db, dsn: sqliteDSN(opts.DSN, opts.BusyTimeout), driver: "sqlite", path: opts.DSN}
+	s := &Store{db: db, dsn: sqliteDSN(opts.DSN, opts.BusyTimeout), driver: "sqlite", path: opts.DSN, busyTimeout: opts.BusyTimeout}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
 	}
 	return s, nil
+}
+
+// connect opens the first connection. Where several processes open a new
+// SQLite file at once, all but one setting up its WAL get "database is
+// locked" at once, without the busy handler; they try again until the
+// busy timeout has passed.
+func (s *Store) connect(ctx context.Context) error {
+	deadline := time.Now().Add(s.busyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := s.db.PingContext(ctx)
+		if err == nil || s.driver != "sqlite" || !IsTemporary(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // ownerOnly keeps the database from other users' eyes: it holds every
@@ -156,7 +177,7 @@ func sqliteDSN(path string, busy time.Duration) string {
 }
 
 func (s *Store) init(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.connect(ctx); err != nil {
 		return err
 	}
 	if err := s.migrate(ctx); err != nil {
