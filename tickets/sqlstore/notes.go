@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"time"
@@ -33,8 +34,11 @@ type sqliteNotes struct{ s *Store }
 type notes struct {
 	once sync.Once
 	db   *sqlx.DB
+	note *sql.Stmt // noteDelivered, prepared once: it runs for every mail sent
 	err  error
 }
+
+const noteDelivered = `INSERT OR REPLACE INTO delivered (outbox_id, at) VALUES (?, ?)`
 
 func (s *Store) notesDB() (*sqlx.DB, error) {
 	s.notes.once.Do(func() {
@@ -46,6 +50,9 @@ func (s *Store) notesDB() (*sqlx.DB, error) {
 		db, err := sqlx.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=OFF&_busy_timeout=5000")
 		if err == nil {
 			_, err = db.Exec(`CREATE TABLE IF NOT EXISTS delivered (outbox_id INTEGER PRIMARY KEY, at TIMESTAMP NOT NULL)`)
+		}
+		if err == nil {
+			s.notes.note, err = db.Prepare(noteDelivered)
 		}
 		if err != nil {
 			if db != nil {
@@ -63,11 +70,10 @@ func (s *Store) notesDB() (*sqlx.DB, error) {
 }
 
 func (n sqliteNotes) NoteDelivered(ctx context.Context, id int64, at time.Time) error {
-	db, err := n.s.notesDB()
-	if err != nil {
+	if _, err := n.s.notesDB(); err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO delivered (outbox_id, at) VALUES (?, ?)`, id, at.UTC()); err != nil {
+	if _, err := n.s.notes.note.ExecContext(ctx, id, at.UTC()); err != nil {
 		return fmt.Errorf("noting the delivery of outbox item %d: %w", id, err)
 	}
 	return nil

@@ -725,14 +725,24 @@ func (q *queries) outboxItems(ctx context.Context, ids []int64) ([]tickets.Outbo
 }
 
 // loadNotices fills in what renders the notices of items at, each with
-// its ticket as it stands now and the message that caused it: three
-// queries for all of them.
+// its ticket as it stands now, the message that caused it and, for an
+// acknowledgement, its suggestions: four queries for all of them.
 func (q *queries) loadNotices(ctx context.Context, items []tickets.OutboxItem, at []int) error {
-	var ticketIDs, triggerIDs []int64
+	var ticketIDs, triggerIDs, ackIDs []int64
 	for _, i := range at {
 		ticketIDs = append(ticketIDs, items[i].TicketID)
 		if g := items[i].Notice.Trigger; g != nil {
 			triggerIDs = append(triggerIDs, g.ID)
+		}
+		if items[i].Message.Kind == tickets.KindAcknowledgement {
+			ackIDs = append(ackIDs, items[i].TicketID)
+		}
+	}
+	var suggested map[int64][]tickets.Suggestion
+	if len(ackIDs) > 0 {
+		var err error
+		if suggested, err = q.suggestionsOf(ctx, ackIDs); err != nil {
+			return err
 		}
 	}
 	var rows []ticketRow
@@ -786,6 +796,10 @@ func (q *queries) loadNotices(ctx context.Context, items []tickets.OutboxItem, a
 			if n.Trigger = triggersByID[id]; n.Trigger == nil {
 				return fmt.Errorf("loading message %d that caused outbox item %d: %w", id, items[i].ID, tickets.ErrNotFound)
 			}
+		}
+		if items[i].Message.Kind == tickets.KindAcknowledgement {
+			// Not nil, even when empty: the sender need not look again.
+			n.Suggestions = append([]tickets.Suggestion{}, suggested[items[i].TicketID]...)
 		}
 	}
 	return nil

@@ -277,6 +277,9 @@ func parseQueries(src []byte) (map[string]string, error) {
 // Close closes the database.
 func (s *Store) Close() error {
 	s.p.close()
+	if s.notes.note != nil {
+		s.notes.note.Close()
+	}
 	if s.notes.db != nil {
 		s.notes.db.Close()
 	}
