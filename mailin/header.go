@@ -644,6 +644,11 @@ func parseDate(v string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
+	// The usual form first: mail.ParseDate tries its layouts in turn, and
+	// each that fails costs an error value.
+	if t, err := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", v); err == nil {
+		return t
+	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t
 	}

@@ -106,6 +106,9 @@ type Result struct {
 	decision *triage.Decision // the rules' decision on a new ticket, for DryRun
 	followUp bool             // the new ticket follows up a closed one, for DryRun
 	notices  []queuedNotice   // to render once the transaction has committed
+	// noSuggestions: the new ticket's acknowledgement suggests no
+	// article, known without reading them back.
+	noSuggestions bool
 }
 
 // Key returns the dedupe key of an inbound mail.
@@ -583,9 +586,11 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 			return nil, err
 		}
 	}
-	if err := s.suggestFor(ctx, tx, t, msg, now); err != nil {
+	suggested, err := s.suggestFor(ctx, tx, t, msg, now)
+	if err != nil {
 		return nil, err
 	}
+	res.noSuggestions = !suggested
 	template := ackTemplate(decision, t.FollowUpOf != 0)
 	return t, s.queueNotice(ctx, tx, t, msg, template, KindAcknowledgement, now, res)
 }

@@ -372,6 +372,10 @@ type KBReader interface {
 	ListArticles(ctx context.Context, f ArticleFilter) ([]Article, error)
 	// SearchArticles finds the published articles for q (see ArticleQuery).
 	SearchArticles(ctx context.Context, q ArticleQuery) (ArticleCandidates, error)
+	// PublishedArticles counts the published articles in language and
+	// queue ("" for any), those of every language or queue included: a
+	// ticket in a queue without any is not searched for at all.
+	PublishedArticles(ctx context.Context, language, queue string) (int, error)
 	// Suggestions are the articles ticket's acknowledgement suggested,
 	// best first.
 	Suggestions(ctx context.Context, ticketID int64) ([]Suggestion, error)

@@ -79,6 +79,14 @@ func (s *Service) Suggest(ctx context.Context, r Reader, subject, text, language
 // shares a term with a ticket's subject and text, best first, however
 // weak the match (see Suggest for what is suggested).
 func (s *Service) RankTicket(ctx context.Context, r Reader, subject, text, language, queue string) ([]Suggestion, error) {
+	// Most queues have no article: then no terms are worth computing.
+	n, err := r.PublishedArticles(ctx, language, queue)
+	if err != nil {
+		return nil, fmt.Errorf("searching the knowledge base: %w", err)
+	}
+	if n == 0 {
+		return nil, nil
+	}
 	return s.rankFor(ctx, r, TicketQuery(subject, text), language, queue)
 }
 
@@ -114,22 +122,23 @@ func (s *Service) rankFor(ctx context.Context, r Reader, q []string, language, q
 
 // suggestFor finds the articles to suggest in the acknowledgement of
 // the new ticket t, whose first mail is msg, and records them.
-func (s *Service) suggestFor(ctx context.Context, tx Tx, t *Ticket, msg *Message, now time.Time) error {
+// It reports whether it suggested any.
+func (s *Service) suggestFor(ctx context.Context, tx Tx, t *Ticket, msg *Message, now time.Time) (bool, error) {
 	if s.kb.Off {
-		return nil
+		return false, nil
 	}
 	sg, err := s.Suggest(ctx, tx, t.Subject, msg.Text, s.ticketLanguage(t), t.Queue)
 	if err != nil || len(sg) == 0 {
-		return err
+		return false, err
 	}
 	if err := tx.SaveSuggestions(ctx, t.ID, sg); err != nil {
-		return fmt.Errorf("recording the suggestions of ticket %d: %w", t.ID, err)
+		return false, fmt.Errorf("recording the suggestions of ticket %d: %w", t.ID, err)
 	}
 	var names []string
 	for _, a := range sg {
 		names = append(names, fmt.Sprintf("%s (%.2f)", a.Slug, a.Score))
 	}
-	return s.event(ctx, tx, t.ID, EventKB, "system", "articles suggested: "+strings.Join(names, ", "), now)
+	return true, s.event(ctx, tx, t.ID, EventKB, "system", "articles suggested: "+strings.Join(names, ", "), now)
 }
 
 // DraftArticle drafts an article from ticket id's subject and resolution

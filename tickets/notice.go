@@ -98,7 +98,10 @@ func (s *Service) queueNotice(ctx context.Context, tx Tx, t *Ticket, trigger *Me
 	}
 	res.Queued++
 	n := noticeOf(template, t, trigger, to, ref.Unverified)
-	if kind == KindAcknowledgement {
+	switch {
+	case kind == KindAcknowledgement && res.noSuggestions:
+		n.Suggestions = []Suggestion{}
+	case kind == KindAcknowledgement:
 		if n.Suggestions, err = tx.Suggestions(ctx, t.ID); err != nil {
 			return fmt.Errorf("reading the suggestions of ticket %d: %w", t.ID, err)
 		}

@@ -85,7 +85,12 @@ func (s *Service) newOutboxPass(ctx context.Context, mailers []Mailer, policy Re
 		s: s, ctx: ctx, rctx: context.WithoutCancel(ctx), policy: policy, mailers: mailers,
 		stats:    make([]FlushStats, len(mailers)),
 		inFlight: make(chan struct{}, 2*policy.BatchSize),
-		results:  make(chan *delivery, len(mailers)),
+		// Room for every item in flight: a worker whose delivery is noted
+		// hands its result over and sends on while the recorder waits for
+		// the write lock (behind an ingest transaction, say), and the
+		// recorder then commits what came meanwhile in one transaction,
+		// not one or two at a time.
+		results: make(chan *delivery, 2*policy.BatchSize),
 	}
 	p.idle.L = &p.mu
 	if n, ok := s.store.(interface{ DeliveryNotes() DeliveryNotes }); ok {

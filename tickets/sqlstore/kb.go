@@ -75,6 +75,10 @@ func (s *Store) SearchArticles(ctx context.Context, q tickets.ArticleQuery) (tic
 	return c, nil
 }
 
+func (s *Store) PublishedArticles(ctx context.Context, language, queue string) (int, error) {
+	return s.read().PublishedArticles(ctx, language, queue)
+}
+
 func (s *Store) Suggestions(ctx context.Context, ticketID int64) ([]tickets.Suggestion, error) {
 	return s.read().Suggestions(ctx, ticketID)
 }
@@ -143,6 +147,9 @@ func (q *queries) SearchArticles(ctx context.Context, aq tickets.ArticleQuery) (
 		return out, err
 	}
 	out.Articles, out.Words = size.Articles, size.Words
+	if size.Articles == 0 {
+		return out, nil // no full-text search of an empty knowledge base
+	}
 	var rows []struct {
 		ID       int64  `db:"id"`
 		Slug     string `db:"slug"`
@@ -160,6 +167,36 @@ func (q *queries) SearchArticles(ctx context.Context, aq tickets.ArticleQuery) (
 			Article: tickets.Article{ID: r.ID, Slug: r.Slug, Title: r.Title, Language: r.Language, Queue: r.Queue, Status: tickets.ArticleStatus(r.Status)},
 			Terms:   r.Terms,
 		})
+	}
+	return out, nil
+}
+
+func (q *queries) PublishedArticles(ctx context.Context, language, queue string) (int, error) {
+	var size struct {
+		Articles int `db:"articles"`
+		Words    int `db:"words"`
+	}
+	if err := q.get(ctx, &size, "kb-search-size", language, language, queue, queue); err != nil {
+		return 0, err
+	}
+	return size.Articles, nil
+}
+
+// suggestionsOf are the suggestions of each of ticketIDs, best first; a
+// ticket with none has none in the map.
+func (q *queries) suggestionsOf(ctx context.Context, ticketIDs []int64) (map[int64][]tickets.Suggestion, error) {
+	var rows []struct {
+		TicketID int64  `db:"ticket_id"`
+		ID       int64  `db:"id"`
+		Slug     string `db:"slug"`
+		Title    string `db:"title"`
+	}
+	if err := q.selectIn(ctx, &rows, "kb-suggestions-of-tickets", ticketIDs); err != nil {
+		return nil, err
+	}
+	out := map[int64][]tickets.Suggestion{}
+	for _, r := range rows {
+		out[r.TicketID] = append(out[r.TicketID], tickets.Suggestion{ArticleID: r.ID, Slug: r.Slug, Title: r.Title})
 	}
 	return out, nil
 }

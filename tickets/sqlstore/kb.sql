@@ -40,3 +40,7 @@ INSERT INTO kb_suggestions (ticket_id, article_id, rank) VALUES (?, ?, ?) ON CON
 -- name: kb-suggestions
 SELECT a.id, a.slug, a.title FROM kb_suggestions s JOIN kb_articles a ON a.id = s.article_id
 WHERE s.ticket_id = ? ORDER BY s.rank;
+
+-- name: kb-suggestions-of-tickets
+SELECT s.ticket_id, a.id, a.slug, a.title FROM kb_suggestions s JOIN kb_articles a ON a.id = s.article_id
+WHERE s.ticket_id IN (?) ORDER BY s.ticket_id, s.rank;

@@ -3,9 +3,11 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/jmoiron/sqlx/reflectx"
 )
 
 // prepared holds the queries of queries.sql, each prepared once when the
@@ -15,16 +17,32 @@ import (
 // the life of that connection; a transaction borrows its connection's
 // (queries.stmt).
 type prepared struct {
-	plain map[string]*sqlx.Stmt
-	named map[string]*sqlx.NamedStmt // the queries with :name parameters
+	plain  map[string]*sqlx.Stmt
+	named  map[string]*sqlx.NamedStmt // the queries with :name parameters
+	mapper *reflectx.Mapper           // field names to columns, for bindNamed
+	// readsEvents names the queries that read the events table: a
+	// transaction writes the events it holds back (see AddEvent) before
+	// it runs one of them. Only SQLite's transactions hold events back.
+	readsEvents map[string]bool
+	batchEvents bool
 }
 
 // namedParam finds a :name parameter (sqlx.Named); a query with none takes
 // positional ones.
 var namedParam = regexp.MustCompile(`(?:^|[^:\w]):[a-z_]+`)
 
+// eventsTable finds the events table in a query.
+var eventsTable = regexp.MustCompile(`(?i)\bevents\b`)
+
 func (p *prepared) prepare(ctx context.Context, db *sqlx.DB, q map[string]string) error {
-	p.plain, p.named = map[string]*sqlx.Stmt{}, map[string]*sqlx.NamedStmt{}
+	p.plain, p.named, p.mapper = map[string]*sqlx.Stmt{}, map[string]*sqlx.NamedStmt{}, db.Mapper
+	p.readsEvents = map[string]bool{}
+	p.batchEvents = db.DriverName() == "sqlite3"
+	for name, text := range q {
+		if name != "insert-event" && eventsTable.MatchString(text) {
+			p.readsEvents[name] = true
+		}
+	}
 	for name, text := range q {
 		var err error
 		if namedParam.MatchString(text) {
@@ -105,4 +123,28 @@ func uninterrupted(ctx context.Context) context.Context {
 		return ctx
 	}
 	return context.WithoutCancel(ctx)
+}
+
+// bindNamed binds the fields of row, a struct or a pointer to one, to the
+// parameters of query name as it was compiled when prepared: what
+// sqlx.Named does, without parsing the query again on every call (it ran
+// for every message and ticket stored). ok is false for a query not
+// prepared with :name parameters or a row that is not a struct.
+func (q *queries) bindNamed(name string, row any) (query string, args []any, ok bool, err error) {
+	ns := q.p.named[name]
+	v := reflect.ValueOf(row)
+	for v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if ns == nil || q.p.mapper == nil || v.Kind() != reflect.Struct {
+		return "", nil, false, nil
+	}
+	args = make([]any, len(ns.Params))
+	for i, path := range q.p.mapper.TraversalsByName(v.Type(), ns.Params) {
+		if len(path) == 0 {
+			return "", nil, true, fmt.Errorf("%s: no field of %s for :%s", name, v.Type(), ns.Params[i])
+		}
+		args[i] = reflectx.FieldByIndexesReadOnly(v, path).Interface()
+	}
+	return ns.QueryString, args, true, nil
 }

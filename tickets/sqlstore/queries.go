@@ -31,11 +31,18 @@ type queries struct {
 	tx            *sqlx.Tx
 	borrowed      map[string]*sqlx.Stmt
 	borrowedNamed map[string]*sqlx.NamedStmt
+	// heldEvents are the events the transaction has not written yet, and
+	// nextEventID the ID of the next (see AddEvent).
+	heldEvents  []tickets.Event
+	nextEventID int64
 }
 
 var _ tickets.Tx = (*queries)(nil)
 
 func (q *queries) get(ctx context.Context, dest any, name string, args ...any) error {
+	if err := q.beforeQuery(ctx, name); err != nil {
+		return err
+	}
 	args = dbArgs(args)
 	var err error
 	if large(args...) {
@@ -57,6 +64,9 @@ func (q *queries) get(ctx context.Context, dest any, name string, args ...any) e
 }
 
 func (q *queries) selectAll(ctx context.Context, dest any, name string, args ...any) error {
+	if err := q.beforeQuery(ctx, name); err != nil {
+		return err
+	}
 	st, err := q.stmt(ctx, name)
 	if err != nil {
 		return err
@@ -68,6 +78,9 @@ func (q *queries) selectAll(ctx context.Context, dest any, name string, args ...
 }
 
 func (q *queries) exec(ctx context.Context, name string, args ...any) (sql.Result, error) {
+	if err := q.beforeQuery(ctx, name); err != nil {
+		return nil, err
+	}
 	var r sql.Result
 	var err error
 	args = dbArgs(args)
@@ -129,6 +142,9 @@ func (q *queries) namedGet(ctx context.Context, dest any, name string, arg any, 
 // a prepared sqlx.NamedStmt would not do: they are bound here in the
 // order of its parameters, and run through its plain statement.
 func (q *queries) namedCall(ctx context.Context, name string, arg any, big bool) (query string, st *sqlx.Stmt, args []any, err error) {
+	if err := q.beforeQuery(ctx, name); err != nil {
+		return "", nil, nil, err
+	}
 	query, args, err = q.named(name, arg)
 	if err != nil || big {
 		return query, nil, args, err
@@ -174,6 +190,9 @@ func (q *queries) in(name string, args ...any) (string, []any, error) {
 
 // named binds the fields of row to the named query name.
 func (q *queries) named(name string, row any) (string, []any, error) {
+	if query, args, ok, err := q.bindNamed(name, row); ok {
+		return query, dbArgs(args), err
+	}
 	query, args, err := sqlx.Named(q.q[name], row)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", name, err)
@@ -608,8 +627,64 @@ func (q *queries) Messages(ctx context.Context, ticketID int64) ([]tickets.Messa
 	return out, nil
 }
 
+// AddEvent records e. In a SQLite transaction it holds e back and writes
+// the events it holds with one statement (see heldEvents), giving e now
+// the ID that SQLite would give it: a new ticket records half a dozen
+// events, each a statement of its own before.
 func (q *queries) AddEvent(ctx context.Context, e *tickets.Event) error {
-	return q.get(ctx, &e.ID, "insert-event", e.TicketID, e.Kind, e.Actor, e.Detail, e.CreatedAt.UTC())
+	if q.tx == nil || !q.p.batchEvents {
+		return q.get(ctx, &e.ID, "insert-event", e.TicketID, e.Kind, e.Actor, e.Detail, e.CreatedAt.UTC())
+	}
+	if q.nextEventID == 0 {
+		// The write lock is held: no other writer can take an ID. A
+		// rowid table without AUTOINCREMENT gives the largest ID plus one.
+		var last int64
+		if err := sqlx.GetContext(uninterrupted(ctx), q.x, &last, "SELECT COALESCE(MAX(id), 0) FROM events"); err != nil {
+			return fmt.Errorf("reading the last event ID: %w", err)
+		}
+		q.nextEventID = last + 1
+	}
+	e.ID = q.nextEventID
+	q.nextEventID++
+	q.heldEvents = append(q.heldEvents, *e)
+	if len(q.heldEvents) == maxHeldEvents {
+		return q.writeEvents(ctx)
+	}
+	return nil
+}
+
+// maxHeldEvents is the most events a transaction holds back: 6
+// parameters each, well under SQLite's limit of 32,766.
+const maxHeldEvents = 200
+
+// writeEvents writes the events the transaction holds back.
+func (q *queries) writeEvents(ctx context.Context) error {
+	if len(q.heldEvents) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO events (id, ticket_id, kind, actor, detail, created_at) VALUES ")
+	args := make([]any, 0, 6*len(q.heldEvents))
+	for i, e := range q.heldEvents {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?)")
+		args = append(args, e.ID, e.TicketID, e.Kind, e.Actor, e.Detail, e.CreatedAt.UTC())
+	}
+	q.heldEvents = q.heldEvents[:0]
+	if _, err := q.x.ExecContext(uninterrupted(ctx), b.String(), dbArgs(args)...); err != nil {
+		return fmt.Errorf("insert-event: %w", err)
+	}
+	return nil
+}
+
+// beforeQuery writes the events held back before a query that reads them.
+func (q *queries) beforeQuery(ctx context.Context, name string) error {
+	if len(q.heldEvents) > 0 && q.p.readsEvents[name] {
+		return q.writeEvents(ctx)
+	}
+	return nil
 }
 
 func (q *queries) Events(ctx context.Context, ticketID int64) ([]tickets.Event, error) {
@@ -725,14 +800,24 @@ func (q *queries) outboxItems(ctx context.Context, ids []int64) ([]tickets.Outbo
 }
 
 // loadNotices fills in what renders the notices of items at, each with
-// its ticket as it stands now and the message that caused it: three
-// queries for all of them.
+// its ticket as it stands now, the message that caused it and, for an
+// acknowledgement, its suggestions: four queries for all of them.
 func (q *queries) loadNotices(ctx context.Context, items []tickets.OutboxItem, at []int) error {
-	var ticketIDs, triggerIDs []int64
+	var ticketIDs, triggerIDs, ackIDs []int64
 	for _, i := range at {
 		ticketIDs = append(ticketIDs, items[i].TicketID)
 		if g := items[i].Notice.Trigger; g != nil {
 			triggerIDs = append(triggerIDs, g.ID)
+		}
+		if items[i].Message.Kind == tickets.KindAcknowledgement {
+			ackIDs = append(ackIDs, items[i].TicketID)
+		}
+	}
+	var suggested map[int64][]tickets.Suggestion
+	if len(ackIDs) > 0 {
+		var err error
+		if suggested, err = q.suggestionsOf(ctx, ackIDs); err != nil {
+			return err
 		}
 	}
 	var rows []ticketRow
@@ -787,12 +872,19 @@ func (q *queries) loadNotices(ctx context.Context, items []tickets.OutboxItem, a
 				return fmt.Errorf("loading message %d that caused outbox item %d: %w", id, items[i].ID, tickets.ErrNotFound)
 			}
 		}
+		if items[i].Message.Kind == tickets.KindAcknowledgement {
+			// Not nil, even when empty: the sender need not look again.
+			n.Suggestions = append([]tickets.Suggestion{}, suggested[items[i].TicketID]...)
+		}
 	}
 	return nil
 }
 
 // selectIn runs query name, whose one parameter is an IN (?) list, with ids.
 func (q *queries) selectIn(ctx context.Context, dest any, name string, ids []int64) error {
+	if err := q.beforeQuery(ctx, name); err != nil {
+		return err
+	}
 	query, args, err := q.in(name, ids)
 	if err != nil {
 		return err

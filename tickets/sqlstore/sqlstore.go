@@ -334,7 +334,12 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 			panic(v)
 		}
 	}()
-	if err := fn(&queries{x: tx, q: s.q, src: s.src, p: &s.p, tx: tx}); err != nil {
+	q := &queries{x: tx, q: s.q, src: s.src, p: &s.p, tx: tx}
+	err = fn(q)
+	if err == nil {
+		err = q.writeEvents(ctx)
+	}
+	if err != nil {
 		tx.Rollback()
 		return err
 	}
