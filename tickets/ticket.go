@@ -15,19 +15,22 @@ type Status string
 
 // The statuses of a ticket. Spam and merged are terminal.
 const (
-	StatusNew      Status = "new"
-	StatusOpen     Status = "open"
-	StatusPending  Status = "pending"  // waiting on the customer
-	StatusResolved Status = "resolved" // waiting for the customer to confirm
-	StatusClosed   Status = "closed"
-	StatusSpam     Status = "spam"
-	StatusMerged   Status = "merged"
+	StatusNew     Status = "new"
+	StatusOpen    Status = "open"
+	StatusPending Status = "pending" // waiting on the customer
+	// StatusPendingVendor: waiting on an outside vendor the ticket was
+	// escalated to (#escalate); the vendor's answer sets it back to open.
+	StatusPendingVendor Status = "pending_vendor"
+	StatusResolved      Status = "resolved" // waiting for the customer to confirm
+	StatusClosed        Status = "closed"
+	StatusSpam          Status = "spam"
+	StatusMerged        Status = "merged"
 )
 
 // Valid reports whether s is one of the known statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusNew, StatusOpen, StatusPending, StatusResolved, StatusClosed, StatusSpam, StatusMerged:
+	case StatusNew, StatusOpen, StatusPending, StatusPendingVendor, StatusResolved, StatusClosed, StatusSpam, StatusMerged:
 		return true
 	}
 	return false
@@ -128,6 +131,9 @@ const (
 	KindAgent           = "agent"           // an agent's mail through their token
 	KindNote            = "note"            // an internal note, never sent to the customer
 	KindAgentRelay      = "agent_relay"     // an agent's answer as the customer gets it
+	// KindVendorEscalation is the mail the desk sent a vendor by
+	// #escalate; a vendor's answer is kept as a KindNote.
+	KindVendorEscalation = "vendor_escalation"
 )
 
 // Message is one mail on a ticket, inbound or outbound.
