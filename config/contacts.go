@@ -46,7 +46,7 @@ func (c *Config) validateContacts(ps *problems) {
 		case strings.TrimSpace(name) == "":
 			ps.add(key+".name", "required")
 		case strings.ContainsAny(name, " \t\r\n@<>\",#"):
-			ps.add(key+".name", "%q must be one word, without spaces, @, quotes or commas (agents write #escalate %s)", name, strings.Fields(name+" x")[0])
+			ps.add(key+".name", "%q must be one word, without spaces, @, quotes or commas (agents write #escalate %s)", name, strings.Fields(name + " x")[0])
 		case strings.EqualFold(name, "manager"):
 			ps.add(key+".name", "%q is taken: #escalate manager writes to the queue's escalation address", name)
 		case containsFold(queues, name):
