@@ -332,3 +332,50 @@ func testTheSLAPausesOnAVendorOnlyWhenConfigured(t *testing.T) {
 		})
 	}
 }
+
+func TestAVendorsRobotsGetNoAnswer(t *testing.T) {
+	onEachDatabase(t, testAVendorsRobotsGetNoAnswer)
+}
+
+func testAVendorsRobotsGetNoAnswer(t *testing.T) {
+	h := agentHarness(t, escalationTOML)
+	id, vendor := vendorEscalated(t, h)
+	notes := func() int {
+		n := 0
+		for _, m := range h.messages(id) {
+			if m.Kind == tickets.KindNote && m.Author == "support@acme.example" {
+				n++
+			}
+		}
+		return n
+	}
+
+	// The vendor's desk acknowledges the escalation as a new mail of its
+	// own, without the token: normal intake, which answers no robot.
+	mark := h.mark()
+	ack := crlf("From: Acme Helpdesk <support@acme.example>\nTo: support@example.com\nSubject: [ACME-77] We received your request\n" +
+		"Message-ID: <ack-77@acme.example>\nAuto-Submitted: auto-replied\nDate: Mon, 2 Mar 2026 10:10:00 +0000\nContent-Type: text/plain\n\nWe will answer within one business day.\n")
+	h.deliver("support", ack)
+	h.flush()
+	if got := h.mailTo("support@acme.example", mark); len(got) != 0 {
+		t.Errorf("the desk answered the vendor desk's acknowledgement: %+v", got)
+	}
+
+	// The mail to the vendor bounces: linked to the ticket, the address
+	// marked as bouncing, no note, the ticket still waits.
+	dsn := fmt.Sprintf("From: MAILER-DAEMON@mx.acme.example (Mail Delivery System)\r\nTo: support@example.com\r\nSubject: Undelivered Mail Returned to Sender\r\n"+
+		"Message-ID: <dsn1@mx.acme.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"+
+		"--B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"+
+		"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.acme.example\r\n\r\nFinal-Recipient: rfc822; support@acme.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"+
+		"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@example.com\r\nTo: support@acme.example\r\nMessage-ID: <%s>\r\nSubject: %s\r\n--B--\r\n", vendor.messageID, vendor.subject)
+	mark = h.mark()
+	out := h.deliver("support", dsn)
+	h.flush()
+	if out.TicketID != id || h.mark() != mark || notes() != 0 || h.ticket(id).Status != tickets.StatusPendingVendor {
+		t.Errorf("the bounce: %+v, %d mails sent, %d vendor notes, status %s; want it on the ticket, nothing sent, no note, still pending_vendor",
+			out, h.mark()-mark, notes(), h.ticket(id).Status)
+	}
+	if !hasEventLike(h.events(id), "bounce", "mail to support@acme.example bounced") {
+		t.Errorf("no bounce event for the vendor's address: %+v", h.events(id))
+	}
+}
