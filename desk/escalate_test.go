@@ -379,3 +379,38 @@ func testAVendorsRobotsGetNoAnswer(t *testing.T) {
 		t.Errorf("no bounce event for the vendor's address: %+v", h.events(id))
 	}
 }
+
+func TestEscalatingToAManualQueueWithAnAnswerLeavesItToThatQueue(t *testing.T) {
+	onEachDatabase(t, testEscalatingToAManualQueueWithAnAnswerLeavesItToThatQueue)
+}
+
+func testEscalatingToAManualQueueWithAnAnswerLeavesItToThatQueue(t *testing.T) {
+	h := agentHarness(t, escalationTOML)
+	out, notice, _ := assigned(h)
+	mark := h.mark()
+	answer(h, notice, "#escalate sales Wants a quote for 50 printers.\n\nHi Alice, our sales team will write to you.")
+	h.flush()
+	tk := h.ticket(out.TicketID)
+	if tk.Queue != "sales" || tk.Assignee != "" || tk.Status != tickets.StatusPending {
+		t.Errorf("queue %s, assignee %q, status %s; want sales, nobody (it assigns by hand: the answer does not make it Ann's), pending", tk.Queue, tk.Assignee, tk.Status)
+	}
+	if got := h.mailTo("alice@a.test", mark); len(got) != 1 || !strings.HasPrefix(got[0].text, "Hi Alice, our sales team will write to you.") {
+		t.Errorf("the customer got %+v, want Ann's answer", got)
+	}
+	bob := h.oneMailTo("bob@example.com", mark)
+	if !strings.Contains(bob.subject, "Escalated to sales") || !strings.Contains(bob.text, "Wants a quote for 50 printers.") {
+		t.Errorf("Bob's notice:\nsubject %s\n%s", bob.subject, bob.text)
+	}
+
+	// #assign with #escalate QUEUE is a wrong command: the queue assigns.
+	h = agentHarness(t, escalationTOML)
+	out, notice, _ = assigned(h)
+	before := h.ticket(out.TicketID)
+	mark = h.mark()
+	answer(h, notice, "#escalate l2\n#assign Bob Builder")
+	h.flush()
+	untouched(t, h, before, mark, "ann@example.com")
+	if got := h.oneMailTo("ann@example.com", mark); !strings.Contains(got.text, "leave out #assign and #take") {
+		t.Errorf("Ann's command error:\n%s", got.text)
+	}
+}

@@ -196,7 +196,10 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 			return err
 		}
 		res.Queued += n
-		if err := s.answered(ctx, tx, t, a, statusSet, now); err != nil {
+		// An escalation to a queue gave the ticket to that queue: the
+		// answer does not take it back.
+		escalated := slices.ContainsFunc(cmds, func(c command) bool { return c.esc.kind == "queue" })
+		if err := s.answered(ctx, tx, t, a, statusSet, escalated, now); err != nil {
 			return err
 		}
 	}
@@ -214,8 +217,8 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 // answered records an agent's answer that went to the customer: the
 // first one is the first response; a new or open ticket now waits on the
 // customer (unless a #status command said otherwise); and nobody's
-// ticket becomes the answering agent's.
-func (s *Service) answered(ctx context.Context, tx Tx, t *Ticket, a *Agent, statusSet bool, now time.Time) error {
+// ticket becomes the answering agent's, unless they escalated it.
+func (s *Service) answered(ctx context.Context, tx Tx, t *Ticket, a *Agent, statusSet, escalated bool, now time.Time) error {
 	if t.FirstResponseAt.IsZero() {
 		t.FirstResponseAt = now
 	}
@@ -232,7 +235,7 @@ func (s *Service) answered(ctx context.Context, tx Tx, t *Ticket, a *Agent, stat
 			return err
 		}
 	}
-	if t.Assignee == "" {
+	if t.Assignee == "" && !escalated {
 		t.Assignee = a.Email
 		return s.event(ctx, tx, t.ID, EventAssigned, a.Email, "assigned to "+a.Email+": answered an unassigned ticket", now)
 	}

@@ -255,6 +255,8 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 			wrong(c, "a ticket is escalated or merged, not both in one reply")
 		case c.name == "escalate" && c.esc.kind == "queue" && slices.ContainsFunc(cmds, func(o command) bool { return o.name == "queue" }):
 			wrong(c, "#escalate QUEUE moves the ticket: leave out #queue")
+		case c.name == "escalate" && c.esc.kind == "queue" && slices.ContainsFunc(cmds, func(o command) bool { return o.name == "assign" || o.name == "take" }):
+			wrong(c, "#escalate QUEUE assigns the ticket by that queue's strategy: leave out #assign and #take (assign it afterwards)")
 		case c.name == "escalate" && c.esc.kind == "vendor" && slices.ContainsFunc(cmds, func(o command) bool { return o.name == "status" }):
 			wrong(c, "#escalate to a vendor sets the status pending_vendor: leave out #status")
 		}
