@@ -223,7 +223,7 @@ func (e *env) cmdTickets(args []string) error {
 		}
 		return printTicketDetail(e.stdout, v)
 	}
-	return usageError{fmt.Sprintf("unknown tickets command %q: expected list, show, merge, assign, resolve, close, reopen or pending", args[0])}
+	return usageError{fmt.Sprintf("unknown tickets command %q: expected list, show, merge, assign, resolve, close, reopen, pending or pending-vendor", args[0])}
 }
 
 func (e *env) cmdQuarantine(args []string) error {
