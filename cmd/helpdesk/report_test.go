@@ -88,7 +88,7 @@ func TestReportCommandPrintsTheFiguresOfWhatWasIngested(t *testing.T) {
 	if code, _, errs = c.run("", "report", "--html", page); code != 0 {
 		t.Fatalf("report --html: exit %d, %s", code, errs)
 	}
-	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `aria-label="Backlog by status. new: 1, open: 1, pending: 0"`) {
+	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `aria-label="Backlog by status. new: 1, open: 1, pending: 0, pending_vendor: 0"`) {
 		t.Errorf("report --html wrote %d bytes (%v) without the backlog chart", len(b), err)
 	}
 
