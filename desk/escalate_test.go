@@ -414,3 +414,33 @@ func testEscalatingToAManualQueueWithAnAnswerLeavesItToThatQueue(t *testing.T) {
 		t.Errorf("Ann's command error:\n%s", got.text)
 	}
 }
+
+func TestAVendorAnswerFailingDMARCChangesNothing(t *testing.T) {
+	h := agentHarness(t, escalationTOML)
+	h.desk.Close()
+	cfg := h.desk.Config()
+	cfg.Security.TrustedAuthservIDs = []string{"mx.example.com"}
+	h.open(cfg)
+	out, notice, _ := assigned(h)
+	mark := h.mark()
+	h.deliver("support", "Authentication-Results: mx.example.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com\r\n"+
+		gmailReply("Ann Agent <ann@example.com>", notice, "ann-esc@example.com", "#escalate acme Please check the firmware."))
+	h.flush()
+	vendor := h.oneMailTo("support@acme.example", mark)
+
+	mark = h.mark()
+	got := h.deliver("support", "Authentication-Results: mx.example.com; spf=fail smtp.mailfrom=acme.example; dmarc=fail (p=none) header.from=acme.example\r\n"+
+		vendorReply(vendor, "acme-forged@acme.example", "Fixed, close it."))
+	h.flush()
+	if !got.Unverified || h.ticket(out.TicketID).Status != tickets.StatusPendingVendor || h.mark() != mark {
+		t.Errorf("a vendor answer failing DMARC: %+v, status %s, %d mails; want it kept unverified, nothing changed or sent", got, h.ticket(out.TicketID).Status, h.mark()-mark)
+	}
+	if m := h.message(out.TicketID, "acme-forged@acme.example"); m.Kind != tickets.KindNote || !m.Unverified {
+		t.Errorf("kept as kind %s, unverified %v", m.Kind, m.Unverified)
+	}
+	h.deliver("support", "Authentication-Results: mx.example.com; dkim=pass header.d=acme.example; dmarc=pass header.from=acme.example\r\n"+
+		vendorReply(vendor, "acme-real@acme.example", "Fixed in firmware 2.2."))
+	if st := h.ticket(out.TicketID).Status; st != tickets.StatusOpen {
+		t.Errorf("the vendor's verified answer left the ticket %s", st)
+	}
+}
