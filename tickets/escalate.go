@@ -134,6 +134,11 @@ func (s *Service) checkEscalation(t *Ticket, arg string) (escalation, string) {
 			return e, fmt.Sprintf("%s is an agent: use #assign", a.Address)
 		}
 		e.kind, e.target = "vendor", EmailKey(a.Address)
+		for _, c := range s.opts.Contacts {
+			if SameEmail(c.Email, a.Address) {
+				e.name = c.Name // a contact written by its address
+			}
+		}
 	case s.knownQueue(target):
 		if target == t.Queue {
 			return e, fmt.Sprintf("the ticket is in queue %s already", target)
