@@ -175,7 +175,8 @@ type Message struct {
 	// someone else: kept for the agent, trusted for nothing.
 	Unverified bool
 	// Author is the agent who wrote an agent's mail, a note or a relayed
-	// answer (the agent's address); "" for any other message.
+	// answer (the agent's address), or, for a vendor's answer kept as a
+	// note, the address it came from; "" for any other message.
 	Author string
 }
 
