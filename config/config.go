@@ -86,6 +86,9 @@ type Config struct {
 	CSAT CSAT `toml:"csat"`
 	// HTTP is the daemon's web server, for the pages links in mails open.
 	HTTP HTTP `toml:"http"`
+	// Web is the customer's web side: the new ticket form and each
+	// ticket's page.
+	Web Web `toml:"web"`
 	// Calendars are the working hours SLA clocks count in; the 24x7
 	// calendar always exists.
 	Calendars []Calendar `toml:"calendar"`
@@ -358,6 +361,7 @@ func Default() *Config {
 		Notify: Notify{Resolved: true, Closed: true, Merged: true},
 		CSAT:   CSAT{Enabled: true, LinkValidFor: Duration{30 * 24 * time.Hour}},
 		SLA:    defaultSLA(),
+		Web:    DefaultWeb(),
 	}
 }
 

@@ -67,6 +67,7 @@ func (c *Config) Validate() error {
 	positive(&ps, "loops.bounce_hold", c.Loops.BounceHold)
 	c.validateLifecycle(&ps)
 	c.validateHTTP(&ps)
+	c.validateWeb(&ps)
 	positive(&ps, "outbox.retry_min", c.Outbox.RetryMin)
 	if c.Outbox.RetryMax.Duration < c.Outbox.RetryMin.Duration {
 		ps.add("outbox.retry_max", "must not be less than outbox.retry_min (%s)", c.Outbox.RetryMin.Duration)

@@ -82,6 +82,11 @@ func (c *composer) data(n tickets.Notice) templates.Data {
 	if n.Template == tickets.TemplateCSATSurvey {
 		data.Links.CSAT = c.csatLinks(t.ID)
 	}
+	// Mail to the customer (an agent's answer too), never to an agent.
+	if c.baseURL != "" && n.SLA == nil && tickets.SameEmail(n.To.Email, t.Requester.Email) &&
+		(n.Agent == nil || !tickets.SameEmail(n.To.Email, n.Agent.Email)) {
+		data.Links.Ticket = c.baseURL + "/t/" + c.signer.PageToken(t.ID)
+	}
 	for _, sg := range n.Suggestions {
 		data.Suggestions = append(data.Suggestions, c.suggestion(t.ID, sg))
 	}

@@ -20,6 +20,7 @@ func (d *Desk) addPages(srv *web.Server) error {
 	srv.Handle("GET /healthz", d.HealthHandler())
 	srv.Handle("GET /readyz", d.ReadyHandler())
 	srv.AddKnowledgeBase(d.Service)
+	d.AddCustomerPages(srv)
 	h := &d.cfg.HTTP
 	if !h.AdminAccess() {
 		d.log.Info("no admin pages and no /metrics: set [http] admin_users or admin_token_env to serve them")

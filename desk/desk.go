@@ -127,6 +127,8 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		CSAT:          cfg.CSAT.Enabled,
 		SLA:           cfg.SLAPolicy(),
 		KB:            tickets.KBOptions{BaseURL: cfg.HTTP.BaseURL},
+		Web: tickets.WebOptions{UnverifiedFor: cfg.Web.UnverifiedFor.Duration, PerAddress: offIfZero(cfg.Web.PerAddress),
+			PerSource: offIfZero(cfg.Web.PerSource), Window: cfg.Web.RateWindow.Duration},
 		Timers: tickets.Timers{PendingReminderAfter: cfg.Lifecycle.PendingReminderAfter.Duration,
 			PendingResolveAfter: cfg.Lifecycle.PendingResolveAfter.Duration, AutoCloseAfter: cfg.Lifecycle.AutoCloseAfter.Duration},
 		Notify: &tickets.Notify{Resolved: cfg.Notify.Resolved, Pending: cfg.Notify.Pending,

@@ -326,7 +326,12 @@ func (s *Sender) transact(ctx context.Context, w *wireMail, reused bool) (first 
 		data.Close()
 		return false, err
 	}
-	return false, data.Close()
+	traceDelivery("dot", w.rcpts)
+	if err := data.Close(); err != nil {
+		return false, err
+	}
+	traceDelivery("250", w.rcpts)
+	return false, nil
 }
 
 // failure drops the connection and classifies err.

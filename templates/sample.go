@@ -42,7 +42,7 @@ func SampleData() Data {
 		ReplyMarker: ReplyMarker,
 		Problem:     `line 1 "#status fixed": unknown status "fixed" (use open, pending, resolved or closed)`,
 
-		Links: Links{CSAT: CSATLinks{
+		Links: Links{Ticket: "https://help.example.com/t/1042-samplepagesignaturesamplepag", CSAT: CSATLinks{
 			Rate1: "https://help.example.com/csat/1042-1-1743584100-samplesignaturesamplesigna",
 			Rate2: "https://help.example.com/csat/1042-2-1743584100-samplesignaturesamplesignb",
 			Rate3: "https://help.example.com/csat/1042-3-1743584100-samplesignaturesamplesignc",

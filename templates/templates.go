@@ -135,6 +135,11 @@ type Suggestion struct {
 
 // Links are addresses on the desk's web server.
 type Links struct {
+	// Ticket is, in every mail to the customer, the ticket's own page:
+	// its status and conversation, where the customer may reply or close
+	// it, and confirm a ticket opened on the web form (a signed link that
+	// does not expire). "" in mail to agents.
+	Ticket string
 	// CSAT are the satisfaction survey's five signed links, one per
 	// rating; only csat_survey has them. Each opens a page with its
 	// rating chosen, where the customer confirms it (and may add a

@@ -55,6 +55,15 @@ type Inbound struct {
 	Source string
 	// Raw is the mail as received; it is kept.
 	Raw []byte
+	// WebForm: the mail was written by the desk from its web form
+	// (base_url/new), never received. It always opens a new ticket,
+	// unverified until the customer confirms the address; nothing in it
+	// threads it or carries an agent's power. Only the desk sets it.
+	WebForm bool
+	// WebTicket is, for a reply written on a ticket's page
+	// (base_url/t/...), that ticket: the page's signed link chose it, and
+	// nothing in the mail threads it elsewhere. 0 for any other mail.
+	WebTicket int64
 
 	fp *triage.Fingerprint // see fingerprint
 }
@@ -225,6 +234,9 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 	}
 
 	msg := s.inboundMessage(in, key, now)
+	if in.WebForm || in.WebTicket != 0 {
+		return s.ingestWeb(ctx, tx, in, mb, msg, now, res)
+	}
 	if tok, ok := s.agentTokenOf(in); ok {
 		if done, err := s.agentMail(ctx, tx, in, msg, tok, now, res); done || err != nil {
 			return err
@@ -472,9 +484,13 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if subject == "" {
 		subject = "(no subject)"
 	}
+	status := StatusNew
+	if in.WebForm {
+		status = StatusUnverified
+	}
 	t := &Ticket{
 		Subject:   subject,
-		Status:    StatusNew,
+		Status:    status,
 		Priority:  "P3",
 		Queue:     mb.Queue,
 		Mailbox:   in.Mailbox,
@@ -518,7 +534,11 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	if err := s.keepFingerprint(ctx, tx, t, msg, in); err != nil {
 		return nil, err
 	}
-	if err := s.event(ctx, tx, t.ID, EventCreated, requester.Email, fmt.Sprintf("ticket opened by mail to %s (mailbox %s, queue %s)", mb.Address, in.Mailbox, t.Queue), now); err != nil {
+	created := fmt.Sprintf("ticket opened by mail to %s (mailbox %s, queue %s)", mb.Address, in.Mailbox, t.Queue)
+	if in.WebForm {
+		created = fmt.Sprintf("ticket opened on the web form from %s (mailbox %s, queue %s); unverified until the customer confirms the address", in.Source, in.Mailbox, t.Queue)
+	}
+	if err := s.event(ctx, tx, t.ID, EventCreated, requester.Email, created, now); err != nil {
 		return nil, err
 	}
 	if err := s.triageEvents(ctx, tx, t, decision, now); err != nil {
@@ -529,16 +549,30 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 			return nil, err
 		}
 	}
-	if err := s.startSLA(ctx, tx, t, in, now); err != nil {
-		return nil, err
-	}
-	if t.Assignee == "" && !decision.Spam && in.AutoReason == "" {
-		if err := s.assignNew(ctx, tx, t, decision.Skill, now); err != nil {
+	if t.Status == StatusUnverified {
+		// Nobody works on it, and no clock runs, until the customer
+		// confirms (confirmWeb); unconfirmed, it is closed in time.
+		if err := tx.ScheduleJob(ctx, t.ID, JobUnverifiedExpire, now.Add(s.web.UnverifiedFor)); err != nil {
+			return nil, fmt.Errorf("scheduling the expiry of unverified ticket %d: %w", t.ID, err)
+		}
+		if decision.Skill != "" {
+			// For the assignment at confirmation (see confirmWeb).
+			if err := s.event(ctx, tx, t.ID, EventWebSkill, "system", decision.Skill, now); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		if err := s.startSLA(ctx, tx, t, in, now); err != nil {
 			return nil, err
 		}
-	}
-	if err := s.notifyNewTicket(ctx, tx, t, in, msg, now); err != nil {
-		return nil, err
+		if t.Assignee == "" && !decision.Spam && in.AutoReason == "" {
+			if err := s.assignNew(ctx, tx, t, decision.Skill, now); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.notifyNewTicket(ctx, tx, t, in, msg, now); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case in.AutoReason != "":
@@ -549,7 +583,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		// Anyone can write any From: answering it would send the desk's
 		// mail, and the attacker's subject, to whomever the attacker names.
 		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: the sender is not verified ("+in.Sender.Why+")", now)
-	case !decision.Acknowledge:
+	case !decision.Acknowledge && !in.WebForm: // a web ticket's acknowledgement confirms its address
 		return t, s.event(ctx, tx, t.ID, EventNotAnswered, "system", "no acknowledgement: a rule suppressed it", now)
 	}
 	if ignoredReplyTo != "" {
@@ -628,6 +662,9 @@ func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, how string, in *I
 			return err
 		}
 		return s.notifyCustomerReply(ctx, tx, t, msg, now)
+	}
+	if t.Status == StatusUnverified {
+		return s.replyToUnverified(ctx, tx, t, how, in, msg, now)
 	}
 	if deflected, err := s.solvedByReply(ctx, tx, t, in, msg, now); err != nil || deflected {
 		return err

@@ -241,9 +241,10 @@ func (s *Service) articleRef(slug string) string {
 
 // deflectable reports whether a customer's mail on t may still be the
 // answer to its acknowledgement's suggestions: the ticket is new or open
-// and no agent has answered yet.
+// and no agent has answered yet. A web ticket still unverified is too:
+// its acknowledgement's link reached the customer, which confirms it.
 func deflectable(t *Ticket) bool {
-	return (t.Status == StatusNew || t.Status == StatusOpen) && t.FirstResponseAt.IsZero()
+	return (t.Status == StatusNew || t.Status == StatusOpen || t.Status == StatusUnverified) && t.FirstResponseAt.IsZero()
 }
 
 // Errors of "this solved my problem" links.

@@ -188,7 +188,12 @@ func (k *leaseKeeper) stop() {
 // one whose template fails is not sent, and that is an event on its ticket.
 //
 // sent reports that the SMTP server accepted the mail.
-func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats) (record func(context.Context, Tx) error, sent bool) {
+//
+// delivered, when not nil, runs the moment the server has taken the mail,
+// before anything else: the outbox pass notes the delivery there, so that
+// the time in which a crash forgets a delivery is the server's reply on
+// its way and no more.
+func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy, it *OutboxItem, st *FlushStats, delivered func()) (record func(context.Context, Tx) error, sent bool) {
 	// Not the Message-ID: it carries the ticket's reply token.
 	log := s.log.With(slog.String("ticket", s.Ref(it.TicketID)), slog.Int64("outbox", it.ID))
 	var text *Composed // rendered here, to store with the result
@@ -216,6 +221,9 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		text = &c
 	}
 	sendErr := mailer.Send(ctx, &it.Message)
+	if sendErr == nil && delivered != nil {
+		delivered()
+	}
 	now := s.now().UTC()
 	// withText stores the text rendered here, then the result.
 	withText := func(ctx context.Context, tx Tx, result func() error) error {

@@ -45,7 +45,7 @@ type outboxPass struct {
 	ctx     context.Context // ends the sending
 	rctx    context.Context // records: the mails are out even when ctx has ended
 	policy  RetryPolicy
-	notes   DeliveryNotes // nil: the store keeps none
+	notes   DeliveryNotes // nil: the store keeps none (a store of the tests)
 	mailers []Mailer
 	queues  []chan *delivery
 	stats   []FlushStats // one per worker
@@ -206,16 +206,19 @@ func (p *outboxPass) send(i int, d *delivery) {
 		p.done(d, false)
 		return
 	}
-	record, sent := p.s.deliver(p.ctx, p.mailers[i], p.policy, &d.item, &p.stats[i])
-	d.record, d.recorded = record, make(chan struct{})
 	noted := false
-	if sent && p.notes != nil {
+	record, sent := p.s.deliver(p.ctx, p.mailers[i], p.policy, &d.item, &p.stats[i], func() {
+		if p.notes == nil {
+			return
+		}
 		if err := p.notes.NoteDelivered(p.rctx, d.item.ID, p.s.now().UTC()); err != nil {
 			p.s.log.WarnContext(p.ctx, "delivery not noted: waiting for its record", slog.Int64("outbox", d.item.ID), slog.Any("err", err))
-		} else {
-			noted = true
+			return
 		}
-	}
+		noted = true
+		traceDelivery("noted", &d.item)
+	})
+	d.record, d.recorded = record, make(chan struct{})
 	p.results <- d
 	if sent && !noted {
 		// The next mail waits for this one's record: a crash now sends
@@ -260,8 +263,18 @@ func (p *outboxPass) recordNoted(now time.Time) error {
 
 // record commits the results as they come: each with those that came
 // while the last commit ran (a group commit), up to recordEvery, without
-// waiting for more.
+// waiting for more. The notes of what it recorded are dropped at the
+// end of the pass (and by each claim's recordNoted meanwhile), not after
+// each commit: the notes have one connection, and a worker noting the
+// delivery it just made must not wait behind a removal.
 func (p *outboxPass) record() {
+	var recorded []int64
+	defer func() {
+		if p.notes != nil && len(recorded) > 0 {
+			// One left behind is dropped by the next NotedDeliveries.
+			_ = p.notes.ForgetDeliveries(p.rctx, recorded)
+		}
+	}()
 	for {
 		first, ok := <-p.results
 		if !ok {
@@ -285,13 +298,9 @@ func (p *outboxPass) record() {
 			// and they are recorded from their notes or sent again.
 			p.fail(err)
 		} else if p.notes != nil {
-			ids := make([]int64, len(batch))
-			for i, d := range batch {
-				ids[i] = d.item.ID
+			for _, d := range batch {
+				recorded = append(recorded, d.item.ID)
 			}
-			// Recorded: the notes have served. One left behind is
-			// dropped by the next NotedDeliveries.
-			_ = p.notes.ForgetDeliveries(p.rctx, ids)
 		}
 		for _, d := range batch {
 			p.done(d, false)

@@ -212,7 +212,7 @@ func BuildReport(ctx context.Context, r Reader, opts ReportOptions) (*Report, er
 		return nil, fmt.Errorf("report: reading the SLA clocks' outcomes: %w", err)
 	}
 	rep := computeReport(ts, replies, opts)
-	rep.SLA = slaCompliance(slaEvents)
+	rep.SLA = slaCompliance(slaEvents, opts.Since)
 	return rep, nil
 }
 
@@ -387,9 +387,10 @@ func computeReport(ts []ReportTicket, replies map[string]int, opts ReportOptions
 // target, in the order P1..P4 and first response, next response,
 // resolution. Each clock's run (the next response runs again after each
 // customer reply) counts once: Met when met in time, Missed at its breach,
-// or at its late answer when its breach has no event in the period (the
-// scheduler had not run it yet, or it fell in the period before).
-func slaCompliance(events []Event) []SLACompliance {
+// or at its late answer when its breach has no event at all (the
+// scheduler had not run it yet). Events before since only say which runs
+// were breached already: those were counted in their own period.
+func slaCompliance(events []Event, since time.Time) []SLACompliance {
 	type key struct{ priority, target string }
 	type run struct {
 		ticket int64
@@ -403,21 +404,36 @@ func slaCompliance(events []Event) []SLACompliance {
 			continue
 		}
 		k, r := key{priority, target}, run{e.TicketID, target}
-		if tally[k] == nil {
-			tally[k] = &SLACompliance{Priority: priority, Target: target}
+		if e.CreatedAt.Before(since) {
+			if e.Kind == EventSLABreach {
+				breached[r] = true
+			} else {
+				delete(breached, r)
+			}
+			continue
+		}
+		count := func(met bool) {
+			if tally[k] == nil {
+				tally[k] = &SLACompliance{Priority: priority, Target: target}
+			}
+			if met {
+				tally[k].Met++
+			} else {
+				tally[k].Missed++
+			}
 		}
 		switch {
 		case e.Kind == EventSLABreach:
 			if !breached[r] {
-				tally[k].Missed++
+				count(false)
 				breached[r] = true
 			}
 		case inTime:
-			tally[k].Met++
+			count(true)
 			delete(breached, r)
 		default: // met late
 			if !breached[r] {
-				tally[k].Missed++
+				count(false)
 			}
 			delete(breached, r)
 		}
@@ -483,3 +499,18 @@ func ratio(n, of int) float64 {
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// Span writes seconds as people read a duration: "45s", "45m", "3h20m",
+// "2d4h". The report command and the dashboard both write it so.
+func Span(seconds int64) string {
+	d := time.Duration(seconds) * time.Second
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", seconds)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+}

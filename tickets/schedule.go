@@ -158,6 +158,8 @@ func (s *Service) runJob(ctx context.Context, tx Tx, j Job, now time.Time) (stri
 		}
 		note := fmt.Sprintf("Resolved automatically: no reply from the customer in %s while the ticket waited on them.", days(s.timers.PendingResolveAfter))
 		return "resolved", s.changeStatus(ctx, tx, t, StatusResolved, note, "system", now)
+	case JobUnverifiedExpire:
+		return s.expireUnverified(ctx, tx, t, now)
 	case JobAutoClose:
 		if t.Status != StatusResolved {
 			return "ticket is " + string(t.Status), nil

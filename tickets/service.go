@@ -112,6 +112,8 @@ type Options struct {
 	KB KBOptions
 	// Contacts are the outside parties "#escalate NAME" names.
 	Contacts []Contact
+	// Web configures the tickets opened on the web form (see webside.go).
+	Web WebOptions
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -136,6 +138,7 @@ type Service struct {
 	timers Timers
 	sla    *SLAPolicy
 	kb     KBOptions
+	web    WebOptions
 }
 
 // NewService checks opts and returns a Service.
@@ -191,6 +194,7 @@ func NewService(opts Options) (*Service, error) {
 	return &Service{
 		notify: notify,
 		kb:     opts.KB.withDefaults(),
+		web:    opts.Web.withDefaults(),
 		timers: opts.Timers.withDefaults(),
 		sla:    slaOrNil(opts.SLA),
 		opts:   opts,

@@ -56,7 +56,8 @@ type Reader interface {
 	// by agent.
 	ReportReplies(ctx context.Context, f ReportFilter) (map[string]int, error)
 	// ReportSLAEvents lists the SLA clocks' met and breach events of f's
-	// period, oldest first.
+	// period, oldest first, preceded by the earlier ones of the tickets
+	// whose clock was met late in the period.
 	ReportSLAEvents(ctx context.Context, f ReportFilter) ([]Event, error)
 	// SLAClocks are the SLA clocks of a ticket, one per target, in the
 	// order of Targets; none for a ticket without.
@@ -138,6 +139,12 @@ type Tx interface {
 	CancelJob(ctx context.Context, ticketID int64, kind string) error
 	// SaveSLAClock stores c, a new clock or a changed one.
 	SaveSLAClock(ctx context.Context, c *SLAClock) error
+	// WebSubmissions counts the tickets opened on the web form since,
+	// by address email and by source.
+	WebSubmissions(ctx context.Context, email, source string, since time.Time) (byAddress, bySource int, err error)
+	// AddWebSubmission records that email, from source, opened ticket on
+	// the web form at at.
+	AddWebSubmission(ctx context.Context, email, source string, ticketID int64, at time.Time) error
 	KBWriter
 }
 
@@ -216,7 +223,8 @@ type Quarantined struct {
 // batch of incoming mail): a sender killed in between leaves the note,
 // and the next sender records the delivery from it instead of sending the
 // mail again. The SQLite store keeps the notes in a file beside the
-// database; a note survives the death of the process, not a power cut.
+// database, the PostgreSQL store in a table written without waiting for
+// the disk; a note survives the death of the process, not a power cut.
 type DeliveryNotes interface {
 	// NoteDelivered notes that outbox item id was delivered at at.
 	NoteDelivered(ctx context.Context, id int64, at time.Time) error

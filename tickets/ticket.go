@@ -15,9 +15,13 @@ type Status string
 
 // The statuses of a ticket. Spam and merged are terminal.
 const (
-	StatusNew     Status = "new"
-	StatusOpen    Status = "open"
-	StatusPending Status = "pending" // waiting on the customer
+	StatusNew Status = "new"
+	// StatusUnverified: opened on the web form, waiting for the customer
+	// to confirm the address (a reply to the acknowledgement or its
+	// link); no agent sees it in the backlog, no SLA clock runs.
+	StatusUnverified Status = "unverified"
+	StatusOpen       Status = "open"
+	StatusPending    Status = "pending" // waiting on the customer
 	// StatusPendingVendor: waiting on an outside vendor the ticket was
 	// escalated to (#escalate); the vendor's answer sets it back to open.
 	StatusPendingVendor Status = "pending_vendor"
@@ -30,7 +34,7 @@ const (
 // Valid reports whether s is one of the known statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusNew, StatusOpen, StatusPending, StatusPendingVendor, StatusResolved, StatusClosed, StatusSpam, StatusMerged:
+	case StatusNew, StatusUnverified, StatusOpen, StatusPending, StatusPendingVendor, StatusResolved, StatusClosed, StatusSpam, StatusMerged:
 		return true
 	}
 	return false

@@ -23,7 +23,12 @@ button{font:inherit;padding:.5rem 1.25rem;border:2px solid #0b4f9c;border-radius
 button:focus,input:focus,textarea:focus,a:focus{outline:3px solid #f5a623;outline-offset:2px}
 .problem{border-left:4px solid #b00020;padding:.25rem .75rem;color:#7a0016;background:#fdecee}
 .note{color:#444}
-a{color:#0b4f9c}`
+a{color:#0b4f9c}
+input[type=text],input[type=email]{width:100%;box-sizing:border-box;font:inherit;padding:.4rem;border:1px solid #767676;border-radius:4px}
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+.msg{border-left:4px solid #767676;padding:.25rem .75rem;margin:0 0 1rem}
+.msg.desk{border-color:#0b4f9c}
+.text{white-space:pre-wrap}`
 
 // styleHash is pageCSS's CSP source expression.
 var styleHash = func() string {

@@ -57,6 +57,9 @@ type Server struct {
 	origin  string // BaseURL's scheme://host, as browsers send Origin
 	maxBody int64
 	surveys Surveys
+	// bodyLimits are the body limits of paths that take more than
+	// maxBody (the new ticket form's attachments), by exact path.
+	bodyLimits map[string]int64
 }
 
 // New returns a server with the survey pages (when Options.Surveys is set).
@@ -78,6 +81,8 @@ func New(opts Options) (*Server, error) {
 		origin:  strings.ToLower(u.Scheme + "://" + u.Host),
 		maxBody: opts.MaxBodyBytes,
 		surveys: opts.Surveys,
+
+		bodyLimits: map[string]int64{},
 	}
 	if s.surveys != nil {
 		s.Handle("GET /csat/{token}", http.HandlerFunc(s.surveyPage))
@@ -112,7 +117,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+	limit := s.maxBody
+	if n, ok := s.bodyLimits[r.URL.Path]; ok {
+		limit = n
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	s.mux.ServeHTTP(w, r)
 }
 

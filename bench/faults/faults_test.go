@@ -11,8 +11,27 @@ import (
 // backlog, restarted each time: every mail one ticket, every
 // acknowledgement at the SMTP server once.
 func TestKill9DuringABacklog(t *testing.T) {
+	onEachStore(t, kill9DuringABacklog)
+}
+
+// onEachStore runs the case on SQLite, then on PostgreSQL.
+func onEachStore(t *testing.T, run func(t *testing.T, store string)) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) { run(t, store) })
+	}
+}
+
+// kind names a case in the figures: the store too, when not SQLite.
+func kind(name, store string) string {
+	if store == "sqlite" {
+		return name
+	}
+	return name + " " + store
+}
+
+func kill9DuringABacklog(t *testing.T, store string) {
 	n, kills := pick(600, 2000), pick(5, 20)
-	r := newRig(t, rigOptions{})
+	r := newRig(t, rigOptions{trace: true, postgres: store == "postgres"})
 	if err := r.dc.AppendMany("support", "INBOX", mails(0, n, 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -45,22 +64,33 @@ func TestKill9DuringABacklog(t *testing.T) {
 	// instant before the kill, its reply still in flight, goes again (RFC
 	// 1047): the daemon cannot know it was delivered. Every delivery the
 	// daemon learnt of is noted at once; any other mail twice is a lost
-	// note or record, and fails the test. The figures say how many came
-	// twice, and how many of them were in flight.
+	// note or record, and fails the test. The delivery trace says where
+	// each sender of a mail that came twice was when it died; without it
+	// (FAULTS_BIN, another build) the times of the kills and of the
+	// server's receipts do.
 	ackedOK := tl
-	ackedOK.ackedTwice -= tl.replyInFlight
-	if tl.ackedTwice > 0 {
+	if inWindow, why, ok := r.whyTwice(tl.twice); ok {
+		tl.replyInFlight = inWindow
+		if tl.ackedTwice > 0 {
+			t.Logf("where the senders of the %d acknowledgements sent twice died:\n%s", tl.ackedTwice, why)
+		}
+	} else if tl.ackedTwice > 0 {
 		t.Logf("%v\n%s", tl, r.noteLines())
 	}
-	figures(t, "kill -9", tl, kills, took, ackedOK)
+	ackedOK.ackedTwice -= tl.replyInFlight
+	figures(t, kind("kill -9", store), tl, kills, took, ackedOK)
 }
 
 // The SMTP server goes away while the acknowledgements of a backlog go
 // out, and comes back: everything is delivered after it returns, nothing
 // given up, nothing twice.
 func TestSMTPServerDownForAWhile(t *testing.T) {
+	onEachStore(t, smtpServerDownForAWhile)
+}
+
+func smtpServerDownForAWhile(t *testing.T, store string) {
 	n, down := pick(300, 2000), time.Duration(pick(8, 30))*time.Second
-	r := newRig(t, rigOptions{})
+	r := newRig(t, rigOptions{postgres: store == "postgres"})
 	d := r.start()
 	if err := r.dc.AppendMany("support", "INBOX", mails(0, n, 0)); err != nil {
 		t.Fatal(err)
@@ -81,5 +111,5 @@ func TestSMTPServerDownForAWhile(t *testing.T) {
 		t.Error("the daemon ended while the SMTP server was down")
 	}
 	d.stop(t)
-	figures(t, "smtp down "+down.String(), tl, 1, took)
+	figures(t, kind("smtp down "+down.String(), store), tl, 1, took)
 }

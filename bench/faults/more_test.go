@@ -6,10 +6,13 @@ import (
 	"bufio"
 	"bytes"
 	"database/sql"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -121,7 +124,8 @@ func TestDatabaseBusyUnderAnotherWriter(t *testing.T) {
 	figures(t, "database busy "+hold.String(), tl, 2, took)
 }
 
-// The database's file system fills up (a small tmpfs) while a backlog of
+// The database's file system fills up (a small tmpfs, or an ext4 image
+// on a loop device where tmpfs cannot be mounted) while a backlog of
 // large mails comes in: a clear error, an intact database, and everything
 // stored once the space is there.
 func TestDiskFull(t *testing.T) {
@@ -130,11 +134,10 @@ func TestDiskFull(t *testing.T) {
 	if err := os.Mkdir(mnt, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small tmpfs for the database (%v: %s); a loop device needs the same rights: the disk-full case is skipped", err, strings.TrimSpace(string(out)))
-	}
+	fs := smallFileSystem(t, mnt)
+	t.Logf("the database on %s", fs.what)
 	r := newRig(t, rigOptions{dbDir: mnt})
-	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() }) // after the daemon and Dovecot are gone (cleanups run last first)
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() }) // after the daemon and Dovecot are gone (cleanups run last first); a loop device goes with it
 	if err := r.dc.AppendMany("support", "INBOX", mails(0, n, 40_000)); err != nil {
 		t.Fatal(err)
 	}
@@ -169,8 +172,8 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Logf("the daemon said: %s", said)
 	r.integrity("with the disk full")
-	if out, err := exec.Command("mount", "-o", "remount,size=256m", mnt).CombinedOutput(); err != nil {
-		t.Fatalf("giving the space back: %v: %s", err, out)
+	if err := fs.giveBack(); err != nil {
+		t.Fatalf("giving the space back: %v", err)
 	}
 	freed := time.Now()
 	tl, _ := r.waitDone(n, 3*time.Minute)
@@ -182,6 +185,74 @@ func TestDiskFull(t *testing.T) {
 	r.integrity("after the space came back")
 	t.Logf("stuck at %d of %d mails stored while full", last.stored, n)
 	figures(t, "disk full", tl, 1, took)
+}
+
+// smallFS is a file system with about 3 MB free for the database.
+type smallFS struct {
+	what     string
+	giveBack func() error // makes room: 256 MB more or so
+}
+
+// smallFileSystem mounts a small file system on mnt: a 3 MB tmpfs, grown
+// by a remount; where tmpfs cannot be mounted (or FAULTS_DISK=loop), a
+// 64 MB ext4 image on a loop device filled but for 3 MB by a ballast file,
+// the space given back by removing it. It skips the test, saying why,
+// when neither can be mounted (mounting needs root, or CAP_SYS_ADMIN).
+func smallFileSystem(t *testing.T, mnt string) smallFS {
+	t.Helper()
+	var tmpfsErr error
+	if os.Getenv("FAULTS_DISK") != "loop" {
+		out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt).CombinedOutput()
+		if err == nil {
+			return smallFS{what: "a 3 MB tmpfs, grown to 256 MB", giveBack: func() error {
+				if out, err := exec.Command("mount", "-o", "remount,size=256m", mnt).CombinedOutput(); err != nil {
+					return fmt.Errorf("remounting the tmpfs: %v: %s", err, bytes.TrimSpace(out))
+				}
+				return nil
+			}}
+		}
+		tmpfsErr = fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+	}
+	img := filepath.Join(t.TempDir(), "fs.img")
+	loop := func() error {
+		if err := os.WriteFile(img, nil, 0o600); err != nil {
+			return err
+		}
+		if err := os.Truncate(img, 64<<20); err != nil {
+			return err
+		}
+		// -m 0: no blocks kept for root, who runs the daemon here.
+		if out, err := exec.Command("mkfs.ext4", "-q", "-F", "-m", "0", img).CombinedOutput(); err != nil {
+			return fmt.Errorf("mkfs.ext4: %v: %s", err, bytes.TrimSpace(out))
+		}
+		if out, err := exec.Command("mount", "-o", "loop", img, mnt).CombinedOutput(); err != nil {
+			return fmt.Errorf("mount -o loop: %v: %s", err, bytes.TrimSpace(out))
+		}
+		return nil
+	}
+	if err := loop(); err != nil {
+		if tmpfsErr == nil {
+			tmpfsErr = errors.New("not tried (FAULTS_DISK=loop)")
+		}
+		t.Skipf("the disk-full case needs a small file system it can fill: a tmpfs cannot be mounted (%v), nor an ext4 image on a loop device (%v); run the suite as root where mount is allowed", tmpfsErr, err)
+	}
+	ballast := filepath.Join(mnt, "ballast")
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(mnt, &st); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(ballast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = syscall.Fallocate(int(f.Fd()), 0, 0, int64(st.Bavail)*st.Bsize-3<<20)
+	f.Close()
+	if err != nil {
+		t.Fatalf("filling the loop device's file system: %v", err)
+	}
+	return smallFS{what: "64 MB of ext4 on a loop device, 3 MB free until a ballast file is removed", giveBack: func() error {
+		return os.Remove(ballast)
+	}}
 }
 
 // integrity runs PRAGMA integrity_check on the database.

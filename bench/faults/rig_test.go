@@ -21,10 +21,12 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
 	"helpdesk/internal/dovecot"
 	"helpdesk/internal/localconfig"
+	"helpdesk/internal/pgtest"
 	"helpdesk/internal/smtpsink"
 )
 
@@ -42,10 +44,9 @@ func pick(short, lng int) int {
 const imapPassword = "fault suite password"
 
 var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
+	binMu  sync.Mutex
+	bins   = map[string]string{} // by build tags
+	binDir string
 )
 
 func TestMain(m *testing.M) {
@@ -59,30 +60,35 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// helpdeskBinary builds the release binary once for the whole suite, or
-// takes the one FAULTS_BIN names.
-func helpdeskBinary(t *testing.T) string {
+// helpdeskBinary builds the binary once for the whole suite, with the
+// build tags given: "" is the release build, "faultinject" the one that
+// writes the delivery trace (see traceDeliveries). FAULTS_BIN names
+// another build to run instead of both.
+func helpdeskBinary(t *testing.T, tags string) string {
 	t.Helper()
-	binOnce.Do(func() {
-		if bin := os.Getenv("FAULTS_BIN"); bin != "" {
-			// Another build, to compare (bench/RESULTS.md, "Faults").
-			binPath = bin
-			return
-		}
-		binDir, binErr = os.MkdirTemp("", "helpdesk-faults-")
-		if binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "helpdesk")
-		out, err := exec.Command("go", "build", "-o", binPath, "helpdesk/cmd/helpdesk").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("building helpdesk: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
+	if bin := os.Getenv("FAULTS_BIN"); bin != "" {
+		// Another build, to compare (bench/RESULTS.md, "Faults").
+		return bin
 	}
-	return binPath
+	binMu.Lock()
+	defer binMu.Unlock()
+	if bin, ok := bins[tags]; ok {
+		return bin
+	}
+	if binDir == "" {
+		dir, err := os.MkdirTemp("", "helpdesk-faults-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		binDir = dir
+	}
+	bin := filepath.Join(binDir, "helpdesk-"+tags)
+	out, err := exec.Command("go", "build", "-tags", tags, "-o", bin, "helpdesk/cmd/helpdesk").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building helpdesk (tags %q): %v\n%s", tags, err, out)
+	}
+	bins[tags] = bin
+	return bin
 }
 
 // rig is one desk under test: a database, a config, a Dovecot with the
@@ -92,7 +98,8 @@ type rig struct {
 	t      *testing.T
 	bin    string
 	dir    string
-	db     string
+	db     string  // the SQLite file, or the PostgreSQL URL
+	pg     *sql.DB // for the counts on PostgreSQL; nil on SQLite
 	config string
 	log    string // the daemons' stdout and stderr, appended
 	dc     *dovecot.Server
@@ -103,21 +110,45 @@ type rig struct {
 	closing  *atomic.Bool        // set when the sink stops taking mail
 	received []smtpsink.Received // by every sink so far, closed ones included
 	kills    []time.Time         // when each daemon was killed
+	killed   map[int]time.Time   // the same by process id
+	trace    string              // the daemons' delivery trace; "" for none
 }
 
 type rigOptions struct {
 	dbDir string // where the database lives; default the test's folder
 	extra string // more TOML
+	// postgres puts the database on PostgreSQL (a scratch database of
+	// the run's own) instead of SQLite.
+	postgres bool
+	// trace runs the build with -tags faultinject, whose daemons write
+	// the points of each delivery to a trace (see traceDeliveries).
+	trace bool
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
 	t.Helper()
 	dovecot.Require(t)
-	r := &rig{t: t, bin: helpdeskBinary(t), dir: t.TempDir()}
+	tags := ""
+	if o.trace {
+		tags = "faultinject"
+	}
+	r := &rig{t: t, bin: helpdeskBinary(t, tags), dir: t.TempDir()}
+	if o.trace {
+		r.trace = filepath.Join(r.dir, "delivery.trace")
+	}
 	if o.dbDir == "" {
 		o.dbDir = r.dir
 	}
 	r.db = filepath.Join(o.dbDir, "helpdesk.db")
+	if o.postgres {
+		r.db = pgtest.NewDatabase(t)
+		pg, err := sql.Open("pgx", r.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pg.Close() }) // before the database is dropped
+		r.pg = pg
+	}
 	r.config = filepath.Join(r.dir, "helpdesk.toml")
 	r.log = filepath.Join(r.dir, "daemon.log")
 	var err error
@@ -134,6 +165,12 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		Extra: "\n[outbox]\nretry_min = \"1s\"\nretry_max = \"2s\"\n[log]\nlevel = \"warn\"\n" + o.extra})
 	if err := os.WriteFile(r.config, []byte(toml), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if o.postgres {
+		// The tables are there before the first count.
+		if out, err := exec.Command(r.bin, "migrate", "--config", r.config).CombinedOutput(); err != nil {
+			t.Fatalf("helpdesk migrate: %v\n%s", err, out)
+		}
 	}
 	return r
 }
@@ -211,6 +248,9 @@ func (r *rig) start() *daemon {
 	defer logf.Close()
 	cmd := exec.Command(r.bin, "run", "--config", r.config, "--lease", "2s", "--grace", "5s")
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if r.trace != "" {
+		cmd.Env = append(os.Environ(), "HELPDESK_DELIVERY_TRACE="+r.trace)
+	}
 	if err := cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
@@ -235,6 +275,10 @@ func (d *daemon) kill() {
 func (r *rig) kill9(d *daemon) {
 	r.mu.Lock()
 	r.kills = append(r.kills, time.Now())
+	if r.killed == nil {
+		r.killed = map[int]time.Time{}
+	}
+	r.killed[d.cmd.Process.Pid] = time.Now()
 	r.mu.Unlock()
 	d.kill()
 }
@@ -326,14 +370,18 @@ func (t tally) String() string {
 // count looks at the database and the SMTP servers for mails 0..n-1.
 func (r *rig) count(n int) (tally, error) {
 	tl := tally{mails: n}
-	if _, err := os.Stat(r.db); os.IsNotExist(err) {
-		return tl, nil // no daemon has run yet
+	db := r.pg
+	if db == nil {
+		if _, err := os.Stat(r.db); os.IsNotExist(err) {
+			return tl, nil // no daemon has run yet
+		}
+		var err error
+		db, err = sql.Open("sqlite3", "file:"+r.db+"?mode=ro&_busy_timeout=10000")
+		if err != nil {
+			return tl, err
+		}
+		defer db.Close()
 	}
-	db, err := sql.Open("sqlite3", "file:"+r.db+"?mode=ro&_busy_timeout=10000")
-	if err != nil {
-		return tl, err
-	}
-	defer db.Close()
 	want := map[string]int{}
 	for i := range n {
 		want[customerID(i)] = i
@@ -539,4 +587,101 @@ func (r *rig) noteLines() string {
 		}
 	}
 	return b.String()
+}
+
+// traceEvent is a line of the delivery trace a -tags faultinject build
+// writes: when, by which process, what ("dot": the end of the data about
+// to go out; "250": the server's reply to it read; "noted": the delivery
+// noted beside the database), for which recipient.
+type traceEvent struct {
+	at    time.Time
+	pid   int
+	event string
+	rcpt  string
+}
+
+// readTrace reads the delivery trace, by recipient.
+func (r *rig) readTrace() map[string][]traceEvent {
+	out := map[string][]traceEvent{}
+	if r.trace == "" {
+		return out
+	}
+	raw, _ := os.ReadFile(r.trace)
+	if keep := os.Getenv("FAULTS_KEEP_TRACE"); keep != "" {
+		// For a closer look (bench/RESULTS.md, "Faults"): FILE.Test-store.
+		os.WriteFile(keep+"."+strings.ReplaceAll(r.t.Name(), "/", "-"), raw, 0o600)
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		var ns int64
+		var e traceEvent
+		if n, _ := fmt.Sscanf(l, "%d %d %s %s", &ns, &e.pid, &e.event, &e.rcpt); n == 4 {
+			e.at = time.Unix(0, ns)
+			out[e.rcpt] = append(out[e.rcpt], e)
+		}
+	}
+	return out
+}
+
+// whyTwice says, from the delivery trace, where each daemon that sent a
+// customer's acknowledgement without learning that it was delivered
+// was when it died. It returns how many of the customers acknowledged
+// twice (extra copies) were only inside the RFC 1047 window: every sender but the one
+// that noted the delivery was killed after the end of the data went out
+// and before it read the server's reply. ok is false without a trace.
+func (r *rig) whyTwice(twice []string) (inWindow int, report string, ok bool) {
+	events := r.readTrace()
+	if len(events) == 0 {
+		return 0, "", false
+	}
+	r.mu.Lock()
+	killed := r.killed
+	at := map[string][]time.Time{}
+	for _, rc := range r.received {
+		for _, to := range rc.To {
+			to = strings.ToLower(to)
+			at[to] = append(at[to], rc.At)
+		}
+	}
+	r.mu.Unlock()
+	var b strings.Builder
+	for _, rcpt := range twice {
+		last := map[int]traceEvent{} // each process's last event
+		var pids []int
+		for _, e := range events[rcpt] {
+			if _, seen := last[e.pid]; !seen {
+				pids = append(pids, e.pid)
+			}
+			last[e.pid] = e
+		}
+		inside := true
+		fmt.Fprintf(&b, "%s (taken %d times):", rcpt, len(at[rcpt]))
+		for _, pid := range pids {
+			e := last[pid]
+			k, wasKilled := killed[pid]
+			switch {
+			case e.event == "noted":
+				fmt.Fprintf(&b, " pid %d sent it and noted it;", pid)
+			case !wasKilled:
+				fmt.Fprintf(&b, " pid %d, not killed, stopped at %q;", pid, e.event)
+				inside = false
+			case e.event == "dot":
+				took := "never taken by the server"
+				for _, t := range at[rcpt] {
+					if !t.Before(e.at) && t.Before(k.Add(inFlight)) {
+						took = fmt.Sprintf("taken by the server %v later", t.Sub(e.at).Round(time.Microsecond))
+						break
+					}
+				}
+				fmt.Fprintf(&b, " pid %d sent the end of the data, %s, killed %v after sending it, the reply unread;", pid, took, k.Sub(e.at).Round(time.Microsecond))
+			default:
+				fmt.Fprintf(&b, " pid %d killed %v after %q, before the note;", pid, k.Sub(e.at).Round(time.Microsecond), e.event)
+				inside = false
+			}
+		}
+		b.WriteString("\n")
+		if inside {
+			inWindow += len(at[rcpt]) - 1
+		}
+	}
+	return inWindow, b.String(), true
 }

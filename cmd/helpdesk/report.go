@@ -191,7 +191,7 @@ func counts(m map[string]int) string {
 func durations(d tickets.Durations, waiting string) string {
 	s := "-"
 	if d.Count > 0 {
-		s = fmt.Sprintf("median %s, p90 %s (%s)", span(d.MedianSeconds), span(d.P90Seconds), ticketCount(d.Count))
+		s = fmt.Sprintf("median %s, p90 %s (%s)", tickets.Span(d.MedianSeconds), tickets.Span(d.P90Seconds), ticketCount(d.Count))
 	}
 	if waiting != "" && d.Waiting > 0 {
 		s += fmt.Sprintf("; %d %s", d.Waiting, waiting)
@@ -211,7 +211,7 @@ func medianOf(d tickets.Durations) string {
 	if d.Count == 0 {
 		return "-"
 	}
-	return span(d.MedianSeconds)
+	return tickets.Span(d.MedianSeconds)
 }
 
 func rate(r tickets.Rate) string {
@@ -219,18 +219,4 @@ func rate(r tickets.Rate) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%% (%d of %d)", r.Rate*100, r.Count, r.Of)
-}
-
-// span writes seconds as people read a duration: "45m", "3h20m", "2d4h".
-func span(seconds int64) string {
-	d := time.Duration(seconds) * time.Second
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", seconds)
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
-	}
-	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }

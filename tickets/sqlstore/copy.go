@@ -42,6 +42,8 @@ var copyTables = []struct{ name, order string }{
 	{"kb_articles", "id"},
 	{"kb_article_tickets", "article_id, ticket_id"},
 	{"kb_suggestions", "ticket_id, article_id"},
+	{"delivery_notes", "outbox_id"},
+	{"web_submissions", "id"},
 }
 
 // Batches of a copy: an INSERT takes at most copyBatchRows rows, and

@@ -88,6 +88,9 @@ func fillEveryTable(t *testing.T, s *Store) {
 		if err := tx.SaveSuggestions(ctx, ids[1], []tickets.Suggestion{{ArticleID: kb.ID}}); err != nil {
 			return err
 		}
+		if err := tx.AddWebSubmission(ctx, "c2@a.test", "192.0.2.7", ids[1], t0); err != nil {
+			return err
+		}
 		return tx.MarkBouncing(ctx, "c1@a.test", t0.Add(24*time.Hour), "550 gone", t0)
 	})
 	items, err := s.ClaimOutbox(ctx, t0.Add(time.Hour), 2, time.Minute, "sender")
@@ -116,6 +119,12 @@ func fillEveryTable(t *testing.T, s *Store) {
 	}
 	// A job done by a daemon before the move stays done until its period ends.
 	if _, err := s.TakeLease(ctx, "job:auto-close", "host/42/9f", t0, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// A delivery note of PostgreSQL's kind (on SQLite the notes are in a
+	// file beside the database and this table stays empty): a note that
+	// travels with its outbox item serves the daemon on the target.
+	if _, err := s.DB().Exec(s.DB().Rebind(`INSERT INTO delivery_notes (outbox_id, at) VALUES (?, ?)`), 1, t0); err != nil {
 		t.Fatal(err)
 	}
 }

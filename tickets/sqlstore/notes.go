@@ -2,78 +2,142 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 
 	"helpdesk/tickets"
 )
 
-// DeliveryNotes returns the store's delivery notes: on SQLite, a file
-// beside the database; on PostgreSQL none (nil), whose commits do not
-// queue behind one write lock.
+// DeliveryNotes returns the store's delivery notes (tickets.DeliveryNotes):
+// on SQLite a file beside the database, on PostgreSQL the table
+// delivery_notes, written over connections of their own.
 func (s *Store) DeliveryNotes() tickets.DeliveryNotes {
-	if s.driver != "sqlite" {
-		return nil
-	}
-	return sqliteNotes{s}
+	return storeNotes{s}
 }
 
-// sqliteNotes are the delivery notes of a SQLite store.
-type sqliteNotes struct{ s *Store }
+// storeNotes are the delivery notes of a store.
+type storeNotes struct{ s *Store }
 
-// notes is the SQLite store's file of delivery notes (see
-// tickets.DeliveryNotes): the database's name with "-delivered", a SQLite
-// database of one table that nothing else writes, with no sync on commit.
-// A commit there takes microseconds and never waits for the main
-// database's write lock; it is in the operating system's hands at once,
-// which is what survives a killed process.
+// notes hold the connections to the store's delivery notes (see
+// tickets.DeliveryNotes), opened at the first note.
+//
+// On SQLite: the database's name with "-delivered", a SQLite database of
+// one table that nothing else writes, with no sync on commit. A commit
+// there takes microseconds and never waits for the main database's write
+// lock; it is in the operating system's hands at once, which is what
+// survives a killed process.
+//
+// On PostgreSQL: the table delivery_notes, over connections whose commits
+// do not wait for the disk (synchronous_commit off): a note is one INSERT
+// in the server's hands at once, which is what survives a killed daemon,
+// and never waits for a commit of the desk's own (each delivery's record
+// does, for the write-ahead log's flush).
 type notes struct {
-	once sync.Once
-	db   *sqlx.DB
-	err  error
+	once   sync.Once
+	db     *sqlx.DB
+	insert *sql.Stmt // prepared once: a note is the one statement on the way from the server's reply to the next mail
+	table  string
+	err    error
 }
 
 func (s *Store) notesDB() (*sqlx.DB, error) {
 	s.notes.once.Do(func() {
-		path := s.path + "-delivered"
-		if err := ownerOnly(path); err != nil {
-			s.notes.err = fmt.Errorf("opening delivery notes %s: %w", path, err)
-			return
+		var db *sqlx.DB
+		var err error
+		var where, insert string
+		if s.driver == "postgres" {
+			where, s.notes.table = "delivery_notes in "+postgresName(s.dsn), "delivery_notes"
+			insert = `INSERT INTO delivery_notes (outbox_id, at) VALUES ($1, $2) ON CONFLICT (outbox_id) DO UPDATE SET at = EXCLUDED.at`
+			var cfg *pgx.ConnConfig
+			if cfg, err = pgx.ParseConfig(s.dsn); err == nil {
+				cfg.RuntimeParams["synchronous_commit"] = "off"
+				db = sqlx.NewDb(stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(utcTimes)), "pgx")
+				// A note for each connection to the SMTP server, and
+				// the claims' reading; connected now, not at a note.
+				db.SetMaxOpenConns(notesConns)
+				db.SetMaxIdleConns(notesConns)
+				db.SetConnMaxIdleTime(0)
+				err = connectAll(db, notesConns)
+			}
+		} else {
+			path := s.path + "-delivered"
+			where, s.notes.table = path, "delivered"
+			insert = `INSERT OR REPLACE INTO delivered (outbox_id, at) VALUES (?, ?)`
+			if err = ownerOnly(path); err == nil {
+				db, err = sqlx.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=OFF&_busy_timeout=5000")
+			}
+			if err == nil {
+				_, err = db.Exec(`CREATE TABLE IF NOT EXISTS delivered (outbox_id INTEGER PRIMARY KEY, at TIMESTAMP NOT NULL)`)
+			}
+			if db != nil {
+				// One connection: this process's notes queue in Go for
+				// it, never in SQLite's busy handler, which sleeps
+				// milliseconds at a time.
+				db.SetMaxOpenConns(1)
+			}
 		}
-		db, err := sqlx.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=OFF&_busy_timeout=5000")
 		if err == nil {
-			_, err = db.Exec(`CREATE TABLE IF NOT EXISTS delivered (outbox_id INTEGER PRIMARY KEY, at TIMESTAMP NOT NULL)`)
+			s.notes.insert, err = db.Prepare(insert)
 		}
 		if err != nil {
 			if db != nil {
 				db.Close()
 			}
-			s.notes.err = fmt.Errorf("opening delivery notes %s: %w", path, err)
+			s.notes.err = fmt.Errorf("opening delivery notes %s: %w", where, err)
 			return
 		}
-		// One connection: this process's notes queue in Go for it, never
-		// in SQLite's busy handler, which sleeps milliseconds at a time.
-		db.SetMaxOpenConns(1)
 		s.notes.db = db
 	})
 	return s.notes.db, s.notes.err
 }
 
-func (n sqliteNotes) NoteDelivered(ctx context.Context, id int64, at time.Time) error {
-	db, err := n.s.notesDB()
-	if err != nil {
+// notesConns are the connections to the notes on PostgreSQL.
+const notesConns = 4
+
+// connectAll opens n connections of db and leaves them idle in its pool,
+// so that no note waits for a connection to be made (tens of
+// milliseconds on a busy machine), the very time a crash would forget
+// the delivery in.
+func connectAll(db *sqlx.DB, n int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close() // back to the pool
+		}
+	}()
+	for range n {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		if err := c.PingContext(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (n storeNotes) NoteDelivered(ctx context.Context, id int64, at time.Time) error {
+	if _, err := n.s.notesDB(); err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO delivered (outbox_id, at) VALUES (?, ?)`, id, at.UTC()); err != nil {
+	if _, err := n.s.notes.insert.ExecContext(ctx, id, at.UTC()); err != nil {
 		return fmt.Errorf("noting the delivery of outbox item %d: %w", id, err)
 	}
 	return nil
 }
 
-func (n sqliteNotes) NotedDeliveries(ctx context.Context, now time.Time) ([]tickets.NotedDelivery, error) {
+func (n storeNotes) NotedDeliveries(ctx context.Context, now time.Time) ([]tickets.NotedDelivery, error) {
 	s := n.s
 	db, err := s.notesDB()
 	if err != nil {
@@ -83,7 +147,7 @@ func (n sqliteNotes) NotedDeliveries(ctx context.Context, now time.Time) ([]tick
 		ID int64     `db:"outbox_id"`
 		At time.Time `db:"at"`
 	}
-	if err := db.SelectContext(ctx, &noted, `SELECT outbox_id, at FROM delivered ORDER BY outbox_id`); err != nil {
+	if err := db.SelectContext(ctx, &noted, `SELECT outbox_id, at FROM `+s.notes.table+` ORDER BY outbox_id`); err != nil {
 		return nil, fmt.Errorf("reading delivery notes: %w", err)
 	}
 	if len(noted) == 0 {
@@ -94,18 +158,27 @@ func (n sqliteNotes) NotedDeliveries(ctx context.Context, now time.Time) ([]tick
 	for i, n := range noted {
 		ids[i], at[n.ID] = n.ID, n.At
 	}
-	query, args, err := sqlx.In(`SELECT id, ticket_id, status, lease_until FROM outbox WHERE id IN (?)`, ids)
-	if err != nil {
-		return nil, err
-	}
 	var items []struct {
 		ID         int64      `db:"id"`
 		TicketID   int64      `db:"ticket_id"`
 		Status     string     `db:"status"`
 		LeaseUntil *time.Time `db:"lease_until"`
 	}
-	if err := s.db.SelectContext(ctx, &items, s.db.Rebind(query), args...); err != nil {
-		return nil, fmt.Errorf("reading noted outbox items: %w", err)
+	for chunk := range slices.Chunk(ids, notesPerQuery) {
+		query, args, err := sqlx.In(`SELECT id, ticket_id, status, lease_until FROM outbox WHERE id IN (?)`, chunk)
+		if err != nil {
+			return nil, err
+		}
+		var some []struct {
+			ID         int64      `db:"id"`
+			TicketID   int64      `db:"ticket_id"`
+			Status     string     `db:"status"`
+			LeaseUntil *time.Time `db:"lease_until"`
+		}
+		if err := s.db.SelectContext(ctx, &some, s.db.Rebind(query), args...); err != nil {
+			return nil, fmt.Errorf("reading noted outbox items: %w", err)
+		}
+		items = append(items, some...)
 	}
 	var out []tickets.NotedDelivery
 	var done []int64
@@ -132,7 +205,7 @@ func (n sqliteNotes) NotedDeliveries(ctx context.Context, now time.Time) ([]tick
 	return out, nil
 }
 
-func (n sqliteNotes) ForgetDeliveries(ctx context.Context, ids []int64) error {
+func (n storeNotes) ForgetDeliveries(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -140,12 +213,19 @@ func (n sqliteNotes) ForgetDeliveries(ctx context.Context, ids []int64) error {
 	if err != nil {
 		return err
 	}
-	query, args, err := sqlx.In(`DELETE FROM delivered WHERE outbox_id IN (?)`, ids)
-	if err != nil {
-		return err
-	}
-	if _, err := db.ExecContext(ctx, query, args...); err != nil {
-		return fmt.Errorf("dropping delivery notes: %w", err)
+	for chunk := range slices.Chunk(ids, notesPerQuery) {
+		query, args, err := sqlx.In(`DELETE FROM `+n.s.notes.table+` WHERE outbox_id IN (?)`, chunk)
+		if err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, db.Rebind(query), args...); err != nil {
+			return fmt.Errorf("dropping delivery notes: %w", err)
+		}
 	}
 	return nil
 }
+
+// notesPerQuery bounds the ids of one query, below SQLite's limit of
+// variables in a statement: a pass of a long backlog drops the notes of
+// thousands of deliveries at its end.
+const notesPerQuery = 500

@@ -1118,3 +1118,17 @@ func (q *queries) SaveSLAClock(ctx context.Context, c *tickets.SLAClock) error {
 		nullTime(c.Since), nullTime(c.PausedAt), nullTime(c.Due), nullTime(c.MetAt), flag(c.Warned), flag(c.Breached), off)
 	return err
 }
+
+func (q *queries) WebSubmissions(ctx context.Context, email, source string, since time.Time) (int, int, error) {
+	var n struct {
+		ByAddress int `db:"by_address"`
+		BySource  int `db:"by_source"`
+	}
+	err := q.get(ctx, &n, "web-submissions", tickets.EmailKey(email), since.UTC(), source, since.UTC())
+	return n.ByAddress, n.BySource, err
+}
+
+func (q *queries) AddWebSubmission(ctx context.Context, email, source string, ticketID int64, at time.Time) error {
+	_, err := q.exec(ctx, "add-web-submission", tickets.EmailKey(email), source, ticketID, at.UTC())
+	return err
+}

@@ -341,6 +341,21 @@ WHERE e.kind IN ('sla_met', 'sla_breach') AND e.created_at >= ? AND e.created_at
   AND (? = '' OR t.assignee = ?)
 ORDER BY e.id;
 
+-- name: report-sla-events-before
+-- The met and breach events before the period [since, until) of the
+-- tickets whose clock was met late in it, so that a run breached before
+-- the period is not missed again at its late answer (args: since, since,
+-- until, queue x2, agent x2).
+SELECT e.ticket_id, e.kind, e.detail, e.created_at FROM events e
+WHERE e.kind IN ('sla_met', 'sla_breach') AND e.created_at < ?
+  AND e.ticket_id IN (
+    SELECT l.ticket_id FROM events l JOIN tickets t ON t.id = l.ticket_id
+    WHERE l.kind = 'sla_met' AND l.detail LIKE '% met late: %' AND l.created_at >= ? AND l.created_at < ?
+      AND t.status NOT IN ('spam', 'merged')
+      AND (? = '' OR t.queue = ?)
+      AND (? = '' OR t.assignee = ?))
+ORDER BY e.id;
+
 -- name: report-replies
 -- The agents' answers to customers in [since, until), by agent (args:
 -- since, until, queue x2, agent x2).
@@ -364,3 +379,12 @@ ON CONFLICT (ticket_id, target) DO UPDATE SET calendar = excluded.calendar, prio
     goal_ns = excluded.goal_ns, used_ns = excluded.used_ns, running_since = excluded.running_since,
     paused_at = excluded.paused_at, due_at = excluded.due_at, met_at = excluded.met_at,
     warned = excluded.warned, breached = excluded.breached, customer_offset = excluded.customer_offset;
+
+-- name: web-submissions
+-- The tickets opened on the web form since, by one address and by one source.
+SELECT
+    (SELECT COUNT(*) FROM web_submissions WHERE email = ? AND created_at >= ?) AS by_address,
+    (SELECT COUNT(*) FROM web_submissions WHERE source = ? AND source <> '' AND created_at >= ?) AS by_source;
+
+-- name: add-web-submission
+INSERT INTO web_submissions (email, source, ticket_id, created_at) VALUES (?, ?, ?, ?);

@@ -85,9 +85,15 @@ func (q *queries) ReportSLAEvents(ctx context.Context, f tickets.ReportFilter) (
 		Detail    string    `db:"detail"`
 		CreatedAt time.Time `db:"created_at"`
 	}
+	if err := q.selectAll(ctx, &rows, "report-sla-events-before", f.Since.UTC(), f.Since.UTC(), f.Until.UTC(), f.Queue, f.Queue, f.Agent, f.Agent); err != nil {
+		return nil, err
+	}
+	before := rows
+	rows = nil
 	if err := q.selectAll(ctx, &rows, "report-sla-events", f.Since.UTC(), f.Until.UTC(), f.Queue, f.Queue, f.Agent, f.Agent); err != nil {
 		return nil, err
 	}
+	rows = append(before, rows...)
 	out := make([]tickets.Event, len(rows))
 	for i, r := range rows {
 		out[i] = tickets.Event{TicketID: r.TicketID, Kind: r.Kind, Detail: r.Detail, CreatedAt: r.CreatedAt.UTC()}

@@ -138,6 +138,13 @@ func testReportFiguresOnAFixtureWithKnownAnswers(t *testing.T, db testDB) {
 			created: time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC), resolved: time.Date(2025, 5, 2, 9, 0, 0, 0, time.UTC),
 			closed: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC),
 			events: []tickets.Event{{Kind: tickets.EventSLABreach, Detail: "resolution breached: 8h0m0s of 8h0m0s used (P2, calendar 24x7)", CreatedAt: time.Date(2025, 5, 1, 17, 0, 0, 0, time.UTC)}}},
+		// T10: February's, pending; its first response breached in February
+		// (a miss of February) and answered late on 1 March: no figure of March.
+		{status: tickets.StatusPending, priority: "P4", queue: "general", from: "gina@g.test",
+			created: feb(27, 9), firstResponse: at(1, 9, 0),
+			events: []tickets.Event{
+				{Kind: tickets.EventSLABreach, Detail: "first_response breached: 8h0m0s of 8h0m0s used (P4, calendar 24x7), due 2026-02-27T17:00:00Z", CreatedAt: feb(27, 17)},
+				{Kind: tickets.EventSLAMet, Detail: "first_response met late: 48h0m0s of 8h0m0s used (P4, calendar 24x7)", CreatedAt: at(1, 9, 0)}}},
 	})
 
 	rep, err := tickets.BuildReport(ctx, s, tickets.ReportOptions{Since: at(1, 0, 0), Until: at(4, 0, 0)})
@@ -152,11 +159,11 @@ func testReportFiguresOnAFixtureWithKnownAnswers(t *testing.T, db testDB) {
 		}
 	}
 	check("backlog", rep.Backlog, tickets.Backlog{
-		Total:      3, // T2, T4, T5
-		ByStatus:   map[string]int{"open": 1, "new": 1, "pending": 1},
-		ByPriority: map[string]int{"P1": 1, "P4": 1, "P3": 1},
-		ByQueue:    map[string]int{"general": 2, "billing": 1},
-		ByAge: []tickets.AgeBucket{{Label: "<1d", Count: 1}, {Label: "1-3d", Count: 1}, {Label: "3-7d"},
+		Total:      4, // T2, T4, T5, T10
+		ByStatus:   map[string]int{"open": 1, "new": 1, "pending": 2},
+		ByPriority: map[string]int{"P1": 1, "P4": 2, "P3": 1},
+		ByQueue:    map[string]int{"general": 3, "billing": 1},
+		ByAge: []tickets.AgeBucket{{Label: "<1d", Count: 1}, {Label: "1-3d", Count: 1}, {Label: "3-7d", Count: 1},
 			{Label: "7-30d"}, {Label: ">30d", Count: 1}},
 		AwaitingConfirmation: 1, // T3
 	})

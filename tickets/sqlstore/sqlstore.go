@@ -278,6 +278,7 @@ func parseQueries(src []byte) (map[string]string, error) {
 func (s *Store) Close() error {
 	s.p.close()
 	if s.notes.db != nil {
+		s.notes.insert.Close()
 		s.notes.db.Close()
 	}
 	return s.db.Close()

@@ -158,7 +158,7 @@ const ticketListLimit = 500
 func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := ticketListView{Status: q.Get("status"), Queue: q.Get("queue"), Text: strings.TrimSpace(q.Get("q")),
-		Statuses: []string{"new", "open", "pending", "pending_vendor", "resolved", "closed", "spam", "merged"}}
+		Statuses: []string{"new", "unverified", "open", "pending", "pending_vendor", "resolved", "closed", "spam", "merged"}}
 	if v.Status != "" && !tickets.Status(v.Status).Valid() {
 		http.Error(w, "400 bad request: unknown status", http.StatusBadRequest)
 		return
@@ -275,17 +275,13 @@ func when(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 
+// seconds writes a figure of the report as tickets.Span does, and a
+// figure of nothing (zero) as a dash.
 func seconds(s int64) string {
-	d := time.Duration(s) * time.Second
-	switch {
-	case s == 0:
+	if s == 0 {
 		return "-"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
 	}
-	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+	return tickets.Span(s)
 }
 
 func size(n int64) string {

@@ -1,0 +1,133 @@
+package desk_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"helpdesk/internal/chromium"
+	"helpdesk/tickets"
+)
+
+// A customer in a real browser: opens a ticket on the form (with a file),
+// gets the acknowledgement by mail (the in-process SMTP server), confirms
+// on the ticket's page, sees an agent's answer appear there, replies
+// there, and an altered link shows nothing.
+func TestACustomerOpensAndFollowsATicketInChromium(t *testing.T) {
+	chromium.Require(t)
+	h, base := webHarness(t, "")
+	ctx, cancel := context.WithTimeout(chromium.New(t), 120*time.Second)
+	defer cancel()
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("reading %s: %v", sel, err)
+		}
+		return v
+	}
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return v
+	}
+	file := filepath.Join(t.TempDir(), "error.log")
+	if err := os.WriteFile(file, []byte("E1234 toner overheated\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// The form: every field has its label, the honeypot is out of sight.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/new"), chromedp.WaitVisible(chromedp.CSS("#email"))); err != nil {
+		t.Fatalf("opening the form: %v", err)
+	}
+	labels := eval(`["name","email","subject","text","files"].map(id => document.getElementById(id).labels.length).join(",")`)
+	honeypot := eval(`String(document.getElementById("website").getBoundingClientRect().right < 0)`)
+	if labels != "1,1,1,1,1" || honeypot != "true" {
+		t.Errorf("labels %s, honeypot hidden %s", labels, honeypot)
+	}
+	mark := h.mark()
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#name"), "Alice Web"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "alice@a.test"),
+		chromedp.SendKeys(chromedp.CSS("#subject"), "Printer on fire"),
+		chromedp.SendKeys(chromedp.CSS("#text"), "Room 4, please hurry."),
+		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{file}),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("h1")),
+	); err != nil {
+		t.Fatalf("sending the form: %v", err)
+	}
+	if got := text("h1"); got != "Check your email" {
+		t.Fatalf("after the form: %q", got)
+	}
+	tk := h.newest()
+	if tk.Status != tickets.StatusUnverified || len(h.messages(tk.ID)[0].Attachments) != 1 {
+		t.Fatalf("the ticket: %+v", tk)
+	}
+
+	// The acknowledgement, as the SMTP server got it, links the page.
+	h.flush()
+	ack := h.oneMailTo("alice@a.test", mark)
+	link := pageLink(t, ack.text)
+	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#confirm"))); err != nil {
+		t.Fatalf("opening the link: %v", err)
+	}
+	if got := text("#status"); got != "Waiting for your confirmation" {
+		t.Errorf("status %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#confirm")), chromedp.WaitVisible(chromedp.CSS("#done"))); err != nil {
+		t.Fatalf("confirming: %v", err)
+	}
+	if got := text("#status"); got != "Open: we are working on it" {
+		t.Errorf("status after confirming %q", got)
+	}
+	tk = h.ticket(tk.ID)
+	if tk.Status != tickets.StatusNew || tk.Assignee == "" {
+		t.Fatalf("after confirming: %+v", tk)
+	}
+
+	// The assignee answers by mail; the page shows the answer.
+	mark = h.mark()
+	h.flush()
+	notice := h.oneMailTo(tk.Assignee, mark)
+	h.deliver("support", gmailReply(tk.Assignee, notice, fmt.Sprintf("agent-%d@example.com", mark), "Hi Alice, a technician is on the way."))
+	h.flush()
+	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#reply"))); err != nil {
+		t.Fatal(err)
+	}
+	conversation := eval(`[...document.querySelectorAll("article .text")].map(e => e.textContent).join(" | ")`)
+	if !strings.Contains(conversation, "Room 4, please hurry.") || !strings.Contains(conversation, "a technician is on the way") {
+		t.Fatalf("the conversation: %s", conversation)
+	}
+
+	// A reply on the page lands on the ticket.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#reply"), "Thank you, he is here."),
+		chromedp.Click(chromedp.CSS(`form[action$="/reply"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#done")),
+	); err != nil {
+		t.Fatalf("replying: %v", err)
+	}
+	if conversation := eval(`[...document.querySelectorAll("article .text")].map(e => e.textContent).join(" | ")`); !strings.Contains(conversation, "he is here") {
+		t.Errorf("the reply is not on the page: %s", conversation)
+	}
+
+	// An altered link shows nothing of the ticket.
+	if err := chromedp.Do(ctx, chromedp.Navigate(alterLast(link)), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
+		t.Fatal(err)
+	}
+	body := text("body")
+	if !strings.Contains(body, "This link is not valid") || strings.Contains(body, "Printer") || strings.Contains(body, "Room 4") ||
+		strings.Contains(body, "technician") {
+		t.Errorf("an altered link shows:\n%s", body)
+	}
+}

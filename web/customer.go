@@ -1,0 +1,533 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html/template"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"helpdesk/tickets"
+)
+
+// The customer's web side. GET /new is a plain form that opens a ticket;
+// POST /new hands it to the desk, which writes it as a mail and takes it
+// through the same intake as mail, marked as the web's: the ticket stays
+// unverified until the customer confirms the address. GET /t/{token} is a
+// ticket's page, linked from every mail to its customer: its status and
+// public messages, a form to reply and a button to close it (and, while
+// it waits, one to confirm it). A token the desk did not sign shows
+// nothing but a 403.
+//
+// Every form carries a signed token with the time its page was served
+// (Forms), and is refused from another site (sameOrigin); the new ticket
+// form has a honeypot field that people do not see: filled, the answer
+// looks like a success and nothing is created.
+
+// Customers is what the customer's pages need of the desk.
+type Customers interface {
+	// OpenTicket opens a ticket from the form: nothing is stored on an
+	// error (a *tickets.RateLimitError over the limits).
+	OpenTicket(ctx context.Context, nt NewTicket) error
+	// TicketByPage is what a ticket page's token shows
+	// (tickets.ErrTicketLinkInvalid for a token the desk did not make).
+	TicketByPage(ctx context.Context, token string) (*tickets.CustomerView, error)
+	// ReplyByPage stores text as the customer's reply on the ticket of token.
+	ReplyByPage(ctx context.Context, token, text, source string) error
+	// ConfirmByPage confirms an unverified ticket; CloseByPage closes one.
+	ConfirmByPage(ctx context.Context, token string) (*tickets.CustomerView, error)
+	CloseByPage(ctx context.Context, token string) (*tickets.CustomerView, error)
+}
+
+// Forms signs and checks the forms' tokens (*tickets.Signer does).
+type Forms interface {
+	FormToken(purpose string, at time.Time) string
+	CheckFormToken(purpose, token string, now time.Time, maxAge time.Duration) error
+}
+
+// NewTicket is what the form sends.
+type NewTicket struct {
+	Name, Email, Subject, Text string
+	Files                      []Upload
+	// Source is the client's IP, what the per-source limit counts.
+	Source string
+}
+
+// Upload is a file attached on the form.
+type Upload struct {
+	Filename, ContentType string
+	Data                  []byte
+}
+
+// CustomerOptions configure AddCustomerPages.
+type CustomerOptions struct {
+	// NewTicket serves the form at /new.
+	NewTicket bool
+	// MaxUpload bounds the form's request, files included (default 10 MiB).
+	MaxUpload int64
+	// TrustProxy takes the client's IP from the last X-Forwarded-For
+	// address (a reverse proxy adds it) instead of the connection's.
+	TrustProxy bool
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Limits of the forms.
+const (
+	formMaxAge      = 24 * time.Hour
+	maxSubjectRunes = 200
+	maxNameRunes    = 100
+	maxTextRunes    = 20000
+	maxFiles        = 10
+)
+
+// AddCustomerPages serves the customer's pages from c.
+func (s *Server) AddCustomerPages(c Customers, f Forms, opts CustomerOptions) {
+	if opts.MaxUpload <= 0 {
+		opts.MaxUpload = 10 << 20
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p := &customerPages{s: s, c: c, f: f, opts: opts}
+	if opts.NewTicket {
+		s.bodyLimits["/new"] = opts.MaxUpload
+		s.Handle("GET /new", http.HandlerFunc(p.newForm))
+		s.Handle("POST /new", http.HandlerFunc(p.newTicket))
+		s.Handle("GET /new/sent", http.HandlerFunc(p.sent))
+	}
+	s.Handle("GET /t/{token}", http.HandlerFunc(p.ticket))
+	s.Handle("POST /t/{token}/reply", http.HandlerFunc(p.reply))
+	s.Handle("POST /t/{token}/confirm", http.HandlerFunc(p.confirm))
+	s.Handle("POST /t/{token}/close", http.HandlerFunc(p.close))
+}
+
+type customerPages struct {
+	s    *Server
+	c    Customers
+	f    Forms
+	opts CustomerOptions
+}
+
+var customerTemplates = template.Must(template.New("customer").Funcs(template.FuncMap{
+	"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex">
+<title>{{.Title}}</title>
+<style>{{.CSS}}</style>
+</head>
+<body>
+<main>
+<h1>{{.Title}}</h1>
+{{- if .Problem}}
+<p class="problem" role="alert" id="problem">{{.Problem}}</p>
+{{- end}}
+{{- if .Done}}
+<p role="status" id="done"><strong>{{.Done}}</strong></p>
+{{- end}}
+{{- with .Form}}{{template "new" .}}{{end}}
+{{- with .View}}{{template "ticket" .}}{{end}}
+</main>
+</body>
+</html>
+{{define "new" -}}
+<p>Tell us what you need; we answer by email. Fields marked * are required.</p>
+<form method="post" action="{{.Base}}/new" enctype="multipart/form-data" accept-charset="utf-8">
+<input type="hidden" name="ft" value="{{.Token}}">
+<p><label for="name">Your name</label><br>
+<input type="text" id="name" name="name" value="{{.Name}}" maxlength="100" autocomplete="name"></p>
+<p><label for="email">Your email address *</label><br>
+<input type="email" id="email" name="email" value="{{.Email}}" required autocomplete="email" aria-describedby="email-hint"><br>
+<span id="email-hint" class="note">We send a confirmation there: your request is taken once you confirm it.</span></p>
+<div class="hp" aria-hidden="true"><label for="website">Leave this field empty</label>
+<input type="text" id="website" name="website" value="" tabindex="-1" autocomplete="off"></div>
+<p><label for="subject">Subject *</label><br>
+<input type="text" id="subject" name="subject" value="{{.Subject}}" maxlength="200" required></p>
+<p><label for="text">Your message *</label><br>
+<textarea id="text" name="text" rows="10" required>{{.Text}}</textarea></p>
+<p><label for="files">Attachments (optional)</label><br>
+<input type="file" id="files" name="files" multiple aria-describedby="files-hint"><br>
+<span id="files-hint" class="note">Up to {{.MaxFiles}} files, {{.MaxUpload}} in all.</span></p>
+<p><button type="submit">Send my request</button></p>
+</form>
+{{- end}}
+{{define "ticket" -}}
+<p>Ticket <strong id="ref">{{.Ref}}</strong>: &ldquo;<span id="subject">{{.Subject}}</span>&rdquo;</p>
+<p>Status: <strong id="status">{{.StatusText}}</strong></p>
+{{- if .Unverified}}
+<form method="post" action="{{.Base}}/t/{{.Token}}/confirm">
+<input type="hidden" name="ft" value="{{.FormToken}}">
+<p>We have not started on this request yet: please confirm that you sent it.</p>
+<p><button type="submit" id="confirm">Confirm my request</button></p>
+</form>
+{{- end}}
+<h2>Conversation</h2>
+{{- range .Messages}}
+<article class="msg{{if .FromDesk}} desk{{end}}">
+<p class="note">{{if .FromDesk}}{{.From}} (our team){{else}}{{.From}}{{end}}, {{when .At}}</p>
+<div class="text">{{.Text}}</div>
+{{- if .Attachments}}
+<p class="note">Attached: {{range $i, $a := .Attachments}}{{if $i}}, {{end}}{{$a}}{{end}}</p>
+{{- end}}
+</article>
+{{- else}}
+<p>No messages yet.</p>
+{{- end}}
+{{- if .Open}}
+<h2>Reply</h2>
+<form method="post" action="{{.Base}}/t/{{.Token}}/reply" accept-charset="utf-8">
+<input type="hidden" name="ft" value="{{.FormToken}}">
+<p><label for="reply">Your reply</label><br>
+<textarea id="reply" name="text" rows="6" required></textarea></p>
+<p><button type="submit">Send my reply</button></p>
+</form>
+{{- if .Closable}}
+<form method="post" action="{{.Base}}/t/{{.Token}}/close">
+<input type="hidden" name="ft" value="{{.FormToken}}">
+<p><button type="submit" id="close">Close this ticket</button> <span class="note">if you need nothing more.</span></p>
+</form>
+{{- end}}
+{{- end}}
+{{- end}}
+`))
+
+type customerPage struct {
+	Title, Problem, Done string
+	CSS                  template.CSS
+	Form                 *newForm
+	View                 *ticketView
+}
+
+type newForm struct {
+	Base, Token                string
+	Name, Email, Subject, Text string
+	MaxFiles                   int
+	MaxUpload                  string
+}
+
+type ticketView struct {
+	*tickets.CustomerView
+	Base, Token, FormToken string
+	StatusText             string
+	Unverified             bool
+	Open, Closable         bool
+}
+
+func (p *customerPages) render(w http.ResponseWriter, status int, pg customerPage) {
+	pg.CSS = template.CSS(pageCSS)
+	var b bytes.Buffer
+	if err := customerTemplates.Execute(&b, pg); err != nil {
+		p.s.log.Error("rendering a page", "title", pg.Title, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
+
+func (p *customerPages) form(nt NewTicket) *newForm {
+	return &newForm{Base: p.s.base, Token: p.f.FormToken("new", p.opts.Now()), Name: nt.Name, Email: nt.Email,
+		Subject: nt.Subject, Text: nt.Text, MaxFiles: maxFiles, MaxUpload: humanBytes(p.opts.MaxUpload)}
+}
+
+func (p *customerPages) newForm(w http.ResponseWriter, r *http.Request) {
+	p.render(w, http.StatusOK, customerPage{Title: "Open a support request", Form: p.form(NewTicket{})})
+}
+
+// newTicket takes the form: checks first, then one call that stores
+// everything or nothing.
+func (p *customerPages) newTicket(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !p.s.sameOrigin(r) {
+		p.s.errorPage(w, http.StatusForbidden, "This form was sent from another site",
+			"Nothing was sent. Please open our form and send your request from there.")
+		return
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			p.s.errorPage(w, http.StatusRequestEntityTooLarge, "Your request is too large",
+				"Nothing was sent. The form takes at most "+humanBytes(p.opts.MaxUpload)+", attachments included: please leave out or shrink an attachment and try again.")
+			return
+		}
+		p.s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	source := p.clientIP(r)
+	if p.f.CheckFormToken("new", r.PostFormValue("ft"), p.opts.Now(), formMaxAge) != nil {
+		p.s.errorPage(w, http.StatusForbidden, "This form has expired",
+			"Nothing was sent. Please open the form again and send your request from the new page.")
+		return
+	}
+	if r.PostFormValue("website") != "" {
+		// People never see the field; a robot fills every field it finds.
+		p.s.log.WarnContext(ctx, "web form honeypot filled: nothing created", slog.String("source", source))
+		http.Redirect(w, r, p.s.base+"/new/sent", http.StatusSeeOther)
+		return
+	}
+	nt := NewTicket{
+		Name:    cleanLine(r.PostFormValue("name")),
+		Email:   strings.TrimSpace(r.PostFormValue("email")),
+		Subject: cleanLine(r.PostFormValue("subject")),
+		Text:    strings.TrimSpace(strings.ToValidUTF8(r.PostFormValue("text"), "")),
+		Source:  source,
+	}
+	if problem := checkNewTicket(nt); problem != "" {
+		p.render(w, http.StatusBadRequest, customerPage{Title: "Open a support request", Problem: problem, Form: p.form(nt)})
+		return
+	}
+	files := r.MultipartForm.File["files"]
+	if len(files) > maxFiles {
+		p.render(w, http.StatusBadRequest, customerPage{Title: "Open a support request",
+			Problem: "Please attach at most " + strconv.Itoa(maxFiles) + " files.", Form: p.form(nt)})
+		return
+	}
+	for _, fh := range files {
+		f, err := fh.Open()
+		if err != nil {
+			p.s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
+			return
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			p.s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
+			return
+		}
+		if len(data) == 0 && fh.Filename == "" {
+			continue // a file input left empty
+		}
+		nt.Files = append(nt.Files, Upload{Filename: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Data: data})
+	}
+	err := p.c.OpenTicket(ctx, nt)
+	var limited *tickets.RateLimitError
+	switch {
+	case errors.As(err, &limited):
+		p.s.log.WarnContext(ctx, "web form over its rate limit: nothing created", slog.String("source", source), slog.String("by", limited.By))
+		w.Header().Set("Retry-After", strconv.Itoa(int(limited.Window.Seconds())))
+		p.s.errorPage(w, http.StatusTooManyRequests, "Too many requests",
+			"Nothing was sent: we have received many requests from this "+limited.By+" lately. Please try again later, or write to us by email.")
+	case err != nil:
+		p.s.log.ErrorContext(ctx, "web form", slog.Any("err", err))
+		p.s.errorPage(w, http.StatusInternalServerError, "Something went wrong on our side", "Nothing was sent. Please try again in a few minutes.")
+	default:
+		http.Redirect(w, r, p.s.base+"/new/sent", http.StatusSeeOther)
+	}
+}
+
+// sent is the page after the form, for a request taken and for a robot
+// alike.
+func (p *customerPages) sent(w http.ResponseWriter, r *http.Request) {
+	p.s.render(w, http.StatusOK, page{Title: "Check your email",
+		Text: "Thank you. We have sent an email to the address you gave: please confirm your request with the link in it, or by replying to it. If it does not arrive within a few minutes, look in your spam folder."})
+}
+
+// checkNewTicket says what is wrong with the form's fields ("" if nothing).
+func checkNewTicket(nt NewTicket) string {
+	a, err := mail.ParseAddress(nt.Email)
+	switch {
+	case nt.Email == "" || err != nil || a.Address != nt.Email || a.Name != "" || !strings.Contains(nt.Email, "."):
+		return "Please give an email address like name@example.com: we answer there."
+	case nt.Subject == "":
+		return "Please give your request a subject."
+	case utf8.RuneCountInString(nt.Subject) > maxSubjectRunes:
+		return "Please shorten the subject to " + strconv.Itoa(maxSubjectRunes) + " characters."
+	case utf8.RuneCountInString(nt.Name) > maxNameRunes:
+		return "Please shorten your name to " + strconv.Itoa(maxNameRunes) + " characters."
+	case nt.Text == "":
+		return "Please tell us what you need in the message."
+	case utf8.RuneCountInString(nt.Text) > maxTextRunes:
+		return "Please shorten your message to " + strconv.Itoa(maxTextRunes) + " characters, or attach the rest as a file."
+	}
+	return ""
+}
+
+// cleanLine makes a one-line field one line of valid text.
+func cleanLine(s string) string {
+	s = strings.ToValidUTF8(s, "")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// clientIP is the address the request came from.
+func (p *customerPages) clientIP(r *http.Request) string {
+	if p.opts.TrustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// statusText says a status in the customer's words.
+func statusText(st tickets.Status) string {
+	switch st {
+	case tickets.StatusUnverified:
+		return "Waiting for your confirmation"
+	case tickets.StatusNew, tickets.StatusOpen, tickets.StatusPendingVendor:
+		// Waiting on a vendor is the desk's work still.
+		return "Open: we are working on it"
+	case tickets.StatusPending:
+		return "Waiting for your answer"
+	case tickets.StatusResolved:
+		return "Resolved: reply if it is not"
+	case tickets.StatusClosed:
+		return "Closed"
+	case tickets.StatusMerged:
+		return "Continued in another ticket"
+	}
+	return "Closed"
+}
+
+var doneTexts = map[string]string{
+	"replied":   "Thank you: your reply was added to the ticket.",
+	"confirmed": "Thank you: your request is confirmed, and our team has it now.",
+	"closed":    "The ticket is closed. If you need more help, reply to our last email.",
+}
+
+// view loads the page of token, or writes the 403 (or error) page and
+// returns nil.
+func (p *customerPages) view(w http.ResponseWriter, r *http.Request, v *tickets.CustomerView, err error) *ticketView {
+	if errors.Is(err, tickets.ErrTicketLinkInvalid) {
+		p.s.errorPage(w, http.StatusForbidden, "This link is not valid",
+			"It may have been cut short or changed: please open it from our email exactly as it is.")
+		return nil
+	}
+	if err != nil {
+		p.s.log.ErrorContext(r.Context(), "ticket page", slog.Any("err", err))
+		p.s.errorPage(w, http.StatusInternalServerError, "Something went wrong on our side", "Please try again in a few minutes.")
+		return nil
+	}
+	token := r.PathValue("token")
+	tv := &ticketView{CustomerView: v, Base: p.s.base, Token: token, FormToken: p.f.FormToken("t:"+token, p.opts.Now()),
+		StatusText: statusText(v.Status), Unverified: v.Status == tickets.StatusUnverified}
+	tv.Open = !v.Status.Terminal()
+	tv.Closable = tv.Open && v.Status != tickets.StatusClosed
+	return tv
+}
+
+func (p *customerPages) ticket(w http.ResponseWriter, r *http.Request) {
+	v, err := p.c.TicketByPage(r.Context(), r.PathValue("token"))
+	tv := p.view(w, r, v, err)
+	if tv == nil {
+		return
+	}
+	p.render(w, http.StatusOK, customerPage{Title: "Your request " + v.Ref, Done: doneTexts[r.URL.Query().Get("done")], View: tv})
+}
+
+// post checks a form of a ticket's page: from this site, with a token of
+// this page. false after writing the page that says why not.
+func (p *customerPages) post(w http.ResponseWriter, r *http.Request) bool {
+	if !p.s.sameOrigin(r) {
+		p.s.errorPage(w, http.StatusForbidden, "This form was sent from another site",
+			"Nothing changed. Please open the link from our email and use the page it opens.")
+		return false
+	}
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			p.s.errorPage(w, http.StatusRequestEntityTooLarge, "Your reply is too large", "Nothing was sent. Please shorten it, or reply by email with attachments.")
+			return false
+		}
+		p.s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing changed. Please open the link from our email again.")
+		return false
+	}
+	token := r.PathValue("token")
+	if p.f.CheckFormToken("t:"+token, r.PostForm.Get("ft"), p.opts.Now(), formMaxAge) != nil {
+		// A forged page token has no valid form token either: 403 all the same.
+		p.s.errorPage(w, http.StatusForbidden, "This form has expired", "Nothing changed. Please open the link from our email again.")
+		return false
+	}
+	return true
+}
+
+func (p *customerPages) done(w http.ResponseWriter, r *http.Request, what string) {
+	http.Redirect(w, r, p.s.base+"/t/"+r.PathValue("token")+"?done="+what, http.StatusSeeOther)
+}
+
+func (p *customerPages) reply(w http.ResponseWriter, r *http.Request) {
+	if !p.post(w, r) {
+		return
+	}
+	token := r.PathValue("token")
+	v, err := p.c.TicketByPage(r.Context(), token)
+	if p.view(w, r, v, err) == nil {
+		return
+	}
+	text := strings.TrimSpace(strings.ToValidUTF8(r.PostForm.Get("text"), ""))
+	if text == "" || utf8.RuneCountInString(text) > maxTextRunes {
+		tv := p.view(w, r, v, nil)
+		p.render(w, http.StatusBadRequest, customerPage{Title: "Your request " + v.Ref, View: tv,
+			Problem: "Please write a reply of at most " + strconv.Itoa(maxTextRunes) + " characters."})
+		return
+	}
+	if err := p.c.ReplyByPage(r.Context(), token, text, p.clientIP(r)); err != nil {
+		p.view(w, r, nil, err)
+		return
+	}
+	p.done(w, r, "replied")
+}
+
+func (p *customerPages) confirm(w http.ResponseWriter, r *http.Request) {
+	if !p.post(w, r) {
+		return
+	}
+	v, err := p.c.ConfirmByPage(r.Context(), r.PathValue("token"))
+	if p.view(w, r, v, err) == nil {
+		return
+	}
+	p.done(w, r, "confirmed")
+}
+
+func (p *customerPages) close(w http.ResponseWriter, r *http.Request) {
+	if !p.post(w, r) {
+		return
+	}
+	v, err := p.c.CloseByPage(r.Context(), r.PathValue("token"))
+	if p.view(w, r, v, err) == nil {
+		return
+	}
+	p.done(w, r, "closed")
+}
+
+// humanBytes writes a size the way people read it: "10 MB", "8 MiB".
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1e6:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + " MB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	case n >= 1e3:
+		return strconv.FormatFloat(float64(n)/1e3, 'f', -1, 64) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
