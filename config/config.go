@@ -75,6 +75,9 @@ type Config struct {
 	// Queues hold the settings of queues (assignment, escalation); a
 	// queue that only a mailbox names needs none.
 	Queues []Queue `toml:"queue"`
+	// Contacts are the outside parties (vendors) agents escalate tickets
+	// to by name with #escalate; none by default.
+	Contacts []Contact `toml:"contact"`
 	// Lifecycle holds the reopen window, pending reminders and auto-close.
 	Lifecycle Lifecycle `toml:"lifecycle"`
 	// Notify turns each status mail to the customer on or off.

@@ -81,6 +81,10 @@ type SLA struct {
 	// BumpOnBreach raises the priority one step (P3 to P2) when a
 	// ticket's resolution target is breached; default false.
 	BumpOnBreach bool `toml:"bump_on_breach"`
+	// PauseOnVendor stops the clocks while a ticket waits on a vendor it
+	// was escalated to (status pending_vendor); default false: they run,
+	// as the customer still waits on the desk.
+	PauseOnVendor bool `toml:"pause_on_vendor"`
 	// P1 to P4 are the targets of each priority; a priority without a
 	// table, or a target not set, has no target.
 	P1 *SLATargets `toml:"P1"`
@@ -121,7 +125,7 @@ func defaultSLA() SLA { return SLA{Calendar: calendar.TwentyFourSeven, WarnAt: 0
 func (c *Config) validateSLA(ps *problems) {
 	policy := &tickets.SLAPolicy{
 		Calendars: map[string]*calendar.Calendar{calendar.TwentyFourSeven: calendar.Always()},
-		Calendar:  c.SLA.Calendar, WarnAt: c.SLA.WarnAt, BumpOnBreach: c.SLA.BumpOnBreach,
+		Calendar:  c.SLA.Calendar, WarnAt: c.SLA.WarnAt, BumpOnBreach: c.SLA.BumpOnBreach, PauseOnVendor: c.SLA.PauseOnVendor,
 		Targets: map[string]tickets.SLATargets{}, Queues: map[string]tickets.SLAQueue{},
 	}
 	for i, cal := range c.Calendars {

@@ -85,6 +85,7 @@ func (c *Config) Validate() error {
 
 	c.validateMailboxes(&ps)
 	c.validateStaff(&ps)
+	c.validateContacts(&ps)
 	c.validateLanguages(&ps)
 	c.validateSLA(&ps)
 

@@ -130,16 +130,33 @@ func (c *composer) data(n tickets.Notice) templates.Data {
 		// A mail about a ticket's SLA is about its customer, whoever gets it.
 		data.Customer = templates.Person{Name: t.Requester.Name, Email: t.Requester.Email}
 	}
+	if e := n.Escalation; e != nil {
+		data.Escalation = templates.Escalation{Reason: e.Reason, FromQueue: e.FromQueue,
+			Vendor: templates.Person{Name: e.Vendor.Name, Email: e.Vendor.Email}}
+		if e.By != nil {
+			data.Escalation.By = templates.Person{Name: e.By.Name, Email: e.By.Email}
+		}
+		// A mail about an escalation is about the ticket's customer,
+		// whoever gets it.
+		data.Customer = templates.Person{Name: t.Requester.Name, Email: t.Requester.Email}
+	}
 	for _, note := range n.Notes {
 		author := templates.Person{Email: note.Author}
 		if a := c.agents[note.Author]; a != nil {
 			author.Name = a.Name
+		} else if n.Agent != nil && note.Author != "" {
+			// A vendor's answer: named by its address.
+			author.Name = note.Author
 		}
 		data.Notes = append(data.Notes, templates.Note{Author: author, Text: note.Text, Date: note.CreatedAt})
 	}
 	data.Ticket.Language, data.Language = t.Language, t.Language
 	if n.Agent != nil && tickets.SameEmail(n.To.Email, n.Agent.Email) {
 		data.Language = n.Agent.Language
+	}
+	if n.Template == tickets.TemplateVendorEscalation {
+		// A vendor reads the desk's language, not the customer's.
+		data.Language = ""
 	}
 	if data.Language == "" {
 		data.Language = c.set.DefaultLanguage()

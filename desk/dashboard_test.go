@@ -128,7 +128,7 @@ func TestAnAdminUsesTheDashboardInChromium(t *testing.T) {
 	if got := text("#backlog .figure"); got != "2" {
 		t.Errorf("the backlog tile says %q, want 2", got)
 	}
-	if got := eval(`document.querySelector("svg[aria-label^='Backlog by status']").getAttribute("aria-label")`); got != "Backlog by status. new: 2, open: 0, pending: 0" {
+	if got := eval(`document.querySelector("svg[aria-label^='Backlog by status']").getAttribute("aria-label")`); got != "Backlog by status. new: 2, open: 0, pending: 0, pending_vendor: 0" {
 		t.Errorf("the backlog chart: %q", got)
 	}
 	// The chart is drawn: the bar of "new" is as high as the plot.

@@ -141,6 +141,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Desk, error) 
 		MaxParticipantsPerMail: cfg.Tickets.MaxParticipantsPerMail,
 		Agents:                 staff.Agents,
 		Queues:                 staff.Queues,
+		Contacts:               cfg.TicketContacts(),
 		StripQuoted:            stripQuoted,
 	})
 	if err != nil {

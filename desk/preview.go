@@ -22,7 +22,8 @@ const (
 
 // agentTemplates are the templates that go to agents.
 var agentTemplates = []string{tickets.TemplateAgentNewTicket, tickets.TemplateAgentCustomerReply,
-	tickets.TemplateAgentUnassigned, tickets.TemplateCommandError, tickets.TemplateAgentSecurity}
+	tickets.TemplateAgentUnassigned, tickets.TemplateCommandError, tickets.TemplateAgentSecurity,
+	tickets.TemplateAgentEscalated, tickets.TemplateAgentVendorReply, tickets.TemplateManagerEscalation}
 
 // Preview is what a template makes of some data, as the outbox would
 // send it.
@@ -75,6 +76,9 @@ func PreviewMail(cfg *config.Config, set *templates.Set, name string, data templ
 	if toAgent {
 		to = mailout.Address(data.Agent)
 	}
+	if name == tickets.TemplateVendorEscalation && data.Escalation.Vendor.Email != "" {
+		to = mailout.Address(data.Escalation.Vendor)
+	}
 	if o.To != "" {
 		to = mailout.Address{Email: o.To}
 	}
@@ -91,7 +95,8 @@ func PreviewMail(cfg *config.Config, set *templates.Set, name string, data templ
 	if toAgent {
 		headers["Auto-Submitted"] = "auto-generated"
 	}
-	if name == tickets.TemplateAgentRelay {
+	if name == tickets.TemplateAgentRelay || name == tickets.TemplateVendorEscalation {
+		// A person's words: no Auto-Submitted.
 		delete(headers, "Auto-Submitted")
 		delete(headers, "X-Auto-Response-Suppress")
 	}

@@ -56,13 +56,32 @@ func TestEveryBuiltInTemplateIsAMailTheDeskSends(t *testing.T) {
 		sent = append(sent, tickets.TemplateNewTicketAfterWindow) // an acknowledgement by its kind
 	}
 
-	items, err := h.desk.Store.Outbox(h.ctx, tickets.OutboxFilter{Status: tickets.OutboxSent})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, it := range items {
-		if !slices.Contains(sent, it.Message.Kind) {
-			sent = append(sent, it.Message.Kind)
+	// Escalation: vendor_escalation and, for the vendor's answer,
+	// agent_vendor_reply; agent_escalated to l2's agent; and
+	// manager_escalation to billing's escalation address.
+	esc := agentHarness(t, escalationTOML)
+	_, escNotice, _ := assigned(esc)
+	mark := esc.mark()
+	answer(esc, escNotice, "#escalate acme Please check the firmware.")
+	esc.flush()
+	esc.deliver("support", vendorReply(esc.oneMailTo("support@acme.example", mark), "acme-t@acme.example", "Update it."))
+	answer(esc, escNotice, "#escalate l2 Needs a specialist.")
+	esc.flush()
+	mark = esc.mark()
+	esc.deliver("support", customer("bill-t@a.test", "Alice <alice@a.test>", "Rechnung doppelt", "Zweimal abgebucht."))
+	esc.flush()
+	answer(esc, esc.oneMailTo("ann@example.com", mark), "#escalate manager Angry customer.")
+	esc.flush()
+
+	for _, d := range []*harness{h, esc} {
+		items, err := d.desk.Store.Outbox(d.ctx, tickets.OutboxFilter{Status: tickets.OutboxSent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			if !slices.Contains(sent, it.Message.Kind) {
+				sent = append(sent, it.Message.Kind)
+			}
 		}
 	}
 	builtIn, err := templates.Load("")

@@ -59,6 +59,13 @@ func SampleData() Data {
 			ResolutionDue:    DueIn(created.Add(50*time.Hour), sampleAgentZone, sampleCustomerZone),
 		},
 
+		Escalation: Escalation{
+			By:        agent,
+			Reason:    "The token is refused although the clock is right: please check the account on your side.",
+			FromQueue: "first-line",
+			Vendor:    Person{Name: "acme", Email: "support@acme.example"},
+		},
+
 		Suggestions: []Suggestion{
 			{Title: "Two-factor codes are refused", URL: "https://help.example.com/kb/two-factor-codes-are-refused?t=1042-7-1743584100-samplesignaturesamplesignf"},
 			{Title: "Reset your password", URL: "https://help.example.com/kb/reset-your-password?t=1042-3-1743584100-samplesignaturesamplesigng"},

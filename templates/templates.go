@@ -98,6 +98,30 @@ type Data struct {
 	// reply that only says the problem is solved ("that solved it,
 	// thanks") resolves the ticket too.
 	Suggestions []Suggestion
+
+	// Escalation is, in mail about an agent's #escalate (agent_escalated,
+	// manager_escalation, vendor_escalation) and about a vendor's answer
+	// (agent_vendor_reply), who escalated, why, and to which vendor;
+	// empty in other mail.
+	Escalation Escalation
+}
+
+// Escalation is what a mail about an escalation shows of it.
+type Escalation struct {
+	// By is the agent who escalated the ticket; empty in
+	// agent_vendor_reply.
+	By Person
+	// Reason is the agent's reason (agent_escalated,
+	// manager_escalation), or their text for the vendor
+	// (vendor_escalation); "" when they gave none.
+	Reason string
+	// FromQueue is the queue the ticket was in when it was escalated,
+	// "general"; in agent_escalated, the queue it came from.
+	FromQueue string
+	// Vendor is the vendor: the recipient of vendor_escalation, the
+	// sender of the answer in agent_vendor_reply; its Name is the
+	// [[contact]]'s name, "" for a bare address.
+	Vendor Person
 }
 
 // Suggestion is a knowledge-base article suggested to the customer.

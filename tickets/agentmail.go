@@ -125,6 +125,9 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 	full := s.opts.StripQuoted(in.Text)
 	cmds, text := parseCommands(full)
 	note := slices.ContainsFunc(cmds, func(c command) bool { return c.name == "note" })
+	// A reply that escalates to a vendor is the vendor's text: internal.
+	vendor := slices.ContainsFunc(cmds, s.isVendorEscalation)
+	note = note || vendor
 	msg.Kind, msg.Author = KindAgent, a.Email
 	if note {
 		msg.Kind = KindNote
@@ -148,6 +151,12 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 			}
 		}
 	}
+	for i := range cmds {
+		if cmds[i].esc.kind == "vendor" {
+			cmds[i].esc.text = strings.TrimSpace(cmds[i].esc.reason + "\n\n" + text)
+			cmds[i].esc.files = in.Attachments
+		}
+	}
 	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
 		return fmt.Errorf("storing the agent's mail on ticket %d: %w", t.ID, err)
 	}
@@ -159,6 +168,8 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 	}
 	what := "answer from agent " + a.Email
 	switch {
+	case vendor:
+		what = "text for the vendor from agent " + a.Email + ", kept as an internal note"
 	case note:
 		what = "internal note from agent " + a.Email
 	case text == "" && len(cmds) > 0:
@@ -174,7 +185,7 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 	// The answer goes to the customer the agent answered, also when a
 	// #merge moves it onto another customer's ticket.
 	customer, before, was := t.Requester, t.ID, t.Status
-	t, statusSet, err := s.runCommands(ctx, tx, t, a, cmds, now)
+	t, statusSet, err := s.runCommands(ctx, tx, t, a, cmds, in, now)
 	if err != nil {
 		return err
 	}
@@ -185,7 +196,10 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 			return err
 		}
 		res.Queued += n
-		if err := s.answered(ctx, tx, t, a, statusSet, now); err != nil {
+		// An escalation to a queue gave the ticket to that queue: the
+		// answer does not take it back.
+		escalated := slices.ContainsFunc(cmds, func(c command) bool { return c.esc.kind == "queue" })
+		if err := s.answered(ctx, tx, t, a, statusSet, escalated, now); err != nil {
 			return err
 		}
 	}
@@ -203,8 +217,8 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 // answered records an agent's answer that went to the customer: the
 // first one is the first response; a new or open ticket now waits on the
 // customer (unless a #status command said otherwise); and nobody's
-// ticket becomes the answering agent's.
-func (s *Service) answered(ctx context.Context, tx Tx, t *Ticket, a *Agent, statusSet bool, now time.Time) error {
+// ticket becomes the answering agent's, unless they escalated it.
+func (s *Service) answered(ctx context.Context, tx Tx, t *Ticket, a *Agent, statusSet, escalated bool, now time.Time) error {
 	if t.FirstResponseAt.IsZero() {
 		t.FirstResponseAt = now
 	}
@@ -221,7 +235,7 @@ func (s *Service) answered(ctx context.Context, tx Tx, t *Ticket, a *Agent, stat
 			return err
 		}
 	}
-	if t.Assignee == "" {
+	if t.Assignee == "" && !escalated {
 		t.Assignee = a.Email
 		return s.event(ctx, tx, t.ID, EventAssigned, a.Email, "assigned to "+a.Email+": answered an unassigned ticket", now)
 	}

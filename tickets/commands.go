@@ -34,6 +34,11 @@ import (
 //	                     a knowledge-base article from the ticket)
 //	#kb-link SLUG        (the published article's title and link, after
 //	                     the answer; also inside the text)
+//	#escalate QUEUE [reason]    (to a specialist queue; see escalate.go)
+//	#escalate manager [reason]  (to the queue's escalation address)
+//	#escalate CONTACT|ADDRESS [text]  (to an outside vendor: the text and
+//	                     the reply's text go to the vendor, not the
+//	                     customer)
 //
 // Names and values are read in any case ("#Status Resolved": phones
 // capitalize the first letter). The commands are not part of the text
@@ -53,6 +58,7 @@ type command struct {
 	into   int64
 	add    []string
 	remove []string
+	esc    escalation
 }
 
 // maxCommands bounds the commands one reply may give; a reply with more
@@ -118,7 +124,7 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 	if len(cmds) > maxCommands {
 		return []string{fmt.Sprintf("%d commands: one reply may give at most %d", len(cmds), maxCommands)}
 	}
-	merges := 0
+	merges, escalations := 0, 0
 	resolved, resolutions := false, 0
 	for i := range cmds {
 		c := &cmds[i]
@@ -126,7 +132,7 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 		case "status":
 			word, note, _ := strings.Cut(c.arg, " ")
 			switch st := Status(strings.ToLower(word)); st {
-			case StatusOpen, StatusPending, StatusResolved, StatusClosed:
+			case StatusOpen, StatusPending, StatusPendingVendor, StatusResolved, StatusClosed:
 				c.status = st
 				c.note = strings.TrimSpace(note)
 				if c.note != "" && st != StatusResolved {
@@ -139,7 +145,7 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 					}
 				}
 			default:
-				wrong(*c, "unknown status %q (use open, pending, resolved or closed)", c.arg)
+				wrong(*c, "unknown status %q (use open, pending, pending_vendor, resolved or closed)", c.arg)
 			}
 		case "resolution":
 			resolutions++
@@ -225,8 +231,16 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 				wrong(*c, "%s", p)
 			}
 			c.note = link
+		case "escalate":
+			escalations++
+			var bad string
+			if c.esc, bad = s.checkEscalation(t, c.arg); bad != "" {
+				wrong(*c, "%s", bad)
+			} else if escalations > 1 {
+				wrong(*c, "only one #escalate per reply")
+			}
 		default:
-			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge, #lang, #note, #resolution, #kb or #kb-link; #macro NAME on a line of its own)")
+			wrong(*c, "unknown command (use #status, #priority, #assign, #take, #tag, #queue, #merge, #lang, #note, #resolution, #kb, #kb-link or #escalate; #macro NAME on a line of its own)")
 		}
 	}
 	for _, c := range cmds {
@@ -237,6 +251,14 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 			wrong(c, "the resolution is given twice (after #status resolved and in #resolution)")
 		case c.name == "kb" && (!resolved || resolutions == 0):
 			wrong(c, "#kb drafts an article from the resolution: it goes with #status resolved and a resolution note")
+		case c.name == "escalate" && c.esc.kind != "" && merges > 0:
+			wrong(c, "a ticket is escalated or merged, not both in one reply")
+		case c.name == "escalate" && c.esc.kind == "queue" && slices.ContainsFunc(cmds, func(o command) bool { return o.name == "queue" }):
+			wrong(c, "#escalate QUEUE moves the ticket: leave out #queue")
+		case c.name == "escalate" && c.esc.kind == "queue" && slices.ContainsFunc(cmds, func(o command) bool { return o.name == "assign" || o.name == "take" }):
+			wrong(c, "#escalate QUEUE assigns the ticket by that queue's strategy: leave out #assign and #take (assign it afterwards)")
+		case c.name == "escalate" && c.esc.kind == "vendor" && slices.ContainsFunc(cmds, func(o command) bool { return o.name == "status" }):
+			wrong(c, "#escalate to a vendor sets the status pending_vendor: leave out #status")
 		}
 	}
 	for _, c := range cmds {
@@ -268,8 +290,9 @@ func parseRef(s string) (int64, error) {
 // with a as actor; a #merge comes last. It returns the ticket the reply
 // now belongs to (the one merged into, after a #merge), and whether a
 // #status set the status.
-func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, cmds []command, now time.Time) (*Ticket, bool, error) {
+func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, cmds []command, in *Inbound, now time.Time) (*Ticket, bool, error) {
 	statusSet, kb := false, false
+	var esc *escalation
 	var into int64
 	for _, c := range cmds {
 		var err error
@@ -309,6 +332,8 @@ func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, c
 			into = c.into
 		case "kb":
 			kb = true
+		case "escalate":
+			esc = &c.esc
 		}
 		if err != nil {
 			return nil, false, err
@@ -318,6 +343,14 @@ func (s *Service) runCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, c
 		if _, err := s.draftInTx(ctx, tx, t, a.Email, now); err != nil {
 			return nil, false, err
 		}
+	}
+	if esc != nil {
+		// After the other commands: the escalation carries the ticket as
+		// they left it (its priority, its tags).
+		if err := s.escalate(ctx, tx, t, a, *esc, in, now); err != nil {
+			return nil, false, err
+		}
+		statusSet = statusSet || esc.kind == "vendor"
 	}
 	if into == 0 {
 		return t, statusSet, nil

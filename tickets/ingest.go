@@ -245,6 +245,14 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 			return err
 		}
 	}
+	if in.AutoKind != AutoBounce && in.AutoKind != AutoFeedbackReport {
+		// A vendor's answer is a note; its bounces are the loop rules'.
+		if tok, ok := s.vendorTokenOf(in); ok {
+			if done, err := s.vendorMail(ctx, tx, in, msg, tok, now, res); done || err != nil {
+				return err
+			}
+		}
+	}
 	t, how, err := s.thread(ctx, tx, in)
 	if err != nil {
 		return err

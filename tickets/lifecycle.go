@@ -39,9 +39,9 @@ const maxResolution = 4000
 // it and the loop rules allow it.
 func (s *Service) SetStatus(ctx context.Context, id int64, st Status, note, actor string) (*Ticket, error) {
 	switch st {
-	case StatusOpen, StatusPending, StatusResolved, StatusClosed:
+	case StatusOpen, StatusPending, StatusPendingVendor, StatusResolved, StatusClosed:
 	default:
-		return nil, fmt.Errorf("status %q cannot be set (use open, pending, resolved or closed)", st)
+		return nil, fmt.Errorf("status %q cannot be set (use open, pending, pending_vendor, resolved or closed)", st)
 	}
 	note = strings.TrimSpace(note)
 	if note != "" && st != StatusResolved {

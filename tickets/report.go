@@ -260,7 +260,7 @@ func computeReport(ts []ReportTicket, replies map[string]int, opts ReportOptions
 			continue
 		}
 		switch t.Status {
-		case StatusNew, StatusOpen, StatusPending:
+		case StatusNew, StatusOpen, StatusPending, StatusPendingVendor:
 			b := &rep.Backlog
 			b.Total++
 			b.ByStatus[string(t.Status)]++

@@ -41,6 +41,10 @@ type Notice struct {
 	// Suggestions are, in an acknowledgement, the knowledge-base articles
 	// that may answer the ticket, best first.
 	Suggestions []Suggestion
+	// Escalation is, in mail about an #escalate (to a queue's agents, the
+	// manager, the vendor) and about a vendor's answer, who escalated,
+	// why, and to which vendor.
+	Escalation *EscalationNotice
 }
 
 // Composed is a rendered notice.
@@ -106,6 +110,8 @@ type Options struct {
 	Macros Macros
 	// KB configures the knowledge base's suggestions and links.
 	KB KBOptions
+	// Contacts are the outside parties "#escalate NAME" names.
+	Contacts []Contact
 	// Web configures the tickets opened on the web form (see webside.go).
 	Web WebOptions
 	// Now is the clock (default time.Now).
@@ -211,6 +217,9 @@ func NewService(opts Options) (*Service, error) {
 // (it carries a valid reply token): the desk's own mail come back.
 func (s *Service) IsOwnMessageID(id string) bool {
 	if _, ok := s.signer.TicketFromMessageID(id); ok {
+		return true
+	}
+	if _, _, ok := s.signer.VendorFromMessageID(id); ok {
 		return true
 	}
 	_, _, ok := s.signer.AgentFromMessageID(id, s.keys)

@@ -286,7 +286,7 @@ func (s *Service) syncSLA(ctx context.Context, tx Tx, t *Ticket, now time.Time) 
 	if err != nil || len(clocks) == 0 {
 		return err
 	}
-	runs := t.Status == StatusNew || t.Status == StatusOpen
+	runs := s.slaRunsIn(t.Status)
 	done := t.Status == StatusResolved || t.Status == StatusClosed
 	for i := range clocks {
 		c := &clocks[i]
@@ -374,7 +374,7 @@ func (s *Service) slaCustomerReplied(ctx context.Context, tx Tx, t *Ticket, now 
 	}
 	c.Used, c.MetAt, c.Warned, c.Breached, c.Due = 0, time.Time{}, false, false, time.Time{}
 	cal := s.calendarNamed(c.Calendar)
-	if t.Status == StatusNew || t.Status == StatusOpen {
+	if s.slaRunsIn(t.Status) {
 		run(cal, c, now)
 	} else {
 		c.PausedAt = now

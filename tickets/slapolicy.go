@@ -71,6 +71,10 @@ type SLAPolicy struct {
 	// BumpOnBreach raises a ticket's priority one step (P3 to P2) when its
 	// resolution target is breached.
 	BumpOnBreach bool
+	// PauseOnVendor stops the clocks while a ticket waits on a vendor
+	// (pending_vendor), as they stop while it waits on the customer; by
+	// default they run: the customer still waits on the desk.
+	PauseOnVendor bool
 	// Targets by priority ("P1" ... "P4"); a priority without targets has
 	// no clocks.
 	Targets map[string]SLATargets

@@ -21,17 +21,20 @@ const (
 	// link); no agent sees it in the backlog, no SLA clock runs.
 	StatusUnverified Status = "unverified"
 	StatusOpen       Status = "open"
-	StatusPending    Status = "pending"  // waiting on the customer
-	StatusResolved   Status = "resolved" // waiting for the customer to confirm
-	StatusClosed     Status = "closed"
-	StatusSpam       Status = "spam"
-	StatusMerged     Status = "merged"
+	StatusPending    Status = "pending" // waiting on the customer
+	// StatusPendingVendor: waiting on an outside vendor the ticket was
+	// escalated to (#escalate); the vendor's answer sets it back to open.
+	StatusPendingVendor Status = "pending_vendor"
+	StatusResolved      Status = "resolved" // waiting for the customer to confirm
+	StatusClosed        Status = "closed"
+	StatusSpam          Status = "spam"
+	StatusMerged        Status = "merged"
 )
 
 // Valid reports whether s is one of the known statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusNew, StatusUnverified, StatusOpen, StatusPending, StatusResolved, StatusClosed, StatusSpam, StatusMerged:
+	case StatusNew, StatusUnverified, StatusOpen, StatusPending, StatusPendingVendor, StatusResolved, StatusClosed, StatusSpam, StatusMerged:
 		return true
 	}
 	return false
@@ -132,6 +135,9 @@ const (
 	KindAgent           = "agent"           // an agent's mail through their token
 	KindNote            = "note"            // an internal note, never sent to the customer
 	KindAgentRelay      = "agent_relay"     // an agent's answer as the customer gets it
+	// KindVendorEscalation is the mail the desk sent a vendor by
+	// #escalate; a vendor's answer is kept as a KindNote.
+	KindVendorEscalation = "vendor_escalation"
 )
 
 // Message is one mail on a ticket, inbound or outbound.
@@ -173,7 +179,8 @@ type Message struct {
 	// someone else: kept for the agent, trusted for nothing.
 	Unverified bool
 	// Author is the agent who wrote an agent's mail, a note or a relayed
-	// answer (the agent's address); "" for any other message.
+	// answer (the agent's address), or, for a vendor's answer kept as a
+	// note, the address it came from; "" for any other message.
 	Author string
 }
 

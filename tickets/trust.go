@@ -83,7 +83,8 @@ func (s *Service) bouncedOwnMail(ctx context.Context, tx Tx, ids []string) ([]*M
 	var out []*Message
 	for _, id := range boundRefs(ids) {
 		id = strings.Trim(strings.TrimSpace(id), "<>")
-		if _, ok := s.signer.TicketFromMessageID(id); !ok {
+		_, customer := s.signer.TicketFromMessageID(id)
+		if _, _, vendor := s.signer.VendorFromMessageID(id); !customer && !vendor {
 			continue
 		}
 		m, err := tx.MessageByKey(ctx, id)

@@ -391,7 +391,8 @@ func statusText(st tickets.Status) string {
 	switch st {
 	case tickets.StatusUnverified:
 		return "Waiting for your confirmation"
-	case tickets.StatusNew, tickets.StatusOpen:
+	case tickets.StatusNew, tickets.StatusOpen, tickets.StatusPendingVendor:
+		// Waiting on a vendor is the desk's work still.
 		return "Open: we are working on it"
 	case tickets.StatusPending:
 		return "Waiting for your answer"

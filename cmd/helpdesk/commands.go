@@ -145,7 +145,7 @@ func (e *env) cmdOutbox(args []string) error {
 
 func (e *env) cmdTickets(args []string) error {
 	if len(args) == 0 {
-		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending ID | language ID LANG | priority ID P1..P4"}
+		return usageError{"expected: tickets list | show ID | merge FROM INTO | assign ID AGENT | resolve|close|reopen|pending|pending-vendor ID | language ID LANG | priority ID P1..P4"}
 	}
 	switch args[0] {
 	case "merge":
@@ -154,7 +154,7 @@ func (e *env) cmdTickets(args []string) error {
 		return e.cmdAssign(args[1:])
 	case "priority":
 		return e.cmdPriority(args[1:])
-	case "resolve", "close", "reopen", "pending":
+	case "resolve", "close", "reopen", "pending", "pending-vendor":
 		return e.cmdSetStatus(args[0], args[1:])
 	case "language":
 		return e.cmdSetLanguage(args[1:])
@@ -223,7 +223,7 @@ func (e *env) cmdTickets(args []string) error {
 		}
 		return printTicketDetail(e.stdout, v)
 	}
-	return usageError{fmt.Sprintf("unknown tickets command %q: expected list, show, merge, assign, resolve, close, reopen or pending", args[0])}
+	return usageError{fmt.Sprintf("unknown tickets command %q: expected list, show, merge, assign, resolve, close, reopen, pending or pending-vendor", args[0])}
 }
 
 func (e *env) cmdQuarantine(args []string) error {

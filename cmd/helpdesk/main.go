@@ -34,7 +34,7 @@ commands:
   outbox      flush (deliver what is due, then exit) | list
   status      which daemon reads which mailbox and runs which job; the outbox and its senders
   tickets     list | show ID | merge FROM INTO | assign ID AGENT |
-              resolve ID [--note TEXT] | close ID | reopen ID | pending ID |
+              resolve ID [--note TEXT] | close ID | reopen ID | pending ID | pending-vendor ID |
               language ID LANG
               priority ID P1..P4 (the SLA due times follow)
   agents      list: the agents, their queues and open tickets

@@ -118,8 +118,8 @@ func printReport(w io.Writer, r *tickets.Report) error {
 	p("Report %s to %s%s", r.Since.Format(time.RFC3339), r.Until.Format(time.RFC3339), scope)
 	p("")
 	b := r.Backlog
-	p("Backlog now\t%d\t(new %d, open %d, pending %d; resolved awaiting confirmation %d)",
-		b.Total, b.ByStatus["new"], b.ByStatus["open"], b.ByStatus["pending"], b.AwaitingConfirmation)
+	p("Backlog now\t%d\t(new %d, open %d, pending %d, pending_vendor %d; resolved awaiting confirmation %d)",
+		b.Total, b.ByStatus["new"], b.ByStatus["open"], b.ByStatus["pending"], b.ByStatus["pending_vendor"], b.AwaitingConfirmation)
 	p("  by priority\t%s", counts(b.ByPriority))
 	p("  by queue\t%s", counts(b.ByQueue))
 	var ages []string

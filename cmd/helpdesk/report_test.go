@@ -78,7 +78,7 @@ func TestReportCommandPrintsTheFiguresOfWhatWasIngested(t *testing.T) {
 	}
 
 	code, out, errs = c.run("", "report")
-	for _, want := range []string{"Backlog now    2  (new 1, open 1, pending 0; resolved awaiting confirmation 1)", "Reopened                  50.0% (1 of 2)", "(1 ticket)", "alice@a.test", "3 unanswered"} {
+	for _, want := range []string{"Backlog now    2  (new 1, open 1, pending 0, pending_vendor 0; resolved awaiting confirmation 1)", "Reopened                  50.0% (1 of 2)", "(1 ticket)", "alice@a.test", "3 unanswered"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("report: exit %d, want %q in:\n%s%s", code, want, out, errs)
 		}
@@ -88,7 +88,7 @@ func TestReportCommandPrintsTheFiguresOfWhatWasIngested(t *testing.T) {
 	if code, _, errs = c.run("", "report", "--html", page); code != 0 {
 		t.Fatalf("report --html: exit %d, %s", code, errs)
 	}
-	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `aria-label="Backlog by status. new: 1, open: 1, pending: 0"`) {
+	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `aria-label="Backlog by status. new: 1, open: 1, pending: 0, pending_vendor: 0"`) {
 		t.Errorf("report --html wrote %d bytes (%v) without the backlog chart", len(b), err)
 	}
 

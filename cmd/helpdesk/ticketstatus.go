@@ -12,10 +12,13 @@ var statusOf = map[string]tickets.Status{
 	"close":   tickets.StatusClosed,
 	"reopen":  tickets.StatusOpen,
 	"pending": tickets.StatusPending,
+	// pending-vendor: the ticket waits on a vendor (an escalation
+	// agreed outside mail); #escalate CONTACT sets it by itself.
+	"pending-vendor": tickets.StatusPendingVendor,
 }
 
 // cmdSetStatus sets a ticket's status as the admin: tickets resolve|close|
-// reopen|pending ID [--note TEXT].
+// reopen|pending|pending-vendor ID [--note TEXT].
 func (e *env) cmdSetStatus(name string, args []string) error {
 	fs, c := e.flags("tickets "+name, true)
 	var note *string

@@ -221,3 +221,24 @@ func TestScheduleListAndRunAt(t *testing.T) {
 		t.Errorf("a bad --at: exit %d, %s", code, errs)
 	}
 }
+
+func TestAnAdminSetsATicketWaitingOnAVendorAndListsIt(t *testing.T) {
+	c := newCLI(t)
+	if code, out, errs := c.run(mailFrom("Alice <alice@a.test>", "m1@a.test", "Printer on fire"), "ingest", "--mailbox", "support"); code != 0 {
+		t.Fatalf("ingest: exit %d, %s %s", code, out, errs)
+	}
+	if code, out, errs := c.run("", "tickets", "pending-vendor", "HD#1000"); code != 0 || out != "HD#1000 is pending_vendor\n" {
+		t.Fatalf("pending-vendor: exit %d, %q %s", code, out, errs)
+	}
+	code, out, errs := c.run("", "tickets", "list", "--status", "pending_vendor", "--json")
+	var list []struct{ Ref, Status string }
+	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 1 || list[0].Status != "pending_vendor" {
+		t.Errorf("list --status pending_vendor: exit %d, %v, %+v %s", code, err, list, errs)
+	}
+	if code, out, _ := c.run("", "report"); code != 0 || !strings.Contains(out, "pending_vendor 1") {
+		t.Errorf("the report's backlog does not count it: exit %d\n%s", code, out)
+	}
+	if code, out, errs := c.run("", "tickets", "reopen", "1000"); code != 0 || out != "HD#1000 is open\n" {
+		t.Errorf("reopen: exit %d, %q %s", code, out, errs)
+	}
+}

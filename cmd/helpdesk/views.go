@@ -114,10 +114,12 @@ type messageView struct {
 	InReplyTo   string           `json:"in_reply_to"`
 	AutoReason  string           `json:"auto_reason"`
 	Unverified  bool             `json:"unverified"`       // threaded by a Message-ID from someone not on the ticket, or through an agent's token from someone else
-	Author      string           `json:"author,omitempty"` // kinds agent, note and agent_relay: the agent's email
+	Author      string           `json:"author,omitempty"` // kinds agent, note and agent_relay: the agent's email (a vendor's for its answer, a note)
 	Attachments []attachmentView `json:"attachments"`
 	Delivery    string           `json:"delivery,omitempty"` // outbound only: queued, sent, failed
 	CreatedAt   time.Time        `json:"created_at"`
+
+	vendor bool // a vendor's answer kept as a note: its author is no agent
 }
 
 type eventView struct {
@@ -162,6 +164,7 @@ func loadTicketDetail(ctx context.Context, d *desk.Desk, id int64) (*ticketDetai
 			InReplyTo: m.InReplyTo, AutoReason: m.AutoReason, Unverified: m.Unverified, Author: m.Author, Attachments: []attachmentView{},
 			Delivery: det.Delivery[m.ID], CreatedAt: m.CreatedAt,
 		}
+		mv.vendor = m.Kind == tickets.KindNote && m.Author != "" && d.Service.FindAgent(m.Author) == nil
 		for _, a := range m.Attachments {
 			mv.Attachments = append(mv.Attachments, attachmentView{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
 		}
@@ -210,6 +213,10 @@ func printTicketDetail(w io.Writer, v *ticketDetail) error {
 			fmt.Fprintf(w, "  [%s]", m.Delivery)
 		}
 		switch {
+		case m.vendor && m.Unverified:
+			fmt.Fprintf(w, "  [UNVERIFIED: through the reply address of vendor %s, the sender is not verified]", termLine(m.Author))
+		case m.vendor:
+			fmt.Fprintf(w, "  [vendor %s: internal note]", termLine(m.Author))
 		case m.Unverified && m.Kind == tickets.KindNote:
 			fmt.Fprint(w, "  [UNVERIFIED: not from the agent whose reply address it came through]")
 		case m.Unverified:

@@ -412,6 +412,14 @@ func kindName(kind string) string {
 		return "agent's command error"
 	case "csat_survey":
 		return "satisfaction survey"
+	case "agent_escalated":
+		return "notice of an escalation to the queue's agents"
+	case "manager_escalation":
+		return "escalation to the queue's manager"
+	case "vendor_escalation":
+		return "escalation to a vendor"
+	case "agent_vendor_reply":
+		return "agent's notice of the vendor's answer"
 	case "resolved", "closed", "pending", "reopened", "merged":
 		return kind + " notice"
 	}

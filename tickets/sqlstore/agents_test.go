@@ -25,7 +25,8 @@ func testStoreKeepsAssigneesRoundRobinAuthorsAndOutgoingFiles(t *testing.T, db t
 			assignee string
 			status   tickets.Status
 		}{{"ann@example.com", tickets.StatusNew}, {"ann@example.com", tickets.StatusPending}, {"ann@example.com", tickets.StatusResolved},
-			{"bob@example.com", tickets.StatusOpen}, {"", tickets.StatusOpen}, {"bob@example.com", tickets.StatusClosed}} {
+			{"bob@example.com", tickets.StatusOpen}, {"", tickets.StatusOpen}, {"bob@example.com", tickets.StatusClosed},
+			{"bob@example.com", tickets.StatusPendingVendor}} {
 			tk := newTicket("c@a.test", t0.Add(time.Duration(i)*time.Minute))
 			tk.Assignee, tk.Status = st.assignee, st.status
 			if err := tx.CreateTicket(ctx, tk, 1000); err != nil {
@@ -49,8 +50,8 @@ func testStoreKeepsAssigneesRoundRobinAuthorsAndOutgoingFiles(t *testing.T, db t
 		return tx.EnqueueMail(ctx, relay.ID, 1000, t0)
 	})
 	load, err := s.AssigneeLoad(ctx)
-	if want := map[string]int{"ann@example.com": 2, "bob@example.com": 1}; err != nil || !maps.Equal(load, want) {
-		t.Errorf("AssigneeLoad = %v, %v; want %v (new, open and pending count)", load, err, want)
+	if want := map[string]int{"ann@example.com": 2, "bob@example.com": 2}; err != nil || !maps.Equal(load, want) {
+		t.Errorf("AssigneeLoad = %v, %v; want %v (new, open, pending and pending_vendor count)", load, err, want)
 	}
 	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
 		if last, err := tx.LastAssigned(ctx, "general"); err != nil || last != "bob@example.com" {

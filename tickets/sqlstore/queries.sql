@@ -214,7 +214,7 @@ GROUP BY lease_holder ORDER BY lease_holder;
 -- name: any-recent-ticket
 -- (duplicate-candidates finds none without one: most mail comes from
 -- people without a recent ticket, and this is ten times cheaper)
-SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE requester_email = ? AND created_at >= ? AND status IN ('new', 'open', 'pending') LIMIT 1) AS recent;
+SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE requester_email = ? AND created_at >= ? AND status IN ('new', 'open', 'pending', 'pending_vendor') LIMIT 1) AS recent;
 
 -- name: duplicate-candidates
 -- (a ticket's fingerprint is its oldest message's; a ticket without one was
@@ -224,7 +224,7 @@ SELECT t.id AS ticket_id, COALESCE(f.message_id, 0) AS message_id, COALESCE(f.fr
     COALESCE(f.text, '') AS text, COALESCE(f.sketch, x'') AS sketch
 FROM tickets t
 LEFT JOIN message_fingerprints f ON f.message_id = (SELECT MIN(message_id) FROM message_fingerprints WHERE ticket_id = t.id)
-WHERE t.requester_email = ? AND t.created_at >= ? AND t.status IN ('new', 'open', 'pending')
+WHERE t.requester_email = ? AND t.created_at >= ? AND t.status IN ('new', 'open', 'pending', 'pending_vendor')
     AND (f.message_id IS NULL OR (f.from_email = ? AND f.subject = ?))
 ORDER BY t.id DESC LIMIT ?;
 
@@ -236,7 +236,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;
 UPDATE message_fingerprints SET ticket_id = ? WHERE ticket_id = ?;
 
 -- name: open-ticket-count
-SELECT COUNT(*) FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending');
+SELECT COUNT(*) FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending', 'pending_vendor');
 
 -- name: auto-mail-count
 -- (rcpt_key <> '' lets SQLite use the partial index messages_rcpt_key.
@@ -272,7 +272,7 @@ FROM messages WHERE ticket_id = ? AND direction = 'in' ORDER BY id LIMIT 1;
 -- name: assignee-load
 -- (the partial index tickets_assignee)
 SELECT assignee, COUNT(*) AS open FROM tickets
-WHERE assignee <> '' AND status IN ('new', 'open', 'pending') GROUP BY assignee;
+WHERE assignee <> '' AND status IN ('new', 'open', 'pending', 'pending_vendor') GROUP BY assignee;
 
 -- name: last-assigned
 SELECT last_agent FROM queue_rotation WHERE queue = ?;
@@ -324,7 +324,7 @@ LEFT JOIN (SELECT ticket_id, MIN(created_at) AS first_at FROM messages WHERE kin
 LEFT JOIN (SELECT ticket_id, MAX(created_at) AS last_at FROM events WHERE kind = 'deflected' GROUP BY ticket_id) d
     ON d.ticket_id = t.id
 WHERE t.status NOT IN ('spam', 'merged')
-  AND (t.status IN ('new', 'open', 'pending')
+  AND (t.status IN ('new', 'open', 'pending', 'pending_vendor')
     OR t.created_at >= ? OR t.resolved_at >= ? OR t.closed_at >= ? OR t.csat_at >= ? OR r.last_at >= ?)
   AND (? = '' OR t.queue = ?)
   AND (? = '' OR t.assignee = ?)

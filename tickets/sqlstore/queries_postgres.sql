@@ -26,7 +26,7 @@ SELECT t.id AS ticket_id, COALESCE(f.message_id, 0) AS message_id, COALESCE(f.fr
     COALESCE(f.text, '') AS text, COALESCE(f.sketch, CAST('' AS BYTEA)) AS sketch
 FROM tickets t
 LEFT JOIN message_fingerprints f ON f.message_id = (SELECT MIN(message_id) FROM message_fingerprints WHERE ticket_id = t.id)
-WHERE t.requester_email = ? AND t.created_at >= ? AND t.status IN ('new', 'open', 'pending')
+WHERE t.requester_email = ? AND t.created_at >= ? AND t.status IN ('new', 'open', 'pending', 'pending_vendor')
     AND (f.message_id IS NULL OR (f.from_email = ? AND f.subject = ?))
 ORDER BY t.id DESC LIMIT ?;
 

@@ -262,7 +262,7 @@ func TestTheDashboardShowsTheReportsFigures(t *testing.T) {
 	for _, want := range []string{
 		// Two tickets new, one resolved.
 		`<div class="muted">Backlog now</div><div class="figure">2</div><div class="muted">1 resolved, awaiting confirmation</div>`,
-		`aria-label="Backlog by status. new: 2, open: 0, pending: 0"`,
+		`aria-label="Backlog by status. new: 2, open: 0, pending: 0, pending_vendor: 0"`,
 		`aria-label="Backlog by priority. P1: 0, P2: 0, P3: 2, P4: 0"`,
 		`<td>alice@a.test</td><td>2</td>`,
 	} {
@@ -292,7 +292,7 @@ func TestReportAsOneSelfContainedFile(t *testing.T) {
 	f.Close()
 	b, _ := os.ReadFile(path)
 	page := string(b)
-	if !strings.Contains(page, `aria-label="Backlog by status. new: 2, open: 0, pending: 0"`) {
+	if !strings.Contains(page, `aria-label="Backlog by status. new: 2, open: 0, pending: 0, pending_vendor: 0"`) {
 		t.Errorf("the saved report lacks the backlog chart")
 	}
 	for _, outside := range []string{"<script", "<link", "src=", `href="http`, "<form", "Log out"} {

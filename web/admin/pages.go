@@ -82,7 +82,7 @@ func newDashboard(rep *tickets.Report) dashboardView {
 		closed = append(closed, bar{Label: d.Date[5:], Value: float64(d.Closed), Text: strconv.Itoa(d.Closed)})
 	}
 	v.Daily = template.HTML(string(barChart("Tickets created per day", created)) + string(barChart("Tickets closed per day", closed)))
-	v.Status = barChart("Backlog by status", counted(rep.Backlog.ByStatus, []string{"new", "open", "pending"}))
+	v.Status = barChart("Backlog by status", counted(rep.Backlog.ByStatus, []string{"new", "open", "pending", "pending_vendor"}))
 	v.Priority = barChart("Backlog by priority", counted(rep.Backlog.ByPriority, []string{"P1", "P2", "P3", "P4"}))
 	var ages []bar
 	for _, a := range rep.Backlog.ByAge {
@@ -158,7 +158,7 @@ const ticketListLimit = 500
 func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := ticketListView{Status: q.Get("status"), Queue: q.Get("queue"), Text: strings.TrimSpace(q.Get("q")),
-		Statuses: []string{"new", "unverified", "open", "pending", "resolved", "closed", "spam", "merged"}}
+		Statuses: []string{"new", "unverified", "open", "pending", "pending_vendor", "resolved", "closed", "spam", "merged"}}
 	if v.Status != "" && !tickets.Status(v.Status).Valid() {
 		http.Error(w, "400 bad request: unknown status", http.StatusBadRequest)
 		return
