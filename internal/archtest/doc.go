@@ -4,4 +4,5 @@
 // translates the TOML file into domain types and so may import them, but
 // the domain never imports config; mailin and mailout know neither tickets
 // nor SQL; templates know no SQL. The rules are the table in arch_test.go.
+// It also keeps merge conflict markers out of every file users read.
 package archtest
