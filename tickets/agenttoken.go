@@ -80,9 +80,21 @@ func (s *Signer) AgentKeys(emails []string) AgentKeys {
 // ID and that agent's address. A token stands alone: no letter or digit
 // before it, no base32 character after it.
 func (s *Signer) AgentTicket(text string, keys AgentKeys) (int64, string, bool) {
+	return findPartyToken(text, 'a', func(id int64, party, sig string) (string, bool) {
+		email, known := keys[party]
+		return email, known && hmac.Equal([]byte(sig), []byte(s.agentSig(id, email)))
+	})
+}
+
+// findPartyToken finds in text a token of a party other than the
+// customer, "<kind>-<ticket>-<party id>-<signature>" (an agent's 'a', a
+// vendor's 'v'), that check accepts, and returns its ticket and what check
+// made of its party. A token stands alone: no letter or digit before it,
+// no base32 character after it.
+func findPartyToken(text string, kind byte, check func(id int64, party, sig string) (string, bool)) (int64, string, bool) {
 	text = strings.ToLower(text)
 	for i := 0; i+2 < len(text); i++ {
-		if text[i] != 'a' || text[i+1] != '-' || i > 0 && (isDigit(text[i-1]) || 'a' <= text[i-1] && text[i-1] <= 'z') {
+		if text[i] != kind || text[i+1] != '-' || i > 0 && (isDigit(text[i-1]) || 'a' <= text[i-1] && text[i-1] <= 'z') {
 			continue
 		}
 		j := i + 2
@@ -103,9 +115,8 @@ func (s *Signer) AgentTicket(text string, keys AgentKeys) (int64, string, bool) 
 		if err != nil {
 			continue
 		}
-		email, known := keys[text[k+1:idEnd]]
-		if known && hmac.Equal([]byte(text[idEnd+1:end]), []byte(s.agentSig(id, email))) {
-			return id, email, true
+		if party, ok := check(id, text[k+1:idEnd], text[idEnd+1:end]); ok {
+			return id, party, true
 		}
 	}
 	return 0, "", false

@@ -67,35 +67,9 @@ func (s *Signer) VendorMessageID(id int64, email, domain string) string {
 // (see VendorID). A token stands alone: no letter or digit before it, no
 // base32 character after it.
 func (s *Signer) VendorTicket(text string) (int64, string, bool) {
-	text = strings.ToLower(text)
-	for i := 0; i+2 < len(text); i++ {
-		if text[i] != 'v' || text[i+1] != '-' || i > 0 && (isDigit(text[i-1]) || 'a' <= text[i-1] && text[i-1] <= 'z') {
-			continue
-		}
-		j := i + 2
-		k := j
-		for k < len(text) && isDigit(text[k]) {
-			k++
-		}
-		if k == j || k-j > 19 {
-			continue
-		}
-		idEnd := k + 1 + agentIDLen
-		end := idEnd + 1 + tokenSigLen
-		if end > len(text) || text[k] != '-' || !isSig(text[k+1:idEnd]) || text[idEnd] != '-' ||
-			!isSig(text[idEnd+1:end]) || end < len(text) && isSigChar(text[end]) {
-			continue
-		}
-		id, err := strconv.ParseInt(text[j:k], 10, 64)
-		if err != nil {
-			continue
-		}
-		vid := text[k+1 : idEnd]
-		if hmac.Equal([]byte(text[idEnd+1:end]), []byte(s.vendorSig(id, vid))) {
-			return id, vid, true
-		}
-	}
-	return 0, "", false
+	return findPartyToken(text, 'v', func(id int64, vid, sig string) (string, bool) {
+		return vid, hmac.Equal([]byte(sig), []byte(s.vendorSig(id, vid)))
+	})
 }
 
 // VendorFromAddress finds a vendor token in the plus-tag of an address.
