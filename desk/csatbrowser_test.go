@@ -24,14 +24,7 @@ func TestACustomerRatesThroughTheSurveyLinkInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(sv.links[4]), chromedp.WaitVisible(chromedp.CSS("#comment"))); err != nil {
 		t.Fatalf("opening the survey link: %v", err)
 	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
+	eval := func(js string) string { t.Helper(); return chromium.Eval(t, ctx, js) }
 	checked := eval(`[...document.querySelectorAll("input[name=rating]")].filter(e => e.checked).map(e => e.value).join(",")`)
 	legend := eval(`document.querySelector("legend").textContent`)
 	lang := eval(`document.documentElement.lang`)

@@ -109,22 +109,8 @@ func TestAnAdminUsesTheDashboardInChromium(t *testing.T) {
 	); err != nil {
 		t.Fatalf("logging in: %v", err)
 	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return v
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
+	text := func(sel string) string { t.Helper(); return chromium.Text(t, ctx, sel) }
+	eval := func(js string) string { t.Helper(); return chromium.Eval(t, ctx, js) }
 	if got := text("#backlog .figure"); got != "2" {
 		t.Errorf("the backlog tile says %q, want 2", got)
 	}

@@ -24,22 +24,8 @@ func TestACustomerOpensAndFollowsATicketInChromium(t *testing.T) {
 	h, base := webHarness(t, "")
 	ctx, cancel := context.WithTimeout(chromium.New(t), 120*time.Second)
 	defer cancel()
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("reading %s: %v", sel, err)
-		}
-		return v
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
+	text := func(sel string) string { t.Helper(); return chromium.Text(t, ctx, sel) }
+	eval := func(js string) string { t.Helper(); return chromium.Eval(t, ctx, js) }
 	file := filepath.Join(t.TempDir(), "error.log")
 	if err := os.WriteFile(file, []byte("E1234 toner overheated\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -90,3 +90,25 @@ func New(t TB) context.Context {
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	return ctx
 }
+
+// Text returns the text of the first element that the CSS selector sel
+// matches in ctx's tab, and fails t when there is none.
+func Text(t TB, ctx context.Context, sel string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatal(fmt.Sprintf("reading %s: %v", sel, err))
+	}
+	return v
+}
+
+// Eval returns the string that the JavaScript js evaluates to in ctx's
+// tab, and fails t when it does not.
+func Eval(t TB, ctx context.Context, js string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatal(fmt.Sprintf("%s: %v", js, err))
+	}
+	return v
+}
