@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"strconv"
 	"strings"
@@ -45,20 +44,13 @@ func (s *Signer) AgentToken(id int64, email string) string {
 // AgentReplyAddress returns the mailbox address with the agent token of
 // ticket id and the agent as a plus-tag.
 func (s *Signer) AgentReplyAddress(mailbox string, id int64, email string) string {
-	mailbox = StripPlusTag(mailbox)
-	at := strings.LastIndexByte(mailbox, '@')
-	if at < 0 {
-		return mailbox
-	}
-	return mailbox[:at] + "+" + s.AgentToken(id, email) + mailbox[at:]
+	return withPlusTag(mailbox, s.AgentToken(id, email))
 }
 
 // AgentMessageID returns a new Message-ID for a mail to an agent about
 // ticket id, carrying the agent's token.
 func (s *Signer) AgentMessageID(id int64, email, domain string) string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return s.AgentToken(id, email) + "." + lowerBase32.EncodeToString(b[:]) + "@" + domain
+	return tokenMessageID(s.AgentToken(id, email), domain)
 }
 
 // AgentKeys maps the token ids of agents to their addresses. It is made
@@ -124,11 +116,7 @@ func findPartyToken(text string, kind byte, check func(id int64, party, sig stri
 
 // AgentFromAddress finds an agent token in the plus-tag of an address.
 func (s *Signer) AgentFromAddress(addr string, keys AgentKeys) (int64, string, bool) {
-	local, _, ok := strings.Cut(addr, "@")
-	if !ok {
-		return 0, "", false
-	}
-	_, tag, ok := strings.Cut(local, "+")
+	tag, ok := plusTag(addr)
 	if !ok {
 		return 0, "", false
 	}

@@ -82,33 +82,51 @@ func isSig(s string) bool {
 // ReplyAddress returns the mailbox address with the ticket's token added
 // as a plus-tag: support@example.com -> support+1042-k3j2h4g5abcd@example.com.
 func (s *Signer) ReplyAddress(mailbox string, id int64) string {
+	return withPlusTag(mailbox, s.Token(id))
+}
+
+// withPlusTag returns mailbox with tag as its plus-tag, in place of any
+// it had: the reply addresses of customers', agents' and vendors' tokens.
+func withPlusTag(mailbox, tag string) string {
 	mailbox = StripPlusTag(mailbox)
 	at := strings.LastIndexByte(mailbox, '@')
 	if at < 0 {
 		return mailbox
 	}
-	return mailbox[:at] + "+" + s.Token(id) + mailbox[at:]
+	return mailbox[:at] + "+" + tag + mailbox[at:]
 }
 
 // MessageID returns a new Message-ID (without brackets) for a mail about
 // ticket id, carrying its token so that a reply to it threads by itself.
 func (s *Signer) MessageID(id int64, domain string) string {
+	return tokenMessageID(s.Token(id), domain)
+}
+
+// tokenMessageID returns a new Message-ID (without brackets) that carries
+// token before a random part: "<token>.<random>@domain".
+func tokenMessageID(token, domain string) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return s.Token(id) + "." + lowerBase32.EncodeToString(b[:]) + "@" + domain
+	return token + "." + lowerBase32.EncodeToString(b[:]) + "@" + domain
 }
 
 // TicketFromAddress finds a token in the plus-tag of an address.
 func (s *Signer) TicketFromAddress(addr string) (int64, bool) {
-	local, _, ok := strings.Cut(addr, "@")
-	if !ok {
-		return 0, false
-	}
-	_, tag, ok := strings.Cut(local, "+")
+	tag, ok := plusTag(addr)
 	if !ok {
 		return 0, false
 	}
 	return s.TicketID(tag)
+}
+
+// plusTag returns the plus-tag of addr's local part, where it has one.
+func plusTag(addr string) (string, bool) {
+	local, _, ok := strings.Cut(addr, "@")
+	if !ok {
+		return "", false
+	}
+	_, tag, ok := strings.Cut(local, "+")
+	return tag, ok
 }
 
 // TicketFromMessageID finds a token in a Message-ID the desk generated.

@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"strconv"
 	"strings"
@@ -46,20 +45,13 @@ func (s *Signer) VendorToken(id int64, email string) string {
 // VendorReplyAddress returns the mailbox address with the vendor token of
 // ticket id and the vendor as a plus-tag.
 func (s *Signer) VendorReplyAddress(mailbox string, id int64, email string) string {
-	mailbox = StripPlusTag(mailbox)
-	at := strings.LastIndexByte(mailbox, '@')
-	if at < 0 {
-		return mailbox
-	}
-	return mailbox[:at] + "+" + s.VendorToken(id, email) + mailbox[at:]
+	return withPlusTag(mailbox, s.VendorToken(id, email))
 }
 
 // VendorMessageID returns a new Message-ID for a mail to a vendor about
 // ticket id, carrying the vendor's token.
 func (s *Signer) VendorMessageID(id int64, email, domain string) string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return s.VendorToken(id, email) + "." + lowerBase32.EncodeToString(b[:]) + "@" + domain
+	return tokenMessageID(s.VendorToken(id, email), domain)
 }
 
 // VendorTicket finds a valid vendor token in text (an address's local
@@ -74,11 +66,7 @@ func (s *Signer) VendorTicket(text string) (int64, string, bool) {
 
 // VendorFromAddress finds a vendor token in the plus-tag of an address.
 func (s *Signer) VendorFromAddress(addr string) (int64, string, bool) {
-	local, _, ok := strings.Cut(addr, "@")
-	if !ok {
-		return 0, "", false
-	}
-	_, tag, ok := strings.Cut(local, "+")
+	tag, ok := plusTag(addr)
 	if !ok {
 		return 0, "", false
 	}
