@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -102,10 +103,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := ownerOnly(opts.DSN); err != nil {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
 	}
-	db, err := sqlx.Open("sqlite3", sqliteDSN(opts.DSN, opts.BusyTimeout))
-	if err != nil {
-		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
-	}
+	db := sqlx.NewDb(sql.OpenDB(sqliteConnector{dsn: sqliteDSN(opts.DSN, opts.BusyTimeout)}), "sqlite3")
 	db.SetMaxOpenConns(opts.MaxOpenConns)
 	s := &Store{db: db, dsn: sqliteDSN(opts.DSN, opts.BusyTimeout), driver: "sqlite", path: opts.DSN, busyTimeout: opts.BusyTimeout}
 	if err := s.init(ctx); err != nil {
@@ -175,6 +173,23 @@ func sqliteDSN(path string, busy time.Duration) string {
 	v.Set("_txlock", "immediate")
 	return "file:" + path + "?" + v.Encode()
 }
+
+// sqliteConnector opens connections with the settings a DSN cannot carry:
+// statement journals in memory (temp_store), not in a temporary file.
+// SQLite writes a statement journal, page by page, for every INSERT into
+// a table with several indexes inside a longer transaction, so that the
+// statement alone can be undone; in a file that is a write(2) per page.
+type sqliteConnector struct{ dsn string }
+
+var sqliteDriver = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+	_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+	return err
+}}
+
+func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) {
+	return sqliteDriver.Open(c.dsn)
+}
+func (c sqliteConnector) Driver() driver.Driver { return sqliteDriver }
 
 func (s *Store) init(ctx context.Context) error {
 	if err := s.connect(ctx); err != nil {
