@@ -171,13 +171,27 @@ func (q *queries) SearchArticles(ctx context.Context, aq tickets.ArticleQuery) (
 	return out, nil
 }
 
+// PublishedArticles is asked for every new ticket: a transaction that
+// stores a batch of them asks once per language and queue, as only its
+// own writes could change the answer (CreateArticle and UpdateArticle
+// forget it).
 func (q *queries) PublishedArticles(ctx context.Context, language, queue string) (int, error) {
+	key := [2]string{language, queue}
+	if n, ok := q.published[key]; ok {
+		return n, nil
+	}
 	var size struct {
 		Articles int `db:"articles"`
 		Words    int `db:"words"`
 	}
 	if err := q.get(ctx, &size, "kb-search-size", language, language, queue, queue); err != nil {
 		return 0, err
+	}
+	if q.tx != nil {
+		if q.published == nil {
+			q.published = map[[2]string]int{}
+		}
+		q.published[key] = size.Articles
 	}
 	return size.Articles, nil
 }
@@ -218,6 +232,7 @@ func (q *queries) Suggestions(ctx context.Context, ticketID int64) ([]tickets.Su
 }
 
 func (q *queries) CreateArticle(ctx context.Context, a *tickets.Article) error {
+	q.published = nil
 	terms := tickets.ArticleTerms(a)
 	err := q.get(ctx, &a.ID, "kb-insert-article", a.Slug, a.Title, a.Body, strings.Join(a.Tags, " "), a.Language, a.Queue,
 		string(a.Status), strings.Join(terms, " "), len(terms), a.CreatedAt, a.UpdatedAt, nullTime(a.PublishedAt))
@@ -234,6 +249,7 @@ func (q *queries) CreateArticle(ctx context.Context, a *tickets.Article) error {
 }
 
 func (q *queries) UpdateArticle(ctx context.Context, a *tickets.Article) error {
+	q.published = nil
 	var owner int64
 	switch err := q.get(ctx, &owner, "kb-slug-owner", a.Slug); {
 	case err == nil && owner != a.ID:

@@ -122,3 +122,38 @@ func TestKnowledgeBaseStoresSearchesAndLinksTickets(t *testing.T) {
 		}
 	})
 }
+
+// A transaction that counts the published articles, publishes one and
+// counts again sees its own article: the count it keeps for the batch
+// of tickets it stores is forgotten by every write to the articles.
+func TestPublishedArticlesCountSeesTheTransactionsOwnWrites(t *testing.T) {
+	onEachDriver(t, func(t *testing.T, db testDB) {
+		s := db.open(t)
+		inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+			count := func(when string, want int) {
+				t.Helper()
+				n, err := tx.PublishedArticles(ctx, "en", "general")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != want {
+					t.Errorf("%s: %d published articles, want %d", when, n, want)
+				}
+			}
+			count("before", 0)
+			count("asked again", 0)
+			a := &tickets.Article{Slug: "reset-password", Title: "Reset your password", Body: "Choose Forgot password.",
+				Language: "en", Status: tickets.ArticleDraft, CreatedAt: t0, UpdatedAt: t0}
+			if err := tx.CreateArticle(ctx, a); err != nil {
+				return err
+			}
+			count("a draft", 0)
+			a.Status, a.PublishedAt = tickets.ArticlePublished, t0
+			if err := tx.UpdateArticle(ctx, a); err != nil {
+				return err
+			}
+			count("published", 1)
+			return nil
+		})
+	})
+}
