@@ -35,6 +35,9 @@ type queries struct {
 	// nextEventID the ID of the next (see AddEvent).
 	heldEvents  []tickets.Event
 	nextEventID int64
+	// published counts the published articles by language and queue,
+	// as this transaction has seen them (see PublishedArticles).
+	published map[[2]string]int
 }
 
 var _ tickets.Tx = (*queries)(nil)
@@ -361,7 +364,7 @@ func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID i
 			return fmt.Errorf("insert-ticket %d: %w", t.ID, err)
 		}
 	}
-	return q.saveTags(ctx, t)
+	return q.saveTags(ctx, t, true)
 }
 
 func (q *queries) UpdateTicket(ctx context.Context, t *tickets.Ticket) error {
@@ -373,12 +376,15 @@ func (q *queries) UpdateTicket(ctx context.Context, t *tickets.Ticket) error {
 	if n, _ := r.RowsAffected(); n == 0 {
 		return tickets.ErrNotFound
 	}
-	return q.saveTags(ctx, t)
+	return q.saveTags(ctx, t, false)
 }
 
-func (q *queries) saveTags(ctx context.Context, t *tickets.Ticket) error {
-	if _, err := q.exec(ctx, "delete-ticket-tags", t.ID); err != nil {
-		return err
+// saveTags stores t's tags in place of those it had; a new ticket has none.
+func (q *queries) saveTags(ctx context.Context, t *tickets.Ticket, created bool) error {
+	if !created {
+		if _, err := q.exec(ctx, "delete-ticket-tags", t.ID); err != nil {
+			return err
+		}
 	}
 	seen := map[string]bool{}
 	for _, tag := range t.Tags {
@@ -681,6 +687,11 @@ func (q *queries) writeEvents(ctx context.Context) error {
 
 // beforeQuery writes the events held back before a query that reads them.
 func (q *queries) beforeQuery(ctx context.Context, name string) error {
+	if q.tx != nil {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	if len(q.heldEvents) > 0 && q.p.readsEvents[name] {
 		return q.writeEvents(ctx)
 	}
