@@ -182,7 +182,7 @@ func sqliteDSN(path string, busy time.Duration) string {
 type sqliteConnector struct{ dsn string }
 
 var sqliteDriver = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-	_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+	_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000", nil)
 	return err
 }}
 
@@ -339,7 +339,15 @@ func IsTemporary(err error) bool {
 func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	tx, err := s.db.BeginTxx(ctx, nil)
+	txCtx := ctx
+	if s.driver == "sqlite" {
+		// database/sql watches a cancellable transaction's context on a
+		// goroutine for every query that returns rows; its statements are
+		// short, so the transaction checks ctx before each one instead
+		// (beforeQuery), and rolls back on the first that finds it ended.
+		txCtx = uninterrupted(ctx)
+	}
+	tx, err := s.db.BeginTxx(txCtx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
