@@ -19,6 +19,9 @@ const (
 	// next mail. Either way a crash (kill -9) sends again at most the one
 	// mail per connection that the server accepted in the instant before.
 	recordEvery = 100
+	// recordLinger is how long the recorder waits for more results
+	// before it commits, where deliveries are noted.
+	recordLinger = 20 * time.Millisecond
 	// deepOutbox is the claimed batch from which a pass uses every mailer;
 	// a shorter one goes through the first, so that a mail now and then
 	// does not open a second connection.
@@ -286,6 +289,14 @@ func (p *outboxPass) record() {
 			return
 		}
 		batch := []*delivery{first}
+		// With notes, no worker waits for a record: the results of the
+		// next moments join this commit, one disk sync for all of them.
+		var linger <-chan time.Time
+		var timer *time.Timer
+		if p.notes != nil {
+			timer = time.NewTimer(recordLinger)
+			linger = timer.C
+		}
 	more:
 		for len(batch) < recordEvery {
 			select {
@@ -294,9 +305,24 @@ func (p *outboxPass) record() {
 					break more
 				}
 				batch = append(batch, d)
+				continue
 			default:
+			}
+			if linger == nil {
+				break
+			}
+			select {
+			case d, ok := <-p.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, d)
+			case <-linger:
 				break more
 			}
+		}
+		if timer != nil {
+			timer.Stop()
 		}
 		if err := p.commit(batch); err != nil {
 			// The mails are out but not recorded: their leases run out,
