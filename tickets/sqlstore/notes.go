@@ -25,16 +25,11 @@ func (s *Store) DeliveryNotes() tickets.DeliveryNotes {
 // storeNotes are the delivery notes of a store.
 type storeNotes struct{ s *Store }
 
-// notes hold the connections to the store's delivery notes (see
-// tickets.DeliveryNotes), opened at the first note.
+// notes hold the connections to a PostgreSQL store's delivery notes (see
+// tickets.DeliveryNotes), opened at the first note; a SQLite store keeps
+// them in a file (noteFile).
 //
-// On SQLite: the database's name with "-delivered", a SQLite database of
-// one table that nothing else writes, with no sync on commit. A commit
-// there takes microseconds and never waits for the main database's write
-// lock; it is in the operating system's hands at once, which is what
-// survives a killed process.
-//
-// On PostgreSQL: the table delivery_notes, over connections whose commits
+// The table delivery_notes is written over connections whose commits
 // do not wait for the disk (synchronous_commit off): a note is one INSERT
 // in the server's hands at once, which is what survives a killed daemon,
 // and never waits for a commit of the desk's own (each delivery's record
@@ -49,42 +44,22 @@ type notes struct {
 
 func (s *Store) notesDB() (*sqlx.DB, error) {
 	s.notes.once.Do(func() {
+		where := "delivery_notes in " + postgresName(s.dsn)
+		s.notes.table = "delivery_notes"
+		cfg, err := pgx.ParseConfig(s.dsn)
 		var db *sqlx.DB
-		var err error
-		var where, insert string
-		if s.driver == "postgres" {
-			where, s.notes.table = "delivery_notes in "+postgresName(s.dsn), "delivery_notes"
-			insert = `INSERT INTO delivery_notes (outbox_id, at) VALUES ($1, $2) ON CONFLICT (outbox_id) DO UPDATE SET at = EXCLUDED.at`
-			var cfg *pgx.ConnConfig
-			if cfg, err = pgx.ParseConfig(s.dsn); err == nil {
-				cfg.RuntimeParams["synchronous_commit"] = "off"
-				db = sqlx.NewDb(stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(utcTimes)), "pgx")
-				// A note for each connection to the SMTP server, and
-				// the claims' reading; connected now, not at a note.
-				db.SetMaxOpenConns(notesConns)
-				db.SetMaxIdleConns(notesConns)
-				db.SetConnMaxIdleTime(0)
-				err = connectAll(db, notesConns)
-			}
-		} else {
-			path := s.path + "-delivered"
-			where, s.notes.table = path, "delivered"
-			insert = `INSERT OR REPLACE INTO delivered (outbox_id, at) VALUES (?, ?)`
-			if err = ownerOnly(path); err == nil {
-				db, err = sqlx.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=OFF&_busy_timeout=5000")
-			}
-			if err == nil {
-				_, err = db.Exec(`CREATE TABLE IF NOT EXISTS delivered (outbox_id INTEGER PRIMARY KEY, at TIMESTAMP NOT NULL)`)
-			}
-			if db != nil {
-				// One connection: this process's notes queue in Go for
-				// it, never in SQLite's busy handler, which sleeps
-				// milliseconds at a time.
-				db.SetMaxOpenConns(1)
-			}
+		if err == nil {
+			cfg.RuntimeParams["synchronous_commit"] = "off"
+			db = sqlx.NewDb(stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(utcTimes)), "pgx")
+			// A note for each connection to the SMTP server, and the
+			// claims' reading; connected now, not at a note.
+			db.SetMaxOpenConns(notesConns)
+			db.SetMaxIdleConns(notesConns)
+			db.SetConnMaxIdleTime(0)
+			err = connectAll(db, notesConns)
 		}
 		if err == nil {
-			s.notes.insert, err = db.Prepare(insert)
+			s.notes.insert, err = db.Prepare(`INSERT INTO delivery_notes (outbox_id, at) VALUES ($1, $2) ON CONFLICT (outbox_id) DO UPDATE SET at = EXCLUDED.at`)
 		}
 		if err != nil {
 			if db != nil {
@@ -128,6 +103,12 @@ func connectAll(db *sqlx.DB, n int) error {
 }
 
 func (n storeNotes) NoteDelivered(ctx context.Context, id int64, at time.Time) error {
+	if n.s.driver != "postgres" {
+		if err := n.s.noteFile.note(id, at.UTC()); err != nil {
+			return fmt.Errorf("noting the delivery of outbox item %d: %w", id, err)
+		}
+		return nil
+	}
 	if _, err := n.s.notesDB(); err != nil {
 		return err
 	}
@@ -139,25 +120,15 @@ func (n storeNotes) NoteDelivered(ctx context.Context, id int64, at time.Time) e
 
 func (n storeNotes) NotedDeliveries(ctx context.Context, now time.Time) ([]tickets.NotedDelivery, error) {
 	s := n.s
-	db, err := s.notesDB()
-	if err != nil {
+	at, err := n.noted(ctx)
+	if err != nil || len(at) == 0 {
 		return nil, err
 	}
-	var noted []struct {
-		ID int64     `db:"outbox_id"`
-		At time.Time `db:"at"`
+	ids := make([]int64, 0, len(at))
+	for id := range at {
+		ids = append(ids, id)
 	}
-	if err := db.SelectContext(ctx, &noted, `SELECT outbox_id, at FROM `+s.notes.table+` ORDER BY outbox_id`); err != nil {
-		return nil, fmt.Errorf("reading delivery notes: %w", err)
-	}
-	if len(noted) == 0 {
-		return nil, nil
-	}
-	ids := make([]int64, len(noted))
-	at := make(map[int64]time.Time, len(noted))
-	for i, n := range noted {
-		ids[i], at[n.ID] = n.ID, n.At
-	}
+	slices.Sort(ids)
 	var items []struct {
 		ID         int64      `db:"id"`
 		TicketID   int64      `db:"ticket_id"`
@@ -205,9 +176,36 @@ func (n storeNotes) NotedDeliveries(ctx context.Context, now time.Time) ([]ticke
 	return out, nil
 }
 
+// noted reads the notes: each noted item with the time of its delivery.
+func (n storeNotes) noted(ctx context.Context) (map[int64]time.Time, error) {
+	s := n.s
+	if s.driver != "postgres" {
+		return s.noteFile.read(s.path)
+	}
+	db, err := s.notesDB()
+	if err != nil {
+		return nil, err
+	}
+	var noted []struct {
+		ID int64     `db:"outbox_id"`
+		At time.Time `db:"at"`
+	}
+	if err := db.SelectContext(ctx, &noted, `SELECT outbox_id, at FROM `+s.notes.table+` ORDER BY outbox_id`); err != nil {
+		return nil, fmt.Errorf("reading delivery notes: %w", err)
+	}
+	at := make(map[int64]time.Time, len(noted))
+	for _, n := range noted {
+		at[n.ID] = n.At
+	}
+	return at, nil
+}
+
 func (n storeNotes) ForgetDeliveries(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
+	}
+	if n.s.driver != "postgres" {
+		return n.s.noteFile.forget(ids)
 	}
 	db, err := n.s.notesDB()
 	if err != nil {

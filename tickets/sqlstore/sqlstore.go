@@ -62,8 +62,10 @@ type Store struct {
 	driver string
 	// path is the SQLite file.
 	path string
-	// notes are the delivery notes beside a SQLite file (notes.go).
-	notes notes
+	// notes are the delivery notes of a PostgreSQL store (notes.go),
+	// noteFile those beside a SQLite file (notefile.go).
+	notes    notes
+	noteFile noteFile
 	// busyTimeout is how long SQLite waits for another writer.
 	busyTimeout time.Duration
 }
@@ -105,7 +107,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	db := sqlx.NewDb(sql.OpenDB(sqliteConnector{dsn: sqliteDSN(opts.DSN, opts.BusyTimeout)}), "sqlite3")
 	db.SetMaxOpenConns(opts.MaxOpenConns)
-	s := &Store{db: db, dsn: sqliteDSN(opts.DSN, opts.BusyTimeout), driver: "sqlite", path: opts.DSN, busyTimeout: opts.BusyTimeout}
+	s := &Store{db: db, dsn: sqliteDSN(opts.DSN, opts.BusyTimeout), driver: "sqlite", path: opts.DSN, busyTimeout: opts.BusyTimeout,
+		noteFile: noteFile{path: opts.DSN + "-delivered.log"}}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
@@ -317,6 +320,7 @@ func (s *Store) Close() error {
 		s.notes.insert.Close()
 		s.notes.db.Close()
 	}
+	s.noteFile.close()
 	return s.db.Close()
 }
 
