@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -24,16 +23,21 @@ import (
 // what survives a killed process; it costs a few system calls, where a
 // committed row in a database of its own cost ten times as much.
 //
-// Several processes may share the file (daemons on one SQLite database,
-// a restarted one reading a dead one's notes). Appends hold a shared
-// flock(2) on it, a rewrite an exclusive one; a rewrite writes the notes
-// that stay to a new file and renames it over the old, so an appender
-// that waited for the lock checks that its descriptor is still the file
-// at the path, and opens it again if not.
+// A note never waits for another process or for a rewrite: the instant
+// between the SMTP server's reply and the note is the one a crash sends a
+// mail twice in. Several processes may share the file (daemons on one
+// SQLite database, a restarted one reading a dead one's notes). Dropping
+// notes (forget) writes those that stay to a new file and renames it over
+// the old one, one process at a time (an flock(2) on "<file>.lock", which
+// notes never take); then it copies what was appended to the old file
+// meanwhile. A note written to a file no longer at the path is written
+// again to the new one (twice is harmless: the last note of an item wins).
 type noteFile struct {
 	path string
-	mu   sync.Mutex // this process's appends and rewrites, one at a time
-	f    *os.File
+	mu   sync.Mutex // this process's notes, one at a time
+	f    *os.File   // the file notes are appended to
+	// rewriting: this process's readers and rewriters, one at a time.
+	rewriting sync.Mutex
 	// imported: the notes of the SQLite database that held them before
 	// (legacyNotesPath) are in the file.
 	imported bool
@@ -43,39 +47,21 @@ type noteFile struct {
 // database of one table, "delivered".
 func legacyNotesPath(dbPath string) string { return dbPath + "-delivered" }
 
-// lock opens the file if needed and takes its flock of kind how
-// (syscall.LOCK_SH or LOCK_EX) on the file now at the path.
-func (n *noteFile) lock(how int) error {
-	for {
-		if n.f == nil {
-			if err := ownerOnly(n.path); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(n.path, os.O_RDWR|os.O_APPEND, 0o600)
-			if err != nil {
-				return fmt.Errorf("opening delivery notes %s: %w", n.path, err)
-			}
-			n.f = f
-		}
-		if err := flock(n.f, how); err != nil {
-			return fmt.Errorf("locking delivery notes %s: %w", n.path, err)
-		}
-		if current, err := n.current(); err != nil || current {
-			if err != nil {
-				flock(n.f, syscall.LOCK_UN)
-			}
-			return err
-		}
-		// Rewritten meanwhile: the notes are in the file now at the path.
-		flock(n.f, syscall.LOCK_UN)
-		n.f.Close()
-		n.f = nil
+// open opens the file at the path for appending, creating it.
+func (n *noteFile) open() (*os.File, error) {
+	if err := ownerOnly(n.path); err != nil {
+		return nil, err
 	}
+	f, err := os.OpenFile(n.path, os.O_RDWR|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening delivery notes %s: %w", n.path, err)
+	}
+	return f, nil
 }
 
-// current reports whether n.f is the file at n.path.
-func (n *noteFile) current() (bool, error) {
-	held, err := n.f.Stat()
+// isCurrent reports whether f is the file at n.path.
+func (n *noteFile) isCurrent(f *os.File) (bool, error) {
+	held, err := f.Stat()
 	if err != nil {
 		return false, err
 	}
@@ -89,12 +75,6 @@ func (n *noteFile) current() (bool, error) {
 	return os.SameFile(held, atPath), nil
 }
 
-func (n *noteFile) unlock() {
-	if n.f != nil {
-		flock(n.f, syscall.LOCK_UN)
-	}
-}
-
 func flock(f *os.File, how int) error {
 	for {
 		err := syscall.Flock(int(f.Fd()), how)
@@ -104,9 +84,29 @@ func flock(f *os.File, how int) error {
 	}
 }
 
+// exclusive runs fn holding the rewriters' lock, the file's notes
+// imported from an earlier version's database first.
+func (n *noteFile) exclusive(dbPath string, fn func() error) error {
+	n.rewriting.Lock()
+	defer n.rewriting.Unlock()
+	lock, err := os.OpenFile(n.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening the lock of delivery notes %s: %w", n.path, err)
+	}
+	defer lock.Close()
+	if err := flock(lock, syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("locking delivery notes %s: %w", n.path, err)
+	}
+	if !n.imported {
+		if err := n.importLegacy(dbPath); err != nil {
+			return err
+		}
+	}
+	return fn()
+}
+
 // importLegacy appends the notes an earlier version left in its SQLite
-// notes database, then removes that database. The file is locked
-// exclusively.
+// notes database, then removes that database (under the rewriters' lock).
 func (n *noteFile) importLegacy(dbPath string) error {
 	if n.imported {
 		return nil
@@ -134,7 +134,7 @@ func (n *noteFile) importLegacy(dbPath string) error {
 		lines = appendNote(lines, d.ID, d.At)
 	}
 	if len(lines) > 0 {
-		if _, err := n.f.Write(lines); err != nil {
+		if err := n.write(lines); err != nil {
 			return fmt.Errorf("moving the earlier delivery notes to %s: %w", n.path, err)
 		}
 	}
@@ -162,48 +162,77 @@ func appendNote(b []byte, id int64, at time.Time) []byte {
 
 // note appends the note of outbox item id, delivered at at.
 func (n *noteFile) note(id int64, at time.Time) error {
+	var buf [48]byte
+	return n.write(appendNote(buf[:0], id, at))
+}
+
+// write appends lines of notes to the file now at the path: written to a
+// file that a rewrite has replaced meanwhile, they are written again.
+func (n *noteFile) write(lines []byte) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if err := n.lock(syscall.LOCK_SH); err != nil {
-		return err
+	for {
+		if n.f == nil {
+			f, err := n.open()
+			if err != nil {
+				return err
+			}
+			n.f = f
+		}
+		if _, err := n.f.Write(lines); err != nil {
+			return fmt.Errorf("writing to delivery notes %s: %w", n.path, err)
+		}
+		current, err := n.isCurrent(n.f)
+		if err != nil {
+			return fmt.Errorf("writing to delivery notes %s: %w", n.path, err)
+		}
+		if current {
+			return nil
+		}
+		n.f.Close()
+		n.f = nil
 	}
-	defer n.unlock()
-	var buf [48]byte
-	if _, err := n.f.Write(appendNote(buf[:0], id, at)); err != nil {
-		return fmt.Errorf("writing to delivery notes %s: %w", n.path, err)
-	}
-	return nil
 }
 
 // read returns the notes: each noted item with the time of its last note.
 func (n *noteFile) read(dbPath string) (map[int64]time.Time, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if !n.imported {
-		if err := n.lock(syscall.LOCK_EX); err != nil {
-			return nil, err
-		}
-		err := n.importLegacy(dbPath)
-		n.unlock()
+	var noted map[int64]time.Time
+	err := n.exclusive(dbPath, func() error {
+		f, err := n.open()
 		if err != nil {
-			return nil, err
+			return err
 		}
-	}
-	if err := n.lock(syscall.LOCK_SH); err != nil {
-		return nil, err
-	}
-	defer n.unlock()
-	return n.parse()
+		defer f.Close()
+		noted, _, err = n.parse(f, 0, nil)
+		return err
+	})
+	return noted, err
 }
 
-// parse reads the file of n.f, which the caller has locked. A line that
-// is not a note (the end of a write cut short by a crash of the machine)
-// is skipped.
-func (n *noteFile) parse() (map[int64]time.Time, error) {
-	noted := map[int64]time.Time{}
-	sc := bufio.NewScanner(io.NewSectionReader(n.f, 0, 1<<62))
-	for sc.Scan() {
-		idText, atText, ok := bytes.Cut(sc.Bytes(), []byte(" "))
+// parse reads the notes of f from offset from into noted (a new map when
+// nil), and returns the offset it read to: the end of its last whole
+// line (a line without its newline is still being written, or was cut
+// short by a crash of the machine). A line that is not a note is skipped.
+func (n *noteFile) parse(f *os.File, from int64, noted map[int64]time.Time) (map[int64]time.Time, int64, error) {
+	if noted == nil {
+		noted = map[int64]time.Time{}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading delivery notes %s: %w", n.path, err)
+	}
+	end := fi.Size()
+	if end <= from {
+		return noted, from, nil
+	}
+	data, err := io.ReadAll(io.NewSectionReader(f, from, end-from))
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading delivery notes %s: %w", n.path, err)
+	}
+	// Whole lines only: a line without its newline is being written.
+	whole := bytes.LastIndexByte(data, '\n') + 1
+	for line := range bytes.Lines(data[:whole]) {
+		idText, atText, ok := bytes.Cut(bytes.TrimSuffix(line, []byte("\n")), []byte(" "))
 		if !ok {
 			continue
 		}
@@ -214,65 +243,67 @@ func (n *noteFile) parse() (map[int64]time.Time, error) {
 		}
 		noted[id] = time.Unix(0, at).UTC()
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading delivery notes %s: %w", n.path, err)
-	}
-	return noted, nil
+	return noted, from + int64(whole), nil
 }
 
 // forget drops the notes of ids: the notes that stay are written to a new
-// file, renamed over the old one; none staying, the file is emptied.
-func (n *noteFile) forget(ids []int64) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if err := n.lock(syscall.LOCK_EX); err != nil {
-		return err
-	}
-	defer n.unlock()
-	noted, err := n.parse()
-	if err != nil {
-		return err
-	}
-	gone := 0
-	for _, id := range ids {
-		if _, ok := noted[id]; ok {
-			delete(noted, id)
-			gone++
+// file, renamed over the old one, and the notes written to the old one
+// meanwhile are copied to the new one.
+func (n *noteFile) forget(dbPath string, ids []int64) error {
+	return n.exclusive(dbPath, func() error {
+		old, err := n.open()
+		if err != nil {
+			return err
 		}
-	}
-	if gone == 0 {
-		return nil
-	}
-	if len(noted) == 0 {
-		if err := n.f.Truncate(0); err != nil {
-			return fmt.Errorf("emptying delivery notes %s: %w", n.path, err)
+		defer old.Close()
+		noted, read, err := n.parse(old, 0, nil)
+		if err != nil {
+			return err
+		}
+		gone := 0
+		for _, id := range ids {
+			if _, ok := noted[id]; ok {
+				delete(noted, id)
+				gone++
+			}
+		}
+		if gone == 0 {
+			return nil
+		}
+		keep := make([]int64, 0, len(noted))
+		for id := range noted {
+			keep = append(keep, id)
+		}
+		slices.Sort(keep)
+		var lines []byte
+		for _, id := range keep {
+			lines = appendNote(lines, id, noted[id])
+		}
+		tmp := fmt.Sprintf("%s.%d.tmp", n.path, os.Getpid())
+		if err := os.WriteFile(tmp, lines, 0o600); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("rewriting delivery notes %s: %w", n.path, err)
+		}
+		if err := os.Rename(tmp, n.path); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("rewriting delivery notes %s: %w", n.path, err)
+		}
+		// Notes written to the old file since it was read: each writer
+		// that finds its file replaced writes again, but one that checked
+		// before the rename did not.
+		late, _, err := n.parse(old, read, nil)
+		if err != nil {
+			return err
+		}
+		lines = lines[:0]
+		for id, at := range late {
+			lines = appendNote(lines, id, at)
+		}
+		if len(lines) > 0 {
+			return n.write(lines)
 		}
 		return nil
-	}
-	keep := make([]int64, 0, len(noted))
-	for id := range noted {
-		keep = append(keep, id)
-	}
-	slices.Sort(keep)
-	var lines []byte
-	for _, id := range keep {
-		lines = appendNote(lines, id, noted[id])
-	}
-	tmp := fmt.Sprintf("%s.%d.tmp", n.path, os.Getpid())
-	if err := os.WriteFile(tmp, lines, 0o600); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("rewriting delivery notes %s: %w", n.path, err)
-	}
-	if err := os.Rename(tmp, n.path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("rewriting delivery notes %s: %w", n.path, err)
-	}
-	// The next call opens the new file; the old one's lock goes with it.
-	old := n.f
-	n.f = nil
-	flock(old, syscall.LOCK_UN)
-	old.Close()
-	return nil
+	})
 }
 
 func (n *noteFile) close() {

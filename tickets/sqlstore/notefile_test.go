@@ -33,7 +33,7 @@ func TestDeliveryNotesOfTwoProcessesSurviveEachOthersRewrites(t *testing.T) {
 				for d := id - 49; d <= id; d++ {
 					done = append(done, d)
 				}
-				if err := a.noteFile.forget(done); err != nil {
+				if err := a.noteFile.forget(path, done); err != nil {
 					t.Error(err)
 					return
 				}

@@ -205,7 +205,7 @@ func (n storeNotes) ForgetDeliveries(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	if n.s.driver != "postgres" {
-		return n.s.noteFile.forget(ids)
+		return n.s.noteFile.forget(n.s.path, ids)
 	}
 	db, err := n.s.notesDB()
 	if err != nil {
