@@ -59,20 +59,15 @@ func (n *noteFile) open() (*os.File, error) {
 	return f, nil
 }
 
-// isCurrent reports whether f is the file at n.path.
+// isCurrent reports whether f is still the file at n.path: a file
+// renamed over, or removed, has no links left. One fstat(2), no path to
+// look up, on the way from the server's reply to the next mail.
 func (n *noteFile) isCurrent(f *os.File) (bool, error) {
-	held, err := f.Stat()
-	if err != nil {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
 		return false, err
 	}
-	atPath, err := os.Stat(n.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return os.SameFile(held, atPath), nil
+	return st.Nlink > 0, nil
 }
 
 func flock(f *os.File, how int) error {
