@@ -10,6 +10,7 @@ import (
 	"net/textproto"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -310,6 +311,9 @@ func (s *Sender) transact(ctx context.Context, w *wireMail, reused bool) (first 
 			return true, err
 		}
 	}
+	if ok, _ := s.smtp.Extension("PIPELINING"); ok {
+		return s.pipelined(w)
+	}
 	if err := s.smtp.Mail(w.from); err != nil {
 		return true, err
 	}
@@ -328,6 +332,68 @@ func (s *Sender) transact(ctx context.Context, w *wireMail, reused bool) (first 
 	}
 	traceDelivery("dot", w.rcpts)
 	if err := data.Close(); err != nil {
+		return false, err
+	}
+	traceDelivery("250", w.rcpts)
+	return false, nil
+}
+
+// pipelined runs the transaction where the server offers PIPELINING
+// (RFC 2920): MAIL, each RCPT and DATA go out in one write, and their
+// replies are read in order, then the data and its reply: two round trips
+// a mail, not three and one per recipient. MAIL and RCPT are written as
+// go-mail writes them. Any refusal fails the mail, as without pipelining;
+// the caller drops the connection, so a DATA the server accepted after a
+// refused recipient never gets its data.
+func (s *Sender) pipelined(w *wireMail) (first bool, err error) {
+	t := s.smtp.Text
+	mail := "MAIL FROM:" + w.from
+	if ok, _ := s.smtp.Extension("8BITMIME"); ok {
+		mail += " BODY=8BITMIME"
+	}
+	if ok, _ := s.smtp.Extension("SMTPUTF8"); ok {
+		mail += " SMTPUTF8"
+	}
+	cmds := []string{mail}
+	for _, to := range w.rcpts {
+		cmds = append(cmds, "RCPT TO:"+to)
+	}
+	for _, c := range cmds {
+		if strings.ContainsAny(c, "\r\n") {
+			return false, fmt.Errorf("smtp: a line break in %q", c)
+		}
+		t.W.WriteString(c)
+		t.W.WriteString("\r\n")
+	}
+	t.W.WriteString("DATA\r\n")
+	if err := t.W.Flush(); err != nil {
+		return true, err
+	}
+	if _, _, err := t.ReadResponse(250); err != nil {
+		return true, err
+	}
+	var refused error
+	for range w.rcpts {
+		if _, _, err := t.ReadResponse(25); err != nil && refused == nil {
+			refused = err
+		}
+	}
+	if _, _, err := t.ReadResponse(354); refused == nil && err != nil {
+		refused = err
+	}
+	if refused != nil {
+		return false, refused
+	}
+	data := t.DotWriter()
+	if _, err := data.Write(w.data); err != nil {
+		data.Close()
+		return false, err
+	}
+	traceDelivery("dot", w.rcpts)
+	if err := data.Close(); err != nil {
+		return false, err
+	}
+	if _, _, err := t.ReadResponse(250); err != nil {
 		return false, err
 	}
 	traceDelivery("250", w.rcpts)

@@ -426,3 +426,52 @@ func BenchmarkSend(b *testing.B) {
 		b.Fatalf("sink has %d mails, sent %d", got, n)
 	}
 }
+
+// Where the server offers PIPELINING (go-smtp does), MAIL, both RCPTs
+// and DATA go out together. Either way a refused recipient fails the whole mail,
+// permanently for 550 and for a while for 450, nothing is delivered to the
+// other recipient, and the next mail goes out on a new connection.
+func TestARefusedRecipientFailsTheWholeMail(t *testing.T) {
+	for _, c := range []struct {
+		code       int
+		pipelining bool
+	}{{550, true}, {450, true}, {550, false}, {450, false}} {
+		code := c.code
+		t.Run(fmt.Sprintf("%d pipelining %v", c.code, c.pipelining), func(t *testing.T) {
+			sink := startSink(t, smtpsink.Options{WithoutPipelining: !c.pipelining})
+			s := newSender(t, sink, nil)
+			sink.RefuseRecipient("boss@customer.example", code)
+			e := deliveryError(t, s.Send(t.Context(), numbered(1)))
+			if e.Code != code || e.Temporary != (code < 500) {
+				t.Errorf("got Temporary %v Code %d (%v), want %d", e.Temporary, e.Code, e, code)
+			}
+			if got := sink.Mails(); len(got) != 0 {
+				t.Errorf("sink has %d mails after a refused recipient, want none (no mail to the other one either)", len(got))
+			}
+			sink.RefuseRecipient("boss@customer.example", 0)
+			if err := s.Send(t.Context(), numbered(2)); err != nil {
+				t.Fatalf("the next mail: %v", err)
+			}
+			if got := sink.Mails(); len(got) != 1 || !slices.Equal(got[0].To, []string{"zoe@customer.example", "boss@customer.example"}) {
+				t.Errorf("sink has %v, want the next mail to both", got)
+			}
+			if n := sink.Connections(); n != 2 {
+				t.Errorf("%d connections, want 2: the connection is dropped after a refusal", n)
+			}
+		})
+	}
+}
+
+// A server without PIPELINING gets one command at a time, and the mails.
+func TestAServerWithoutPipeliningGetsEveryMail(t *testing.T) {
+	sink := startSink(t, smtpsink.Options{WithoutPipelining: true})
+	s := newSender(t, sink, nil)
+	for i := range 3 {
+		if err := s.Send(t.Context(), numbered(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := sink.Mails(); len(got) != 3 || sink.Connections() != 1 {
+		t.Errorf("sink has %d mails over %d connections, want 3 over 1", len(got), sink.Connections())
+	}
+}

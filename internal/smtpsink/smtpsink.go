@@ -59,6 +59,9 @@ type Options struct {
 	ImplicitTLS bool
 	// Logger receives the server's errors; nil discards them.
 	Logger *slog.Logger
+	// WithoutPipelining hides PIPELINING from the EHLO reply (go-smtp
+	// offers it always), for clients' code for servers without it.
+	WithoutPipelining bool
 }
 
 // Sink is a running SMTP server. All methods are safe for concurrent use.
@@ -75,6 +78,7 @@ type Sink struct {
 	changed  chan struct{} // closed and replaced whenever mails grows
 	failCode int
 	failLeft int
+	refused  map[string]int // RCPT TO address to refusal code
 	conns    int
 	open     map[net.Conn]struct{}
 }
@@ -171,6 +175,21 @@ func (s *Sink) FailNext(code int, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failCode, s.failLeft = code, n
+}
+
+// RefuseRecipient makes RCPT TO addr answer with code (for example 550 or
+// 450) until it is called again with code 0.
+func (s *Sink) RefuseRecipient(addr string, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]int{}
+	}
+	if code == 0 {
+		delete(s.refused, addr)
+		return
+	}
+	s.refused[addr] = code
 }
 
 // Connections is the number of TCP connections accepted since Start or Reset.
@@ -310,6 +329,12 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.sink.mu.Lock()
+	code := ss.sink.refused[to]
+	ss.sink.mu.Unlock()
+	if code != 0 {
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: "refused by RefuseRecipient"}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }
@@ -404,6 +429,19 @@ type trackedConn struct {
 	net.Conn
 	sink *Sink
 }
+
+// Write drops PIPELINING from the EHLO reply under WithoutPipelining.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if !c.sink.opts.WithoutPipelining || !bytes.Contains(p, pipeliningLine) {
+		return c.Conn.Write(p)
+	}
+	if _, err := c.Conn.Write(bytes.Replace(p, pipeliningLine, nil, 1)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+var pipeliningLine = []byte("250-PIPELINING\r\n")
 
 func (c *trackedConn) Close() error {
 	c.sink.mu.Lock()
