@@ -414,50 +414,87 @@ var b64 = func() (t [256]byte) {
 // decodeBase64 decodes leniently: whitespace and stray characters are
 // skipped, padding may be missing or repeated (concatenated chunks). It
 // gives up (ok false) when the input is plainly not base64.
+//
+// Between groups it takes four characters at once while all four are
+// base64, the body of every line of an attachment; anything else goes a
+// character at a time.
 func decodeBase64(b []byte) ([]byte, bool) {
-	out := make([]byte, 0, len(b)*3/4+3)
-	var acc uint32
-	n, bad := 0, 0
-	for i, c := range b {
+	d := b64Decoder{b: b, out: make([]byte, 0, len(b)*3/4+3)}
+	for i := 0; i < len(b); i++ {
+		if d.n == 0 {
+			for ; i+4 <= len(b); i += 4 {
+				v0, v1, v2, v3 := b64[b[i]], b64[b[i+1]], b64[b[i+2]], b64[b[i+3]]
+				if (v0|v1|v2|v3)&0xc0 != 0 {
+					break
+				}
+				acc := uint32(v0)<<18 | uint32(v1)<<12 | uint32(v2)<<6 | uint32(v3)
+				d.out = append(d.out, byte(acc>>16), byte(acc>>8), byte(acc))
+			}
+			if i == len(b) {
+				break
+			}
+		}
+		d.decode(i, i+1)
+	}
+	return d.finish()
+}
+
+// b64Decoder decodes b a character at a time, for decodeBase64.
+type b64Decoder struct {
+	b      []byte
+	out    []byte
+	acc    uint32
+	n, bad int
+}
+
+// decode decodes b[from:to].
+func (d *b64Decoder) decode(from, to int) {
+	b := d.b
+	for i := from; i < to; i++ {
+		c := b[i]
 		v := b64[c]
 		if v == 0xff {
 			switch c {
 			case ' ', '\t':
 				// A space between two base64 characters is text, not base64.
 				if i > 0 && i+1 < len(b) && b64[b[i-1]] != 0xff && b64[b[i+1]] != 0xff {
-					bad++
+					d.bad++
 				}
 			case '\n', '\r':
 			case '=':
-				switch n {
+				switch d.n {
 				case 2:
-					out = append(out, byte(acc>>4))
+					d.out = append(d.out, byte(d.acc>>4))
 				case 3:
-					out = append(out, byte(acc>>10), byte(acc>>2))
+					d.out = append(d.out, byte(d.acc>>10), byte(d.acc>>2))
 				}
-				acc, n = 0, 0
+				d.acc, d.n = 0, 0
 			default:
-				bad++
+				d.bad++
 			}
 			continue
 		}
-		acc = acc<<6 | uint32(v)
-		n++
-		if n == 4 {
-			out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
-			acc, n = 0, 0
+		d.acc = d.acc<<6 | uint32(v)
+		d.n++
+		if d.n == 4 {
+			d.out = append(d.out, byte(d.acc>>16), byte(d.acc>>8), byte(d.acc))
+			d.acc, d.n = 0, 0
 		}
 	}
-	switch n {
+}
+
+// finish writes out the bytes of a last, unpadded group.
+func (d *b64Decoder) finish() ([]byte, bool) {
+	switch d.n {
 	case 2:
-		out = append(out, byte(acc>>4))
+		d.out = append(d.out, byte(d.acc>>4))
 	case 3:
-		out = append(out, byte(acc>>10), byte(acc>>2))
+		d.out = append(d.out, byte(d.acc>>10), byte(d.acc>>2))
 	}
-	if bad > 2+len(b)/50 {
+	if d.bad > 2+len(d.b)/50 {
 		return nil, false
 	}
-	return out, true
+	return d.out, true
 }
 
 // decodeQP decodes quoted-printable (RFC 2045 6.7) leniently: a "=" that
