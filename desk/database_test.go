@@ -18,7 +18,8 @@ import (
 // onEachDatabase runs test as the subtests sqlite and postgres; testDSN
 // gives each the database its name says. Under
 // HELPDESK_TEST_DATABASE=postgres only the postgres one runs: the run
-// without it has run both.
+// without it has run both (`.ci/run` skips it there, with
+// -skip '/^postgres$', so that it runs once).
 func onEachDatabase(t *testing.T, test func(t *testing.T)) {
 	if os.Getenv("HELPDESK_TEST_DATABASE") != "postgres" {
 		t.Run("sqlite", test)
