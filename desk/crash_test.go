@@ -7,6 +7,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
@@ -34,14 +35,18 @@ func TestReleaseBuildHasNoFaultHook(t *testing.T) {
 // committed a batch of mail, before it marked the mails done on the server
 // (\Seen, or MOVE to processedFolder when set), then runs the release
 // build on the same database and mailbox: every mail must make exactly one
-// ticket and one acknowledgement, and end up marked done.
+// ticket and one acknowledgement, and end up marked done. The restarted
+// daemon reads the mailbox once the killed one's lease has run out, so
+// both run with a short one (crashLease), as an admin can set with
+// --lease.
 func crashAfterCommit(t *testing.T, dm *daemon, processedFolder string) {
 	var ids []string
 	for i := range 3 {
 		ids = append(ids, fmt.Sprintf("crash-%d@a.test", i))
 		dm.put("support", customer(ids[i], fmt.Sprintf("c%d@a.test", i), "Crash", "hello"))
 	}
-	faulty := dm.startProcess(helpdeskBinary(t, "faultinject"), "HELPDESK_FAULT=after-commit")
+	lease := []string{"--lease", crashLease.String()}
+	faulty := dm.startProcessArgs(helpdeskBinary(t, "faultinject"), lease, "HELPDESK_FAULT=after-commit")
 	if ws := faulty.wait(); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 		t.Fatalf("the daemon ended with %v, want killed by SIGKILL after the commit", faulty.cmd.ProcessState)
 	}
@@ -60,7 +65,7 @@ func crashAfterCommit(t *testing.T, dm *daemon, processedFolder string) {
 		t.Fatalf("after the kill the INBOX holds %d mails, %d unread; want 3 unread", st.messages, st.unseen)
 	}
 
-	normal := dm.startProcess(helpdeskBinary(t, ""))
+	normal := dm.startProcessArgs(helpdeskBinary(t, ""), lease)
 	ids = append(ids, "after@a.test")
 	dm.put("support", customer(ids[3], "bob@b.test", "After", "hello"))
 	dm.expectIdle(tally{tickets: 4, inbound: 4, sent: 4})
@@ -78,6 +83,10 @@ func crashAfterCommit(t *testing.T, dm *daemon, processedFolder string) {
 	}
 	normal.stop()
 }
+
+// crashLease is the mailbox lease of the daemons crashAfterCommit runs:
+// the killed daemon's mailbox is read again within it.
+const crashLease = 2 * time.Second
 
 // folder returns the STATUS of a folder of the support user.
 func (dm *daemon) folder(name string) folderState {

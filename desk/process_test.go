@@ -1,6 +1,7 @@
 package desk_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if builds.dir != "" {
 		os.RemoveAll(builds.dir)
+	}
+	if err := migratedPostgres.Drop(); err != nil {
+		fmt.Fprintf(os.Stderr, "dropping the template database: %v\n", err)
 	}
 	os.Exit(code)
 }
