@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/textproto"
@@ -326,16 +327,26 @@ func (s *Sender) transact(ctx context.Context, w *wireMail, reused bool) (first 
 	if err != nil {
 		return false, err
 	}
+	// go-mail's Close reads the reply to the end of the data.
+	return false, writeData(data, w, func() error { return nil })
+}
+
+// writeData writes the mail's data to data, ends it, and reads the
+// server's reply with reply where data's Close does not.
+func writeData(data io.WriteCloser, w *wireMail, reply func() error) error {
 	if _, err := data.Write(w.data); err != nil {
 		data.Close()
-		return false, err
+		return err
 	}
 	traceDelivery("dot", w.rcpts)
 	if err := data.Close(); err != nil {
-		return false, err
+		return err
+	}
+	if err := reply(); err != nil {
+		return err
 	}
 	traceDelivery("250", w.rcpts)
-	return false, nil
+	return nil
 }
 
 // pipelined runs the transaction where the server offers PIPELINING
@@ -384,20 +395,10 @@ func (s *Sender) pipelined(w *wireMail) (first bool, err error) {
 	if refused != nil {
 		return false, refused
 	}
-	data := t.DotWriter()
-	if _, err := data.Write(w.data); err != nil {
-		data.Close()
-		return false, err
-	}
-	traceDelivery("dot", w.rcpts)
-	if err := data.Close(); err != nil {
-		return false, err
-	}
-	if _, _, err := t.ReadResponse(250); err != nil {
-		return false, err
-	}
-	traceDelivery("250", w.rcpts)
-	return false, nil
+	return false, writeData(t.DotWriter(), w, func() error {
+		_, _, err := t.ReadResponse(250)
+		return err
+	})
 }
 
 // failure drops the connection and classifies err.
