@@ -2,13 +2,16 @@ package sqlstore
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -34,18 +37,21 @@ import (
 // again to the new one (twice is harmless: the last note of an item wins).
 type noteFile struct {
 	path string
-	mu   sync.Mutex // this process's notes, one at a time
-	f    *os.File   // the file notes are appended to
+	// legacy is where earlier versions kept the notes: a SQLite database
+	// of one table, "delivered".
+	legacy string
+	mu     sync.Mutex // this process's notes, one at a time
+	f      *os.File   // the file notes are appended to
 	// rewriting: this process's readers and rewriters, one at a time.
 	rewriting sync.Mutex
-	// imported: the notes of the SQLite database that held them before
-	// (legacyNotesPath) are in the file.
+	// imported: the notes of the legacy database are in the file.
 	imported bool
 }
 
-// legacyNotesPath is where earlier versions kept the notes: a SQLite
-// database of one table, "delivered".
-func legacyNotesPath(dbPath string) string { return dbPath + "-delivered" }
+// newNoteFile is the notes of the SQLite database at dbPath.
+func newNoteFile(dbPath string) noteFile {
+	return noteFile{path: dbPath + "-delivered.log", legacy: dbPath + "-delivered"}
+}
 
 // open opens the file at the path for appending, creating it.
 func (n *noteFile) open() (*os.File, error) {
@@ -59,10 +65,10 @@ func (n *noteFile) open() (*os.File, error) {
 	return f, nil
 }
 
-// isCurrent reports whether f is still the file at n.path: a file
+// isCurrent reports whether f is still the file at its path: a file
 // renamed over, or removed, has no links left. One fstat(2), no path to
 // look up, on the way from the server's reply to the next mail.
-func (n *noteFile) isCurrent(f *os.File) (bool, error) {
+func isCurrent(f *os.File) (bool, error) {
 	var st syscall.Stat_t
 	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
 		return false, err
@@ -70,30 +76,22 @@ func (n *noteFile) isCurrent(f *os.File) (bool, error) {
 	return st.Nlink > 0, nil
 }
 
-func flock(f *os.File, how int) error {
-	for {
-		err := syscall.Flock(int(f.Fd()), how)
-		if !errors.Is(err, syscall.EINTR) {
-			return err
-		}
-	}
-}
-
-// exclusive runs fn holding the rewriters' lock, the file's notes
-// imported from an earlier version's database first.
-func (n *noteFile) exclusive(dbPath string, fn func() error) error {
+// exclusive runs fn holding the rewriters' lock (lockFile on
+// "<file>.lock"), the notes of the legacy database imported first.
+func (n *noteFile) exclusive(ctx context.Context, fn func() error) error {
 	n.rewriting.Lock()
 	defer n.rewriting.Unlock()
-	lock, err := os.OpenFile(n.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("opening the lock of delivery notes %s: %w", n.path, err)
+	lockPath := n.path + ".lock"
+	if err := ownerOnly(lockPath); err != nil {
+		return fmt.Errorf("creating the lock of delivery notes %s: %w", n.path, err)
 	}
-	defer lock.Close()
-	if err := flock(lock, syscall.LOCK_EX); err != nil {
+	unlock, err := lockFile(ctx, lockPath)
+	if err != nil {
 		return fmt.Errorf("locking delivery notes %s: %w", n.path, err)
 	}
+	defer unlock()
 	if !n.imported {
-		if err := n.importLegacy(dbPath); err != nil {
+		if err := n.importLegacy(); err != nil {
 			return err
 		}
 	}
@@ -102,11 +100,8 @@ func (n *noteFile) exclusive(dbPath string, fn func() error) error {
 
 // importLegacy appends the notes an earlier version left in its SQLite
 // notes database, then removes that database (under the rewriters' lock).
-func (n *noteFile) importLegacy(dbPath string) error {
-	if n.imported {
-		return nil
-	}
-	old := legacyNotesPath(dbPath)
+func (n *noteFile) importLegacy() error {
+	old := n.legacy
 	if _, err := os.Stat(old); errors.Is(err, fs.ErrNotExist) {
 		n.imported = true
 		return nil
@@ -144,7 +139,7 @@ func (n *noteFile) importLegacy(dbPath string) error {
 }
 
 func isNoSuchTable(err error) bool {
-	return err != nil && bytes.Contains([]byte(err.Error()), []byte("no such table"))
+	return err != nil && strings.Contains(err.Error(), "no such table")
 }
 
 // appendNote adds the line of a note to b.
@@ -153,6 +148,14 @@ func appendNote(b []byte, id int64, at time.Time) []byte {
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, at.UnixNano(), 10)
 	return append(b, '\n')
+}
+
+// appendNotes adds the lines of noted to b, by outbox item.
+func appendNotes(b []byte, noted map[int64]time.Time) []byte {
+	for _, id := range slices.Sorted(maps.Keys(noted)) {
+		b = appendNote(b, id, noted[id])
+	}
+	return b
 }
 
 // note appends the note of outbox item id, delivered at at.
@@ -177,7 +180,7 @@ func (n *noteFile) write(lines []byte) error {
 		if _, err := n.f.Write(lines); err != nil {
 			return fmt.Errorf("writing to delivery notes %s: %w", n.path, err)
 		}
-		current, err := n.isCurrent(n.f)
+		current, err := isCurrent(n.f)
 		if err != nil {
 			return fmt.Errorf("writing to delivery notes %s: %w", n.path, err)
 		}
@@ -190,28 +193,26 @@ func (n *noteFile) write(lines []byte) error {
 }
 
 // read returns the notes: each noted item with the time of its last note.
-func (n *noteFile) read(dbPath string) (map[int64]time.Time, error) {
+func (n *noteFile) read(ctx context.Context) (map[int64]time.Time, error) {
 	var noted map[int64]time.Time
-	err := n.exclusive(dbPath, func() error {
+	err := n.exclusive(ctx, func() error {
 		f, err := n.open()
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		noted, _, err = n.parse(f, 0, nil)
+		noted, _, err = n.parse(f, 0)
 		return err
 	})
 	return noted, err
 }
 
-// parse reads the notes of f from offset from into noted (a new map when
-// nil), and returns the offset it read to: the end of its last whole
+// parse reads the notes of f from offset from, and returns the offset it
+// read to: the end of its last whole
 // line (a line without its newline is still being written, or was cut
 // short by a crash of the machine). A line that is not a note is skipped.
-func (n *noteFile) parse(f *os.File, from int64, noted map[int64]time.Time) (map[int64]time.Time, int64, error) {
-	if noted == nil {
-		noted = map[int64]time.Time{}
-	}
+func (n *noteFile) parse(f *os.File, from int64) (map[int64]time.Time, int64, error) {
+	noted := map[int64]time.Time{}
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading delivery notes %s: %w", n.path, err)
@@ -244,14 +245,14 @@ func (n *noteFile) parse(f *os.File, from int64, noted map[int64]time.Time) (map
 // forget drops the notes of ids: the notes that stay are written to a new
 // file, renamed over the old one, and the notes written to the old one
 // meanwhile are copied to the new one.
-func (n *noteFile) forget(dbPath string, ids []int64) error {
-	return n.exclusive(dbPath, func() error {
+func (n *noteFile) forget(ctx context.Context, ids []int64) error {
+	return n.exclusive(ctx, func() error {
 		old, err := n.open()
 		if err != nil {
 			return err
 		}
 		defer old.Close()
-		noted, read, err := n.parse(old, 0, nil)
+		noted, read, err := n.parse(old, 0)
 		if err != nil {
 			return err
 		}
@@ -265,15 +266,7 @@ func (n *noteFile) forget(dbPath string, ids []int64) error {
 		if gone == 0 {
 			return nil
 		}
-		keep := make([]int64, 0, len(noted))
-		for id := range noted {
-			keep = append(keep, id)
-		}
-		slices.Sort(keep)
-		var lines []byte
-		for _, id := range keep {
-			lines = appendNote(lines, id, noted[id])
-		}
+		lines := appendNotes(nil, noted)
 		tmp := fmt.Sprintf("%s.%d.tmp", n.path, os.Getpid())
 		if err := os.WriteFile(tmp, lines, 0o600); err != nil {
 			os.Remove(tmp)
@@ -286,18 +279,11 @@ func (n *noteFile) forget(dbPath string, ids []int64) error {
 		// Notes written to the old file since it was read: each writer
 		// that finds its file replaced writes again, but one that checked
 		// before the rename did not.
-		late, _, err := n.parse(old, read, nil)
-		if err != nil {
+		late, _, err := n.parse(old, read)
+		if err != nil || len(late) == 0 {
 			return err
 		}
-		lines = lines[:0]
-		for id, at := range late {
-			lines = appendNote(lines, id, at)
-		}
-		if len(lines) > 0 {
-			return n.write(lines)
-		}
-		return nil
+		return n.write(appendNotes(nil, late))
 	})
 }
 

@@ -33,7 +33,7 @@ func TestDeliveryNotesOfTwoProcessesSurviveEachOthersRewrites(t *testing.T) {
 				for d := id - 49; d <= id; d++ {
 					done = append(done, d)
 				}
-				if err := a.noteFile.forget(path, done); err != nil {
+				if err := a.noteFile.forget(ctx, done); err != nil {
 					t.Error(err)
 					return
 				}
@@ -49,7 +49,7 @@ func TestDeliveryNotesOfTwoProcessesSurviveEachOthersRewrites(t *testing.T) {
 		}
 	})
 	wg.Wait()
-	noted, err := a.noteFile.read(path)
+	noted, err := a.noteFile.read(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestACutNoteIsSkipped(t *testing.T) {
 	}
 	f.WriteString("8 17\x00\x00\nx y\n9")
 	f.Close()
-	noted, err := s.noteFile.read(path)
+	noted, err := s.noteFile.read(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestNotesOfTheEarlierNotesDatabaseAreKept(t *testing.T) {
 	old.Close()
 
 	s := open(t, path)
-	noted, err := s.noteFile.read(path)
+	noted, err := s.noteFile.read(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -180,7 +180,7 @@ func (n storeNotes) NotedDeliveries(ctx context.Context, now time.Time) ([]ticke
 func (n storeNotes) noted(ctx context.Context) (map[int64]time.Time, error) {
 	s := n.s
 	if s.driver != "postgres" {
-		return s.noteFile.read(s.path)
+		return s.noteFile.read(ctx)
 	}
 	db, err := s.notesDB()
 	if err != nil {
@@ -205,7 +205,7 @@ func (n storeNotes) ForgetDeliveries(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	if n.s.driver != "postgres" {
-		return n.s.noteFile.forget(n.s.path, ids)
+		return n.s.noteFile.forget(ctx, ids)
 	}
 	db, err := n.s.notesDB()
 	if err != nil {

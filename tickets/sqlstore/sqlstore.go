@@ -105,10 +105,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := ownerOnly(opts.DSN); err != nil {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
 	}
-	db := sqlx.NewDb(sql.OpenDB(sqliteConnector{dsn: sqliteDSN(opts.DSN, opts.BusyTimeout)}), "sqlite3")
+	dsn := sqliteDSN(opts.DSN, opts.BusyTimeout)
+	db := sqlx.NewDb(sql.OpenDB(sqliteConnector{dsn: dsn}), "sqlite3")
 	db.SetMaxOpenConns(opts.MaxOpenConns)
-	s := &Store{db: db, dsn: sqliteDSN(opts.DSN, opts.BusyTimeout), driver: "sqlite", path: opts.DSN, busyTimeout: opts.BusyTimeout,
-		noteFile: noteFile{path: opts.DSN + "-delivered.log"}}
+	s := &Store{db: db, dsn: dsn, driver: "sqlite", path: opts.DSN, busyTimeout: opts.BusyTimeout, noteFile: newNoteFile(opts.DSN)}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening sqlite database %s: %w", opts.DSN, err)
@@ -182,6 +182,8 @@ func sqliteDSN(path string, busy time.Duration) string {
 // SQLite writes a statement journal, page by page, for every INSERT into
 // a table with several indexes inside a longer transaction, so that the
 // statement alone can be undone; in a file that is a write(2) per page.
+// And the WAL is copied back every 10,000 pages (40 MB), not 1,000, so
+// that the pages a batch rewrites again and again are copied once.
 type sqliteConnector struct{ dsn string }
 
 var sqliteDriver = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
