@@ -328,11 +328,11 @@ func (s *Sender) transact(ctx context.Context, w *wireMail, reused bool) (first 
 		return false, err
 	}
 	// go-mail's Close reads the reply to the end of the data.
-	return false, writeData(data, w, func() error { return nil })
+	return false, writeData(data, w, nil)
 }
 
 // writeData writes the mail's data to data, ends it, and reads the
-// server's reply with reply where data's Close does not.
+// server's reply with reply where data's Close does not (reply nil).
 func writeData(data io.WriteCloser, w *wireMail, reply func() error) error {
 	if _, err := data.Write(w.data); err != nil {
 		data.Close()
@@ -342,8 +342,10 @@ func writeData(data io.WriteCloser, w *wireMail, reply func() error) error {
 	if err := data.Close(); err != nil {
 		return err
 	}
-	if err := reply(); err != nil {
-		return err
+	if reply != nil {
+		if err := reply(); err != nil {
+			return err
+		}
 	}
 	traceDelivery("250", w.rcpts)
 	return nil
@@ -373,10 +375,8 @@ func (s *Sender) pipelined(w *wireMail) (first bool, err error) {
 		if strings.ContainsAny(c, "\r\n") {
 			return false, fmt.Errorf("smtp: a line break in %q", c)
 		}
-		t.W.WriteString(c)
-		t.W.WriteString("\r\n")
 	}
-	t.W.WriteString("DATA\r\n")
+	t.W.WriteString(strings.Join(cmds, "\r\n") + "\r\nDATA\r\n")
 	if err := t.W.Flush(); err != nil {
 		return true, err
 	}

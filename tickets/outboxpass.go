@@ -299,27 +299,24 @@ func (p *outboxPass) record() {
 		}
 	more:
 		for len(batch) < recordEvery {
+			var d *delivery
+			var ok bool
 			select {
-			case d, ok := <-p.results:
-				if !ok {
-					break more
-				}
-				batch = append(batch, d)
-				continue
+			case d, ok = <-p.results:
 			default:
-			}
-			if linger == nil {
-				break
-			}
-			select {
-			case d, ok := <-p.results:
-				if !ok {
+				if linger == nil {
 					break more
 				}
-				batch = append(batch, d)
-			case <-linger:
+				select {
+				case d, ok = <-p.results:
+				case <-linger:
+					break more
+				}
+			}
+			if !ok {
 				break more
 			}
+			batch = append(batch, d)
 		}
 		if timer != nil {
 			timer.Stop()
