@@ -60,7 +60,11 @@
 //
 // Each round first asks for the sizes of the new mails (RFC822.SIZE), then
 // fetches them in batches of at most Options.BatchSize mails and
-// Options.MaxBatchBytes bytes; a batch is held in memory whole. A mail larger
+// Options.MaxBatchBytes bytes; a batch is held in memory whole. While the
+// Handler stores one batch, the next is fetched on the same connection
+// when the two fit in MaxBatchBytes together, so that storing and fetching
+// overlap without holding more: one batch at a time is with the Handler,
+// and a batch is marked done only after the Handler has returned. A mail larger
 // than Options.MaxMessageSize (when set) is fetched alone and only in part
 // (BODY.PEEK[]<0.MaxMessageSize+1>), and handed over with Mail.Truncated set,
 // for the Handler to quarantine as over-size; no body is ever kept beyond

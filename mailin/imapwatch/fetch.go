@@ -20,7 +20,8 @@ var errNoBody = errors.New("server returned no body")
 // fetchBatch is the mails fetched in one UID FETCH and handed over at once.
 type fetchBatch struct {
 	uids    []uint32
-	partial bool // fetch only the first MaxMessageSize+1 bytes
+	partial bool  // fetch only the first MaxMessageSize+1 bytes
+	bytes   int64 // the most it can hold, by the sizes; -1 when unknown
 }
 
 // plan splits todo into batches, in UID order, of at most BatchSize mails
@@ -37,13 +38,19 @@ func (s *session) plan(todo []uint32, sizes map[uint32]int64) (batches, stuck []
 	var curBytes int64
 	flush := func() {
 		if len(cur) > 0 {
-			batches = append(batches, fetchBatch{uids: cur})
+			batches = append(batches, fetchBatch{uids: cur, bytes: curBytes})
 			cur, curBytes = nil, 0
 		}
 	}
 	for _, uid := range todo {
 		size, known := sizes[uid]
-		one := fetchBatch{uids: []uint32{uid}, partial: o.MaxMessageSize > 0 && (!known || size > o.MaxMessageSize)}
+		one := fetchBatch{uids: []uint32{uid}, partial: o.MaxMessageSize > 0 && (!known || size > o.MaxMessageSize), bytes: -1}
+		switch {
+		case one.partial:
+			one.bytes = o.MaxMessageSize + 1
+		case known:
+			one.bytes = size
+		}
 		switch {
 		case w.retries[uid].unfetchable:
 			stuck = append(stuck, one)
@@ -148,18 +155,25 @@ func (s *session) existing(uids []uint32) (map[uint32]bool, error) {
 }
 
 // batch fetches b, hands its mails to the Handler and marks the stored ones.
-// It returns how many are not stored, by the server's fault or the
-// Handler's.
 func (s *session) batch(ctx context.Context, b fetchBatch) (failed int, err error) {
+	mails, failed, err := s.fetchBatch(b)
+	if err != nil || len(mails) == 0 {
+		return failed, err
+	}
+	n, err := s.finish(ctx, s.hand(ctx, b, mails).wait())
+	return failed + n, err
+}
+
+// fetchBatch fetches b and schedules a retry for each mail the server
+// refused. err is for the connection only.
+func (s *session) fetchBatch(b fetchBatch) (mails []Mail, failed int, err error) {
 	w := s.w
-	o := &w.opts
-	uids := b.uids
 	mails, gone, refused, err := s.fetch(b)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	s.forget(gone)
-	for _, uid := range uids {
+	for _, uid := range b.uids {
 		if err, ok := refused[uid]; ok {
 			failed++
 			attempt, wait := w.retryLater(uid, true)
@@ -167,14 +181,46 @@ func (s *session) batch(ctx context.Context, b fetchBatch) (failed int, err erro
 			w.setStatus(func(st *Status) { st.LastError = fmt.Sprintf("fetching uid %d: %v", uid, err) })
 		}
 	}
-	if len(mails) == 0 {
-		return failed, nil
-	}
+	return mails, failed, nil
+}
 
-	errs, batchErr := o.Handler.HandleBatch(ctx, o.Name, mails)
-	if batchErr == nil && len(errs) != len(mails) {
-		batchErr = fmt.Errorf("handler returned %d results for %d mails", len(errs), len(mails))
-	}
+// handling is a batch with the Handler. The session goes on fetching the
+// next batch meanwhile, on the same connection; only the Handler's
+// goroutine touches the handling until done is closed.
+type handling struct {
+	batch    fetchBatch
+	mails    []Mail
+	errs     []error // one per mail
+	batchErr error
+	done     chan struct{}
+}
+
+// hand gives mails, fetched for b, to the Handler on a goroutine of their
+// own.
+func (s *session) hand(ctx context.Context, b fetchBatch, mails []Mail) *handling {
+	o := &s.w.opts
+	h := &handling{batch: b, mails: mails, done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		h.errs, h.batchErr = o.Handler.HandleBatch(ctx, o.Name, mails)
+		if h.batchErr == nil && len(h.errs) != len(mails) {
+			h.batchErr = fmt.Errorf("handler returned %d results for %d mails", len(h.errs), len(mails))
+		}
+	}()
+	return h
+}
+
+// wait returns h once the Handler is done with it.
+func (h *handling) wait() *handling {
+	<-h.done
+	return h
+}
+
+// finish marks the mails of h the Handler stored, and schedules a retry
+// for each it did not.
+func (s *session) finish(ctx context.Context, h *handling) (failed int, err error) {
+	w := s.w
+	mails, errs, batchErr := h.mails, h.errs, h.batchErr
 	if ctx.Err() != nil {
 		// Shutting down: leave the batch unmarked; it is delivered again at
 		// the next start and the Handler dedupes it.
@@ -199,7 +245,7 @@ func (s *session) batch(ctx context.Context, b fetchBatch) (failed int, err erro
 		if batchErr == nil {
 			w.logRetry("mail not stored, will retry", m.UID, err, attempt, wait)
 		} else if i == len(mails)-1 {
-			w.logRetry("batch not stored, will retry", uidSet(uids).String(), err, attempt, wait)
+			w.logRetry("batch not stored, will retry", uidSet(h.batch.uids).String(), err, attempt, wait)
 		}
 	}
 	if firstErr != nil {

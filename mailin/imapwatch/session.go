@@ -324,16 +324,56 @@ func (s *session) round(ctx context.Context) error {
 	s.forget(gone)
 	todo = slices.DeleteFunc(todo, func(uid uint32) bool { return sortedHas(gone, uid) })
 	batches, stuck := s.plan(todo, sizes)
+	// While the Handler stores a batch, the next one is fetched, when the
+	// two fit in MaxBatchBytes together. One batch at a time is with the
+	// Handler, and none is left with it when the round ends.
+	var storing *handling // the batch with the Handler
+	defer func() {
+		if storing != nil {
+			storing.wait()
+		}
+	}()
+	settle := func(h *handling) error {
+		n, err := s.finish(ctx, h.wait())
+		failed += n
+		if err == nil && !s.firstContact {
+			next, err = s.advance(ctx, found, next)
+		}
+		return err
+	}
 	for _, batch := range batches {
-		n, err := s.batch(ctx, batch)
+		if storing != nil && !s.fitTogether(storing.batch, batch) {
+			h := storing
+			storing = nil
+			if err := settle(h); err != nil {
+				return err
+			}
+		}
+		mails, n, err := s.fetchBatch(batch)
+		failed += n
 		if err != nil {
 			return err
 		}
-		failed += n
-		if !s.firstContact {
-			if next, err = s.advance(ctx, found, next); err != nil {
+		if len(mails) == 0 {
+			continue
+		}
+		stored := storing
+		if stored != nil {
+			stored.wait()
+		}
+		storing = s.hand(ctx, batch, mails)
+		if stored != nil {
+			// Marked while the Handler has the next batch.
+			if err := settle(stored); err != nil {
 				return err
 			}
+		}
+	}
+	if storing != nil {
+		h := storing
+		storing = nil
+		if err := settle(h); err != nil {
+			return err
 		}
 	}
 	// Every failure of this round is in w.retries now: the cursor can be
@@ -407,6 +447,12 @@ func (s *session) search() ([]uint32, error) {
 	}
 	slices.Sort(found)
 	return slices.Compact(found), nil
+}
+
+// fitTogether reports whether a and b may be in memory at once: both of
+// known size, and together within MaxBatchBytes.
+func (s *session) fitTogether(a, b fetchBatch) bool {
+	return a.bytes >= 0 && b.bytes >= 0 && a.bytes+b.bytes <= s.w.opts.MaxBatchBytes
 }
 
 // markDone flags uids \Seen, or moves them to the processed folder.

@@ -1127,3 +1127,109 @@ func TestAFetchedMailHoldsNoMoreMemoryThanItsSize(t *testing.T) {
 		t.Errorf("the mail of %d bytes came in %d bytes, in a buffer of %d", len(big), len(m.Raw), cap(m.Raw))
 	}
 }
+
+// bodyFetches lists the UIDs of each body FETCH the server was asked for.
+func (ts *testServer) bodyFetches() [][]uint32 {
+	var out [][]uint32
+	for _, f := range ts.fetchLog() {
+		if f.body {
+			out = append(out, f.uids)
+		}
+	}
+	return out
+}
+
+func TestTheNextBatchIsFetchedWhileTheHandlerStoresOneButNeverHandedOverBeforeIt(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	var uids []uint32
+	for _, id := range ids("overlap", 6) {
+		uids = append(uids, appendMail(t, c, "INBOX", id))
+	}
+	rec, st := newRecorder(), newMemState()
+	var inHandler, overlapped atomic.Int32
+	rec.hook = func(ctx context.Context, call int, mails []Mail) ([]error, error) {
+		if inHandler.Add(1) != 1 {
+			overlapped.Add(1)
+		}
+		defer inHandler.Add(-1)
+		if call == 1 {
+			// The first batch is stored only once the second is fetched.
+			deadline := time.Now().Add(10 * time.Second)
+			for len(ts.bodyFetches()) < 2 {
+				if time.Now().After(deadline) {
+					return nil, errors.New("the second batch was not fetched while the first was with the handler")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		return nil, nil
+	}
+	opts := ts.options(t, rec, st)
+	opts.BatchSize = 2
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == uids[5] })
+	stop()
+
+	if n := rec.storedCount(); n != 6 {
+		t.Errorf("stored %d mails, want 6", n)
+	}
+	if fetches := ts.bodyFetches(); len(fetches) != 3 || !slices.Equal(fetches[1], uids[2:4]) {
+		t.Errorf("body fetches %v, want three of two mails each, the first retried never", fetches)
+	}
+	if n := overlapped.Load(); n != 0 {
+		t.Errorf("the handler had %d batches at once", n+1)
+	}
+	for id, m := range folderContents(t, c, "INBOX") {
+		if !m.seen {
+			t.Errorf("%s (uid %d) is not \\Seen on the server", id, m.uid)
+		}
+	}
+}
+
+func TestABatchIsFetchedBesideTheOneBeingStoredOnlyWhenBothFitInMaxBatchBytes(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	var last uint32
+	for i := range 4 {
+		last = appendRaw(t, c, "INBOX", bigMail(fmt.Sprintf("small-%d", i), 2000))
+	}
+	last = appendRaw(t, c, "INBOX", bigMail("large", 9000))
+	rec, st := newRecorder(), newMemState()
+	var mu sync.Mutex
+	var seenWhileHandling [][]int // per batch: the body fetches made by the time it was handed over, and when it was done
+	rec.hook = func(ctx context.Context, call int, mails []Mail) ([]error, error) {
+		before := len(ts.bodyFetches())
+		time.Sleep(50 * time.Millisecond) // room for a fetch that should not happen
+		mu.Lock()
+		seenWhileHandling = append(seenWhileHandling, []int{before, len(ts.bodyFetches())})
+		mu.Unlock()
+		return nil, nil
+	}
+	opts := ts.options(t, rec, st)
+	opts.BatchSize = 2
+	opts.MaxBatchBytes = 10000
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == last })
+	stop()
+	if n := rec.storedCount(); n != 5 {
+		t.Fatalf("stored %d mails, want 5", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Batches: two small (about 4 KB), two small, the large one (9 KB).
+	// The second small batch fits beside the first; the large one fits
+	// beside neither, so it is fetched only after the second is stored.
+	want := [][]int{{1, 2}, {2, 2}, {3, 3}}
+	if !slices.EqualFunc(seenWhileHandling, want, slices.Equal) {
+		t.Errorf("body fetches (at hand-over, when stored) per batch = %v, want %v", seenWhileHandling, want)
+	}
+}
