@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/textproto"
@@ -328,27 +327,16 @@ func (s *Sender) transact(ctx context.Context, w *wireMail, reused bool) (first 
 		return false, err
 	}
 	// go-mail's Close reads the reply to the end of the data.
-	return false, writeData(data, w, nil)
-}
-
-// writeData writes the mail's data to data, ends it, and reads the
-// server's reply with reply where data's Close does not (reply nil).
-func writeData(data io.WriteCloser, w *wireMail, reply func() error) error {
 	if _, err := data.Write(w.data); err != nil {
 		data.Close()
-		return err
+		return false, err
 	}
 	traceDelivery("dot", w.rcpts)
 	if err := data.Close(); err != nil {
-		return err
-	}
-	if reply != nil {
-		if err := reply(); err != nil {
-			return err
-		}
+		return false, err
 	}
 	traceDelivery("250", w.rcpts)
-	return nil
+	return false, nil
 }
 
 // pipelined runs the transaction where the server offers PIPELINING
@@ -395,10 +383,18 @@ func (s *Sender) pipelined(w *wireMail) (first bool, err error) {
 	if refused != nil {
 		return false, refused
 	}
-	return false, writeData(t.DotWriter(), w, func() error {
-		_, _, err := t.ReadResponse(250)
-		return err
-	})
+	if err := writeDotStuffed(t.W, w.data); err != nil {
+		return false, err
+	}
+	traceDelivery("dot", w.rcpts)
+	if err := t.W.Flush(); err != nil {
+		return false, err
+	}
+	if _, _, err := t.ReadResponse(250); err != nil {
+		return false, err
+	}
+	traceDelivery("250", w.rcpts)
+	return false, nil
 }
 
 // failure drops the connection and classifies err.
