@@ -65,7 +65,8 @@ type Inbound struct {
 	// nothing in the mail threads it elsewhere. 0 for any other mail.
 	WebTicket int64
 
-	fp *triage.Fingerprint // see fingerprint
+	fp   *triage.Fingerprint // see fingerprint
+	lang *languageGuess      // see Service.guessLanguage
 }
 
 // AutoKind names the kind of machine that wrote an incoming mail. The
@@ -222,6 +223,9 @@ func (s *Service) check(in *Inbound) (MailboxInfo, error) {
 		return MailboxInfo{}, fmt.Errorf("ingesting into mailbox %q: %w: the mail has no sender", in.Mailbox, ErrUnusable)
 	}
 	in.fingerprint() // it reads the whole text: not while holding the write lock
+	if len(in.InReplyTo) == 0 && len(in.References) == 0 {
+		s.guessLanguage(in) // most likely a new ticket, which needs it: the same
+	}
 	return mb, nil
 }
 

@@ -194,8 +194,21 @@ func (s *Service) languageOfNew(t *Ticket, in *Inbound, rule, prev string) (why 
 		t.Language = prev
 		return "the language of the ticket it follows up"
 	}
-	t.Language, why = s.customerLanguage(in)
+	t.Language, why = s.guessLanguage(in)
 	return why
+}
+
+// languageGuess is what customerLanguage says of a mail.
+type languageGuess struct{ lang, why string }
+
+// guessLanguage is customerLanguage(in), computed once: detection reads
+// the whole text, which is best done before the write transaction.
+func (s *Service) guessLanguage(in *Inbound) (lang, why string) {
+	if in.lang == nil {
+		lang, why := s.customerLanguage(in)
+		in.lang = &languageGuess{lang, why}
+	}
+	return in.lang.lang, in.lang.why
 }
 
 // checkLanguage resolves the argument of a #lang command.
