@@ -1036,34 +1036,18 @@ func (q *queries) OpenTicketCount(ctx context.Context, email string) (int, error
 	return n, err
 }
 
-func (q *queries) AutoMailCount(ctx context.Context, key string, since time.Time) (int, error) {
-	var n int
-	err := q.get(ctx, &n, "auto-mail-count", key, since.UTC())
-	return n, err
-}
-
-func (q *queries) AutoMailCountByDomain(ctx context.Context, domain string, since time.Time) (int, error) {
-	var n int
-	err := q.get(ctx, &n, "auto-mail-count-by-domain", domain, since.UTC())
-	return n, err
-}
-
-func (q *queries) AutoMailCountBySource(ctx context.Context, source string, since time.Time) (int, error) {
-	var n int
-	err := q.get(ctx, &n, "auto-mail-count-by-source", source, since.UTC())
-	return n, err
-}
-
-func (q *queries) BouncingUntil(ctx context.Context, email string) (time.Time, string, error) {
+func (q *queries) AutoMailState(ctx context.Context, email string, aq tickets.AutoMailQuery) (tickets.AutoMailState, error) {
 	var st struct {
-		Until  sql.NullTime `db:"bouncing_until"`
-		Reason string       `db:"bounce_reason"`
+		Until      sql.NullTime `db:"bouncing_until"`
+		Reason     string       `db:"bounce_reason"`
+		ToKey      int          `db:"to_key"`
+		ToDomain   int          `db:"to_domain"`
+		FromSource int          `db:"from_source"`
 	}
-	err := q.get(ctx, &st, "address-state", tickets.EmailKey(email))
-	if errors.Is(err, tickets.ErrNotFound) {
-		return time.Time{}, "", nil
-	}
-	return st.Until.Time, st.Reason, err
+	since := aq.Since.UTC()
+	err := q.get(ctx, &st, "auto-mail-state", aq.Key, since, aq.Domain, since, aq.Source, since, tickets.EmailKey(email))
+	return tickets.AutoMailState{BouncingUntil: st.Until.Time, BounceReason: st.Reason,
+		ToKey: st.ToKey, ToDomain: st.ToDomain, FromSource: st.FromSource}, err
 }
 
 func (q *queries) MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error {

@@ -331,20 +331,31 @@ func testStoreKeepsTheOutboxAndItsResults(t *testing.T, db testDB) {
 	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
 		for _, c := range []struct {
 			name string
-			fn   func(context.Context, string, time.Time) (int, error)
-			key  string
+			q    tickets.AutoMailQuery
+			n    func(tickets.AutoMailState) int
 			want int
 		}{
-			{"address", tx.AutoMailCount, tickets.NormalizeAddress("bob@b.test"), 3},
-			{"domain", tx.AutoMailCountByDomain, "b.test", 3},
-			{"source", tx.AutoMailCountBySource, "192.0.2.1", 0},
+			{"address", tickets.AutoMailQuery{Key: tickets.NormalizeAddress("bob@b.test")}, func(s tickets.AutoMailState) int { return s.ToKey }, 3},
+			{"domain", tickets.AutoMailQuery{Domain: "b.test"}, func(s tickets.AutoMailState) int { return s.ToDomain }, 3},
+			{"source", tickets.AutoMailQuery{Source: "192.0.2.1"}, func(s tickets.AutoMailState) int { return s.FromSource }, 0},
 		} {
-			if n, err := c.fn(ctx, c.key, t0.Add(-time.Minute)); err != nil || n != c.want {
-				t.Errorf("automatic mail by %s = %d, %v; want %d", c.name, n, err, c.want)
+			c.q.Since = t0.Add(-time.Minute)
+			if st, err := tx.AutoMailState(ctx, "bob@b.test", c.q); err != nil || c.n(st) != c.want {
+				t.Errorf("automatic mail by %s = %d, %v; want %d", c.name, c.n(st), err, c.want)
 			}
-			if n, _ := c.fn(ctx, c.key, t0.Add(time.Minute)); n != 0 {
-				t.Errorf("automatic mail by %s since later = %d, want 0", c.name, n)
+			c.q.Since = t0.Add(time.Minute)
+			if st, _ := tx.AutoMailState(ctx, "bob@b.test", c.q); c.n(st) != 0 {
+				t.Errorf("automatic mail by %s since later = %d, want 0", c.name, c.n(st))
 			}
+		}
+		// All at once, and a count not asked for is 0.
+		all := tickets.AutoMailQuery{Key: tickets.NormalizeAddress("bob@b.test"), Domain: "b.test", Since: t0.Add(-time.Minute)}
+		if st, err := tx.AutoMailState(ctx, "bob@b.test", all); err != nil || st.ToKey != 3 || st.ToDomain != 3 || st.FromSource != 0 {
+			t.Errorf("automatic mail by address and domain = %+v, %v; want 3 and 3", st, err)
+		}
+		if st, err := tx.AutoMailState(ctx, "bob@b.test", tickets.AutoMailQuery{Since: t0.Add(-time.Minute)}); err != nil ||
+			st != (tickets.AutoMailState{}) {
+			t.Errorf("nothing asked for = %+v, %v; want nothing", st, err)
 		}
 		return nil
 	})
@@ -408,16 +419,17 @@ func testStoreKeepsQuarantineMailboxesBouncesAndFingerprints(t *testing.T, db te
 	}
 
 	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
-		if until, reason, err := tx.BouncingUntil(ctx, "bob@b.test"); err != nil || !until.IsZero() || reason != "" {
-			t.Errorf("an address never bounced: %v, %q, %v", until, reason, err)
+		since := tickets.AutoMailQuery{Since: t0}
+		if st, err := tx.AutoMailState(ctx, "bob@b.test", since); err != nil || !st.BouncingUntil.IsZero() || st.BounceReason != "" {
+			t.Errorf("an address never bounced: %v, %q, %v", st.BouncingUntil, st.BounceReason, err)
 		}
 		for _, until := range []time.Time{t0.Add(time.Hour), t0.Add(2 * time.Hour)} {
 			if err := tx.MarkBouncing(ctx, "Bob@B.test", until, "550 gone", t0); err != nil {
 				return err
 			}
 		}
-		if until, reason, err := tx.BouncingUntil(ctx, "bob@b.test"); err != nil || !until.Equal(t0.Add(2*time.Hour)) || reason != "550 gone" {
-			t.Errorf("bouncing = %v, %q, %v", until, reason, err)
+		if st, err := tx.AutoMailState(ctx, "bob@b.test", since); err != nil || !st.BouncingUntil.Equal(t0.Add(2*time.Hour)) || st.BounceReason != "550 gone" {
+			t.Errorf("bouncing = %v, %q, %v", st.BouncingUntil, st.BounceReason, err)
 		}
 
 		if n, err := tx.OpenTicketCount(ctx, "Alice@a.test"); err != nil || n != 1 {
