@@ -1000,10 +1000,6 @@ type fingerprintRow struct {
 }
 
 func (q *queries) DuplicateCandidates(ctx context.Context, email string, since time.Time, from, subject string, limit int) ([]tickets.MailFingerprint, error) {
-	var any int
-	if err := q.get(ctx, &any, "any-recent-ticket", tickets.EmailKey(email), since.UTC()); err != nil || any == 0 {
-		return nil, err
-	}
 	var rows []fingerprintRow
 	if err := q.selectAll(ctx, &rows, "duplicate-candidates", tickets.EmailKey(email), since.UTC(), from, subject, limit); err != nil {
 		return nil, err
@@ -1030,10 +1026,13 @@ func (q *queries) SaveFingerprint(ctx context.Context, f tickets.MailFingerprint
 	return err
 }
 
-func (q *queries) OpenTicketCount(ctx context.Context, email string) (int, error) {
-	var n int
-	err := q.get(ctx, &n, "open-ticket-count", tickets.EmailKey(email))
-	return n, err
+func (q *queries) OpenTickets(ctx context.Context, email string, since time.Time) (int, bool, error) {
+	var r struct {
+		Open  int `db:"open_tickets"`
+		Since int `db:"opened_since"`
+	}
+	err := q.get(ctx, &r, "open-tickets", since.UTC(), tickets.EmailKey(email))
+	return r.Open, r.Since > 0, err
 }
 
 func (q *queries) AutoMailState(ctx context.Context, email string, aq tickets.AutoMailQuery) (tickets.AutoMailState, error) {

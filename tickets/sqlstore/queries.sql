@@ -211,11 +211,6 @@ SELECT lease_holder AS holder, COUNT(*) AS items, MAX(lease_until) AS expires_at
 FROM outbox WHERE status = 'queued' AND lease_holder IS NOT NULL AND lease_until > ?
 GROUP BY lease_holder ORDER BY lease_holder;
 
--- name: any-recent-ticket
--- (duplicate-candidates finds none without one: most mail comes from
--- people without a recent ticket, and this is ten times cheaper)
-SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE requester_email = ? AND created_at >= ? AND status IN ('new', 'open', 'pending', 'pending_vendor') LIMIT 1) AS recent;
-
 -- name: duplicate-candidates
 -- (a ticket's fingerprint is its oldest message's; a ticket without one was
 -- opened before fingerprints were kept, and comes whatever its subject)
@@ -235,8 +230,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;
 -- name: move-fingerprints
 UPDATE message_fingerprints SET ticket_id = ? WHERE ticket_id = ?;
 
--- name: open-ticket-count
-SELECT COUNT(*) FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending', 'pending_vendor');
+-- name: open-tickets
+-- (for the rules' open_tickets, and whether duplicate-candidates, which
+-- finds none without a ticket opened since, is worth asking: most mail
+-- comes from people without a recent ticket)
+SELECT COUNT(*) AS open_tickets, COUNT(CASE WHEN created_at >= ? THEN 1 END) AS opened_since
+FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending', 'pending_vendor');
 
 -- name: auto-mail-state
 -- The bounce hold of an address and the automatic mail counted against the

@@ -432,8 +432,20 @@ func testStoreKeepsQuarantineMailboxesBouncesAndFingerprints(t *testing.T, db te
 			t.Errorf("bouncing = %v, %q, %v", st.BouncingUntil, st.BounceReason, err)
 		}
 
-		if n, err := tx.OpenTicketCount(ctx, "Alice@a.test"); err != nil || n != 1 {
-			t.Errorf("open tickets of alice = %d, %v", n, err)
+		for _, c := range []struct {
+			since      time.Time
+			anySince   bool
+			email      string
+			wantTicket int
+		}{
+			{t0.Add(-time.Hour), true, "Alice@a.test", 1},
+			{t0, true, "alice@a.test", 1},
+			{t0.Add(time.Second), false, "alice@a.test", 1},
+			{t0.Add(-time.Hour), false, "bob@b.test", 0},
+		} {
+			if n, anySince, err := tx.OpenTickets(ctx, c.email, c.since); err != nil || n != c.wantTicket || anySince != c.anySince {
+				t.Errorf("open tickets of %s since %v = %d, %v, %v; want %d, %v", c.email, c.since, n, anySince, err, c.wantTicket, c.anySince)
+			}
 		}
 		// A ticket without a fingerprint comes whatever its subject.
 		if c, err := tx.DuplicateCandidates(ctx, "alice@a.test", t0.Add(-time.Hour), "alice@a.test", "other", 20); err != nil ||
