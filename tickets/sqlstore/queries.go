@@ -38,6 +38,12 @@ type queries struct {
 	// published counts the published articles by language and queue,
 	// as this transaction has seen them (see PublishedArticles).
 	published map[[2]string]int
+	// maxTicketIDs: next-ticket-id is the highest number + 1 (SQLite),
+	// not a sequence shared with other writers; then nextTicketID is the
+	// number after the transaction's last ticket, 0 before one (see
+	// CreateTicket).
+	maxTicketIDs bool
+	nextTicketID int64
 }
 
 var _ tickets.Tx = (*queries)(nil)
@@ -346,9 +352,13 @@ func (q *queries) ListTickets(ctx context.Context, f tickets.TicketFilter) ([]ti
 func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID int64) error {
 	// The number is taken, then inserted unless another writer took it
 	// first (on PostgreSQL, between two daemons when the counter is moved
-	// up to firstID): then the next number is tried.
+	// up to firstID): then the next number is asked for. On SQLite the
+	// transaction's second ticket needs no asking: the transaction alone
+	// writes, and the ticket it inserted last has the highest number.
 	for try := 0; ; try++ {
-		if err := q.get(ctx, &t.ID, "next-ticket-id", firstID); err != nil {
+		if q.nextTicketID != 0 {
+			t.ID, q.nextTicketID = q.nextTicketID, 0
+		} else if err := q.get(ctx, &t.ID, "next-ticket-id", firstID); err != nil {
 			return err
 		}
 		if t.ID < firstID {
@@ -358,6 +368,9 @@ func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID i
 		var id int64
 		err := q.namedGet(ctx, &id, "insert-ticket", row, large(row.Subject))
 		if err == nil {
+			if q.maxTicketIDs {
+				q.nextTicketID = t.ID + 1
+			}
 			break
 		}
 		if !errors.Is(err, sql.ErrNoRows) || try == 100 {

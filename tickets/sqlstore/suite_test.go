@@ -214,6 +214,52 @@ func testTicketNumbersNeverGoBelowTheFirstNumber(t *testing.T, db testDB) {
 	}
 }
 
+// The tickets of one transaction take consecutive numbers, the first
+// number raised meanwhile moves them up, and a number another writer took
+// meanwhile is skipped; on SQLite a ticket after the transaction's first
+// takes its number without asking.
+func TestTicketsOfOneTransactionTakeConsecutiveNumbers(t *testing.T) {
+	onEachDriver(t, testTicketsOfOneTransactionTakeConsecutiveNumbers)
+}
+
+func testTicketsOfOneTransactionTakeConsecutiveNumbers(t *testing.T, db testDB) {
+	s := db.open(t)
+	var ids []int64
+	create := func(ctx context.Context, tx tickets.Tx, first int64) error {
+		tk := newTicket("a@a.test", t0)
+		err := tx.CreateTicket(ctx, tk, first)
+		ids = append(ids, tk.ID)
+		return err
+	}
+	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+		for _, first := range []int64{1000, 1000, 2000, 1000} {
+			if err := create(ctx, tx, first); err != nil {
+				return err
+			}
+			if q := tx.(*queries); db.driver == "sqlite" && q.nextTicketID != ids[len(ids)-1]+1 {
+				t.Errorf("after ticket %d the next number is %d, want it known", ids[len(ids)-1], q.nextTicketID)
+			}
+		}
+		// Another writer takes the next number (on PostgreSQL, a daemon
+		// moving the sequence up to the first number at the same time).
+		q := tx.(*queries)
+		taken := newTicket("b@b.test", t0)
+		taken.ID = ids[len(ids)-1] + 1
+		var id int64
+		if err := q.namedGet(ctx, &id, "insert-ticket", toTicketRow(taken), false); err != nil {
+			return err
+		}
+		return create(ctx, tx, 1000)
+	})
+	if want := []int64{1000, 1001, 2000, 2001, 2003}; !slices.Equal(ids, want) {
+		t.Errorf("ticket numbers %v, want %v", ids, want)
+	}
+	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error { return create(ctx, tx, 1000) })
+	if got := ids[len(ids)-1]; got != 2004 {
+		t.Errorf("the next transaction's ticket is %d, want 2004", got)
+	}
+}
+
 // Writers in several processes (daemons on several hosts) create tickets
 // at once: every ticket gets a number of its own.
 func TestTicketNumbersFromSeveralStoresAtOnceAreUnique(t *testing.T) {
