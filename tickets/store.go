@@ -93,6 +93,9 @@ type Tx interface {
 	SaveRendered(ctx context.Context, id int64, c Composed) error
 	// OutboxSent records a delivered item.
 	OutboxSent(ctx context.Context, id int64, at time.Time) error
+	// OutboxSentRendered is SaveRendered then OutboxSent, for an item
+	// rendered to be sent, in one statement less.
+	OutboxSentRendered(ctx context.Context, id int64, c Composed, at time.Time) error
 	// OutboxRetry puts an item back for another try at next.
 	OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error
 	OutboxFailed(ctx context.Context, id int64, at time.Time, lastErr string) error

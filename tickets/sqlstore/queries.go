@@ -754,6 +754,14 @@ func (q *queries) OutboxSent(ctx context.Context, id int64, at time.Time) error 
 	return err
 }
 
+func (q *queries) OutboxSentRendered(ctx context.Context, id int64, c tickets.Composed, at time.Time) error {
+	if _, err := q.exec(ctx, "save-rendered", c.Subject, c.Text, c.HTML, id); err != nil {
+		return err
+	}
+	_, err := q.exec(ctx, "outbox-sent-rendered", at.UTC(), id)
+	return err
+}
+
 func (q *queries) OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error {
 	_, err := q.exec(ctx, "outbox-retry", next.UTC(), lastErr, id)
 	return err

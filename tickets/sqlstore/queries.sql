@@ -141,6 +141,10 @@ WHERE o.id IN (?) ORDER BY o.next_attempt_at, o.id;
 -- name: outbox-sent
 UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, lease_holder = NULL, last_error = '' WHERE id = ?;
 
+-- name: outbox-sent-rendered
+-- (outbox-sent and outbox-rendered at once, after save-rendered)
+UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, lease_holder = NULL, last_error = '', notice_template = '' WHERE id = ?;
+
 -- name: outbox-retry
 UPDATE outbox SET next_attempt_at = ?, lease_until = NULL, lease_holder = NULL, last_error = ? WHERE id = ?;
 

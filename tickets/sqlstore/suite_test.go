@@ -301,6 +301,59 @@ func testTicketNumbersFromSeveralStoresAtOnceAreUnique(t *testing.T, db testDB) 
 	}
 }
 
+// A notice rendered to be sent is recorded sent with its text, unless it
+// got a text meanwhile: whoever renders it first wins.
+func TestANoticeRenderedForSendingIsRecordedWithItsText(t *testing.T) {
+	onEachDriver(t, testANoticeRenderedForSendingIsRecordedWithItsText)
+}
+
+func testANoticeRenderedForSendingIsRecordedWithItsText(t *testing.T, db testDB) {
+	s := db.open(t)
+	var tk *tickets.Ticket
+	var ids []int64
+	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+		tk = newTicket("bob@b.test", t0)
+		if err := tx.CreateTicket(ctx, tk, 1000); err != nil {
+			return err
+		}
+		for _, key := range []string{"<n1@x.test>", "<n2@x.test>"} {
+			m := outbound(tk.ID, key, "bob@b.test", t0)
+			m.Subject, m.Text = "", ""
+			if err := tx.InsertMessage(ctx, m, nil); err != nil {
+				return err
+			}
+			id, err := tx.EnqueueNotice(ctx, m.ID, tk.ID, t0, tickets.NoticeRef{Template: "ack"})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		// The second was rendered and stored meanwhile.
+		return tx.SaveRendered(ctx, ids[1], tickets.Composed{Subject: "first", Text: "rendered first"})
+	})
+	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+		for _, id := range ids {
+			if err := tx.OutboxSentRendered(ctx, id, tickets.Composed{Subject: "sent", Text: "as sent", HTML: "<p>as sent</p>"}, t0.Add(time.Minute)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	items, err := s.Outbox(context.Background(), tickets.OutboxFilter{TicketID: tk.ID})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("outbox = %d items, %v", len(items), err)
+	}
+	want := map[int64][3]string{ids[0]: {"sent", "as sent", "<p>as sent</p>"}, ids[1]: {"first", "rendered first", ""}}
+	for _, it := range items {
+		m := it.Message
+		if it.Status != tickets.OutboxSent || !it.SentAt.Equal(t0.Add(time.Minute)) || it.Notice != nil ||
+			[3]string{m.Subject, m.Text, m.HTML} != want[it.ID] {
+			t.Errorf("item %d = status %s at %v, notice %+v, text %q %q %q; want sent with %q", it.ID, it.Status, it.SentAt, it.Notice,
+				m.Subject, m.Text, m.HTML, want[it.ID])
+		}
+	}
+}
+
 func TestStoreKeepsTheOutboxAndItsResults(t *testing.T) {
 	onEachDriver(t, testStoreKeepsTheOutboxAndItsResults)
 }
