@@ -55,7 +55,7 @@ func (s *Service) DryRunNewTicket(ctx context.Context, in *Inbound) (Trial, erro
 		now := s.now().UTC()
 		// A key of its own: the mail may be stored under its own already.
 		msg := s.inboundMessage(in, in.Key()+"#trial", now)
-		_, err := s.newTicket(ctx, tx, in, mb, msg, 0, now, res)
+		_, err := s.newTicket(ctx, tx, in, mb, msg, 0, nil, now, res)
 		return err
 	})
 }

@@ -266,8 +266,19 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 			return err
 		}
 	}
+	// A mail no ticket takes opens one, unless it repeats a recent one:
+	// both read the requester's open tickets, asked once here.
+	var open *openTickets
+	if t == nil {
+		requester, _ := s.requesterOf(in)
+		o, err := s.openTicketsOf(ctx, tx, requester.Email, now)
+		if err != nil {
+			return err
+		}
+		open = &o
+	}
 	if t == nil && msg.Kind == KindCustomer {
-		if t, err = s.duplicateOf(ctx, tx, in, now); err != nil {
+		if t, err = s.duplicateOf(ctx, tx, in, *open, now); err != nil {
 			return err
 		}
 		if t != nil {
@@ -284,7 +295,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 	if t != nil && t.Status == StatusClosed && msg.Kind == KindCustomer && now.Sub(t.ClosedAt) > s.opts.ReopenWindow {
 		// Too late to reopen: a new ticket, linked to the old one.
 		old := t
-		t, err = s.newTicket(ctx, tx, in, mb, msg, old.ID, now, res)
+		t, err = s.newTicket(ctx, tx, in, mb, msg, old.ID, nil, now, res)
 		if err != nil {
 			return err
 		}
@@ -294,7 +305,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo
 		return nil
 	}
 	if t == nil {
-		_, err := s.newTicket(ctx, tx, in, mb, msg, 0, now, res)
+		_, err := s.newTicket(ctx, tx, in, mb, msg, 0, open, now, res)
 		return err
 	}
 	return s.reply(ctx, tx, t, how, in, msg, now, res)
@@ -484,8 +495,9 @@ func (s *Service) requesterOf(in *Inbound) (requester Address, ignored string) {
 }
 
 // newTicket opens a ticket for in, whose message is msg; followUpOf is
-// the closed ticket the mail was about, too late to reopen it (0 for none).
-func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, msg *Message, followUpOf int64, now time.Time, res *Result) (*Ticket, error) {
+// the closed ticket the mail was about, too late to reopen it (0 for none);
+// open is what the caller read of the requester's tickets, nil if nothing.
+func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxInfo, msg *Message, followUpOf int64, open *openTickets, now time.Time, res *Result) (*Ticket, error) {
 	requester, ignoredReplyTo := s.requesterOf(in)
 	subject := s.tag.Strip(in.Subject)
 	if subject == "" {
@@ -511,7 +523,7 @@ func (s *Service) newTicket(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		verified := in.Sender.FromVerified
 		t.SenderVerified = &verified
 	}
-	decision, err := s.applyTriage(ctx, tx, t, in)
+	decision, err := s.applyTriage(ctx, tx, t, in, open, now)
 	if err != nil {
 		return nil, err
 	}

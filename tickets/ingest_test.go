@@ -36,6 +36,12 @@ func newFixture(t *testing.T) *fixture {
 // given the database file.
 func newFixtureComposing(t *testing.T, composer func(dbPath string) tickets.Composer) *fixture {
 	t.Helper()
+	return newFixtureWith(t, composer, func(*tickets.Options) {})
+}
+
+// newFixtureWith is newFixtureComposing with the options edit changes.
+func newFixtureWith(t *testing.T, composer func(dbPath string) tickets.Composer, edit func(*tickets.Options)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hd.db")
 	store, err := sqlstore.Open(ctx, sqlstore.Options{DSN: path})
@@ -44,7 +50,7 @@ func newFixtureComposing(t *testing.T, composer func(dbPath string) tickets.Comp
 	}
 	t.Cleanup(func() { store.Close() })
 	f := &fixture{t: t, ctx: ctx, store: store, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	f.svc, err = tickets.NewService(tickets.Options{
+	opts := tickets.Options{
 		Store:    store,
 		Composer: composer(path),
 		Secret:   []byte("a test secret of enough length"),
@@ -54,7 +60,9 @@ func newFixtureComposing(t *testing.T, composer func(dbPath string) tickets.Comp
 			"sales":   {Address: "sales@example.com", Queue: "sales"},
 		},
 		Now: func() time.Time { return f.now },
-	})
+	}
+	edit(&opts)
+	f.svc, err = tickets.NewService(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

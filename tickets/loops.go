@@ -81,25 +81,36 @@ func (s *Service) mayAutoSend(ctx context.Context, tx Tx, t *Ticket, rcpt autoRe
 	if s.isOwnAddress(addr) {
 		return "the address is the desk's own", nil
 	}
-	until, reason, err := tx.BouncingUntil(ctx, addr)
-	if err != nil {
-		return "", fmt.Errorf("checking whether %s bounces: %w", addr, err)
-	}
-	if until.After(now) {
-		return fmt.Sprintf("mail to %s bounced (%s); no automatic mail until %s", addr, reason, until.Format(time.RFC3339)), nil
-	}
 	p := s.loops
-	since := now.Add(-p.RateWindow)
+	// One statement reads the bounce hold and the counts of the limits
+	// that apply; the checks below keep their order.
+	q := AutoMailQuery{Since: now.Add(-p.RateWindow)}
+	key := NormalizeAddress(addr)
+	if p.RateLimit >= 0 {
+		q.Key = key
+	}
+	domain := OrganizationalDomain(domainOf(addr))
+	source := SourceKey(rcpt.Source)
+	if !rcpt.Verified {
+		if p.DomainRateLimit >= 0 {
+			q.Domain = domain
+		}
+		if p.SourceRateLimit >= 0 {
+			q.Source = source
+		}
+	}
+	st, err := tx.AutoMailState(ctx, addr, q)
+	if err != nil {
+		return "", fmt.Errorf("checking the automatic mail to %s: %w", addr, err)
+	}
+	if st.BouncingUntil.After(now) {
+		return fmt.Sprintf("mail to %s bounced (%s); no automatic mail until %s", addr, st.BounceReason, st.BouncingUntil.Format(time.RFC3339)), nil
+	}
 	limited := func(why string) (string, error) {
 		return why, s.event(ctx, tx, t.ID, EventRateLimited, "system", why, now)
 	}
 	if p.RateLimit >= 0 {
-		key := NormalizeAddress(addr)
-		n, err := tx.AutoMailCount(ctx, key, since)
-		if err != nil {
-			return "", fmt.Errorf("counting automatic mail to %s: %w", key, err)
-		}
-		if n >= p.RateLimit {
+		if n := st.ToKey; n >= p.RateLimit {
 			who := addr
 			if key != EmailKey(addr) {
 				who = fmt.Sprintf("%s (as %s)", addr, key)
@@ -110,23 +121,11 @@ func (s *Service) mayAutoSend(ctx context.Context, tx Tx, t *Ticket, rcpt autoRe
 	if rcpt.Verified {
 		return "", nil
 	}
-	if domain := OrganizationalDomain(domainOf(addr)); p.DomainRateLimit >= 0 && domain != "" {
-		n, err := tx.AutoMailCountByDomain(ctx, domain, since)
-		if err != nil {
-			return "", fmt.Errorf("counting automatic mail to domain %s: %w", domain, err)
-		}
-		if n >= p.DomainRateLimit {
-			return limited(fmt.Sprintf("rate limit: unverified addresses at %s got %d automatic mails in the last %s", domain, n, p.RateWindow))
-		}
+	if n := st.ToDomain; p.DomainRateLimit >= 0 && domain != "" && n >= p.DomainRateLimit {
+		return limited(fmt.Sprintf("rate limit: unverified addresses at %s got %d automatic mails in the last %s", domain, n, p.RateWindow))
 	}
-	if source := SourceKey(rcpt.Source); p.SourceRateLimit >= 0 && source != "" {
-		n, err := tx.AutoMailCountBySource(ctx, source, since)
-		if err != nil {
-			return "", fmt.Errorf("counting automatic mail answering %s: %w", source, err)
-		}
-		if n >= p.SourceRateLimit {
-			return limited(fmt.Sprintf("rate limit: unverified mail from %s got %d automatic answers in the last %s", source, n, p.RateWindow))
-		}
+	if n := st.FromSource; p.SourceRateLimit >= 0 && source != "" && n >= p.SourceRateLimit {
+		return limited(fmt.Sprintf("rate limit: unverified mail from %s got %d automatic answers in the last %s", source, n, p.RateWindow))
 	}
 	return "", nil
 }

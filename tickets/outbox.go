@@ -238,13 +238,17 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, policy RetryPolicy
 		st.Sent++
 		log.InfoContext(ctx, "mail sent", slog.String("kind", it.Message.Kind), slog.Int("attempt", it.Attempts))
 		return func(ctx context.Context, tx Tx) error {
-			return withText(ctx, tx, func() error {
-				if err := tx.OutboxSent(ctx, it.ID, now); err != nil {
-					return err
-				}
-				return s.event(ctx, tx, it.TicketID, EventDelivered, "system",
-					fmt.Sprintf("%s sent to %s", it.Message.Kind, addrList(it.Message.To)), now)
-			})
+			var err error
+			if text != nil {
+				err = tx.OutboxSentRendered(ctx, it.ID, *text, now)
+			} else {
+				err = tx.OutboxSent(ctx, it.ID, now)
+			}
+			if err != nil {
+				return err
+			}
+			return s.event(ctx, tx, it.TicketID, EventDelivered, "system",
+				fmt.Sprintf("%s sent to %s", it.Message.Kind, addrList(it.Message.To)), now)
 		}, true
 	}
 	var se *SendError

@@ -46,13 +46,39 @@ func (s *Service) evaluate(m triage.Mail) triage.Decision {
 	return s.triage.Evaluate(m)
 }
 
-// applyTriage sorts a new ticket by the rules and records why.
-func (s *Service) applyTriage(ctx context.Context, tx Tx, t *Ticket, in *Inbound) (triage.Decision, error) {
-	open, err := tx.OpenTicketCount(ctx, t.Requester.Email)
-	if err != nil {
-		return triage.Decision{}, fmt.Errorf("counting open tickets of %s: %w", t.Requester.Email, err)
+// openTickets is what a new mail's triage reads of the not yet resolved
+// tickets of its requester, in one statement.
+type openTickets struct {
+	n int // how many, for the rules
+	// recent: one was opened within the duplicate window (false when
+	// there is none), for duplicateOf.
+	recent bool
+}
+
+// openTicketsOf reads the not yet resolved tickets of email.
+func (s *Service) openTicketsOf(ctx context.Context, tx Tx, email string, now time.Time) (openTickets, error) {
+	if s.triage == nil {
+		return openTickets{}, nil // no rules, no duplicates
 	}
-	d := s.evaluate(triageMail(in, open))
+	window := s.triage.DuplicateWindow()
+	n, recent, err := tx.OpenTickets(ctx, email, now.Add(-window))
+	if err != nil {
+		return openTickets{}, fmt.Errorf("counting open tickets of %s: %w", email, err)
+	}
+	return openTickets{n: n, recent: recent && window > 0}, nil
+}
+
+// applyTriage sorts a new ticket by the rules and records why; open is
+// what ingest read of its requester's tickets already, nil if nothing.
+func (s *Service) applyTriage(ctx context.Context, tx Tx, t *Ticket, in *Inbound, open *openTickets, now time.Time) (triage.Decision, error) {
+	if open == nil {
+		o, err := s.openTicketsOf(ctx, tx, t.Requester.Email, now)
+		if err != nil {
+			return triage.Decision{}, err
+		}
+		open = &o
+	}
+	d := s.evaluate(triageMail(in, open.n))
 	if d.Queue != "" {
 		t.Queue = d.Queue
 	}
@@ -132,9 +158,10 @@ func (s *Service) keepFingerprint(ctx context.Context, tx Tx, t *Ticket, msg *Me
 // duplicateOf finds a ticket the same requester opened within the
 // duplicate window with the same subject and nearly the same text: a mail
 // sent twice, or to two addresses, by a person. It compares fingerprints,
-// never whole messages.
-func (s *Service) duplicateOf(ctx context.Context, tx Tx, in *Inbound, now time.Time) (*Ticket, error) {
-	if s.triage == nil || s.triage.DuplicateWindow() <= 0 {
+// never whole messages. open is what ingest read of the requester's
+// tickets: without one opened within the window there is nothing to find.
+func (s *Service) duplicateOf(ctx context.Context, tx Tx, in *Inbound, open openTickets, now time.Time) (*Ticket, error) {
+	if s.triage == nil || s.triage.DuplicateWindow() <= 0 || !open.recent {
 		return nil, nil
 	}
 	fp := in.fingerprint()

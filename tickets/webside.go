@@ -179,7 +179,7 @@ func (s *Service) ingestWeb(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 		if t.Status == StatusClosed && now.Sub(t.ClosedAt) > s.opts.ReopenWindow {
 			// Too late to reopen, as by mail: a new ticket, linked.
 			old := t
-			if t, err = s.newTicket(ctx, tx, in, mb, msg, old.ID, now, res); err != nil {
+			if t, err = s.newTicket(ctx, tx, in, mb, msg, old.ID, nil, now, res); err != nil {
 				return err
 			}
 			return s.link(ctx, tx, old, t, now)
@@ -197,7 +197,7 @@ func (s *Service) ingestWeb(ctx context.Context, tx Tx, in *Inbound, mb MailboxI
 	case s.web.PerSource > 0 && in.Source != "" && bySource >= s.web.PerSource:
 		return &RateLimitError{By: "source", Limit: s.web.PerSource, Window: s.web.Window}
 	}
-	t, err := s.newTicket(ctx, tx, in, mb, msg, 0, now, res)
+	t, err := s.newTicket(ctx, tx, in, mb, msg, 0, nil, now, res)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,12 @@ type queries struct {
 	// published counts the published articles by language and queue,
 	// as this transaction has seen them (see PublishedArticles).
 	published map[[2]string]int
+	// maxTicketIDs: next-ticket-id is the highest number + 1 (SQLite),
+	// not a sequence shared with other writers; then nextTicketID is the
+	// number after the transaction's last ticket, 0 before one (see
+	// CreateTicket).
+	maxTicketIDs bool
+	nextTicketID int64
 }
 
 var _ tickets.Tx = (*queries)(nil)
@@ -346,9 +352,13 @@ func (q *queries) ListTickets(ctx context.Context, f tickets.TicketFilter) ([]ti
 func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID int64) error {
 	// The number is taken, then inserted unless another writer took it
 	// first (on PostgreSQL, between two daemons when the counter is moved
-	// up to firstID): then the next number is tried.
+	// up to firstID): then the next number is asked for. On SQLite the
+	// transaction's second ticket needs no asking: the transaction alone
+	// writes, and the ticket it inserted last has the highest number.
 	for try := 0; ; try++ {
-		if err := q.get(ctx, &t.ID, "next-ticket-id", firstID); err != nil {
+		if q.nextTicketID != 0 {
+			t.ID, q.nextTicketID = q.nextTicketID, 0
+		} else if err := q.get(ctx, &t.ID, "next-ticket-id", firstID); err != nil {
 			return err
 		}
 		if t.ID < firstID {
@@ -358,6 +368,9 @@ func (q *queries) CreateTicket(ctx context.Context, t *tickets.Ticket, firstID i
 		var id int64
 		err := q.namedGet(ctx, &id, "insert-ticket", row, large(row.Subject))
 		if err == nil {
+			if q.maxTicketIDs {
+				q.nextTicketID = t.ID + 1
+			}
 			break
 		}
 		if !errors.Is(err, sql.ErrNoRows) || try == 100 {
@@ -741,6 +754,14 @@ func (q *queries) OutboxSent(ctx context.Context, id int64, at time.Time) error 
 	return err
 }
 
+func (q *queries) OutboxSentRendered(ctx context.Context, id int64, c tickets.Composed, at time.Time) error {
+	if _, err := q.exec(ctx, "save-rendered", c.Subject, c.Text, c.HTML, id); err != nil {
+		return err
+	}
+	_, err := q.exec(ctx, "outbox-sent-rendered", at.UTC(), id)
+	return err
+}
+
 func (q *queries) OutboxRetry(ctx context.Context, id int64, next time.Time, lastErr string) error {
 	_, err := q.exec(ctx, "outbox-retry", next.UTC(), lastErr, id)
 	return err
@@ -1000,10 +1021,6 @@ type fingerprintRow struct {
 }
 
 func (q *queries) DuplicateCandidates(ctx context.Context, email string, since time.Time, from, subject string, limit int) ([]tickets.MailFingerprint, error) {
-	var any int
-	if err := q.get(ctx, &any, "any-recent-ticket", tickets.EmailKey(email), since.UTC()); err != nil || any == 0 {
-		return nil, err
-	}
 	var rows []fingerprintRow
 	if err := q.selectAll(ctx, &rows, "duplicate-candidates", tickets.EmailKey(email), since.UTC(), from, subject, limit); err != nil {
 		return nil, err
@@ -1030,40 +1047,27 @@ func (q *queries) SaveFingerprint(ctx context.Context, f tickets.MailFingerprint
 	return err
 }
 
-func (q *queries) OpenTicketCount(ctx context.Context, email string) (int, error) {
-	var n int
-	err := q.get(ctx, &n, "open-ticket-count", tickets.EmailKey(email))
-	return n, err
+func (q *queries) OpenTickets(ctx context.Context, email string, since time.Time) (int, bool, error) {
+	var r struct {
+		Open  int `db:"open_tickets"`
+		Since int `db:"opened_since"`
+	}
+	err := q.get(ctx, &r, "open-tickets", since.UTC(), tickets.EmailKey(email))
+	return r.Open, r.Since > 0, err
 }
 
-func (q *queries) AutoMailCount(ctx context.Context, key string, since time.Time) (int, error) {
-	var n int
-	err := q.get(ctx, &n, "auto-mail-count", key, since.UTC())
-	return n, err
-}
-
-func (q *queries) AutoMailCountByDomain(ctx context.Context, domain string, since time.Time) (int, error) {
-	var n int
-	err := q.get(ctx, &n, "auto-mail-count-by-domain", domain, since.UTC())
-	return n, err
-}
-
-func (q *queries) AutoMailCountBySource(ctx context.Context, source string, since time.Time) (int, error) {
-	var n int
-	err := q.get(ctx, &n, "auto-mail-count-by-source", source, since.UTC())
-	return n, err
-}
-
-func (q *queries) BouncingUntil(ctx context.Context, email string) (time.Time, string, error) {
+func (q *queries) AutoMailState(ctx context.Context, email string, aq tickets.AutoMailQuery) (tickets.AutoMailState, error) {
 	var st struct {
-		Until  sql.NullTime `db:"bouncing_until"`
-		Reason string       `db:"bounce_reason"`
+		Until      sql.NullTime `db:"bouncing_until"`
+		Reason     string       `db:"bounce_reason"`
+		ToKey      int          `db:"to_key"`
+		ToDomain   int          `db:"to_domain"`
+		FromSource int          `db:"from_source"`
 	}
-	err := q.get(ctx, &st, "address-state", tickets.EmailKey(email))
-	if errors.Is(err, tickets.ErrNotFound) {
-		return time.Time{}, "", nil
-	}
-	return st.Until.Time, st.Reason, err
+	since := aq.Since.UTC()
+	err := q.get(ctx, &st, "auto-mail-state", aq.Key, since, aq.Domain, since, aq.Source, since, tickets.EmailKey(email))
+	return tickets.AutoMailState{BouncingUntil: st.Until.Time, BounceReason: st.Reason,
+		ToKey: st.ToKey, ToDomain: st.ToDomain, FromSource: st.FromSource}, err
 }
 
 func (q *queries) MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error {

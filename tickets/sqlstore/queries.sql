@@ -141,6 +141,10 @@ WHERE o.id IN (?) ORDER BY o.next_attempt_at, o.id;
 -- name: outbox-sent
 UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, lease_holder = NULL, last_error = '' WHERE id = ?;
 
+-- name: outbox-sent-rendered
+-- (outbox-sent and outbox-rendered at once, after save-rendered)
+UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, lease_holder = NULL, last_error = '', notice_template = '' WHERE id = ?;
+
 -- name: outbox-retry
 UPDATE outbox SET next_attempt_at = ?, lease_until = NULL, lease_holder = NULL, last_error = ? WHERE id = ?;
 
@@ -211,11 +215,6 @@ SELECT lease_holder AS holder, COUNT(*) AS items, MAX(lease_until) AS expires_at
 FROM outbox WHERE status = 'queued' AND lease_holder IS NOT NULL AND lease_until > ?
 GROUP BY lease_holder ORDER BY lease_holder;
 
--- name: any-recent-ticket
--- (duplicate-candidates finds none without one: most mail comes from
--- people without a recent ticket, and this is ten times cheaper)
-SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE requester_email = ? AND created_at >= ? AND status IN ('new', 'open', 'pending', 'pending_vendor') LIMIT 1) AS recent;
-
 -- name: duplicate-candidates
 -- (a ticket's fingerprint is its oldest message's; a ticket without one was
 -- opened before fingerprints were kept, and comes whatever its subject)
@@ -235,23 +234,30 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;
 -- name: move-fingerprints
 UPDATE message_fingerprints SET ticket_id = ? WHERE ticket_id = ?;
 
--- name: open-ticket-count
-SELECT COUNT(*) FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending', 'pending_vendor');
+-- name: open-tickets
+-- (for the rules' open_tickets, and whether duplicate-candidates, which
+-- finds none without a ticket opened since, is worth asking: most mail
+-- comes from people without a recent ticket)
+SELECT COUNT(*) AS open_tickets, COUNT(CASE WHEN created_at >= ? THEN 1 END) AS opened_since
+FROM tickets WHERE requester_email = ? AND status IN ('new', 'open', 'pending', 'pending_vendor');
 
--- name: auto-mail-count
--- (rcpt_key <> '' lets SQLite use the partial index messages_rcpt_key.
--- Agents' answers and the mail to agents, kinds reply, agent_*, and
--- command_error, are not automatic mail to customers and do not count.)
-SELECT COUNT(*) FROM messages WHERE rcpt_key = ? AND rcpt_key <> '' AND direction = 'out' AND kind NOT IN ('reply', 'command_error') AND kind NOT LIKE 'agent_%' AND created_at >= ?;
-
--- name: auto-mail-count-by-domain
-SELECT COUNT(*) FROM messages WHERE rcpt_domain = ? AND rcpt_domain <> '' AND direction = 'out' AND kind NOT IN ('reply', 'command_error') AND kind NOT LIKE 'agent_%' AND created_at >= ?;
-
--- name: auto-mail-count-by-source
-SELECT COUNT(*) FROM messages WHERE source = ? AND source <> '' AND direction = 'out' AND kind NOT IN ('reply', 'command_error') AND kind NOT LIKE 'agent_%' AND created_at >= ?;
-
--- name: address-state
-SELECT bouncing_until, bounce_reason FROM address_state WHERE email = ?;
+-- name: auto-mail-state
+-- The bounce hold of an address and the automatic mail counted against the
+-- rate limits, in one statement: by normalised recipient, by the domain of
+-- unverified recipients, by the source answered. A key '' counts nothing,
+-- at the cost of one index probe. (rcpt_key <> '' and the like let SQLite
+-- use the partial indexes. Agents' answers and the mail to agents, kinds
+-- reply, agent_*, and command_error, are not automatic mail to customers
+-- and do not count.) The join keeps bouncing_until's column type, which
+-- the SQLite driver reads times by.
+SELECT a.bouncing_until, COALESCE(a.bounce_reason, '') AS bounce_reason,
+    (SELECT COUNT(*) FROM messages WHERE rcpt_key = ? AND rcpt_key <> '' AND direction = 'out'
+        AND kind NOT IN ('reply', 'command_error') AND kind NOT LIKE 'agent_%' AND created_at >= ?) AS to_key,
+    (SELECT COUNT(*) FROM messages WHERE rcpt_domain = ? AND rcpt_domain <> '' AND direction = 'out'
+        AND kind NOT IN ('reply', 'command_error') AND kind NOT LIKE 'agent_%' AND created_at >= ?) AS to_domain,
+    (SELECT COUNT(*) FROM messages WHERE source = ? AND source <> '' AND direction = 'out'
+        AND kind NOT IN ('reply', 'command_error') AND kind NOT LIKE 'agent_%' AND created_at >= ?) AS from_source
+FROM (SELECT 1 AS one) AS one LEFT JOIN address_state a ON a.email = ?;
 
 -- name: mark-bouncing
 INSERT INTO address_state (email, bouncing_until, bounce_reason, updated_at) VALUES (?, ?, ?, ?)

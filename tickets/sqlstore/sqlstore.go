@@ -363,7 +363,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tickets.Tx) error) error {
 			panic(v)
 		}
 	}()
-	q := &queries{x: tx, q: s.q, src: s.src, p: &s.p, tx: tx}
+	q := &queries{x: tx, q: s.q, src: s.src, p: &s.p, tx: tx, maxTicketIDs: s.driver == "sqlite"}
 	err = fn(q)
 	if err == nil {
 		err = q.writeEvents(ctx)

@@ -216,7 +216,7 @@ func testAPanicInATransactionRollsBackAndFreesTheLock(t *testing.T, db testDB) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if until, _, _ := s.read().BouncingUntil(ctx, "c@d.test"); !until.IsZero() {
+		if st, _ := s.read().AutoMailState(ctx, "c@d.test", tickets.AutoMailQuery{}); !st.BouncingUntil.IsZero() {
 			t.Errorf("the panicking transaction's write was kept")
 		}
 	case <-time.After(10 * time.Second):

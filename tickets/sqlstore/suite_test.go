@@ -214,6 +214,52 @@ func testTicketNumbersNeverGoBelowTheFirstNumber(t *testing.T, db testDB) {
 	}
 }
 
+// The tickets of one transaction take consecutive numbers, the first
+// number raised meanwhile moves them up, and a number another writer took
+// meanwhile is skipped; on SQLite a ticket after the transaction's first
+// takes its number without asking.
+func TestTicketsOfOneTransactionTakeConsecutiveNumbers(t *testing.T) {
+	onEachDriver(t, testTicketsOfOneTransactionTakeConsecutiveNumbers)
+}
+
+func testTicketsOfOneTransactionTakeConsecutiveNumbers(t *testing.T, db testDB) {
+	s := db.open(t)
+	var ids []int64
+	create := func(ctx context.Context, tx tickets.Tx, first int64) error {
+		tk := newTicket("a@a.test", t0)
+		err := tx.CreateTicket(ctx, tk, first)
+		ids = append(ids, tk.ID)
+		return err
+	}
+	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+		for _, first := range []int64{1000, 1000, 2000, 1000} {
+			if err := create(ctx, tx, first); err != nil {
+				return err
+			}
+			if q := tx.(*queries); db.driver == "sqlite" && q.nextTicketID != ids[len(ids)-1]+1 {
+				t.Errorf("after ticket %d the next number is %d, want it known", ids[len(ids)-1], q.nextTicketID)
+			}
+		}
+		// Another writer takes the next number (on PostgreSQL, a daemon
+		// moving the sequence up to the first number at the same time).
+		q := tx.(*queries)
+		taken := newTicket("b@b.test", t0)
+		taken.ID = ids[len(ids)-1] + 1
+		var id int64
+		if err := q.namedGet(ctx, &id, "insert-ticket", toTicketRow(taken), false); err != nil {
+			return err
+		}
+		return create(ctx, tx, 1000)
+	})
+	if want := []int64{1000, 1001, 2000, 2001, 2003}; !slices.Equal(ids, want) {
+		t.Errorf("ticket numbers %v, want %v", ids, want)
+	}
+	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error { return create(ctx, tx, 1000) })
+	if got := ids[len(ids)-1]; got != 2004 {
+		t.Errorf("the next transaction's ticket is %d, want 2004", got)
+	}
+}
+
 // Writers in several processes (daemons on several hosts) create tickets
 // at once: every ticket gets a number of its own.
 func TestTicketNumbersFromSeveralStoresAtOnceAreUnique(t *testing.T) {
@@ -252,6 +298,59 @@ func testTicketNumbersFromSeveralStoresAtOnceAreUnique(t *testing.T, db testDB) 
 	}
 	if l[0].ID != 1000 {
 		t.Errorf("the first ticket is %d, want 1000", l[0].ID)
+	}
+}
+
+// A notice rendered to be sent is recorded sent with its text, unless it
+// got a text meanwhile: whoever renders it first wins.
+func TestANoticeRenderedForSendingIsRecordedWithItsText(t *testing.T) {
+	onEachDriver(t, testANoticeRenderedForSendingIsRecordedWithItsText)
+}
+
+func testANoticeRenderedForSendingIsRecordedWithItsText(t *testing.T, db testDB) {
+	s := db.open(t)
+	var tk *tickets.Ticket
+	var ids []int64
+	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+		tk = newTicket("bob@b.test", t0)
+		if err := tx.CreateTicket(ctx, tk, 1000); err != nil {
+			return err
+		}
+		for _, key := range []string{"<n1@x.test>", "<n2@x.test>"} {
+			m := outbound(tk.ID, key, "bob@b.test", t0)
+			m.Subject, m.Text = "", ""
+			if err := tx.InsertMessage(ctx, m, nil); err != nil {
+				return err
+			}
+			id, err := tx.EnqueueNotice(ctx, m.ID, tk.ID, t0, tickets.NoticeRef{Template: "ack"})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		// The second was rendered and stored meanwhile.
+		return tx.SaveRendered(ctx, ids[1], tickets.Composed{Subject: "first", Text: "rendered first"})
+	})
+	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+		for _, id := range ids {
+			if err := tx.OutboxSentRendered(ctx, id, tickets.Composed{Subject: "sent", Text: "as sent", HTML: "<p>as sent</p>"}, t0.Add(time.Minute)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	items, err := s.Outbox(context.Background(), tickets.OutboxFilter{TicketID: tk.ID})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("outbox = %d items, %v", len(items), err)
+	}
+	want := map[int64][3]string{ids[0]: {"sent", "as sent", "<p>as sent</p>"}, ids[1]: {"first", "rendered first", ""}}
+	for _, it := range items {
+		m := it.Message
+		if it.Status != tickets.OutboxSent || !it.SentAt.Equal(t0.Add(time.Minute)) || it.Notice != nil ||
+			[3]string{m.Subject, m.Text, m.HTML} != want[it.ID] {
+			t.Errorf("item %d = status %s at %v, notice %+v, text %q %q %q; want sent with %q", it.ID, it.Status, it.SentAt, it.Notice,
+				m.Subject, m.Text, m.HTML, want[it.ID])
+		}
 	}
 }
 
@@ -331,20 +430,31 @@ func testStoreKeepsTheOutboxAndItsResults(t *testing.T, db testDB) {
 	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
 		for _, c := range []struct {
 			name string
-			fn   func(context.Context, string, time.Time) (int, error)
-			key  string
+			q    tickets.AutoMailQuery
+			n    func(tickets.AutoMailState) int
 			want int
 		}{
-			{"address", tx.AutoMailCount, tickets.NormalizeAddress("bob@b.test"), 3},
-			{"domain", tx.AutoMailCountByDomain, "b.test", 3},
-			{"source", tx.AutoMailCountBySource, "192.0.2.1", 0},
+			{"address", tickets.AutoMailQuery{Key: tickets.NormalizeAddress("bob@b.test")}, func(s tickets.AutoMailState) int { return s.ToKey }, 3},
+			{"domain", tickets.AutoMailQuery{Domain: "b.test"}, func(s tickets.AutoMailState) int { return s.ToDomain }, 3},
+			{"source", tickets.AutoMailQuery{Source: "192.0.2.1"}, func(s tickets.AutoMailState) int { return s.FromSource }, 0},
 		} {
-			if n, err := c.fn(ctx, c.key, t0.Add(-time.Minute)); err != nil || n != c.want {
-				t.Errorf("automatic mail by %s = %d, %v; want %d", c.name, n, err, c.want)
+			c.q.Since = t0.Add(-time.Minute)
+			if st, err := tx.AutoMailState(ctx, "bob@b.test", c.q); err != nil || c.n(st) != c.want {
+				t.Errorf("automatic mail by %s = %d, %v; want %d", c.name, c.n(st), err, c.want)
 			}
-			if n, _ := c.fn(ctx, c.key, t0.Add(time.Minute)); n != 0 {
-				t.Errorf("automatic mail by %s since later = %d, want 0", c.name, n)
+			c.q.Since = t0.Add(time.Minute)
+			if st, _ := tx.AutoMailState(ctx, "bob@b.test", c.q); c.n(st) != 0 {
+				t.Errorf("automatic mail by %s since later = %d, want 0", c.name, c.n(st))
 			}
+		}
+		// All at once, and a count not asked for is 0.
+		all := tickets.AutoMailQuery{Key: tickets.NormalizeAddress("bob@b.test"), Domain: "b.test", Since: t0.Add(-time.Minute)}
+		if st, err := tx.AutoMailState(ctx, "bob@b.test", all); err != nil || st.ToKey != 3 || st.ToDomain != 3 || st.FromSource != 0 {
+			t.Errorf("automatic mail by address and domain = %+v, %v; want 3 and 3", st, err)
+		}
+		if st, err := tx.AutoMailState(ctx, "bob@b.test", tickets.AutoMailQuery{Since: t0.Add(-time.Minute)}); err != nil ||
+			st != (tickets.AutoMailState{}) {
+			t.Errorf("nothing asked for = %+v, %v; want nothing", st, err)
 		}
 		return nil
 	})
@@ -408,20 +518,33 @@ func testStoreKeepsQuarantineMailboxesBouncesAndFingerprints(t *testing.T, db te
 	}
 
 	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
-		if until, reason, err := tx.BouncingUntil(ctx, "bob@b.test"); err != nil || !until.IsZero() || reason != "" {
-			t.Errorf("an address never bounced: %v, %q, %v", until, reason, err)
+		since := tickets.AutoMailQuery{Since: t0}
+		if st, err := tx.AutoMailState(ctx, "bob@b.test", since); err != nil || !st.BouncingUntil.IsZero() || st.BounceReason != "" {
+			t.Errorf("an address never bounced: %v, %q, %v", st.BouncingUntil, st.BounceReason, err)
 		}
 		for _, until := range []time.Time{t0.Add(time.Hour), t0.Add(2 * time.Hour)} {
 			if err := tx.MarkBouncing(ctx, "Bob@B.test", until, "550 gone", t0); err != nil {
 				return err
 			}
 		}
-		if until, reason, err := tx.BouncingUntil(ctx, "bob@b.test"); err != nil || !until.Equal(t0.Add(2*time.Hour)) || reason != "550 gone" {
-			t.Errorf("bouncing = %v, %q, %v", until, reason, err)
+		if st, err := tx.AutoMailState(ctx, "bob@b.test", since); err != nil || !st.BouncingUntil.Equal(t0.Add(2*time.Hour)) || st.BounceReason != "550 gone" {
+			t.Errorf("bouncing = %v, %q, %v", st.BouncingUntil, st.BounceReason, err)
 		}
 
-		if n, err := tx.OpenTicketCount(ctx, "Alice@a.test"); err != nil || n != 1 {
-			t.Errorf("open tickets of alice = %d, %v", n, err)
+		for _, c := range []struct {
+			since      time.Time
+			anySince   bool
+			email      string
+			wantTicket int
+		}{
+			{t0.Add(-time.Hour), true, "Alice@a.test", 1},
+			{t0, true, "alice@a.test", 1},
+			{t0.Add(time.Second), false, "alice@a.test", 1},
+			{t0.Add(-time.Hour), false, "bob@b.test", 0},
+		} {
+			if n, anySince, err := tx.OpenTickets(ctx, c.email, c.since); err != nil || n != c.wantTicket || anySince != c.anySince {
+				t.Errorf("open tickets of %s since %v = %d, %v, %v; want %d, %v", c.email, c.since, n, anySince, err, c.wantTicket, c.anySince)
+			}
 		}
 		// A ticket without a fingerprint comes whatever its subject.
 		if c, err := tx.DuplicateCandidates(ctx, "alice@a.test", t0.Add(-time.Hour), "alice@a.test", "other", 20); err != nil ||
