@@ -117,7 +117,7 @@ type Tx interface {
 	// subject and at most maxRunes characters of its text.
 	FirstInboundMessage(ctx context.Context, ticketID int64, maxRunes int) (*Message, error)
 	// AutoMailState says until when mail to email bounces, and counts the
-	// automatic mails sent since, in one statement (see AutoMailState).
+	// automatic mails sent since, in one call (see AutoMailState).
 	AutoMailState(ctx context.Context, email string, q AutoMailQuery) (AutoMailState, error)
 	MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error
 	// MoveMessages moves every message of ticket from, and its outbox, to ticket to.

@@ -1057,17 +1057,22 @@ func (q *queries) OpenTickets(ctx context.Context, email string, since time.Time
 }
 
 func (q *queries) AutoMailState(ctx context.Context, email string, aq tickets.AutoMailQuery) (tickets.AutoMailState, error) {
-	var st struct {
-		Until      sql.NullTime `db:"bouncing_until"`
-		Reason     string       `db:"bounce_reason"`
-		ToKey      int          `db:"to_key"`
-		ToDomain   int          `db:"to_domain"`
-		FromSource int          `db:"from_source"`
+	var bounce struct {
+		Until  sql.NullTime `db:"bouncing_until"`
+		Reason string       `db:"bounce_reason"`
+	}
+	if err := q.get(ctx, &bounce, "address-state", tickets.EmailKey(email)); err != nil && !errors.Is(err, tickets.ErrNotFound) {
+		return tickets.AutoMailState{}, err
+	}
+	var counts struct {
+		ToKey      int `db:"to_key"`
+		ToDomain   int `db:"to_domain"`
+		FromSource int `db:"from_source"`
 	}
 	since := aq.Since.UTC()
-	err := q.get(ctx, &st, "auto-mail-state", aq.Key, since, aq.Domain, since, aq.Source, since, tickets.EmailKey(email))
-	return tickets.AutoMailState{BouncingUntil: st.Until.Time, BounceReason: st.Reason,
-		ToKey: st.ToKey, ToDomain: st.ToDomain, FromSource: st.FromSource}, err
+	err := q.get(ctx, &counts, "auto-mail-counts", aq.Key, since, aq.Domain, since, aq.Source, since)
+	return tickets.AutoMailState{BouncingUntil: bounce.Until.Time, BounceReason: bounce.Reason,
+		ToKey: counts.ToKey, ToDomain: counts.ToDomain, FromSource: counts.FromSource}, err
 }
 
 func (q *queries) MarkBouncing(ctx context.Context, email string, until time.Time, reason string, now time.Time) error {
