@@ -40,6 +40,10 @@ type RunOptions struct {
 	TemplatesInterval time.Duration
 }
 
+// checkpointInterval is how often the daemon copies SQLite's write-ahead
+// log back into the database (see sqlstore.Store.CheckpointEvery).
+const checkpointInterval = 250 * time.Millisecond
+
 // Run is the daemon: one IMAP watcher per mailbox that has [mailbox.imap],
 // the outbox sender, the scheduler of the life cycle's jobs and, with
 // http.listen, the web server, until ctx ends. Then it stops taking mail, lets
@@ -61,6 +65,9 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 		time.AfterFunc(opts.Grace, cancelWork)
 	})
 	defer stopGrace()
+	// The write-ahead log is copied back apart, not by whichever commit
+	// fills it: not by an ingest batch's.
+	d.Store.CheckpointEvery(work, checkpointInterval, d.log)
 
 	wake := make(chan struct{}, 1)
 	holder := tickets.NewLeaseHolder()
