@@ -41,8 +41,11 @@ type RunOptions struct {
 }
 
 // checkpointInterval is how often the daemon copies SQLite's write-ahead
-// log back into the database (see sqlstore.Store.CheckpointEvery).
-const checkpointInterval = 250 * time.Millisecond
+// log back into the database (see sqlstore.Store.CheckpointEvery): about
+// as often as a catch-up's commits fill 10,000 pages, so that a page
+// rewritten again and again is copied about as often as before, but not by
+// a commit.
+const checkpointInterval = time.Second
 
 // Run is the daemon: one IMAP watcher per mailbox that has [mailbox.imap],
 // the outbox sender, the scheduler of the life cycle's jobs and, with
