@@ -32,6 +32,8 @@ type metrics struct {
 	jobs         *prometheus.CounterVec // by kind
 	slaWarnings  *prometheus.CounterVec // by target
 	slaBreaches  *prometheus.CounterVec // by target
+	// steps times the steps of each IMAP batch: fetch, store, mark.
+	steps *prometheus.HistogramVec // by mailbox, step
 }
 
 func newMetrics(d *Desk) *metrics {
@@ -65,8 +67,21 @@ func newMetrics(d *Desk) *metrics {
 			}
 		}
 	}
+	m.steps = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "helpdesk", Name: "intake_step_seconds",
+		Help:    "Time taken by each step of an IMAP batch: fetch (the mails from the server), store (in the database), mark (seen or moved on the server).",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14), // 1ms to 8s
+	}, []string{"mailbox", "step"})
+	m.reg.MustRegister(m.steps)
 	m.reg.MustRegister(&stateCollector{d: d}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// stepTook is imapwatch.Options.StepTook for mailbox.
+func (m *metrics) stepTook(mailbox string) func(string, time.Duration) {
+	return func(step string, took time.Duration) {
+		m.steps.WithLabelValues(mailbox, step).Observe(took.Seconds())
+	}
 }
 
 // countBatch counts a batch an IMAP watcher handed over, and what became

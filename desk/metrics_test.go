@@ -87,6 +87,9 @@ func testMetricsCountWhatTheDaemonFetchedStoredQuarantinedAndSent(t *testing.T) 
 		"helpdesk_scheduler_lag_seconds 0",
 		"helpdesk_database_up 1",
 		"go_goroutines ",
+		`helpdesk_intake_step_seconds_count{mailbox="support",step="fetch"} `,
+		`helpdesk_intake_step_seconds_count{mailbox="support",step="store"} `,
+		`helpdesk_intake_step_seconds_count{mailbox="support",step="mark"} `,
 	} {
 		if !strings.Contains(body, "\n"+want) {
 			t.Errorf("metrics lack %q", want)

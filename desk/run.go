@@ -82,6 +82,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 			continue
 		}
 		wopts := watchOptions(mb, int64(d.cfg.Tickets.MaxMessageSize), &batchHandler{d: d, work: work, wake: wake}, d.Store.MailboxCursors(), d.log, opts.IMAPBackoff)
+		wopts.StepTook = d.metrics.stepTook(mb.Name)
 		if _, err := imapwatch.New(wopts); err != nil {
 			return fmt.Errorf("mailbox %s: %w", mb.Name, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -168,10 +169,12 @@ func (s *session) batch(ctx context.Context, b fetchBatch) (failed int, err erro
 // refused. err is for the connection only.
 func (s *session) fetchBatch(b fetchBatch) (mails []Mail, failed int, err error) {
 	w := s.w
+	began := time.Now()
 	mails, gone, refused, err := s.fetch(b)
 	if err != nil {
 		return nil, 0, err
 	}
+	w.stepTook(StepFetch, began)
 	s.forget(gone)
 	for _, uid := range b.uids {
 		if err, ok := refused[uid]; ok {
@@ -202,12 +205,21 @@ func (s *session) hand(ctx context.Context, b fetchBatch, mails []Mail) *handlin
 	h := &handling{batch: b, mails: mails, done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
+		began := time.Now()
 		h.errs, h.batchErr = o.Handler.HandleBatch(ctx, o.Name, mails)
+		s.w.stepTook(StepStore, began)
 		if h.batchErr == nil && len(h.errs) != len(mails) {
 			h.batchErr = fmt.Errorf("handler returned %d results for %d mails", len(h.errs), len(mails))
 		}
 	}()
 	return h
+}
+
+// stepTook tells Options.StepTook how long step took since began.
+func (w *Watcher) stepTook(step string, began time.Time) {
+	if w.opts.StepTook != nil {
+		w.opts.StepTook(step, time.Since(began))
+	}
 }
 
 // wait returns h once the Handler is done with it.
@@ -256,9 +268,11 @@ func (s *session) finish(ctx context.Context, h *handling) (failed int, err erro
 	}
 	w.setStatus(func(st *Status) { st.Handled += int64(len(stored)) })
 
+	began := time.Now()
 	if err := s.markDone(stored); err != nil {
 		return failed, err
 	}
+	w.stepTook(StepMark, began)
 	s.handled += len(stored)
 	for _, uid := range stored {
 		w.done[uid] = true

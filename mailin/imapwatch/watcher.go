@@ -117,7 +117,19 @@ type Options struct {
 	// Backoff is the wait before reconnect attempt n (n >= 1). Default:
 	// exponential from 1s to 5m, with jitter.
 	Backoff func(attempt int) time.Duration
+	// StepTook, when set, is told how long each step of a batch took:
+	// StepFetch (its UID FETCH), StepStore (the Handler) and StepMark
+	// (\Seen or the move). It is called from the Handler's goroutine for
+	// StepStore, so it must be safe for concurrent use.
+	StepTook func(step string, took time.Duration)
 }
+
+// The steps of a batch, for Options.StepTook.
+const (
+	StepFetch = "fetch"
+	StepStore = "store"
+	StepMark  = "mark"
+)
 
 // Status is a snapshot of a Watcher for logs and health checks.
 type Status struct {

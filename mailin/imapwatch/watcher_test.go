@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -1231,5 +1232,39 @@ func TestABatchIsFetchedBesideTheOneBeingStoredOnlyWhenBothFitInMaxBatchBytes(t 
 	want := [][]int{{1, 2}, {2, 2}, {3, 3}}
 	if !slices.EqualFunc(seenWhileHandling, want, slices.Equal) {
 		t.Errorf("body fetches (at hand-over, when stored) per batch = %v, want %v", seenWhileHandling, want)
+	}
+}
+
+func TestEachStepOfABatchIsTimed(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	c := ts.client(t)
+	var last uint32
+	for _, id := range ids("timed", 4) {
+		last = appendMail(t, c, "INBOX", id)
+	}
+	rec, st := newRecorder(), newMemState()
+	var mu sync.Mutex
+	steps := map[string]int{}
+	opts := ts.options(t, rec, st)
+	opts.BatchSize = 2
+	opts.StepTook = func(step string, took time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		if took > 0 {
+			steps[step]++
+		}
+	}
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	eventually(t, "the cursor", func() bool { _, l := st.get("support"); return l == last })
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[string]int{StepFetch: 2, StepStore: 2, StepMark: 2}
+	if !maps.Equal(steps, want) {
+		t.Errorf("steps timed %v, want %v (two batches)", steps, want)
 	}
 }
