@@ -334,6 +334,9 @@ func (s *session) round(ctx context.Context) error {
 		}
 	}()
 	settle := func(h *handling) error {
+		if h == storing {
+			storing = nil
+		}
 		n, err := s.finish(ctx, h.wait())
 		failed += n
 		if err == nil && !s.firstContact {
@@ -343,9 +346,7 @@ func (s *session) round(ctx context.Context) error {
 	}
 	for _, batch := range batches {
 		if storing != nil && !s.fitTogether(storing.batch, batch) {
-			h := storing
-			storing = nil
-			if err := settle(h); err != nil {
+			if err := settle(storing); err != nil {
 				return err
 			}
 		}
@@ -370,9 +371,7 @@ func (s *session) round(ctx context.Context) error {
 		}
 	}
 	if storing != nil {
-		h := storing
-		storing = nil
-		if err := settle(h); err != nil {
+		if err := settle(storing); err != nil {
 			return err
 		}
 	}
