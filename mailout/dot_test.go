@@ -18,6 +18,18 @@ func dotWriterOutput(data []byte) []byte {
 	return out.Bytes()
 }
 
+// dotStuffed is what writeDotStuffed makes of data.
+func dotStuffed(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	bw := bufio.NewWriter(&out)
+	if err := writeDotStuffed(bw, data); err != nil {
+		t.Fatal(err)
+	}
+	bw.Flush()
+	return out.Bytes()
+}
+
 func TestWriteDotStuffedWritesWhatTextprotoWrites(t *testing.T) {
 	for _, data := range []string{
 		"",
@@ -30,14 +42,8 @@ func TestWriteDotStuffedWritesWhatTextprotoWrites(t *testing.T) {
 		"\n\n\n",
 		"mixed\r\n\n.\r.\n",
 	} {
-		var out bytes.Buffer
-		bw := bufio.NewWriter(&out)
-		if err := writeDotStuffed(bw, []byte(data)); err != nil {
-			t.Fatal(err)
-		}
-		bw.Flush()
-		if want := dotWriterOutput([]byte(data)); !bytes.Equal(out.Bytes(), want) {
-			t.Errorf("%q: wrote %q, textproto writes %q", data, out.Bytes(), want)
+		if got, want := dotStuffed(t, []byte(data)), dotWriterOutput([]byte(data)); !bytes.Equal(got, want) {
+			t.Errorf("%q: wrote %q, textproto writes %q", data, got, want)
 		}
 	}
 }
@@ -48,14 +54,8 @@ func FuzzWriteDotStuffed(f *testing.F) {
 		if bareCR(data) {
 			t.Skip("DotWriter's handling of bare carriage returns is its own (see TestWriteDotStuffedKeepsBareCarriageReturns)")
 		}
-		var out bytes.Buffer
-		bw := bufio.NewWriter(&out)
-		if err := writeDotStuffed(bw, data); err != nil {
-			t.Fatal(err)
-		}
-		bw.Flush()
-		if want := dotWriterOutput(data); !bytes.Equal(out.Bytes(), want) {
-			t.Fatalf("%q: wrote %q, textproto writes %q", data, out.Bytes(), want)
+		if got, want := dotStuffed(t, data), dotWriterOutput(data); !bytes.Equal(got, want) {
+			t.Fatalf("%q: wrote %q, textproto writes %q", data, got, want)
 		}
 	})
 }
@@ -78,12 +78,8 @@ func TestWriteDotStuffedKeepsBareCarriageReturns(t *testing.T) {
 		"a\r":        "a\r\n.\r\n",
 		"\r\r\n":     "\r\r\n.\r\n",
 	} {
-		var out bytes.Buffer
-		bw := bufio.NewWriter(&out)
-		writeDotStuffed(bw, []byte(data))
-		bw.Flush()
-		if out.String() != want {
-			t.Errorf("%q: wrote %q, want %q", data, out.String(), want)
+		if got := string(dotStuffed(t, []byte(data))); got != want {
+			t.Errorf("%q: wrote %q, want %q", data, got, want)
 		}
 	}
 }
