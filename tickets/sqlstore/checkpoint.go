@@ -33,6 +33,9 @@ func (s *Store) CheckpointEvery(ctx context.Context, interval time.Duration, log
 			if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
 				log.Debug("checkpoint of the write-ahead log failed; trying again", slog.Any("err", err))
 			}
+			if s.checkpointed != nil {
+				s.checkpointed()
+			}
 		}
 	}()
 }

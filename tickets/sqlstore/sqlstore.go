@@ -58,6 +58,9 @@ type Store struct {
 	writeMu sync.Mutex
 	// dsn opens the watcher's own connection (see WatchOutbox).
 	dsn string
+	// checkpointed, when set, is called after each checkpoint of
+	// CheckpointEvery, so that a test can wait for one.
+	checkpointed func()
 	// driver is "sqlite" or "postgres".
 	driver string
 	// path is the SQLite file.
