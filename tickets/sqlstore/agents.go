@@ -2,8 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -70,6 +73,16 @@ func (q *queries) withAttachments(ctx context.Context, items []tickets.OutboxIte
 	if err := sqlx.SelectContext(ctx, q.x, &rows, query, args...); err != nil {
 		return fmt.Errorf("attachments-of-messages: %w", err)
 	}
+	// A full first part may have more after it (see blobPart).
+	parted := map[int64]*[]byte{}
+	for i, r := range rows {
+		if len(r.Content) >= blobPart {
+			parted[r.ID] = &rows[i].Content
+		}
+	}
+	if err := q.appendParts(ctx, parted); err != nil {
+		return err
+	}
 	byMsg := map[int64][]tickets.Attachment{}
 	for _, r := range rows {
 		byMsg[r.MessageID] = append(byMsg[r.MessageID], tickets.Attachment{ID: r.ID, Filename: r.Filename,
@@ -77,6 +90,35 @@ func (q *queries) withAttachments(ctx context.Context, items []tickets.OutboxIte
 	}
 	for i := range items {
 		items[i].Message.Attachments = byMsg[items[i].Message.ID]
+	}
+	return nil
+}
+
+// appendParts appends to each attachment's content in contents the parts
+// that attachment_parts holds of it.
+func (q *queries) appendParts(ctx context.Context, contents map[int64]*[]byte) error {
+	if len(contents) == 0 {
+		return nil
+	}
+	query, args, err := q.in("attachment-parts", slices.Collect(maps.Keys(contents)))
+	if err != nil {
+		return err
+	}
+	rows, err := q.x.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("attachment-parts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var data sql.RawBytes // appended before the next row
+		if err := rows.Scan(&id, &data); err != nil {
+			return fmt.Errorf("attachment-parts: %w", err)
+		}
+		*contents[id] = append(*contents[id], data...)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("attachment-parts: %w", err)
 	}
 	return nil
 }

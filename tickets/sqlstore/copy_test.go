@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"reflect"
@@ -34,7 +35,12 @@ func fillEveryTable(t *testing.T, s *Store) {
 			}
 			ids = append(ids, tk.ID)
 			in := inbound(tk.ID, fmt.Sprintf("<in%d@a.test>", i), tk.CreatedAt)
-			if err := tx.InsertMessage(ctx, in, []byte(fmt.Sprintf("Message-ID: <in%d@a.test>\r\n\r\nraw\x00\xff", i))); err != nil {
+			raw := []byte(fmt.Sprintf("Message-ID: <in%d@a.test>\r\n\r\nraw\x00\xff", i))
+			if i == 2 { // over a part: rows in raw_mail_parts and attachment_parts
+				raw = append(raw, bytes.Repeat([]byte("\x00\xffraw"), blobPart/5)...)
+				in.Attachments = []tickets.Attachment{{Filename: "big.bin", ContentType: "application/octet-stream", Data: bytes.Repeat([]byte{0, 0xff, 7}, blobPart)}}
+			}
+			if err := tx.InsertMessage(ctx, in, raw); err != nil {
 				return err
 			}
 			if err := tx.SaveFingerprint(ctx, tickets.MailFingerprint{TicketID: tk.ID, MessageID: in.ID, Fingerprint: triage.Fingerprint{

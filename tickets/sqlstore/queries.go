@@ -591,7 +591,10 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 		return err
 	}
 	if raw != nil {
-		if _, err := q.exec(ctx, "insert-raw-mail", m.ID, raw); err != nil {
+		if _, err := q.exec(ctx, "insert-raw-mail", m.ID, firstPart(raw)); err != nil {
+			return err
+		}
+		if err := q.insertParts(ctx, "insert-raw-mail-part", m.ID, raw); err != nil {
 			return err
 		}
 	}
@@ -601,7 +604,32 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 		if size == 0 {
 			size = int64(len(a.Data))
 		}
-		if err := q.get(ctx, &a.ID, "insert-attachment", m.ID, a.Filename, a.ContentType, size, nonNilBytes(a.Data)); err != nil {
+		if err := q.get(ctx, &a.ID, "insert-attachment", m.ID, a.Filename, a.ContentType, size, nonNilBytes(firstPart(a.Data))); err != nil {
+			return err
+		}
+		if err := q.insertParts(ctx, "insert-attachment-part", a.ID, a.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blobPart is the most of a raw mail or of an attachment's content that
+// one row holds: its first part is in raw_mails or attachments, the rest
+// in parts of this size in raw_mail_parts or attachment_parts. SQLite
+// copies a bound value, then builds its row from the copy: two copies of
+// the whole value while the statement runs, 50 MB at once for a mail of
+// 25 MB, where parts cost two of a megabyte.
+const blobPart = 1 << 20
+
+// firstPart is what of data its own row holds.
+func firstPart(data []byte) []byte { return data[:min(len(data), blobPart)] }
+
+// insertParts writes data past its first part, blobPart bytes a row, as
+// the parts 1, 2, ... of owner, with query name.
+func (q *queries) insertParts(ctx context.Context, name string, owner int64, data []byte) error {
+	for part, off := 1, blobPart; off < len(data); part, off = part+1, off+blobPart {
+		if _, err := q.exec(ctx, name, owner, part, data[off:min(off+blobPart, len(data))]); err != nil {
 			return err
 		}
 	}

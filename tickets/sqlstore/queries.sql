@@ -66,8 +66,14 @@ ON CONFLICT (msg_key) DO NOTHING RETURNING id;
 -- name: insert-raw-mail
 INSERT INTO raw_mails (message_id, raw) VALUES (?, ?);
 
+-- name: insert-raw-mail-part
+INSERT INTO raw_mail_parts (message_id, part, data) VALUES (?, ?, ?);
+
 -- name: insert-attachment
 INSERT INTO attachments (message_id, filename, content_type, size, content) VALUES (?, ?, ?, ?, ?) RETURNING id;
+
+-- name: insert-attachment-part
+INSERT INTO attachment_parts (attachment_id, part, data) VALUES (?, ?, ?);
 
 -- name: messages-of-ticket
 SELECT * FROM messages WHERE ticket_id = ? ORDER BY id;
@@ -292,6 +298,9 @@ ON CONFLICT (queue) DO UPDATE SET last_agent = excluded.last_agent, updated_at =
 
 -- name: attachments-of-messages
 SELECT id, message_id, filename, content_type, size, content FROM attachments WHERE message_id IN (?) ORDER BY id;
+
+-- name: attachment-parts
+SELECT attachment_id, data FROM attachment_parts WHERE attachment_id IN (?) ORDER BY attachment_id, part;
 
 -- name: schedule-job
 INSERT INTO scheduled_jobs (ticket_id, kind, due_at) VALUES (?, ?, ?)
