@@ -80,7 +80,7 @@ func (q *queries) withAttachments(ctx context.Context, items []tickets.OutboxIte
 			parted[r.ID] = &rows[i].Content
 		}
 	}
-	if err := q.appendParts(ctx, parted); err != nil {
+	if err := q.appendParts(ctx, "attachment-parts", parted); err != nil {
 		return err
 	}
 	byMsg := map[int64][]tickets.Attachment{}
@@ -94,31 +94,31 @@ func (q *queries) withAttachments(ctx context.Context, items []tickets.OutboxIte
 	return nil
 }
 
-// appendParts appends to each attachment's content in contents the parts
-// that attachment_parts holds of it.
-func (q *queries) appendParts(ctx context.Context, contents map[int64]*[]byte) error {
+// appendParts appends to each value in contents, by the id of its row,
+// the parts that query name finds of it (see blobPart).
+func (q *queries) appendParts(ctx context.Context, name string, contents map[int64]*[]byte) error {
 	if len(contents) == 0 {
 		return nil
 	}
-	query, args, err := q.in("attachment-parts", slices.Collect(maps.Keys(contents)))
+	query, args, err := q.in(name, slices.Collect(maps.Keys(contents)))
 	if err != nil {
 		return err
 	}
 	rows, err := q.x.QueryContext(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("attachment-parts: %w", err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var data sql.RawBytes // appended before the next row
 		if err := rows.Scan(&id, &data); err != nil {
-			return fmt.Errorf("attachment-parts: %w", err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		*contents[id] = append(*contents[id], data...)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("attachment-parts: %w", err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ var copyTables = []struct{ name, order string }{
 	{"events", "id"},
 	{"outbox", "id"},
 	{"quarantine", "id"},
+	{"quarantine_parts", "quarantine_id, part"},
 	{"mailbox_state", "mailbox"},
 	{"address_state", "email"},
 	{"message_fingerprints", "message_id"},

@@ -109,7 +109,7 @@ func fillEveryTable(t *testing.T, s *Store) {
 		}
 		return tx.OutboxFailed(ctx, items[1].ID, t0.Add(time.Hour), "550 no")
 	})
-	for i, raw := range []string{"not a mail \x00\xff", "another"} {
+	for i, raw := range []string{"not a mail \x00\xff", "another", "a head \x00" + strings.Repeat("\xff", blobPart)} {
 		q := &tickets.Quarantined{Mailbox: "support", Reason: "unreadable", Raw: []byte(raw), Truncated: i == 0, CreatedAt: t0}
 		if err := s.Quarantine(ctx, q); err != nil {
 			t.Fatal(err)
@@ -211,8 +211,8 @@ func TestCopyFromSQLiteLosesNothing(t *testing.T) {
 	if tk.ID != 1003 {
 		t.Errorf("the first ticket after the copy is %d, want 1003", tk.ID)
 	}
-	if q := (&tickets.Quarantined{Mailbox: "support", Reason: "x", Raw: []byte("new"), CreatedAt: t0}); must(t, dst.Quarantine(ctx, q)) && q.ID != 3 {
-		t.Errorf("the first quarantined mail after the copy is #%d, want 3", q.ID)
+	if q := (&tickets.Quarantined{Mailbox: "support", Reason: "x", Raw: []byte("new"), CreatedAt: t0}); must(t, dst.Quarantine(ctx, q)) && q.ID != 4 {
+		t.Errorf("the first quarantined mail after the copy is #%d, want 4", q.ID)
 	}
 
 	// A second copy into the same database is refused, and changes nothing.

@@ -111,6 +111,9 @@ func (s *Store) Quarantine(ctx context.Context, q *tickets.Quarantined) error {
 		if !errors.Is(err, tickets.ErrNotFound) {
 			return err
 		}
-		return tx.get(ctx, &q.ID, "insert-quarantine", q.Mailbox, q.Reason, nonNilBytes(q.Raw), q.Size, key, q.Truncated, q.CreatedAt.UTC())
+		if err := tx.get(ctx, &q.ID, "insert-quarantine", q.Mailbox, q.Reason, nonNilBytes(firstPart(q.Raw)), q.Size, key, q.Truncated, q.CreatedAt.UTC()); err != nil {
+			return err
+		}
+		return tx.insertParts(ctx, "insert-quarantine-part", q.ID, q.Raw)
 	})
 }

@@ -15,8 +15,8 @@ func TestLargeMailsAndFilesComeBackWhole(t *testing.T) {
 }
 
 // A raw mail and files of several parts (blobPart), of exactly one, and
-// of a few bytes are kept byte for byte, and a file goes out whole with
-// the mail that forwards it.
+// of a few bytes are kept byte for byte, a file goes out whole with the
+// mail that forwards it, and a quarantined mail comes back whole.
 func testLargeMailsAndFilesComeBackWhole(t *testing.T, db testDB) {
 	ctx := context.Background()
 	s := db.open(t)
@@ -87,7 +87,19 @@ func testLargeMailsAndFilesComeBackWhole(t *testing.T, db testDB) {
 			t.Errorf("file %s came back as %s of %d bytes (size %d), want its %d bytes", f.Filename, got[i].Filename, len(got[i].Data), got[i].Size, len(f.Data))
 		}
 	}
-	for _, table := range []string{"raw_mail_parts", "attachment_parts"} {
+	head := &tickets.Quarantined{Mailbox: "support", Reason: "too large", Raw: pattern(2*blobPart+3, 4), Truncated: true, CreatedAt: t0}
+	if err := s.Quarantine(ctx, head); err != nil {
+		t.Fatal(err)
+	}
+	var held *tickets.Quarantined
+	inTx(t, s, func(ctx context.Context, tx tickets.Tx) error {
+		held, err = tx.QuarantineGet(ctx, head.ID)
+		return err
+	})
+	if !bytes.Equal(held.Raw, head.Raw) || held.Size != int64(len(head.Raw)) {
+		t.Errorf("a quarantined head of %d bytes came back as %d bytes (size %d), or altered", len(head.Raw), len(held.Raw), held.Size)
+	}
+	for _, table := range []string{"raw_mail_parts", "attachment_parts", "quarantine_parts"} {
 		var n int
 		if err := s.db.GetContext(ctx, &n, fmt.Sprintf("SELECT count(*) FROM %s", table)); err != nil || n == 0 {
 			t.Errorf("%s holds %d rows (%v): a large value went into one row", table, n, err)

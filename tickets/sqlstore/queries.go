@@ -1018,6 +1018,11 @@ func (q *queries) QuarantineGet(ctx context.Context, id int64) (*tickets.Quarant
 	if err := q.get(ctx, &r, "quarantine-get", id); err != nil {
 		return nil, err
 	}
+	if len(r.Raw) >= blobPart {
+		if err := q.appendParts(ctx, "quarantine-parts", map[int64]*[]byte{r.ID: &r.Raw}); err != nil {
+			return nil, err
+		}
+	}
 	out := r.quarantined()
 	return &out, nil
 }

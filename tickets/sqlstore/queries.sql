@@ -166,6 +166,12 @@ FROM outbox WHERE status = 'queued';
 -- name: insert-quarantine
 INSERT INTO quarantine (mailbox, reason, raw, size, sha256, truncated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id;
 
+-- name: insert-quarantine-part
+INSERT INTO quarantine_parts (quarantine_id, part, data) VALUES (?, ?, ?);
+
+-- name: quarantine-parts
+SELECT quarantine_id, data FROM quarantine_parts WHERE quarantine_id IN (?) ORDER BY quarantine_id, part;
+
 -- name: quarantine-by-content
 -- (the same bytes already held; the partial index quarantine_content)
 SELECT id, created_at FROM quarantine WHERE sha256 = ? AND size = ? AND sha256 IS NOT NULL AND released_at IS NULL;

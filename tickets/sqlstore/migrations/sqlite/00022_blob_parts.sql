@@ -1,6 +1,6 @@
 -- +goose Up
--- The rest of a raw mail, or of an attachment's content, past its first
--- part (see blobPart). Written a part at a time, a mail of 25 MB costs
+-- The rest of a raw mail, of an attachment's content or of a quarantined
+-- mail, past its first part (see blobPart). Written a part at a time, a mail of 25 MB costs
 -- SQLite a megabyte or two of memory, not two copies of it.
 CREATE TABLE raw_mail_parts (
     message_id INTEGER NOT NULL REFERENCES raw_mails(message_id),
@@ -16,6 +16,14 @@ CREATE TABLE attachment_parts (
     PRIMARY KEY (attachment_id, part)
 );
 
+CREATE TABLE quarantine_parts (
+    quarantine_id INTEGER NOT NULL REFERENCES quarantine(id),
+    part          INTEGER NOT NULL,
+    data          BLOB NOT NULL,
+    PRIMARY KEY (quarantine_id, part)
+);
+
 -- +goose Down
+DROP TABLE quarantine_parts;
 DROP TABLE attachment_parts;
 DROP TABLE raw_mail_parts;
