@@ -6,13 +6,13 @@ import (
 	"testing"
 )
 
-func TestKeepFlatLimitsTheGoRuntimeToTwiceTheLargestMail(t *testing.T) {
+func TestKeepFlatLimitsTheGoRuntimeToThreeTimesTheLargestMail(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 	t.Setenv("GOGC", "")
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	KeepFlat(25 << 20)
-	if got, want := debug.SetMemoryLimit(-1), int64(58<<20); got != want {
+	if got, want := debug.SetMemoryLimit(-1), int64(83<<20); got != want {
 		t.Errorf("memory limit %d MiB, want %d MiB", got>>20, want>>20)
 	}
 	if got := debug.SetGCPercent(100); got != 300 {
