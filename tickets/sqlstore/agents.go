@@ -73,14 +73,11 @@ func (q *queries) withAttachments(ctx context.Context, items []tickets.OutboxIte
 	if err := sqlx.SelectContext(ctx, q.x, &rows, query, args...); err != nil {
 		return fmt.Errorf("attachments-of-messages: %w", err)
 	}
-	// A full first part may have more after it (see blobPart).
-	parted := map[int64]*[]byte{}
+	contents := make(map[int64]*[]byte, len(rows))
 	for i, r := range rows {
-		if len(r.Content) >= blobPart {
-			parted[r.ID] = &rows[i].Content
-		}
+		contents[r.ID] = &rows[i].Content
 	}
-	if err := q.appendParts(ctx, "attachment-parts", parted); err != nil {
+	if err := q.appendParts(ctx, "attachment-parts", contents); err != nil {
 		return err
 	}
 	byMsg := map[int64][]tickets.Attachment{}
@@ -95,12 +92,19 @@ func (q *queries) withAttachments(ctx context.Context, items []tickets.OutboxIte
 }
 
 // appendParts appends to each value in contents, by the id of its row,
-// the parts that query name finds of it (see blobPart).
+// the parts that query name finds of it (see blobPart). Only a full first
+// part may have more after it: the others cost no query.
 func (q *queries) appendParts(ctx context.Context, name string, contents map[int64]*[]byte) error {
-	if len(contents) == 0 {
+	parted := map[int64]*[]byte{}
+	for id, c := range contents {
+		if len(*c) >= blobPart {
+			parted[id] = c
+		}
+	}
+	if len(parted) == 0 {
 		return nil
 	}
-	query, args, err := q.in(name, slices.Collect(maps.Keys(contents)))
+	query, args, err := q.in(name, slices.Collect(maps.Keys(parted)))
 	if err != nil {
 		return err
 	}
@@ -115,7 +119,7 @@ func (q *queries) appendParts(ctx context.Context, name string, contents map[int
 		if err := rows.Scan(&id, &data); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		*contents[id] = append(*contents[id], data...)
+		*parted[id] = append(*parted[id], data...)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)

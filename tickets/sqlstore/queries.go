@@ -614,9 +614,10 @@ func (q *queries) InsertMessage(ctx context.Context, m *tickets.Message, raw []b
 	return nil
 }
 
-// blobPart is the most of a raw mail or of an attachment's content that
-// one row holds: its first part is in raw_mails or attachments, the rest
-// in parts of this size in raw_mail_parts or attachment_parts. SQLite
+// blobPart is the most of a raw mail, an attachment's content or a
+// quarantined mail that one row holds: its first part is in raw_mails,
+// attachments or quarantine, the rest in parts of this size in
+// raw_mail_parts, attachment_parts or quarantine_parts. SQLite
 // copies a bound value, then builds its row from the copy: two copies of
 // the whole value while the statement runs, 50 MB at once for a mail of
 // 25 MB, where parts cost two of a megabyte.
@@ -1018,10 +1019,8 @@ func (q *queries) QuarantineGet(ctx context.Context, id int64) (*tickets.Quarant
 	if err := q.get(ctx, &r, "quarantine-get", id); err != nil {
 		return nil, err
 	}
-	if len(r.Raw) >= blobPart {
-		if err := q.appendParts(ctx, "quarantine-parts", map[int64]*[]byte{r.ID: &r.Raw}); err != nil {
-			return nil, err
-		}
+	if err := q.appendParts(ctx, "quarantine-parts", map[int64]*[]byte{r.ID: &r.Raw}); err != nil {
+		return nil, err
 	}
 	out := r.quarantined()
 	return &out, nil
