@@ -239,6 +239,56 @@ func testAWebTicketIsConfirmedOnItsPageOrClosedUnconfirmed(t *testing.T) {
 	}
 }
 
+func TestAnAdminCanOnlyCloseAnUnverifiedWebTicket(t *testing.T) {
+	onEachDatabase(t, testAnAdminCanOnlyCloseAnUnverifiedWebTicket)
+}
+
+func testAnAdminCanOnlyCloseAnUnverifiedWebTicket(t *testing.T) {
+	h, base := webHarness(t, "\n[web]\nunverified_for = \"7d\"\n")
+	sendForm(t, base, webForm{email: "bob@b.test", subject: "Never mine", text: "Someone typed my address."}, "", nil)
+	silent := h.newest().ID
+	sendForm(t, base, alice, "", nil)
+	other := h.newest().ID
+	h.flush()
+	mark := h.mark()
+
+	svc := h.desk.Service
+	for _, st := range []tickets.Status{tickets.StatusOpen, tickets.StatusPending, tickets.StatusPendingVendor, tickets.StatusResolved} {
+		_, err := svc.SetStatus(h.ctx, silent, st, "", "admin")
+		if err == nil || !strings.Contains(err.Error(), "unverified") || !strings.Contains(err.Error(), "bob@b.test") {
+			t.Errorf("setting an unverified ticket %s: %v", st, err)
+		}
+	}
+	for _, pair := range [][2]int64{{silent, other}, {other, silent}} {
+		if err := svc.Merge(h.ctx, pair[0], pair[1], "admin"); err == nil || !strings.Contains(err.Error(), "unverified") {
+			t.Errorf("merging %d into %d: %v", pair[0], pair[1], err)
+		}
+	}
+	if _, err := svc.Assign(h.ctx, silent, "ann@example.com", "admin"); err == nil || !strings.Contains(err.Error(), "unverified") {
+		t.Errorf("assigning an unverified ticket: %v", err)
+	}
+	if tk := h.ticket(silent); tk.Status != tickets.StatusUnverified || tk.Assignee != "" {
+		t.Fatalf("after the refused changes: %+v", tk)
+	}
+
+	tk, err := svc.SetStatus(h.ctx, silent, tickets.StatusClosed, "", "admin")
+	if err != nil || tk.Status != tickets.StatusClosed {
+		t.Fatalf("closing: %v, %+v", err, tk)
+	}
+	if !hasEventLike(h.events(silent), tickets.EventNotAnswered, "no mail") {
+		t.Errorf("no event says the close sent nothing: %+v", h.events(silent))
+	}
+	h.now = h.now.Add(7*24*time.Hour + time.Minute)
+	h.runDue()
+	h.flush()
+	if got := h.mailTo("bob@b.test", mark); len(got) != 0 {
+		t.Errorf("mail to the unconfirmed address: %+v", got)
+	}
+	if tk := h.ticket(other); tk.Status != tickets.StatusClosed {
+		t.Errorf("the other unconfirmed ticket is %s after its expiry", tk.Status)
+	}
+}
+
 func TestTheHoneypotAndTheFormTokenCreateNothing(t *testing.T) {
 	onEachDatabase(t, testTheHoneypotAndTheFormTokenCreateNothing)
 }

@@ -280,6 +280,10 @@ func (s *Service) Assign(ctx context.Context, id int64, who, actor string) (*Age
 		if t.Status.Terminal() {
 			return fmt.Errorf("ticket %s is %s", s.Ref(id), t.Status)
 		}
+		if t.Status == StatusUnverified {
+			// The agent's answer would go to the unconfirmed address.
+			return s.errUnverified(t)
+		}
 		return s.reassign(ctx, tx, t, a, actor, now)
 	})
 	if err != nil {

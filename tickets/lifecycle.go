@@ -64,6 +64,11 @@ func (s *Service) SetStatus(ctx context.Context, id int64, st Status, note, acto
 			return fmt.Errorf("ticket %s is already %s", s.Ref(id), st)
 		case st == StatusOpen && t.Status == StatusNew:
 			return fmt.Errorf("ticket %s is new, not resolved, closed or pending: nothing to reopen", s.Ref(id))
+		case t.Status == StatusUnverified && st != StatusClosed:
+			return s.errUnverified(t)
+		case t.Status == StatusUnverified:
+			out = t
+			return s.closeUnverified(ctx, tx, t, actor, now)
 		}
 		if err := s.changeStatus(ctx, tx, t, st, note, actor, now); err != nil {
 			return err
@@ -72,6 +77,34 @@ func (s *Service) SetStatus(ctx context.Context, id int64, st Status, note, acto
 		return nil
 	})
 	return out, err
+}
+
+// errUnverified refuses an admin's change to ticket t, opened on the web
+// form and not yet confirmed by its requester (by a reply or on its
+// page): it has no SLA clocks and no assignee yet, and any mail it sent
+// could reach someone who never wrote. Closing it is the one way out.
+func (s *Service) errUnverified(t *Ticket) error {
+	return fmt.Errorf("ticket %s is unverified: %s has not confirmed the address yet; it can only be closed",
+		s.Ref(t.ID), t.Requester.Email)
+}
+
+// closeUnverified closes unverified ticket t as actor, without a mail, as
+// its expiry would.
+func (s *Service) closeUnverified(ctx context.Context, tx Tx, t *Ticket, actor string, now time.Time) error {
+	if err := tx.CancelJob(ctx, t.ID, JobUnverifiedExpire); err != nil {
+		return fmt.Errorf("cancelling the expiry of ticket %d: %w", t.ID, err)
+	}
+	if err := s.event(ctx, tx, t.ID, EventNotAnswered, actor, "closed before the customer confirmed the address: no mail", now); err != nil {
+		return err
+	}
+	if err := s.setStatus(ctx, tx, t, StatusClosed, actor, now); err != nil {
+		return err
+	}
+	t.UpdatedAt = now
+	if err := tx.UpdateTicket(ctx, t); err != nil {
+		return fmt.Errorf("updating ticket %d: %w", t.ID, err)
+	}
+	return nil
 }
 
 // changeStatus moves t to st as actor, with note as the resolution of a

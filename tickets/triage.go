@@ -249,6 +249,13 @@ func (s *Service) mergeInTx(ctx context.Context, tx Tx, from, into int64, actor 
 	if dst.Status.Terminal() {
 		return fmt.Errorf("%s is %s and cannot take other tickets", s.Ref(into), dst.Status)
 	}
+	for _, t := range []*Ticket{src, dst} {
+		if t.Status == StatusUnverified {
+			// Its requester would become a participant of a ticket that
+			// mails them.
+			return s.errUnverified(t)
+		}
+	}
 	if err := tx.MoveMessages(ctx, from, into); err != nil {
 		return err
 	}
