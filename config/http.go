@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"maps"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -38,6 +40,40 @@ type HTTP struct {
 	// AdminToken is the token read from AdminTokenEnv or AdminTokenFile.
 	AdminToken         string `toml:"-"`
 	adminTokenResolved bool
+
+	// TrustedProxies are the reverse proxies in front of the server whose
+	// X-Forwarded-For counts: addresses ("127.0.0.1", "::1") or prefixes
+	// ("10.0.0.0/8"). The limits of the forms and of failed logins count
+	// by the client's address, read back through the chain of these
+	// proxies; by default the connection's address counts.
+	TrustedProxies []string `toml:"trusted_proxies"`
+}
+
+// ProxyPrefixes is TrustedProxies as prefixes, an address as a prefix of
+// its own; entries that are neither are left out (validation reports
+// them).
+func (h *HTTP) ProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range h.TrustedProxies {
+		if pr, ok := proxyPrefix(p); ok {
+			out = append(out, pr)
+		}
+	}
+	return out
+}
+
+// proxyPrefix reads one entry of trusted_proxies.
+func proxyPrefix(s string) (netip.Prefix, bool) {
+	s = strings.TrimSpace(s)
+	if pr, err := netip.ParsePrefix(s); err == nil {
+		return pr.Masked(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, false
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
 // AdminAccess reports whether anyone can log in to the admin pages.
@@ -64,6 +100,11 @@ func (c *Config) validateHTTP(ps *problems) {
 		}
 		if _, err := bcrypt.Cost([]byte(h.AdminUsers[name])); err != nil {
 			ps.add("http.admin_users."+name, "not a bcrypt hash: make one with `helpdesk admin hash-password` and never write the password itself here")
+		}
+	}
+	for i, p := range h.TrustedProxies {
+		if _, ok := proxyPrefix(p); !ok {
+			ps.add(fmt.Sprintf("http.trusted_proxies[%d]", i), "%q is neither an address (\"127.0.0.1\", \"::1\") nor a prefix (\"10.0.0.0/8\")", p)
 		}
 	}
 	if countSet(h.AdminTokenEnv, h.AdminTokenFile) > 1 {

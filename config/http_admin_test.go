@@ -39,3 +39,23 @@ func TestAdminAccessKeys(t *testing.T) {
 		t.Errorf("config show prints a hash or the token:\n%s", shown)
 	}
 }
+
+func TestTrustedProxiesAreAddressesOrPrefixes(t *testing.T) {
+	base := strings.Replace(minimum, "[smtp]", "[http]\nbase_url = \"https://help.example.com\"\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0/8\", \"::1\", \"fd00::/8\"]\n\n[smtp]", 1)
+	_, err := Parse([]byte(base), "hd.toml")
+	if err == nil || !strings.HasPrefix(err.Error(), "hd.toml:") ||
+		!strings.Contains(err.Error(), `http.trusted_proxies[1]: "10.0.0/8" is neither an address`) || strings.Contains(err.Error(), "[0]") {
+		t.Fatalf("error %v, want one naming the second entry", err)
+	}
+	c, err := Parse([]byte(strings.Replace(base, `"10.0.0/8"`, `"10.1.2.3/8"`, 1)), "hd.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.HTTP.ProxyPrefixes() {
+		got = append(got, p.String())
+	}
+	if want := "127.0.0.1/32 10.0.0.0/8 ::1/128 fd00::/8"; strings.Join(got, " ") != want {
+		t.Errorf("prefixes %v, want %s", got, want)
+	}
+}

@@ -29,8 +29,10 @@ type Web struct {
 	// ticket's page) before it is closed unanswered (default "7d").
 	UnverifiedFor Duration `toml:"unverified_for"`
 	// TrustProxy takes the client's IP from the last X-Forwarded-For
-	// address of the request, as a reverse proxy on the same host adds
-	// it; off, the connection's address counts (default false).
+	// address of the request, whoever connects: one reverse proxy in
+	// front, and nothing but it can reach the server. With several, or
+	// where others can connect, name them in http.trusted_proxies
+	// instead. Off, the connection's address counts (default false).
 	TrustProxy bool `toml:"trust_proxy"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -25,6 +26,12 @@ const (
 // loopback, an admin "alice" and the admin token, holding two tickets.
 func dashboardDaemon(t *testing.T) (dm *daemon, base string) {
 	t.Helper()
+	return dashboardDaemonWith(t, "")
+}
+
+// dashboardDaemonWith is dashboardDaemon with more keys of [http].
+func dashboardDaemonWith(t *testing.T, moreHTTP string) (dm *daemon, base string) {
+	t.Helper()
 	hash, err := bcrypt.GenerateFromPassword([]byte(adminPassword), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +42,7 @@ func dashboardDaemon(t *testing.T) (dm *daemon, base string) {
 	}
 	base = "http://" + ln.Addr().String()
 	t.Setenv("HELPDESK_TEST_ADMIN_TOKEN", adminToken)
-	dm = newDaemon(t, "\n[http]\nbase_url = \""+base+"\"\nadmin_token_env = \"HELPDESK_TEST_ADMIN_TOKEN\"\n"+
+	dm = newDaemon(t, "\n[http]\nbase_url = \""+base+"\"\nadmin_token_env = \"HELPDESK_TEST_ADMIN_TOKEN\"\n"+moreHTTP+
 		"[http.admin_users]\nalice = \""+string(hash)+"\"\n")
 	dm.appendMail("support", customer("p1@a.test", "Alice <alice@a.test>", "Printer on fire", "It burns."))
 	dm.appendMail("support", customer("v1@b.test", "Bob <bob@b.test>", "VPN drops", "Every hour."))
@@ -56,6 +63,27 @@ func dashboardDaemon(t *testing.T) (dm *daemon, base string) {
 	t.Cleanup(dm.stop)
 	dm.waitAcks(2)
 	return dm, base
+}
+
+func TestFailedLoginsBehindATrustedProxyPauseOnlyTheirClient(t *testing.T) {
+	// The test's requests come from 127.0.0.1: they stand for the proxy.
+	_, base := dashboardDaemonWith(t, "trusted_proxies = [\"127.0.0.1\"]\n")
+	login := func(token, client string) int {
+		code, _, _ := do(t, http.MethodPost, base+"/login", strings.NewReader(url.Values{"token": {token}}.Encode()),
+			map[string]string{"Origin": base, "X-Forwarded-For": client})
+		return code
+	}
+	for range 10 {
+		if code := login("a guess", "203.0.113.66"); code == http.StatusSeeOther {
+			t.Fatal("a guess logged in")
+		}
+	}
+	if code := login(adminToken, "203.0.113.66"); code != http.StatusTooManyRequests {
+		t.Errorf("the guessing client's next login: %d, want 429", code)
+	}
+	if code := login(adminToken, "198.51.100.7"); code != http.StatusSeeOther {
+		t.Errorf("an admin at another address behind the proxy: %d, want 303 (logged in)", code)
+	}
 }
 
 func TestTheDaemonServesHealthMetricsAndAdminPagesToAdminsOnly(t *testing.T) {

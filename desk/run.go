@@ -92,7 +92,7 @@ func (d *Desk) Run(ctx context.Context, opts RunOptions) error {
 	}
 	var serve func()
 	if ln := opts.HTTPListener; ln != nil || d.cfg.HTTP.Listen != "" {
-		srv, err := web.New(web.Options{BaseURL: d.cfg.HTTP.BaseURL, Surveys: d.Service, Logger: d.log})
+		srv, err := web.New(web.Options{BaseURL: d.cfg.HTTP.BaseURL, Surveys: d.Service, Logger: d.log, Proxies: d.Proxies()})
 		if err == nil {
 			err = d.addPages(srv)
 		}

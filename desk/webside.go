@@ -28,11 +28,16 @@ import (
 // AddCustomerPages serves base_url/new and base_url/t/... on srv.
 func (d *Desk) AddCustomerPages(srv *web.Server) {
 	srv.AddCustomerPages(webDesk{d}, d.Service.Signer(), web.CustomerOptions{
-		NewTicket:  d.cfg.Web.NewTicketForm() && d.cfg.WebMailbox() != "",
-		MaxUpload:  d.cfg.UploadLimit(),
-		TrustProxy: d.cfg.Web.TrustProxy,
-		Now:        d.now,
+		NewTicket: d.cfg.Web.NewTicketForm() && d.cfg.WebMailbox() != "",
+		MaxUpload: d.cfg.UploadLimit(),
+		Now:       d.now,
 	})
+}
+
+// Proxies are the reverse proxies whose word on a client's address the
+// web server takes (http.trusted_proxies, web.trust_proxy).
+func (d *Desk) Proxies() web.Proxies {
+	return web.Proxies{Trusted: d.cfg.HTTP.ProxyPrefixes(), AnyOne: d.cfg.Web.TrustProxy}
 }
 
 // webDesk is the desk as the customer's pages see it.

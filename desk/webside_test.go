@@ -23,7 +23,7 @@ func webHarness(t *testing.T, more string) (*harness, string) {
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
 	h := agentHarness(t, "\n[http]\nbase_url = \""+base+"\"\n"+more)
-	srv, err := web.New(web.Options{BaseURL: base})
+	srv, err := web.New(web.Options{BaseURL: base, Proxies: h.desk.Proxies()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,6 +286,26 @@ func testAnAdminCanOnlyCloseAnUnverifiedWebTicket(t *testing.T) {
 	}
 	if tk := h.ticket(other); tk.Status != tickets.StatusClosed {
 		t.Errorf("the other unconfirmed ticket is %s after its expiry", tk.Status)
+	}
+}
+
+func TestTheFormsLimitCountsEachClientBehindATrustedProxy(t *testing.T) {
+	// The test's requests come from 127.0.0.1: they stand for the proxy.
+	h, base := webHarness(t, "trusted_proxies = [\"127.0.0.1\", \"::1\"]\n[web]\nper_address = 5\nper_source = 1\nrate_window = \"1h\"\n")
+	from := func(xff string) map[string]string { return map[string]string{"X-Forwarded-For": xff} }
+	if code, _, body := sendForm(t, base, webForm{email: "alice@a.test", subject: "One", text: "Help."}, "", from("203.0.113.1")); code != http.StatusSeeOther {
+		t.Fatalf("the first client's first request: %d\n%s", code, body)
+	}
+	if code, _, _ := sendForm(t, base, webForm{email: "bob@b.test", subject: "Two", text: "Help."}, "", from("203.0.113.2")); code != http.StatusSeeOther {
+		t.Fatalf("another client behind the same proxy: %d, want it counted apart", code)
+	}
+	// Writing another address in front of what the proxy appends does not
+	// make the first client someone else.
+	if code, _, _ := sendForm(t, base, webForm{email: "carol@c.test", subject: "Three", text: "Help."}, "", from("198.51.100.9, 203.0.113.1")); code != http.StatusTooManyRequests {
+		t.Fatalf("the first client again, with an address of its own choosing in front: %d, want 429", code)
+	}
+	if n := len(h.allTickets()); n != 2 {
+		t.Fatalf("%d tickets, want 2", n)
 	}
 }
 

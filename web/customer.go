@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -73,9 +72,6 @@ type CustomerOptions struct {
 	NewTicket bool
 	// MaxUpload bounds the form's request, files included (default 10 MiB).
 	MaxUpload int64
-	// TrustProxy takes the client's IP from the last X-Forwarded-For
-	// address (a reverse proxy adds it) instead of the connection's.
-	TrustProxy bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -268,7 +264,7 @@ func (p *customerPages) newTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
-	source := p.clientIP(r)
+	source := ClientIP(r)
 	if p.f.CheckFormToken("new", r.PostFormValue("ft"), p.opts.Now(), formMaxAge) != nil {
 		p.s.errorPage(w, http.StatusForbidden, "This form has expired",
 			"Nothing was sent. Please open the form again and send your request from the new page.")
@@ -367,23 +363,6 @@ func cleanLine(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
-}
-
-// clientIP is the address the request came from.
-func (p *customerPages) clientIP(r *http.Request) string {
-	if p.opts.TrustProxy {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // statusText says a status in the customer's words.
@@ -488,7 +467,7 @@ func (p *customerPages) reply(w http.ResponseWriter, r *http.Request) {
 			Problem: "Please write a reply of at most " + strconv.Itoa(maxTextRunes) + " characters."})
 		return
 	}
-	if err := p.c.ReplyByPage(r.Context(), token, text, p.clientIP(r)); err != nil {
+	if err := p.c.ReplyByPage(r.Context(), token, text, ClientIP(r)); err != nil {
 		p.view(w, r, nil, err)
 		return
 	}

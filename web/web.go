@@ -46,6 +46,9 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds the body of a request (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// Proxies are the reverse proxies whose word on the client's address
+	// counts (ClientIP); none by default.
+	Proxies Proxies
 }
 
 // Server is the daemon's web server: a router with the headers and limits
@@ -57,6 +60,7 @@ type Server struct {
 	origin  string // BaseURL's scheme://host, as browsers send Origin
 	maxBody int64
 	surveys Surveys
+	proxies Proxies
 	// bodyLimits are the body limits of paths that take more than
 	// maxBody (the new ticket form's attachments), by exact path.
 	bodyLimits map[string]int64
@@ -81,6 +85,7 @@ func New(opts Options) (*Server, error) {
 		origin:  strings.ToLower(u.Scheme + "://" + u.Host),
 		maxBody: opts.MaxBodyBytes,
 		surveys: opts.Surveys,
+		proxies: opts.Proxies,
 
 		bodyLimits: map[string]int64{},
 	}
@@ -122,7 +127,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withClient(r))
 }
 
 // Serve answers requests on ln until ctx ends; then it stops taking

@@ -22,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,6 +32,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"helpdesk/tickets"
+	"helpdesk/web"
 )
 
 // Source is what the pages read: the desk.
@@ -278,7 +278,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "403 forbidden: a login must come from the login page", http.StatusForbidden)
 		return
 	}
-	client := clientOf(r)
+	client := web.ClientIP(r)
 	if !h.failures.allow(client, h.opts.Now()) {
 		http.Error(w, "429 too many failed logins: wait a minute", http.StatusTooManyRequests)
 		return
@@ -336,14 +336,6 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
-}
-
-func clientOf(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // dummyHash is checked against when the name is unknown: a bcrypt hash
