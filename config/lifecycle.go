@@ -16,6 +16,10 @@ type Lifecycle struct {
 	// AutoCloseAfter: a resolved ticket silent this long is closed.
 	// Default "3d".
 	AutoCloseAfter Duration `toml:"auto_close_after"`
+	// VendorReminderAfter: the agents of a ticket that has waited on a
+	// vendor this long since the last mail to a vendor get one reminder
+	// (agent_vendor_waiting). Default "3d".
+	VendorReminderAfter Duration `toml:"vendor_reminder_after"`
 }
 
 // Notify turns each status mail to the customer on or off.
@@ -50,6 +54,7 @@ func (c *Config) validateLifecycle(ps *problems) {
 	positive(ps, "lifecycle.pending_reminder_after", l.PendingReminderAfter)
 	positive(ps, "lifecycle.pending_resolve_after", l.PendingResolveAfter)
 	positive(ps, "lifecycle.auto_close_after", l.AutoCloseAfter)
+	positive(ps, "lifecycle.vendor_reminder_after", l.VendorReminderAfter)
 	positive(ps, "csat.link_valid_for", c.CSAT.LinkValidFor)
 	if l.PendingReminderAfter.Duration > 0 && l.PendingResolveAfter.Duration <= l.PendingReminderAfter.Duration {
 		ps.add("lifecycle.pending_resolve_after", "must be more than lifecycle.pending_reminder_after (%s)", l.PendingReminderAfter.Duration)

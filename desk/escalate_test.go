@@ -3,8 +3,10 @@ package desk_test
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"helpdesk/tickets"
 )
@@ -442,5 +444,92 @@ func TestAVendorAnswerFailingDMARCChangesNothing(t *testing.T) {
 		vendorReply(vendor, "acme-real@acme.example", "Fixed in firmware 2.2."))
 	if st := h.ticket(out.TicketID).Status; st != tickets.StatusOpen {
 		t.Errorf("the vendor's verified answer left the ticket %s", st)
+	}
+}
+
+func TestASilentVendorRemindsTheAssigneeOnce(t *testing.T) {
+	onEachDatabase(t, testASilentVendorRemindsTheAssigneeOnce)
+}
+
+func testASilentVendorRemindsTheAssigneeOnce(t *testing.T) {
+	h := agentHarness(t, escalationTOML+"\n[lifecycle]\nvendor_reminder_after = \"2d\"\n")
+	escalated := h.now
+	id, _ := vendorEscalated(t, h)
+
+	// A day on, nothing is due.
+	h.now = escalated.Add(24 * time.Hour)
+	if runs := h.runDue(); slices.Contains(runs, "vendor_reminder: reminded") {
+		t.Fatalf("a reminder after one day of two: %v", runs)
+	}
+	mark := h.mark()
+	h.now = escalated.Add(48*time.Hour + time.Minute)
+	if runs := h.runDue(); !slices.Contains(runs, "vendor_reminder: reminded") {
+		t.Fatalf("after two days: %v, want a reminder", runs)
+	}
+	h.flush()
+	ann := h.oneMailTo("ann@example.com", mark)
+	if !strings.Contains(ann.subject, fmt.Sprintf("[HD#%d] Still waiting on the vendor", id)) ||
+		!strings.Contains(ann.text, "acme <support@acme.example>") || !strings.Contains(ann.text, "#escalate CONTACT") {
+		t.Errorf("Ann's reminder:\nsubject %s\n%s", ann.subject, ann.text)
+	}
+	if got := h.mailTo("support@acme.example", mark); len(got) != 0 {
+		t.Errorf("the vendor was mailed again: %+v", got)
+	}
+	if got := h.mailTo("alice@a.test", mark); len(got) != 0 {
+		t.Errorf("the customer was mailed: %+v", got)
+	}
+	if st := h.ticket(id).Status; st != tickets.StatusPendingVendor {
+		t.Errorf("status %s after the reminder, want pending_vendor", st)
+	}
+
+	// Once: a week later nothing more comes.
+	h.now = h.now.Add(7 * 24 * time.Hour)
+	if runs := h.runDue(); slices.Contains(runs, "vendor_reminder: reminded") {
+		t.Fatalf("a second reminder: %v", runs)
+	}
+	// Asking the vendor again starts the wait anew.
+	h.flush()
+	mark = h.mark()
+	answer(h, ann, "#escalate acme Any news on firmware 2.1?")
+	h.flush()
+	vendor := h.oneMailTo("support@acme.example", mark)
+	mark = h.mark()
+	h.now = h.now.Add(48*time.Hour + time.Minute)
+	if runs := h.runDue(); !slices.Contains(runs, "vendor_reminder: reminded") {
+		t.Fatalf("no reminder two days after asking again: %v", runs)
+	}
+	h.flush()
+	if got := h.oneMailTo("ann@example.com", mark); !strings.Contains(got.subject, "Still waiting on the vendor") {
+		t.Errorf("the second wait's reminder: %s", got.subject)
+	}
+
+	// A vendor that answers in time is not chased.
+	answer(h, ann, "#escalate acme And firmware 2.3?")
+	h.flush()
+	vendor = h.oneMailTo("support@acme.example", mark)
+	h.now = h.now.Add(24 * time.Hour)
+	h.deliver("support", vendorReply(vendor, "acme-9@acme.example", "Fixed in firmware 2.3."))
+	h.flush()
+	mark = h.mark()
+	h.now = h.now.Add(24*time.Hour + time.Minute)
+	if runs := h.runDue(); slices.Contains(runs, "vendor_reminder: reminded") {
+		t.Fatalf("a reminder after the vendor answered: %v", runs)
+	}
+	h.flush()
+	if got := h.mailTo("ann@example.com", mark); len(got) != 0 {
+		t.Errorf("Ann got %d mails after the vendor answered in time", len(got))
+	}
+
+	// A wait set by hand (agreed by phone) is chased too, naming no vendor.
+	if _, err := h.desk.Service.SetStatus(h.ctx, id, tickets.StatusPendingVendor, "", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	h.now = h.now.Add(48*time.Hour + time.Minute)
+	if runs := h.runDue(); !slices.Contains(runs, "vendor_reminder: reminded") {
+		t.Fatalf("no reminder of a wait set by hand: %v", runs)
+	}
+	h.flush()
+	if got := h.oneMailTo("ann@example.com", mark); !strings.Contains(got.text, "has waited on a vendor since") || strings.Contains(got.text, "acme") {
+		t.Errorf("the reminder of a wait set by hand:\n%s", got.text)
 	}
 }

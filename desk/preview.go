@@ -23,7 +23,7 @@ const (
 // agentTemplates are the templates that go to agents.
 var agentTemplates = []string{tickets.TemplateAgentNewTicket, tickets.TemplateAgentCustomerReply,
 	tickets.TemplateAgentUnassigned, tickets.TemplateCommandError, tickets.TemplateAgentSecurity,
-	tickets.TemplateAgentEscalated, tickets.TemplateAgentVendorReply, tickets.TemplateManagerEscalation}
+	tickets.TemplateAgentEscalated, tickets.TemplateAgentVendorReply, tickets.TemplateAgentVendorWaiting, tickets.TemplateManagerEscalation}
 
 // Preview is what a template makes of some data, as the outbox would
 // send it.

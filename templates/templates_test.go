@@ -17,11 +17,11 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 var defaultNamesWant = []string{"acknowledgement", "agent_customer_reply", "agent_escalated", "agent_new_ticket", "agent_relay",
-	"agent_security", "agent_unassigned", "agent_vendor_reply", "closed", "command_error", "csat_survey", "manager_escalation", "merged", "new_ticket_after_window", "pending", "pending_reminder", "reopened", "resolved", "sla_breach", "sla_warning", "vendor_escalation"}
+	"agent_security", "agent_unassigned", "agent_vendor_reply", "agent_vendor_waiting", "closed", "command_error", "csat_survey", "manager_escalation", "merged", "new_ticket_after_window", "pending", "pending_reminder", "reopened", "resolved", "sla_breach", "sla_warning", "vendor_escalation"}
 
 // agentTemplates go to agents and start with the reply marker; agent_relay
 // carries an agent's own words to the customer, greeting and all.
-var agentTemplates = []string{"agent_customer_reply", "agent_escalated", "agent_new_ticket", "agent_security", "agent_unassigned", "agent_vendor_reply", "command_error", "manager_escalation", "sla_breach", "sla_warning"}
+var agentTemplates = []string{"agent_customer_reply", "agent_escalated", "agent_new_ticket", "agent_security", "agent_unassigned", "agent_vendor_reply", "agent_vendor_waiting", "command_error", "manager_escalation", "sla_breach", "sla_warning"}
 
 func mustLoad(t *testing.T, dir string) *Set {
 	t.Helper()
@@ -249,7 +249,7 @@ func TestBrokenTemplatesAreReportedWithFileAndLine(t *testing.T) {
 		{"unknown function", "reopened.html", "<p>\n{{shout .Ticket.Ref}}\n</p>\n", `reopened.html:2: function "shout" not defined`},
 		{"misspelt field", "acknowledgement.subject", "[{{.Ticket.Ref}}]\n {{.Tikcet.Subject}}\n", "acknowledgement.subject:2: <.Tikcet.Subject>: can't evaluate field Tikcet"},
 		{"misspelt nested field", "reopened.txt", "{{.Ticket.Refs}}\n", "reopened.txt:1: <.Ticket.Refs>: can't evaluate field Refs"},
-		{"unknown template name", "acknowledgment.txt", "typo in the name\n", `acknowledgment.txt: unknown template "acknowledgment": a new template needs acknowledgment.subject and acknowledgment.txt (known: acknowledgement, agent_customer_reply, agent_escalated, agent_new_ticket, agent_relay, agent_security, agent_unassigned, agent_vendor_reply, closed, command_error, csat_survey, manager_escalation, merged, new_ticket_after_window, pending, pending_reminder, reopened, resolved, sla_breach, sla_warning, vendor_escalation)`},
+		{"unknown template name", "acknowledgment.txt", "typo in the name\n", `acknowledgment.txt: unknown template "acknowledgment": a new template needs acknowledgment.subject and acknowledgment.txt (known: acknowledgement, agent_customer_reply, agent_escalated, agent_new_ticket, agent_relay, agent_security, agent_unassigned, agent_vendor_reply, agent_vendor_waiting, closed, command_error, csat_survey, manager_escalation, merged, new_ticket_after_window, pending, pending_reminder, reopened, resolved, sla_breach, sla_warning, vendor_escalation)`},
 		{"unclosed html attribute", "acknowledgement.html", "<p>ok</p>\n<a href=\"{{.Ticket.Ref}}>x</a>\n", "acknowledgement.html: ends inside an unclosed tag, attribute, <script> or comment"},
 		{"empty subject", "reopened.subject", "{{/* nothing */}}\n", "reopened.subject: the subject is empty"},
 	} {

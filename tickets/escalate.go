@@ -48,6 +48,9 @@ const (
 	// TemplateAgentVendorReply tells the assignee (or the queue's agents)
 	// that the vendor answered.
 	TemplateAgentVendorReply = "agent_vendor_reply"
+	// TemplateAgentVendorWaiting tells the assignee (or the queue's
+	// agents) that a vendor has not answered in Timers.VendorReminderAfter.
+	TemplateAgentVendorWaiting = "agent_vendor_waiting"
 )
 
 // Event kinds of escalation.
@@ -344,6 +347,10 @@ func (s *Service) escalateToVendor(ctx context.Context, tx Tx, t *Ticket, a *Age
 	if err := s.enqueue(ctx, tx, out, fmt.Sprintf("%s queued to %s (template %s)", TemplateVendorEscalation, vendor.Email, TemplateVendorEscalation), now); err != nil {
 		return err
 	}
+	if t.Status == StatusPendingVendor {
+		// Waiting on a vendor again: the reminder counts from this mail.
+		return s.reschedule(ctx, tx, t, now)
+	}
 	return s.setStatus(ctx, tx, t, StatusPendingVendor, a.Email, now)
 }
 
@@ -450,6 +457,13 @@ func (s *Service) vendorMail(ctx context.Context, tx Tx, in *Inbound, msg *Messa
 // notifyVendorReply tells the assignee of t, or every agent of its queue
 // who is not away when nobody has it, that the vendor answered with msg.
 func (s *Service) notifyVendorReply(ctx context.Context, tx Tx, t *Ticket, vendor Address, msg *Message, now time.Time) error {
+	return s.notifyAboutVendor(ctx, tx, t, TemplateAgentVendorReply, vendor, msg, now)
+}
+
+// notifyAboutVendor sends template about vendor and its mail msg (its
+// answer, or the desk's escalation to it) to the assignee of t, or to
+// every agent of its queue who is not away when nobody has it.
+func (s *Service) notifyAboutVendor(ctx context.Context, tx Tx, t *Ticket, template string, vendor Address, msg *Message, now time.Time) error {
 	var notify []*Agent
 	if a := s.agentByEmail(t.Assignee); a != nil && t.Assignee != "" {
 		notify = []*Agent{a}
@@ -461,16 +475,43 @@ func (s *Service) notifyVendorReply(ctx context.Context, tx Tx, t *Ticket, vendo
 		}
 	}
 	if len(notify) == 0 {
-		return s.event(ctx, tx, t.ID, EventNotAnswered, "system", TemplateAgentVendorReply+" not sent: no assignee and no agent of queue "+t.Queue, now)
+		return s.event(ctx, tx, t.ID, EventNotAnswered, "system", template+" not sent: no assignee and no agent of queue "+t.Queue, now)
 	}
 	for _, a := range notify {
 		m := *msg
-		n := Notice{Template: TemplateAgentVendorReply, Trigger: &m, Escalation: &EscalationNotice{Vendor: vendor}}
+		n := Notice{Template: template, Trigger: &m, Escalation: &EscalationNotice{Vendor: vendor}}
 		if err := s.notifyAgentWith(ctx, tx, t, a, n, now); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// remindOfVendor tells t's agents that the vendor it waits on has not
+// answered since the wait began: the reminder was due at due, so the
+// wait began VendorReminderAfter before. The vendor is the one the last
+// escalation mailed, when that mail began the wait; a wait set by hand
+// (an escalation agreed by phone) names none.
+func (s *Service) remindOfVendor(ctx context.Context, tx Tx, t *Ticket, due, now time.Time) (string, error) {
+	msgs, err := tx.Messages(ctx, t.ID)
+	if err != nil {
+		return "", fmt.Errorf("loading the messages of ticket %d: %w", t.ID, err)
+	}
+	since := due.Add(-s.timers.VendorReminderAfter)
+	wait, vendor := &Message{TicketID: t.ID, CreatedAt: since}, Address{}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if m := &msgs[i]; m.Direction == Out && m.Kind == KindVendorEscalation && len(m.To) > 0 {
+			// The store may keep times to the microsecond only.
+			if !m.CreatedAt.Before(since.Add(-time.Second)) {
+				wait, vendor = m, m.To[0]
+			}
+			break
+		}
+	}
+	if err := s.notifyAboutVendor(ctx, tx, t, TemplateAgentVendorWaiting, vendor, wait, now); err != nil {
+		return "", err
+	}
+	return "reminded", nil
 }
 
 // slaRunsIn reports whether the SLA clocks run while a ticket has status

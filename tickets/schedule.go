@@ -17,6 +17,9 @@ const (
 	JobPendingResolve = "pending_resolve"
 	// JobAutoClose closes a resolved ticket whose customer stays silent.
 	JobAutoClose = "auto_close"
+	// JobVendorReminder reminds the agents once of a ticket whose vendor
+	// stays silent.
+	JobVendorReminder = "vendor_reminder"
 )
 
 // TemplatePendingReminder reminds the customer that a ticket waits on them.
@@ -33,6 +36,9 @@ type Timers struct {
 	// AutoCloseAfter: a resolved ticket silent this long is closed
 	// (default 3 days).
 	AutoCloseAfter time.Duration
+	// VendorReminderAfter: the agents of a ticket that has waited on a
+	// vendor this long are reminded once (default 3 days).
+	VendorReminderAfter time.Duration
 }
 
 func (t Timers) withDefaults() Timers {
@@ -46,12 +52,15 @@ func (t Timers) withDefaults() Timers {
 	if t.AutoCloseAfter <= 0 {
 		t.AutoCloseAfter = 3 * day
 	}
+	if t.VendorReminderAfter <= 0 {
+		t.VendorReminderAfter = 3 * day
+	}
 	return t
 }
 
 // reschedule sets t's jobs for its status as of now, dropping the others:
 // a pending ticket gets its reminder and its resolve, a resolved one its
-// auto-close. Called on every change of status and every customer reply,
+// auto-close, one waiting on a vendor its agents' reminder. Called on every change of status and every customer reply,
 // which so resets the clocks.
 func (s *Service) reschedule(ctx context.Context, tx Tx, t *Ticket, now time.Time) error {
 	if err := tx.CancelJobs(ctx, t.ID); err != nil {
@@ -63,6 +72,8 @@ func (s *Service) reschedule(ctx context.Context, tx Tx, t *Ticket, now time.Tim
 		jobs = map[string]time.Duration{JobPendingReminder: s.timers.PendingReminderAfter, JobPendingResolve: s.timers.PendingResolveAfter}
 	case StatusResolved:
 		jobs = map[string]time.Duration{JobAutoClose: s.timers.AutoCloseAfter}
+	case StatusPendingVendor:
+		jobs = map[string]time.Duration{JobVendorReminder: s.timers.VendorReminderAfter}
 	}
 	for kind, after := range jobs {
 		if err := tx.ScheduleJob(ctx, t.ID, kind, now.Add(after)); err != nil {
@@ -160,6 +171,11 @@ func (s *Service) runJob(ctx context.Context, tx Tx, j Job, now time.Time) (stri
 		return "resolved", s.changeStatus(ctx, tx, t, StatusResolved, note, "system", now)
 	case JobUnverifiedExpire:
 		return s.expireUnverified(ctx, tx, t, now)
+	case JobVendorReminder:
+		if t.Status != StatusPendingVendor {
+			return "ticket is " + string(t.Status), nil
+		}
+		return s.remindOfVendor(ctx, tx, t, j.DueAt, now)
 	case JobAutoClose:
 		if t.Status != StatusResolved {
 			return "ticket is " + string(t.Status), nil

@@ -420,6 +420,8 @@ func kindName(kind string) string {
 		return "escalation to a vendor"
 	case "agent_vendor_reply":
 		return "agent's notice of the vendor's answer"
+	case "agent_vendor_waiting":
+		return "agent's reminder of a silent vendor"
 	case "resolved", "closed", "pending", "reopened", "merged":
 		return kind + " notice"
 	}
