@@ -93,6 +93,16 @@ func newQline(raw string) qline {
 		i = 0
 	}
 	l := qline{raw: raw, depth: depth, content: strings.TrimFunc(raw[i:], isSpaceOrFormat)}
+	if strings.ContainsAny(l.content, "\u00a0\u202f\u2007") {
+		// No-break spaces, as HTML (&nbsp;), French typography ("a écrit :")
+		// and Gmail ("10:02 AM") put them, read as spaces.
+		l.content = strings.Map(func(r rune) rune {
+			if r == '\u00a0' || r == '\u202f' || r == '\u2007' {
+				return ' '
+			}
+			return r
+		}, l.content)
+	}
 	var value string
 	l.role, value = headerField(l.content)
 	l.valued = value != ""
@@ -368,13 +378,21 @@ func normalizeSpaces(s string) string {
 }
 
 // separatorAbove returns where history starting at line i really starts:
-// at a separator line right above it ("____", "-----"), if there is one.
+// at a separator line right above it ("____", "-----", or a title between
+// dashes that is not a forward's), if there is one.
 func separatorAbove(lines []qline, i int) int {
 	j := i - 1
 	for j >= 0 && lines[j].blank() {
 		j--
 	}
-	if j >= 0 && lines[j].depth == 0 && isSeparatorLine(lines[j].content) {
+	if j < 0 || lines[j].depth > 0 {
+		return i
+	}
+	if c := lines[j].content; isSeparatorLine(c) {
+		return j
+	} else if _, ok := dashedTitle(c); ok && !isForwardLine(c) {
+		// "---------- Původní e-mail ----------" in a language not
+		// listed in originalMessageWords.
 		return j
 	}
 	return i
@@ -459,19 +477,25 @@ func headerField(content string) (headerRole, string) {
 func isLabelPadding(r rune) bool { return r == '*' || unicode.IsSpace(r) }
 
 // headerBlockAt reports whether a quoted header block starts at line i: a
-// From line followed by at least two of Sent/Date, To, Cc and Subject
-// (one of them Sent, Date or Subject), as Outlook, Apple Mail, Yahoo and
-// webmail write above the message replied to or forwarded.
+// From line and at least two of Sent/Date, To, Cc and Subject (one of them
+// Sent, Date or Subject), as Outlook, Apple Mail, Yahoo and webmail write
+// above the message replied to or forwarded. The block starts with From,
+// or with the date where GMX and WEB.DE put it first ("Gesendet: …" above
+// "Von: …").
 func headerBlockAt(lines []qline, i, end int) bool {
 	l := lines[i]
 	if l.depth > 0 || len(l.content) > maxAttributionLen {
 		return false
 	}
-	if l.role != roleFrom || !l.valued {
+	if (l.role != roleFrom && l.role != roleDate) || !l.valued {
 		return false
 	}
 	var seen [roleSubject + 1]bool
+	seen[l.role] = true
 	others, other := 0, 0
+	if l.role != roleFrom {
+		others++
+	}
 	blanks := 0
 	for j := i + 1; j < end && j < i+14; j++ {
 		lj := lines[j]
@@ -485,6 +509,10 @@ func headerBlockAt(lines []qline, i, end int) bool {
 			continue
 		}
 		r := lj.role
+		if r == roleFrom && !seen[roleFrom] && lj.valued && blanks == 0 {
+			seen[roleFrom] = true
+			continue
+		}
 		if r == roleNone || r == roleFrom {
 			if other++; other > 2 || blanks > 0 {
 				break
@@ -497,7 +525,7 @@ func headerBlockAt(lines []qline, i, end int) bool {
 			others++
 		}
 	}
-	return others >= 2 && (seen[roleDate] || seen[roleSubject])
+	return seen[roleFrom] && others >= 2 && (seen[roleDate] || seen[roleSubject])
 }
 
 // isForwardSubject reports a subject that starts with a forward prefix,
@@ -757,7 +785,14 @@ func looksLikeHistoryHeader(s string) bool {
 // closesAddress reports "…<ann@example.com>:" or "…(ann@example.com):".
 func closesAddress(t string) bool {
 	t = strings.TrimRight(t, ":： ")
-	return strings.HasSuffix(t, ">") || strings.HasSuffix(t, ")") || strings.HasSuffix(t, "]")
+	if strings.HasSuffix(t, ">") || strings.HasSuffix(t, ")") || strings.HasSuffix(t, "]") {
+		return true
+	}
+	// A bare address as the last word ("… 10:02 by ann@example.com:", as
+	// Tuta writes it).
+	last := t[strings.LastIndexAny(t, " \t")+1:]
+	at := strings.IndexByte(last, '@')
+	return at > 0 && strings.Contains(last[at+1:], ".")
 }
 
 func endsWithColon(s string) bool {

@@ -17,6 +17,8 @@ var wroteWords = []string{
 	"napisał", "napisała", "napisal", "napisala", "napsal", "napsala", "napísal", "napísala",
 	"pisze", "piše", "написал", "написала", "написав", "написала", "пишет", "пише", "написа",
 	"rašė", "rakstīja", "írta", "yazdı", "έγραψε", "menulis", "đã viết",
+	// Horde's "Quoting Ann <ann@example.com>:" and its translations
+	"quoting", "zitat von", "citation de", "citando", "citaat van",
 	// Japanese, Chinese, Korean, Hebrew, Arabic
 	"のメッセージ", "のメール", "は書きました", "写道", "寫道", "작성", "כתב", "كتب",
 }
@@ -37,7 +39,8 @@ var originalMessageWords = []string{
 	"mensagem original", "messaggio originale", "oorspronkelijk bericht", "origineel bericht",
 	"ursprungligt meddelande", "originalmeddelande", "oprindelig meddelelse",
 	"original meddelelse", "opprinnelig melding", "alkuperäinen viesti", "wiadomość oryginalna",
-	"oryginalna wiadomość", "původní zpráva", "pôvodná správa", "eredeti üzenet",
+	"oryginalna wiadomość", "původní zpráva", "původní e-mail", "původní email", "pôvodná správa",
+	"pôvodný e-mail", "eredeti üzenet",
 	"исходное сообщение", "оригинальное сообщение", "вихідне повідомлення", "orijinal ileti",
 	"özgün ileti", "αρχικό μήνυμα", "mesaj original", "mesajul original", "原始邮件", "原始郵件",
 	"元のメッセージ", "원본 메시지", "reply message",

@@ -188,7 +188,28 @@ func TestAttributionLanguages(t *testing.T) {
 		"ar gmail":       "في الاثنين، 6 يناير 2025 في 10:02 ص، كتب Help Desk <support@helpdesk.example>:",
 		"he gmail":       "ב-6 בינו׳ 2025, בשעה 10:02, Help Desk <support@helpdesk.example> כתב/ה:",
 		"mutt":           "* Help Desk <support@helpdesk.example> [2025-01-06 10:02]:",
-		"android":        "---- Help Desk wrote ----",
+		// Clients beyond the big ones, and the no-break spaces that HTML
+		// and typography put into attributions.
+		"en gmail nnbsp":  "On Mon, Jan 6, 2025 at 10:02\u202fAM Help Desk <support@helpdesk.example> wrote:",
+		"fr apple nbsp":   "Le 6 janv. 2025 à 10:02, Help Desk <support@helpdesk.example> a\u00a0écrit\u00a0:",
+		"en horde":        "Quoting Help Desk <support@helpdesk.example>:",
+		"de horde":        "Zitat von Help Desk <support@helpdesk.example>:",
+		"en tuta":         "Jan 6, 2025, 10:02 by support@helpdesk.example:",
+		"de tuta":         "6. Jan. 2025, 10:02 von support@helpdesk.example:",
+		"en spark":        "On 6 Jan 2025 at 10:02 +0100, Help Desk <support@helpdesk.example>, wrote:",
+		"en fastmail":     "On Mon, 6 Jan 2025, at 10:02, Help Desk wrote:",
+		"en hey":          "On January 6, 2025, Help Desk <support@helpdesk.example> wrote:",
+		"en proton":       "On Monday, January 6th, 2025 at 10:02, Help Desk <support@helpdesk.example> wrote:",
+		"en squirrelmail": "On Mon, January 6, 2025 10:02 am, Help Desk wrote:",
+		"en roundcube":    "On 2025-01-06 10:02, Help Desk wrote:",
+		"de roundcube":    "Am 2025-01-06 10:02, schrieb Help Desk:",
+		"de kmail":        "Am Montag, 6. Januar 2025, 10:02:11 CET schrieb Help Desk:",
+		"de evolution":    "Am Montag, den 06.01.2025, 10:02 +0100 schrieb Help Desk:",
+		"en zoho":         "---- On Mon, 06 Jan 2025 10:02:11 +0100 Help Desk <support@helpdesk.example> wrote ---",
+		"pl wp":           "Dnia 6 stycznia 2025 10:02 Help Desk <support@helpdesk.example> napisał(a):",
+		"ru mail.ru":      "Понедельник, 6 января 2025, 10:02 +03:00 от Help Desk <support@helpdesk.example>:",
+		"ru yandex":       "06.01.2025, 10:02, \"Help Desk\" <support@helpdesk.example>:",
+		"android":         "---- Help Desk wrote ----",
 	}
 	for name, attr := range attributions {
 		t.Run(name, func(t *testing.T) {
@@ -201,6 +222,41 @@ func TestAttributionLanguages(t *testing.T) {
 				t.Errorf("above a quote: got\n%s", got)
 			}
 		})
+	}
+}
+
+// TestHeaderBlockLayouts checks the header blocks of webmail and phone
+// clients that differ from Outlook's: the date first (GMX, WEB.DE), a
+// title between dashes in a language not listed, tabs, bold labels, more
+// fields. A text that only looks a little like one is kept.
+func TestHeaderBlockLayouts(t *testing.T) {
+	blocks := map[string]string{
+		"gmx":        "Gesendet: Montag, 06. Januar 2025 um 10:02 Uhr\nVon: \"Help Desk\" <support@helpdesk.example>\nAn: alice@a.test\nBetreff: Re: [HD#1042] Printer",
+		"seznam":     "---------- Původní e-mail ----------\nOd: Help Desk <support@helpdesk.example>\nKomu: alice@a.test\nDatum: 6. 1. 2025 10:02:11\nPředmět: Re: [HD#1042] Printer",
+		"other dash": "------ Originalbericht ------\nVan: Help Desk <support@helpdesk.example>\nDatum: 6 januari 2025 10:02\nAan: alice@a.test\nOnderwerp: Re: [HD#1042] Printer",
+		"samsung":    "-------- Original message --------\nFrom: Help Desk <support@helpdesk.example> \nDate: 06/01/2025 10:02 (GMT+01:00) \nTo: Alice <alice@a.test> \nSubject: Re: [HD#1042] Printer ",
+		"zimbra":     "----- Original Message -----\nFrom: \"Help Desk\" <support@helpdesk.example>\nTo: \"Alice\" <alice@a.test>\nSent: Monday, January 6, 2025 10:02:11 AM\nSubject: Re: [HD#1042] Printer",
+		"notes tabs": "From:\tHelp Desk <support@helpdesk.example>\nTo:\talice@a.test\nDate:\t06/01/2025 10:02\nSubject:\tRe: [HD#1042] Printer",
+		"qq":         "------------------ 原始邮件 ------------------\n发件人: \"Help Desk\"<support@helpdesk.example>;\n发送时间: 2025年1月6日(星期一) 上午10:02\n收件人: \"Alice\"<alice@a.test>;\n主题: Re: [HD#1042] Printer",
+		"naver":      "-----Original Message-----\nFrom: \"Help Desk\"<support@helpdesk.example>\nTo: \"Alice\"<alice@a.test>;\nCc:\nSent: 2025-01-06 (월) 10:02:11 (GMT+09:00)\nSubject: Re: [HD#1042] Printer",
+		"bold":       "*From:* Help Desk <support@helpdesk.example>\n*Sent:* Monday, January 6, 2025 10:02 AM\n*To:* Alice <alice@a.test>\n*Subject:* Re: [HD#1042] Printer",
+		"importance": "From: Help Desk <support@helpdesk.example>\nSent: Monday, January 6, 2025 10:02 AM\nTo: Alice <alice@a.test>\nSubject: RE: [HD#1042] Printer\nImportance: High",
+	}
+	for name, block := range blocks {
+		t.Run(name, func(t *testing.T) {
+			text := "New text.\n\n" + block + "\n\nYour ticket is open.\n"
+			if got := StripQuoted(text, StripOptions{}); got != "New text." {
+				t.Errorf("got\n%s", got)
+			}
+		})
+	}
+	for name, text := range map[string]string{
+		"a date and a subject, no sender": "The export failed twice.\n\nDate: Monday, 6 January\nSubject: the March invoice\nTo: accounting\n\nPlease check it.",
+		"a rule and a heading":            "The export failed twice.\n\n---------- Steps ----------\nOpen the report.\nClick export.",
+	} {
+		if got := StripQuoted(text, StripOptions{}); got != text {
+			t.Errorf("%s: got\n%s", name, got)
+		}
 	}
 }
 
