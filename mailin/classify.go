@@ -504,6 +504,19 @@ func autoReplyReason(m *Message, reportType string) string {
 	if m.Header.Has("X-Amz-Sns-Message-Id") {
 		return "Amazon SNS notification"
 	}
+	// Autoresponders of hosting panels and older servers that mark their
+	// mail only in headers of their own.
+	if v := m.Header.Get("X-POST-MessageClass"); strings.Contains(strings.ToLower(v), "autoresponder") {
+		return "X-POST-MessageClass: " + strings.TrimSpace(v)
+	}
+	for _, v := range m.Header.Values("Delivered-To") {
+		if strings.EqualFold(strings.TrimSpace(v), "autoresponder") {
+			return "Delivered-To: Autoresponder"
+		}
+	}
+	if strings.EqualFold(strings.TrimSpace(m.Header.Get("X-FC-MachineGenerated")), "true") {
+		return "X-FC-MachineGenerated: true"
+	}
 	// Exchange puts X-Auto-Response-Suppress on its own automatic mail
 	// (out-of-office, recalls, rule replies) so that others do not answer.
 	// Outlook also sets it on some mail a person wrote (meeting responses,
