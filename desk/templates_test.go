@@ -57,14 +57,20 @@ func TestEveryBuiltInTemplateIsAMailTheDeskSends(t *testing.T) {
 	}
 
 	// Escalation: vendor_escalation and, for the vendor's answer,
-	// agent_vendor_reply; agent_escalated to l2's agent; and
-	// manager_escalation to billing's escalation address.
+	// agent_vendor_reply; agent_vendor_waiting when it then stays silent;
+	// agent_escalated to l2's agent; and manager_escalation to billing's
+	// escalation address.
 	esc := agentHarness(t, escalationTOML)
 	_, escNotice, _ := assigned(esc)
 	mark := esc.mark()
 	answer(esc, escNotice, "#escalate acme Please check the firmware.")
 	esc.flush()
 	esc.deliver("support", vendorReply(esc.oneMailTo("support@acme.example", mark), "acme-t@acme.example", "Update it."))
+	answer(esc, escNotice, "#escalate acme It did not help.")
+	esc.now = esc.now.Add(72*time.Hour + time.Minute) // the vendor's silence
+	if _, err := esc.desk.RunSchedule(esc.ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
 	answer(esc, escNotice, "#escalate l2 Needs a specialist.")
 	esc.flush()
 	mark = esc.mark()
