@@ -561,3 +561,69 @@ func TestAConfirmedWebTicketIsAssignedWithTheSkillItsRulesAskFor(t *testing.T) {
 		}
 	}
 }
+
+func TestTheCustomersPagesSpeakTheCustomersLanguage(t *testing.T) {
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	h := agentHarness(t, "\n[http]\nbase_url = \""+base+"\"\n")
+	srv, err := web.New(web.Options{BaseURL: base, Surveys: h.desk.Service, Proxies: h.desk.Proxies()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.desk.AddCustomerPages(srv)
+	ts.Config.Handler = srv
+	ts.Start()
+	t.Cleanup(ts.Close)
+
+	// A German customer's ticket page is German, whatever the browser.
+	mark := h.mark()
+	out := h.deliver("support", withHeader(customer("de1@a.test", "Anna <anna@a.test>", "Drucker", "Der Drucker druckt nicht mehr."), "Content-Language: de"))
+	h.flush()
+	link := pageLink(t, h.oneMailTo("anna@a.test", mark).text)
+	code, _, page := do(t, http.MethodGet, link, nil, map[string]string{"Accept-Language": "en-US,en;q=0.9"})
+	for _, want := range []string{`<html lang="de">`, "Ihre Anfrage HD#", "Verlauf", "Offen: Wir arbeiten daran", "Antwort senden", "Ticket schließen"} {
+		if code != http.StatusOK || !strings.Contains(page, want) {
+			t.Errorf("the German ticket's page (%d) lacks %q:\n%s", code, want, page)
+		}
+	}
+	if strings.Contains(page, "Conversation") || strings.Contains(page, "Send my reply") {
+		t.Errorf("the German ticket's page has English in it:\n%s", page)
+	}
+
+	// So is its survey, from the link in the German survey mail.
+	mark = h.mark()
+	if _, err := h.desk.Service.SetStatus(h.ctx, out.TicketID, tickets.StatusClosed, "", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	h.flush()
+	var links [6]string
+	for _, m := range h.mailTo("anna@a.test", mark) {
+		if strings.Contains(m.text, "/csat/") {
+			links = surveyLinks(t, base, m.text)
+		}
+	}
+	if links[5] == "" {
+		t.Fatal("no survey with links to Anna")
+	}
+	code, _, page = get(t, links[5])
+	for _, want := range []string{`<html lang="de">`, "Bewerten Sie unsere Hilfe", "5: ausgezeichnet", "Bewertung senden"} {
+		if code != http.StatusOK || !strings.Contains(page, want) {
+			t.Errorf("the German survey page (%d) lacks %q:\n%s", code, want, page)
+		}
+	}
+
+	// Without a ticket, the browser's language counts: the form in French,
+	// a broken link in Spanish, and English for a language the pages do
+	// not speak.
+	for _, c := range []struct{ path, accept, want, lang string }{
+		{"/new", "fr-CH, fr;q=0.9, en;q=0.8", "Ouvrir une demande d&#39;assistance", "fr"},
+		{"/t/1-not-a-signature", "es-ES,es;q=0.9", "Este enlace no es válido", "es"},
+		{"/new", "pt-BR,pt;q=0.9", "Open a support request", "en"},
+		{"/new", "", "Open a support request", "en"},
+	} {
+		code, _, page := do(t, http.MethodGet, base+c.path, nil, map[string]string{"Accept-Language": c.accept})
+		if !strings.Contains(page, c.want) || !strings.Contains(page, `<html lang="`+c.lang+`">`) {
+			t.Errorf("%s with Accept-Language %q (%d) lacks %q in %s:\n%s", c.path, c.accept, code, c.want, c.lang, page)
+		}
+	}
+}

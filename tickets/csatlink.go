@@ -111,6 +111,8 @@ type Survey struct {
 	Ref, Subject string
 	// Rated is the rating given so far (by link or by mail); Rating 0: none.
 	Rated CSAT
+	// Language is the customer's language ("de"), that of the survey mail.
+	Language string
 }
 
 // SurveyByLink checks token and returns the survey it opens, without
@@ -128,7 +130,7 @@ func (s *Service) SurveyByLink(ctx context.Context, token string) (*Survey, erro
 		if err != nil {
 			return err
 		}
-		out = &Survey{LinkClaim: claim, Ref: s.Ref(t.ID), Subject: t.Subject, Rated: t.CSAT}
+		out = &Survey{LinkClaim: claim, Ref: s.Ref(t.ID), Subject: t.Subject, Rated: t.CSAT, Language: t.Language}
 		return nil
 	})
 	return out, err
@@ -161,7 +163,7 @@ func (s *Service) RateByLink(ctx context.Context, token string, rating int, comm
 		if err := s.rate(ctx, tx, t, rating, comment, EmailKey(t.Requester.Email), "by link", now); err != nil {
 			return err
 		}
-		out = &Survey{LinkClaim: claim, Ref: s.Ref(t.ID), Subject: t.Subject, Rated: t.CSAT}
+		out = &Survey{LinkClaim: claim, Ref: s.Ref(t.ID), Subject: t.Subject, Rated: t.CSAT, Language: t.Language}
 		return nil
 	})
 	return out, err

@@ -308,6 +308,9 @@ type CustomerView struct {
 	Status   Status
 	Created  time.Time
 	Messages []PublicMessage
+	// Language is the customer's language ("de"), that of the desk's
+	// mails to them.
+	Language string
 }
 
 // public reports whether m may be shown to the ticket's customer: their
@@ -348,7 +351,7 @@ func (s *Service) TicketByPage(ctx context.Context, token string) (*CustomerView
 	if err != nil {
 		return nil, fmt.Errorf("loading the messages of ticket %s: %w", s.Ref(id), err)
 	}
-	v := &CustomerView{TicketID: t.ID, Ref: s.Ref(t.ID), Subject: t.Subject, Status: t.Status, Created: t.CreatedAt}
+	v := &CustomerView{TicketID: t.ID, Ref: s.Ref(t.ID), Subject: t.Subject, Status: t.Status, Created: t.CreatedAt, Language: t.Language}
 	for _, m := range msgs {
 		if !public(m) {
 			continue

@@ -34,14 +34,15 @@ func (s *Server) surveyPage(w http.ResponseWriter, r *http.Request) {
 		s.surveyError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, page{Title: "Rate our help", Survey: s.form(sv, token, sv.Rating, "")})
+	l := localeFor(r, sv.Language)
+	s.render(w, http.StatusOK, page{L: l, Title: l.T("Rate our help"), Survey: s.form(l, sv, token, sv.Rating, "")})
 }
 
 // form is the survey's form for sv, with rating chosen and comment filled in.
-func (s *Server) form(sv *tickets.Survey, token string, rating int, comment string) *surveyForm {
-	f := &surveyForm{Ref: sv.Ref, Subject: sv.Subject, Rated: sv.Rated.Rating, Token: token, Comment: comment, MaxComment: tickets.MaxCSATComment}
+func (s *Server) form(l locale, sv *tickets.Survey, token string, rating int, comment string) *surveyForm {
+	f := &surveyForm{L: l, Ref: sv.Ref, Subject: sv.Subject, Rated: sv.Rated.Rating, Token: token, Comment: comment, MaxComment: tickets.MaxCSATComment}
 	for v := 5; v >= 1; v-- {
-		f.Choices = append(f.Choices, choice{Value: v, Label: ratingLabels[v], Checked: v == rating})
+		f.Choices = append(f.Choices, choice{Value: v, Label: l.T(ratingLabels[v]), Checked: v == rating})
 	}
 	return f
 }
@@ -50,22 +51,22 @@ func (s *Server) form(sv *tickets.Survey, token string, rating int, comment stri
 // thanks page.
 func (s *Server) surveyRate(w http.ResponseWriter, r *http.Request) {
 	if !s.sameOrigin(r) {
-		s.errorPage(w, http.StatusForbidden, "This form was sent from another site",
+		s.errorPage(w, r, http.StatusForbidden, "This form was sent from another site",
 			"Nothing was recorded. Please open the link from our email and send the form from that page.")
 		return
 	}
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			s.errorPage(w, http.StatusRequestEntityTooLarge, "The form is too large", "Nothing was recorded. Please shorten your comment and try again.")
+			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "The form is too large", "Nothing was recorded. Please shorten your comment and try again.")
 			return
 		}
-		s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing was recorded. Please open the link from our email again.")
+		s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was recorded. Please open the link from our email again.")
 		return
 	}
 	token := r.PathValue("token")
 	if r.PostForm.Get("token") != token {
-		s.errorPage(w, http.StatusBadRequest, "The form does not belong to this link",
+		s.errorPage(w, r, http.StatusBadRequest, "The form does not belong to this link",
 			"Nothing was recorded. Please open the link from our email and send the form from that page.")
 		return
 	}
@@ -76,8 +77,8 @@ func (s *Server) surveyRate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n := utf8.RuneCountInString(comment); n > tickets.MaxCSATComment {
-		s.formProblem(w, r, token, rating, comment, "Your comment has "+strconv.Itoa(n)+" characters; at most "+
-			strconv.Itoa(tickets.MaxCSATComment)+" fit. Please shorten it and send the form again.")
+		s.formProblem(w, r, token, rating, comment, "Your comment has %d characters; at most %d fit. Please shorten it and send the form again.",
+			n, tickets.MaxCSATComment)
 		return
 	}
 	sv, err := s.surveys.RateByLink(r.Context(), token, rating, comment)
@@ -95,13 +96,14 @@ func (s *Server) surveyRate(w http.ResponseWriter, r *http.Request) {
 
 // formProblem shows the form again, as it was sent, with what is wrong
 // with it; nothing was recorded.
-func (s *Server) formProblem(w http.ResponseWriter, r *http.Request, token string, rating int, comment, problem string) {
+func (s *Server) formProblem(w http.ResponseWriter, r *http.Request, token string, rating int, comment, problem string, args ...any) {
 	sv, err := s.surveys.SurveyByLink(r.Context(), token)
 	if err != nil {
 		s.surveyError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusBadRequest, page{Title: "Rate our help", Problem: problem, Survey: s.form(sv, token, rating, comment)})
+	l := localeFor(r, sv.Language)
+	s.render(w, http.StatusBadRequest, page{L: l, Title: l.T("Rate our help"), Problem: l.T(problem, args...), Survey: s.form(l, sv, token, rating, comment)})
 }
 
 // surveyThanks shows the rating recorded through a link.
@@ -117,8 +119,9 @@ func (s *Server) surveyThanks(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, again, http.StatusSeeOther)
 		return
 	}
-	s.render(w, http.StatusOK, page{Title: "Thank you", Thanks: &thanksView{
-		Ref: sv.Ref, Subject: sv.Subject, Rating: sv.Rated.Rating, Label: ratingLabels[sv.Rated.Rating],
+	l := localeFor(r, sv.Language)
+	s.render(w, http.StatusOK, page{L: l, Title: l.T("Thank you"), Thanks: &thanksView{
+		L: l, Ref: sv.Ref, Subject: sv.Subject, Rating: sv.Rated.Rating, Label: l.T(ratingLabels[sv.Rated.Rating]),
 		Comment: sv.Rated.Comment, Again: again,
 	}})
 }
@@ -126,22 +129,25 @@ func (s *Server) surveyThanks(w http.ResponseWriter, r *http.Request) {
 // surveyError answers a link that cannot be used, saying why; nothing was
 // recorded.
 func (s *Server) surveyError(w http.ResponseWriter, r *http.Request, err error) {
-	const byMail = " You can still rate our help by replying to the survey email with a digit from 1 to 5 on the first line."
+	l := localeFor(r, "")
+	byMail := " " + l.T("You can still rate our help by replying to the survey email with a digit from 1 to 5 on the first line.")
+	show := func(status int, title, text, more string) {
+		s.render(w, status, page{L: l, Title: l.T(title), Text: l.T(text) + more})
+	}
 	switch {
 	case errors.Is(err, tickets.ErrLinkInvalid):
-		s.errorPage(w, http.StatusForbidden, "This link is not valid",
-			"Nothing was recorded. The link may have been cut short or changed: please open it from our email exactly as it is."+byMail)
+		show(http.StatusForbidden, "This link is not valid",
+			"Nothing was recorded. The link may have been cut short or changed: please open it from our email exactly as it is.", byMail)
 	case errors.Is(err, tickets.ErrLinkExpired):
-		s.errorPage(w, http.StatusGone, "This link has expired", "Nothing was recorded."+byMail)
+		show(http.StatusGone, "This link has expired", "Nothing was recorded.", byMail)
 	case errors.Is(err, tickets.ErrNotFound):
-		s.errorPage(w, http.StatusNotFound, "No such ticket", "Nothing was recorded: the ticket of this link is not in our records.")
+		show(http.StatusNotFound, "No such ticket", "Nothing was recorded: the ticket of this link is not in our records.", "")
 	case errors.Is(err, tickets.ErrNotRatable):
-		s.errorPage(w, http.StatusConflict, "This ticket cannot be rated now",
+		show(http.StatusConflict, "This ticket cannot be rated now",
 			"Nothing was recorded: the ticket is no longer closed (it was opened again, or goes on as another ticket). "+
-				"If it is closed again, this link works again until it expires.")
+				"If it is closed again, this link works again until it expires.", "")
 	default:
 		s.log.ErrorContext(r.Context(), "survey page", "err", err)
-		s.errorPage(w, http.StatusInternalServerError, "Something went wrong on our side",
-			"Please try again in a few minutes.")
+		show(http.StatusInternalServerError, "Something went wrong on our side", "Please try again in a few minutes.", "")
 	}
 }

@@ -114,9 +114,10 @@ type customerPages struct {
 }
 
 var customerTemplates = template.Must(template.New("customer").Funcs(template.FuncMap{
-	"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+	// A date every language reads alike.
+	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 }).Parse(`<!DOCTYPE html>
-<html lang="en">
+<html lang="{{.L.Tag}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -140,60 +141,60 @@ var customerTemplates = template.Must(template.New("customer").Funcs(template.Fu
 </body>
 </html>
 {{define "new" -}}
-<p>Tell us what you need; we answer by email. Fields marked * are required.</p>
+<p>{{.L.T "Tell us what you need; we answer by email. Fields marked * are required."}}</p>
 <form method="post" action="{{.Base}}/new" enctype="multipart/form-data" accept-charset="utf-8">
 <input type="hidden" name="ft" value="{{.Token}}">
-<p><label for="name">Your name</label><br>
+<p><label for="name">{{.L.T "Your name"}}</label><br>
 <input type="text" id="name" name="name" value="{{.Name}}" maxlength="100" autocomplete="name"></p>
-<p><label for="email">Your email address *</label><br>
+<p><label for="email">{{.L.T "Your email address *"}}</label><br>
 <input type="email" id="email" name="email" value="{{.Email}}" required autocomplete="email" aria-describedby="email-hint"><br>
-<span id="email-hint" class="note">We send a confirmation there: your request is taken once you confirm it.</span></p>
-<div class="hp" aria-hidden="true"><label for="website">Leave this field empty</label>
+<span id="email-hint" class="note">{{.L.T "We send a confirmation there: your request is taken once you confirm it."}}</span></p>
+<div class="hp" aria-hidden="true"><label for="website">{{.L.T "Leave this field empty"}}</label>
 <input type="text" id="website" name="website" value="" tabindex="-1" autocomplete="off"></div>
-<p><label for="subject">Subject *</label><br>
+<p><label for="subject">{{.L.T "Subject *"}}</label><br>
 <input type="text" id="subject" name="subject" value="{{.Subject}}" maxlength="200" required></p>
-<p><label for="text">Your message *</label><br>
+<p><label for="text">{{.L.T "Your message *"}}</label><br>
 <textarea id="text" name="text" rows="10" required>{{.Text}}</textarea></p>
-<p><label for="files">Attachments (optional)</label><br>
+<p><label for="files">{{.L.T "Attachments (optional)"}}</label><br>
 <input type="file" id="files" name="files" multiple aria-describedby="files-hint"><br>
-<span id="files-hint" class="note">Up to {{.MaxFiles}} files, {{.MaxUpload}} in all.</span></p>
-<p><button type="submit">Send my request</button></p>
+<span id="files-hint" class="note">{{.L.T "Up to %d files, %s in all." .MaxFiles .MaxUpload}}</span></p>
+<p><button type="submit">{{.L.T "Send my request"}}</button></p>
 </form>
 {{- end}}
 {{define "ticket" -}}
-<p>Ticket <strong id="ref">{{.Ref}}</strong>: &ldquo;<span id="subject">{{.Subject}}</span>&rdquo;</p>
-<p>Status: <strong id="status">{{.StatusText}}</strong></p>
+<p>{{.L.T "Ticket"}} <strong id="ref">{{.Ref}}</strong>: &ldquo;<span id="subject">{{.Subject}}</span>&rdquo;</p>
+<p>{{.L.T "Status"}}: <strong id="status">{{.StatusText}}</strong></p>
 {{- if .Unverified}}
 <form method="post" action="{{.Base}}/t/{{.Token}}/confirm">
 <input type="hidden" name="ft" value="{{.FormToken}}">
-<p>We have not started on this request yet: please confirm that you sent it.</p>
-<p><button type="submit" id="confirm">Confirm my request</button></p>
+<p>{{.L.T "We have not started on this request yet: please confirm that you sent it."}}</p>
+<p><button type="submit" id="confirm">{{.L.T "Confirm my request"}}</button></p>
 </form>
 {{- end}}
-<h2>Conversation</h2>
+<h2>{{.L.T "Conversation"}}</h2>
 {{- range .Messages}}
 <article class="msg{{if .FromDesk}} desk{{end}}">
-<p class="note">{{if .FromDesk}}{{.From}} (our team){{else}}{{.From}}{{end}}, {{when .At}}</p>
+<p class="note">{{if .FromDesk}}{{$.L.T "%s (our team)" .From}}{{else}}{{.From}}{{end}}, {{when .At}}</p>
 <div class="text">{{.Text}}</div>
 {{- if .Attachments}}
-<p class="note">Attached: {{range $i, $a := .Attachments}}{{if $i}}, {{end}}{{$a}}{{end}}</p>
+<p class="note">{{$.L.T "Attached:"}} {{range $i, $a := .Attachments}}{{if $i}}, {{end}}{{$a}}{{end}}</p>
 {{- end}}
 </article>
 {{- else}}
-<p>No messages yet.</p>
+<p>{{.L.T "No messages yet."}}</p>
 {{- end}}
 {{- if .Open}}
-<h2>Reply</h2>
+<h2>{{.L.T "Reply"}}</h2>
 <form method="post" action="{{.Base}}/t/{{.Token}}/reply" accept-charset="utf-8">
 <input type="hidden" name="ft" value="{{.FormToken}}">
-<p><label for="reply">Your reply</label><br>
+<p><label for="reply">{{.L.T "Your reply"}}</label><br>
 <textarea id="reply" name="text" rows="6" required></textarea></p>
-<p><button type="submit">Send my reply</button></p>
+<p><button type="submit">{{.L.T "Send my reply"}}</button></p>
 </form>
 {{- if .Closable}}
 <form method="post" action="{{.Base}}/t/{{.Token}}/close">
 <input type="hidden" name="ft" value="{{.FormToken}}">
-<p><button type="submit" id="close">Close this ticket</button> <span class="note">if you need nothing more.</span></p>
+<p><button type="submit" id="close">{{.L.T "Close this ticket"}}</button> <span class="note">{{.L.T "if you need nothing more."}}</span></p>
 </form>
 {{- end}}
 {{- end}}
@@ -201,6 +202,7 @@ var customerTemplates = template.Must(template.New("customer").Funcs(template.Fu
 `))
 
 type customerPage struct {
+	L                    locale
 	Title, Problem, Done string
 	CSS                  template.CSS
 	Form                 *newForm
@@ -208,6 +210,7 @@ type customerPage struct {
 }
 
 type newForm struct {
+	L                          locale
 	Base, Token                string
 	Name, Email, Subject, Text string
 	MaxFiles                   int
@@ -216,6 +219,7 @@ type newForm struct {
 
 type ticketView struct {
 	*tickets.CustomerView
+	L                      locale
 	Base, Token, FormToken string
 	StatusText             string
 	Unverified             bool
@@ -235,13 +239,14 @@ func (p *customerPages) render(w http.ResponseWriter, status int, pg customerPag
 	w.Write(b.Bytes())
 }
 
-func (p *customerPages) form(nt NewTicket) *newForm {
-	return &newForm{Base: p.s.base, Token: p.f.FormToken("new", p.opts.Now()), Name: nt.Name, Email: nt.Email,
+func (p *customerPages) form(l locale, nt NewTicket) *newForm {
+	return &newForm{L: l, Base: p.s.base, Token: p.f.FormToken("new", p.opts.Now()), Name: nt.Name, Email: nt.Email,
 		Subject: nt.Subject, Text: nt.Text, MaxFiles: maxFiles, MaxUpload: humanBytes(p.opts.MaxUpload)}
 }
 
 func (p *customerPages) newForm(w http.ResponseWriter, r *http.Request) {
-	p.render(w, http.StatusOK, customerPage{Title: "Open a support request", Form: p.form(NewTicket{})})
+	l := localeFor(r, "")
+	p.render(w, http.StatusOK, customerPage{L: l, Title: l.T("Open a support request"), Form: p.form(l, NewTicket{})})
 }
 
 // newTicket takes the form: checks first, then one call that stores
@@ -249,24 +254,25 @@ func (p *customerPages) newForm(w http.ResponseWriter, r *http.Request) {
 func (p *customerPages) newTicket(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if !p.s.sameOrigin(r) {
-		p.s.errorPage(w, http.StatusForbidden, "This form was sent from another site",
+		p.s.errorPage(w, r, http.StatusForbidden, "This form was sent from another site",
 			"Nothing was sent. Please open our form and send your request from there.")
 		return
 	}
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			p.s.errorPage(w, http.StatusRequestEntityTooLarge, "Your request is too large",
-				"Nothing was sent. The form takes at most "+humanBytes(p.opts.MaxUpload)+", attachments included: please leave out or shrink an attachment and try again.")
+			p.s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Your request is too large",
+				"Nothing was sent. The form takes at most %s, attachments included: please leave out or shrink an attachment and try again.",
+				humanBytes(p.opts.MaxUpload))
 			return
 		}
-		p.s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
+		p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
 	source := ClientIP(r)
 	if p.f.CheckFormToken("new", r.PostFormValue("ft"), p.opts.Now(), formMaxAge) != nil {
-		p.s.errorPage(w, http.StatusForbidden, "This form has expired",
+		p.s.errorPage(w, r, http.StatusForbidden, "This form has expired",
 			"Nothing was sent. Please open the form again and send your request from the new page.")
 		return
 	}
@@ -283,26 +289,27 @@ func (p *customerPages) newTicket(w http.ResponseWriter, r *http.Request) {
 		Text:    strings.TrimSpace(strings.ToValidUTF8(r.PostFormValue("text"), "")),
 		Source:  source,
 	}
-	if problem := checkNewTicket(nt); problem != "" {
-		p.render(w, http.StatusBadRequest, customerPage{Title: "Open a support request", Problem: problem, Form: p.form(nt)})
+	l := localeFor(r, "")
+	if problem, args := checkNewTicket(nt); problem != "" {
+		p.render(w, http.StatusBadRequest, customerPage{L: l, Title: l.T("Open a support request"), Problem: l.T(problem, args...), Form: p.form(l, nt)})
 		return
 	}
 	files := r.MultipartForm.File["files"]
 	if len(files) > maxFiles {
-		p.render(w, http.StatusBadRequest, customerPage{Title: "Open a support request",
-			Problem: "Please attach at most " + strconv.Itoa(maxFiles) + " files.", Form: p.form(nt)})
+		p.render(w, http.StatusBadRequest, customerPage{L: l, Title: l.T("Open a support request"),
+			Problem: l.T("Please attach at most %d files.", maxFiles), Form: p.form(l, nt)})
 		return
 	}
 	for _, fh := range files {
 		f, err := fh.Open()
 		if err != nil {
-			p.s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
+			p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
 			return
 		}
 		data, err := io.ReadAll(f)
 		f.Close()
 		if err != nil {
-			p.s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
+			p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
 			return
 		}
 		if len(data) == 0 && fh.Filename == "" {
@@ -316,11 +323,12 @@ func (p *customerPages) newTicket(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &limited):
 		p.s.log.WarnContext(ctx, "web form over its rate limit: nothing created", slog.String("source", source), slog.String("by", limited.By))
 		w.Header().Set("Retry-After", strconv.Itoa(int(limited.Window.Seconds())))
-		p.s.errorPage(w, http.StatusTooManyRequests, "Too many requests",
-			"Nothing was sent: we have received many requests from this "+limited.By+" lately. Please try again later, or write to us by email.")
+		p.s.errorPage(w, r, http.StatusTooManyRequests, "Too many requests",
+			"Nothing was sent: we have received many requests from this %s lately. Please try again later, or write to us by email.",
+			l.T(limited.By))
 	case err != nil:
 		p.s.log.ErrorContext(ctx, "web form", slog.Any("err", err))
-		p.s.errorPage(w, http.StatusInternalServerError, "Something went wrong on our side", "Nothing was sent. Please try again in a few minutes.")
+		p.s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side", "Nothing was sent. Please try again in a few minutes.")
 	default:
 		http.Redirect(w, r, p.s.base+"/new/sent", http.StatusSeeOther)
 	}
@@ -329,28 +337,29 @@ func (p *customerPages) newTicket(w http.ResponseWriter, r *http.Request) {
 // sent is the page after the form, for a request taken and for a robot
 // alike.
 func (p *customerPages) sent(w http.ResponseWriter, r *http.Request) {
-	p.s.render(w, http.StatusOK, page{Title: "Check your email",
-		Text: "Thank you. We have sent an email to the address you gave: please confirm your request with the link in it, or by replying to it. If it does not arrive within a few minutes, look in your spam folder."})
+	l := localeFor(r, "")
+	p.s.render(w, http.StatusOK, page{L: l, Title: l.T("Check your email"),
+		Text: l.T("Thank you. We have sent an email to the address you gave: please confirm your request with the link in it, or by replying to it. If it does not arrive within a few minutes, look in your spam folder.")})
 }
 
 // checkNewTicket says what is wrong with the form's fields ("" if nothing).
-func checkNewTicket(nt NewTicket) string {
+func checkNewTicket(nt NewTicket) (problem string, args []any) {
 	a, err := mail.ParseAddress(nt.Email)
 	switch {
 	case nt.Email == "" || err != nil || a.Address != nt.Email || a.Name != "" || !strings.Contains(nt.Email, "."):
-		return "Please give an email address like name@example.com: we answer there."
+		return "Please give an email address like name@example.com: we answer there.", nil
 	case nt.Subject == "":
-		return "Please give your request a subject."
+		return "Please give your request a subject.", nil
 	case utf8.RuneCountInString(nt.Subject) > maxSubjectRunes:
-		return "Please shorten the subject to " + strconv.Itoa(maxSubjectRunes) + " characters."
+		return "Please shorten the subject to %d characters.", []any{maxSubjectRunes}
 	case utf8.RuneCountInString(nt.Name) > maxNameRunes:
-		return "Please shorten your name to " + strconv.Itoa(maxNameRunes) + " characters."
+		return "Please shorten your name to %d characters.", []any{maxNameRunes}
 	case nt.Text == "":
-		return "Please tell us what you need in the message."
+		return "Please tell us what you need in the message.", nil
 	case utf8.RuneCountInString(nt.Text) > maxTextRunes:
-		return "Please shorten your message to " + strconv.Itoa(maxTextRunes) + " characters, or attach the rest as a file."
+		return "Please shorten your message to %d characters, or attach the rest as a file.", []any{maxTextRunes}
 	}
-	return ""
+	return "", nil
 }
 
 // cleanLine makes a one-line field one line of valid text.
@@ -395,18 +404,19 @@ var doneTexts = map[string]string{
 // returns nil.
 func (p *customerPages) view(w http.ResponseWriter, r *http.Request, v *tickets.CustomerView, err error) *ticketView {
 	if errors.Is(err, tickets.ErrTicketLinkInvalid) {
-		p.s.errorPage(w, http.StatusForbidden, "This link is not valid",
+		p.s.errorPage(w, r, http.StatusForbidden, "This link is not valid",
 			"It may have been cut short or changed: please open it from our email exactly as it is.")
 		return nil
 	}
 	if err != nil {
 		p.s.log.ErrorContext(r.Context(), "ticket page", slog.Any("err", err))
-		p.s.errorPage(w, http.StatusInternalServerError, "Something went wrong on our side", "Please try again in a few minutes.")
+		p.s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side", "Please try again in a few minutes.")
 		return nil
 	}
 	token := r.PathValue("token")
-	tv := &ticketView{CustomerView: v, Base: p.s.base, Token: token, FormToken: p.f.FormToken("t:"+token, p.opts.Now()),
-		StatusText: statusText(v.Status), Unverified: v.Status == tickets.StatusUnverified}
+	l := localeFor(r, v.Language)
+	tv := &ticketView{CustomerView: v, L: l, Base: p.s.base, Token: token, FormToken: p.f.FormToken("t:"+token, p.opts.Now()),
+		StatusText: l.T(statusText(v.Status)), Unverified: v.Status == tickets.StatusUnverified}
 	tv.Open = !v.Status.Terminal()
 	tv.Closable = tv.Open && v.Status != tickets.StatusClosed
 	return tv
@@ -418,30 +428,34 @@ func (p *customerPages) ticket(w http.ResponseWriter, r *http.Request) {
 	if tv == nil {
 		return
 	}
-	p.render(w, http.StatusOK, customerPage{Title: "Your request " + v.Ref, Done: doneTexts[r.URL.Query().Get("done")], View: tv})
+	done := doneTexts[r.URL.Query().Get("done")]
+	if done != "" {
+		done = tv.L.T(done)
+	}
+	p.render(w, http.StatusOK, customerPage{L: tv.L, Title: tv.L.T("Your request %s", v.Ref), Done: done, View: tv})
 }
 
 // post checks a form of a ticket's page: from this site, with a token of
 // this page. false after writing the page that says why not.
 func (p *customerPages) post(w http.ResponseWriter, r *http.Request) bool {
 	if !p.s.sameOrigin(r) {
-		p.s.errorPage(w, http.StatusForbidden, "This form was sent from another site",
+		p.s.errorPage(w, r, http.StatusForbidden, "This form was sent from another site",
 			"Nothing changed. Please open the link from our email and use the page it opens.")
 		return false
 	}
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			p.s.errorPage(w, http.StatusRequestEntityTooLarge, "Your reply is too large", "Nothing was sent. Please shorten it, or reply by email with attachments.")
+			p.s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Your reply is too large", "Nothing was sent. Please shorten it, or reply by email with attachments.")
 			return false
 		}
-		p.s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing changed. Please open the link from our email again.")
+		p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing changed. Please open the link from our email again.")
 		return false
 	}
 	token := r.PathValue("token")
 	if p.f.CheckFormToken("t:"+token, r.PostForm.Get("ft"), p.opts.Now(), formMaxAge) != nil {
 		// A forged page token has no valid form token either: 403 all the same.
-		p.s.errorPage(w, http.StatusForbidden, "This form has expired", "Nothing changed. Please open the link from our email again.")
+		p.s.errorPage(w, r, http.StatusForbidden, "This form has expired", "Nothing changed. Please open the link from our email again.")
 		return false
 	}
 	return true
@@ -463,8 +477,8 @@ func (p *customerPages) reply(w http.ResponseWriter, r *http.Request) {
 	text := strings.TrimSpace(strings.ToValidUTF8(r.PostForm.Get("text"), ""))
 	if text == "" || utf8.RuneCountInString(text) > maxTextRunes {
 		tv := p.view(w, r, v, nil)
-		p.render(w, http.StatusBadRequest, customerPage{Title: "Your request " + v.Ref, View: tv,
-			Problem: "Please write a reply of at most " + strconv.Itoa(maxTextRunes) + " characters."})
+		p.render(w, http.StatusBadRequest, customerPage{L: tv.L, Title: tv.L.T("Your request %s", v.Ref), View: tv,
+			Problem: tv.L.T("Please write a reply of at most %d characters.", maxTextRunes)})
 		return
 	}
 	if err := p.c.ReplyByPage(r.Context(), token, text, ClientIP(r)); err != nil {

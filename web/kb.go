@@ -151,14 +151,14 @@ func (p *kbPages) index(w http.ResponseWriter, r *http.Request) {
 	if q != "" {
 		found, err := p.a.SearchArticles(r.Context(), q, "", 20)
 		if err != nil {
-			p.fail(w, err)
+			p.fail(w, r, err)
 			return
 		}
 		pg.Results = found
 	} else {
 		list, err := p.a.PublishedArticles(r.Context())
 		if err != nil {
-			p.fail(w, err)
+			p.fail(w, r, err)
 			return
 		}
 		for _, a := range list {
@@ -168,9 +168,9 @@ func (p *kbPages) index(w http.ResponseWriter, r *http.Request) {
 	p.render(w, http.StatusOK, pg)
 }
 
-func (p *kbPages) fail(w http.ResponseWriter, err error) {
+func (p *kbPages) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p.s.log.Error("knowledge base page", "err", err)
-	p.s.errorPage(w, http.StatusInternalServerError, "Something went wrong", "Please try again in a moment.")
+	p.s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again in a moment.")
 }
 
 // page is the page of article slug, with its button for the token t
@@ -183,16 +183,16 @@ func (p *kbPages) page(w http.ResponseWriter, r *http.Request) (*kbPage, *ticket
 		a, err = p.a.PublishedArticle(r.Context(), slug)
 	}
 	if errors.Is(err, tickets.ErrNotFound) {
-		p.s.errorPage(w, http.StatusNotFound, "Article not found", "There is no article at this address. It may have been withdrawn.")
+		p.s.errorPage(w, r, http.StatusNotFound, "Article not found", "There is no article at this address. It may have been withdrawn.")
 		return nil, nil
 	}
 	if err != nil {
-		p.fail(w, err)
+		p.fail(w, r, err)
 		return nil, nil
 	}
 	var body bytes.Buffer
 	if err := markdown.Convert([]byte(a.Body), &body); err != nil {
-		p.fail(w, err)
+		p.fail(w, r, err)
 		return nil, nil
 	}
 	return &kbPage{Title: a.Title, Slug: a.Slug, Body: template.HTML(body.String())}, a
@@ -218,7 +218,7 @@ func (p *kbPages) article(w http.ResponseWriter, r *http.Request) {
 
 func (p *kbPages) solved(w http.ResponseWriter, r *http.Request) {
 	if !p.s.sameOrigin(r) {
-		p.s.errorPage(w, http.StatusForbidden, "This form was sent from another site",
+		p.s.errorPage(w, r, http.StatusForbidden, "This form was sent from another site",
 			"Nothing was recorded. Please open the link from our email and press the button on that page.")
 		return
 	}
@@ -227,7 +227,7 @@ func (p *kbPages) solved(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		p.s.errorPage(w, http.StatusBadRequest, "The form could not be read", "Nothing was recorded. Please open the link from our email again.")
+		p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was recorded. Please open the link from our email again.")
 		return
 	}
 	t := r.PostForm.Get("t")
@@ -252,6 +252,6 @@ func (p *kbPages) solved(w http.ResponseWriter, r *http.Request) {
 		pg.Problem = "This link is not valid. Nothing was recorded; please open the link from our email again."
 		p.render(w, http.StatusNotFound, *pg)
 	default:
-		p.fail(w, err)
+		p.fail(w, r, err)
 	}
 }

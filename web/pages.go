@@ -37,7 +37,7 @@ var styleHash = func() string {
 }()
 
 var pages = template.Must(template.New("layout").Parse(`<!DOCTYPE html>
-<html lang="en">
+<html lang="{{.L.Tag}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -60,37 +60,38 @@ var pages = template.Must(template.New("layout").Parse(`<!DOCTYPE html>
 </body>
 </html>
 {{define "survey" -}}
-<p>Ticket {{.Ref}}: &ldquo;{{.Subject}}&rdquo;</p>
+<p>{{.L.T "Ticket"}} {{.Ref}}: &ldquo;{{.Subject}}&rdquo;</p>
 {{- if .Rated}}
-<p class="note">You rated this ticket {{.Rated}} of 5. Sending this form again replaces that rating.</p>
+<p class="note">{{.L.T "You rated this ticket %d of 5. Sending this form again replaces that rating." .Rated}}</p>
 {{- end}}
 <form method="post" accept-charset="utf-8">
 <input type="hidden" name="token" value="{{.Token}}">
 <fieldset>
-<legend>How did we do?</legend>
+<legend>{{.L.T "How did we do?"}}</legend>
 {{- range .Choices}}
 <div class="choice"><input type="radio" name="rating" id="rating-{{.Value}}" value="{{.Value}}"{{if .Checked}} checked{{end}} required><label for="rating-{{.Value}}">{{.Value}}: {{.Label}}</label></div>
 {{- end}}
 </fieldset>
-<p><label for="comment">Comment (optional)</label><br>
+<p><label for="comment">{{.L.T "Comment (optional)"}}</label><br>
 <textarea id="comment" name="comment" rows="6" maxlength="{{.MaxComment}}" aria-describedby="comment-hint">{{.Comment}}</textarea><br>
-<span id="comment-hint" class="note">At most {{.MaxComment}} characters.</span></p>
-<p><button type="submit">Send my rating</button></p>
+<span id="comment-hint" class="note">{{.L.T "At most %d characters." .MaxComment}}</span></p>
+<p><button type="submit">{{.L.T "Send my rating"}}</button></p>
 </form>
 {{- end}}
 {{define "thanks" -}}
-<p>We recorded your rating of ticket {{.Ref}} (&ldquo;{{.Subject}}&rdquo;): <strong id="rating">{{.Rating}} of 5, {{.Label}}</strong>.</p>
+<p>{{.L.T "We recorded your rating of ticket %s (%s):" .Ref (print "“" .Subject "”")}} <strong id="rating">{{.L.T "%d of 5, %s" .Rating .Label}}</strong>.</p>
 {{- if .Comment}}
-<p>Your comment:</p>
+<p>{{.L.T "Your comment:"}}</p>
 <blockquote id="comment">{{.Comment}}</blockquote>
 {{- end}}
-<p class="note">Changed your mind? <a href="{{.Again}}">Rate this ticket again</a>; a new rating replaces this one.</p>
+<p class="note">{{.L.T "Changed your mind?"}} <a href="{{.Again}}">{{.L.T "Rate this ticket again"}}</a>{{.L.T "; a new rating replaces this one."}}</p>
 {{- end}}
 `))
 
 // page is what the layout shows: a title, and a problem, a text, the
 // survey's form or its thanks.
 type page struct {
+	L       locale
 	Title   string
 	Problem string
 	Text    string
@@ -100,6 +101,7 @@ type page struct {
 }
 
 type surveyForm struct {
+	L            locale
 	Ref, Subject string
 	Rated        int // the rating given so far, 0 for none
 	Token        string
@@ -115,6 +117,7 @@ type choice struct {
 }
 
 type thanksView struct {
+	L            locale
 	Ref, Subject string
 	Rating       int
 	Label        string
@@ -140,7 +143,10 @@ func (s *Server) render(w http.ResponseWriter, status int, p page) {
 	w.Write(b.Bytes())
 }
 
-// errorPage writes a page that says what went wrong.
-func (s *Server) errorPage(w http.ResponseWriter, status int, title, text string) {
-	s.render(w, status, page{Title: title, Text: text})
+// errorPage writes a page that says what went wrong, in the language of
+// r's browser: title, and text with args formatted into it, are English
+// keys of pageTexts.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, text string, args ...any) {
+	l := localeFor(r, "")
+	s.render(w, status, page{L: l, Title: l.T(title), Text: l.T(text, args...)})
 }

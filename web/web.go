@@ -95,7 +95,7 @@ func New(opts Options) (*Server, error) {
 		s.Handle("GET /csat/{token}/thanks", http.HandlerFunc(s.surveyThanks))
 	}
 	s.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.errorPage(w, http.StatusNotFound, "Page not found", "There is no page at this address.")
+		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
 	}))
 	return s, nil
 }
