@@ -228,6 +228,37 @@ var pageTexts = map[string][3]string{
 		"Rien n'a été enregistré : le ticket n'est plus fermé (il a été rouvert, ou se poursuit dans un autre ticket). S'il est de nouveau fermé, ce lien fonctionnera à nouveau jusqu'à son expiration.",
 		"No se ha registrado nada: el ticket ya no está cerrado (se reabrió o continúa en otro ticket). Si se vuelve a cerrar, este enlace funcionará de nuevo hasta que caduque."},
 
+	// The knowledge base.
+	"Help articles":       {"Hilfeartikel", "Articles d'aide", "Artículos de ayuda"},
+	"Search the articles": {"Artikel durchsuchen", "Rechercher dans les articles", "Buscar en los artículos"},
+	"Search":              {"Suchen", "Rechercher", "Buscar"},
+	"Articles for %s":     {"Artikel zu %s", "Articles pour %s", "Artículos sobre %s"},
+	"No article matches %s. Try other words, or write to us.": {
+		"Kein Artikel passt zu %s. Versuchen Sie andere Wörter, oder schreiben Sie uns.",
+		"Aucun article ne correspond à %s. Essayez d'autres mots, ou écrivez-nous.",
+		"Ningún artículo coincide con %s. Pruebe con otras palabras o escríbanos."},
+	"All articles": {"Alle Artikel", "Tous les articles", "Todos los artículos"},
+	"Did this article solve the problem of your ticket %s?": {"Hat dieser Artikel das Problem Ihres Tickets %s gelöst?",
+		"Cet article a-t-il résolu le problème de votre ticket %s ?", "¿Ha resuelto este artículo el problema de su ticket %s?"},
+	"This solved my problem": {"Das hat mein Problem gelöst", "Cela a résolu mon problème", "Esto ha resuelto mi problema"},
+	"Your ticket is already being handled, or was resolved.": {"Ihr Ticket wird bereits bearbeitet oder wurde gelöst.",
+		"Votre ticket est déjà en cours de traitement, ou a été résolu.", "Su ticket ya se está tramitando o se ha resuelto."},
+	"Thank you! We have closed your request as solved by this article. If the problem comes back, just reply to our email.": {
+		"Vielen Dank! Wir haben Ihre Anfrage als durch diesen Artikel gelöst geschlossen. Sollte das Problem wieder auftreten, antworten Sie einfach auf unsere E-Mail.",
+		"Merci ! Nous avons fermé votre demande, résolue par cet article. Si le problème revient, répondez simplement à notre e-mail.",
+		"¡Gracias! Hemos cerrado su solicitud como resuelta por este artículo. Si el problema vuelve, simplemente responda a nuestro correo."},
+	"Your ticket is already being handled, or was resolved: nothing changed.": {
+		"Ihr Ticket wird bereits bearbeitet oder wurde gelöst: Es wurde nichts geändert.",
+		"Votre ticket est déjà en cours de traitement, ou a été résolu : rien n'a changé.",
+		"Su ticket ya se está tramitando o se ha resuelto: no ha cambiado nada."},
+	"This link has expired. Nothing was recorded; please reply to our email instead.": {
+		"Dieser Link ist abgelaufen. Es wurde nichts gespeichert; bitte antworten Sie stattdessen auf unsere E-Mail.",
+		"Ce lien a expiré. Rien n'a été enregistré ; veuillez plutôt répondre à notre e-mail.",
+		"Este enlace ha caducado. No se ha registrado nada; responda a nuestro correo en su lugar."},
+	"This link is not valid. Nothing was recorded; please open the link from our email again.": {
+		"Dieser Link ist ungültig. Es wurde nichts gespeichert; bitte öffnen Sie den Link aus unserer E-Mail erneut.",
+		"Ce lien n'est pas valide. Rien n'a été enregistré ; veuillez rouvrir le lien de notre e-mail.",
+		"Este enlace no es válido. No se ha registrado nada; abra de nuevo el enlace de nuestro correo."},
 	// The knowledge base's errors.
 	"Something went wrong":          {"Etwas ist schiefgegangen", "Un problème est survenu", "Algo ha fallado"},
 	"Please try again in a moment.": {"Bitte versuchen Sie es gleich noch einmal.", "Veuillez réessayer dans un instant.", "Vuelva a intentarlo en un momento."},

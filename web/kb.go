@@ -60,7 +60,7 @@ const maxSearchWords = 200
 var markdown = goldmark.New()
 
 var kbTemplates = template.Must(template.New("kb").Parse(`<!DOCTYPE html>
-<html lang="en">
+<html lang="{{.L.Tag}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -73,15 +73,15 @@ var kbTemplates = template.Must(template.New("kb").Parse(`<!DOCTYPE html>
 {{- if .Index}}
 <h1>{{.Title}}</h1>
 <form method="get" action="{{.Base}}/kb" role="search">
-<p><label for="q">Search the articles</label><br>
+<p><label for="q">{{.L.T "Search the articles"}}</label><br>
 <input type="search" id="q" name="q" value="{{.Query}}" maxlength="200">
-<button type="submit">Search</button></p>
+<button type="submit">{{.L.T "Search"}}</button></p>
 </form>
 {{- if .Query}}
 {{- if .Results}}
-<h2>Articles for &ldquo;{{.Query}}&rdquo;</h2>
+<h2>{{.L.T "Articles for %s" (print "\u201c" .Query "\u201d")}}</h2>
 {{- else}}
-<p>No article matches &ldquo;{{.Query}}&rdquo;. Try other words, or write to us.</p>
+<p>{{.L.T "No article matches %s. Try other words, or write to us." (print "\u201c" .Query "\u201d")}}</p>
 {{- end}}
 {{- end}}
 {{- if .Results}}
@@ -92,7 +92,7 @@ var kbTemplates = template.Must(template.New("kb").Parse(`<!DOCTYPE html>
 </ul>
 {{- end}}
 {{- else}}
-<p><a href="{{.Base}}/kb">All articles</a></p>
+<p><a href="{{.Base}}/kb">{{.L.T "All articles"}}</a></p>
 <article>
 <h1>{{.Title}}</h1>
 {{.Body}}
@@ -106,8 +106,8 @@ var kbTemplates = template.Must(template.New("kb").Parse(`<!DOCTYPE html>
 {{- if .Token}}
 <form method="post" action="{{.Base}}/kb/{{.Slug}}/solved" accept-charset="utf-8">
 <input type="hidden" name="t" value="{{.Token}}">
-<p>Did this article solve the problem of your ticket {{.Ref}}?</p>
-<p><button type="submit">This solved my problem</button></p>
+<p>{{.L.T "Did this article solve the problem of your ticket %s?" .Ref}}</p>
+<p><button type="submit">{{.L.T "This solved my problem"}}</button></p>
 </form>
 {{- end}}
 {{- end}}
@@ -117,6 +117,7 @@ var kbTemplates = template.Must(template.New("kb").Parse(`<!DOCTYPE html>
 `))
 
 type kbPage struct {
+	L       locale
 	Title   string
 	CSS     template.CSS
 	Base    string
@@ -147,7 +148,8 @@ func (p *kbPages) index(w http.ResponseWriter, r *http.Request) {
 	if len(q) > maxSearchWords {
 		q = strings.ToValidUTF8(q[:maxSearchWords], "")
 	}
-	pg := kbPage{Title: "Help articles", Index: true, Query: q}
+	l := localeFor(r, "")
+	pg := kbPage{L: l, Title: l.T("Help articles"), Index: true, Query: q}
 	if q != "" {
 		found, err := p.a.SearchArticles(r.Context(), q, "", 20)
 		if err != nil {
@@ -195,7 +197,8 @@ func (p *kbPages) page(w http.ResponseWriter, r *http.Request) (*kbPage, *ticket
 		p.fail(w, r, err)
 		return nil, nil
 	}
-	return &kbPage{Title: a.Title, Slug: a.Slug, Body: template.HTML(body.String())}, a
+	// The page around an article speaks the article's language.
+	return &kbPage{L: localeFor(r, a.Language), Title: a.Title, Slug: a.Slug, Body: template.HTML(body.String())}, a
 }
 
 func (p *kbPages) article(w http.ResponseWriter, r *http.Request) {
@@ -209,7 +212,7 @@ func (p *kbPages) article(w http.ResponseWriter, r *http.Request) {
 		case err == nil && d.Article.ArticleID == a.ID:
 			pg.Token, pg.Ref = t, d.Ref
 		case errors.Is(err, tickets.ErrNotDeflectable):
-			pg.Done = "Your ticket is already being handled, or was resolved."
+			pg.Done = pg.L.T("Your ticket is already being handled, or was resolved.")
 		}
 		// Any other token: the article, without a button.
 	}
@@ -240,16 +243,16 @@ func (p *kbPages) solved(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case err == nil:
-		pg.Done = "Thank you! We have closed your request as solved by this article. If the problem comes back, just reply to our email."
+		pg.Done = pg.L.T("Thank you! We have closed your request as solved by this article. If the problem comes back, just reply to our email.")
 		p.render(w, http.StatusOK, *pg)
 	case errors.Is(err, tickets.ErrNotDeflectable):
-		pg.Done = "Your ticket is already being handled, or was resolved: nothing changed."
+		pg.Done = pg.L.T("Your ticket is already being handled, or was resolved: nothing changed.")
 		p.render(w, http.StatusOK, *pg)
 	case errors.Is(err, tickets.ErrSolvedLinkExpired):
-		pg.Problem = "This link has expired. Nothing was recorded; please reply to our email instead."
+		pg.Problem = pg.L.T("This link has expired. Nothing was recorded; please reply to our email instead.")
 		p.render(w, http.StatusGone, *pg)
 	case errors.Is(err, tickets.ErrSolvedLinkInvalid), errors.Is(err, tickets.ErrNotFound):
-		pg.Problem = "This link is not valid. Nothing was recorded; please open the link from our email again."
+		pg.Problem = pg.L.T("This link is not valid. Nothing was recorded; please open the link from our email again.")
 		p.render(w, http.StatusNotFound, *pg)
 	default:
 		p.fail(w, r, err)
