@@ -126,3 +126,24 @@ func testPublishedArticlesAreServedSearchableAndTheirButtonResolvesTheTicket(t *
 		t.Errorf("a retired article: %d, want 404", code)
 	}
 }
+
+func TestAnArticlesPageSpeaksTheArticlesLanguage(t *testing.T) {
+	h, base := kbWebHarness(t)
+	err := h.desk.Service.AddArticle(h.ctx, &tickets.Article{Title: "Drucker zieht kein Papier ein", Status: tickets.ArticlePublished,
+		Language: "de", Body: "Öffnen Sie das Fach und legen Sie das Papier neu ein."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := h.desk.Service.PublishedArticles(h.ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("published: %v, %v", list, err)
+	}
+	code, _, page := do(t, http.MethodGet, base+"/kb/"+list[0].Slug, nil, map[string]string{"Accept-Language": "en"})
+	if code != http.StatusOK || !strings.Contains(page, `<html lang="de">`) || !strings.Contains(page, "Alle Artikel") {
+		t.Errorf("the German article's page (%d):\n%s", code, page)
+	}
+	code, _, page = do(t, http.MethodGet, base+"/kb", nil, map[string]string{"Accept-Language": "fr"})
+	if code != http.StatusOK || !strings.Contains(page, `<html lang="fr">`) || !strings.Contains(page, "Rechercher dans les articles") {
+		t.Errorf("the list for a French browser (%d):\n%s", code, page)
+	}
+}
