@@ -161,6 +161,13 @@ func (c *composer) data(n tickets.Notice) templates.Data {
 	if data.Language == "" {
 		data.Language = c.set.DefaultLanguage()
 	}
+	if len(n.Problems) > 0 {
+		lines := make([]string, len(n.Problems))
+		for i, p := range n.Problems {
+			lines[i] = p.In(data.Language)
+		}
+		data.Problem = strings.Join(lines, "\n")
+	}
 	data.ReplyMarker = templates.ReplyMarkerIn(data.Language)
 	return data
 }

@@ -16,6 +16,7 @@ import (
 	"helpdesk/config"
 	"helpdesk/desk"
 	"helpdesk/templates"
+	"helpdesk/tickets"
 )
 
 // withHeader puts header lines after the first line of a raw mail.
@@ -281,7 +282,7 @@ func TestAnAgentGetsMailInTheAgentsLanguageAndTheCustomerInTheTickets(t *testing
 		t.Fatal(err)
 	}
 	h.open(cfg)
-	_, notice, ack := assigned(h)
+	first, notice, ack := assigned(h)
 	if !strings.Contains(notice.subject, "Ihnen zugewiesen: Printer on fire") || !strings.Contains(notice.text, "Guten Tag Ann Agent,") {
 		t.Errorf("Ann's notice is not in German: %q\n%s", notice.subject, notice.text)
 	}
@@ -290,6 +291,23 @@ func TestAnAgentGetsMailInTheAgentsLanguageAndTheCustomerInTheTickets(t *testing
 	}
 	if !strings.HasPrefix(notice.text, "-- Bitte oberhalb dieser Zeile antworten --\n") {
 		t.Errorf("Ann's notice does not start with the German reply marker:\n%s", notice.text)
+	}
+	// A wrong command is explained in German too, the lines quoted as
+	// written; the ticket's event stays English.
+	mark := h.mark()
+	answer(h, notice, "#status fixed\n#escalate nowhere\n\nDone.")
+	h.flush()
+	cmdErr := h.oneMailTo("ann@example.com", mark)
+	for _, want := range []string{`Zeile 1 "#status fixed": unbekannter Status "fixed"`, `Zeile 2 "#escalate nowhere": keine Warteschlange, kein Kontakt`} {
+		if !strings.Contains(cmdErr.text, want) {
+			t.Errorf("the German command error lacks %q:\n%s", want, cmdErr.text)
+		}
+	}
+	if strings.Contains(cmdErr.text, "unknown status") {
+		t.Errorf("the German command error has English in it:\n%s", cmdErr.text)
+	}
+	if !hasEventLike(h.events(first.TicketID), tickets.EventCommand, `line 1 "#status fixed": unknown status "fixed"`) {
+		t.Errorf("the ticket's event does not say the problem in English: %+v", h.events(first.TicketID))
 	}
 	// Outlook keeps the notice below the answer, unquoted: the desk cuts
 	// it at the German marker.

@@ -142,7 +142,7 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 	text, macroProblems := s.expandMacros(ctx, full, text, Notice{Ticket: &mt, To: t.Requester, Agent: a})
 	problems = append(problems, macroProblems...)
 	if !note {
-		var bad []string
+		var bad []Problem
 		text, bad = s.expandKBLinks(ctx, tx, text)
 		problems = append(problems, bad...)
 		for _, c := range cmds {
@@ -161,10 +161,13 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 		return fmt.Errorf("storing the agent's mail on ticket %d: %w", t.ID, err)
 	}
 	if len(problems) > 0 {
-		if err := s.event(ctx, tx, t.ID, EventCommand, a.Email, "reply not taken, nothing changed or sent: "+strings.Join(problems, "; "), now); err != nil {
+		if err := s.event(ctx, tx, t.ID, EventCommand, a.Email, "reply not taken, nothing changed or sent: "+joinProblems(problems, "", "; "), now); err != nil {
 			return err
 		}
-		return s.notifyAgentWith(ctx, tx, t, a, Notice{Template: TemplateCommandError, Trigger: msg, Problem: strings.Join(problems, "\n")}, now)
+		// Problem is English for what reads it as text; the mail says the
+		// Problems in the agent's language.
+		return s.notifyAgentWith(ctx, tx, t, a, Notice{Template: TemplateCommandError, Trigger: msg,
+			Problem: joinProblems(problems, "", "\n"), Problems: problems}, now)
 	}
 	what := "answer from agent " + a.Email
 	switch {

@@ -116,13 +116,13 @@ func isCommandLine(l string) bool {
 
 // checkCommands resolves every command and returns what is wrong with
 // each wrong one, naming its line.
-func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, cmds []command) []string {
-	var problems []string
+func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent, cmds []command) []Problem {
+	var problems []Problem
 	wrong := func(c command, format string, args ...any) {
-		problems = append(problems, fmt.Sprintf("line %d %q: %s", c.line, c.raw, fmt.Sprintf(format, args...)))
+		problems = append(problems, Problem{Line: c.line, Text: c.raw, Format: format, Args: args})
 	}
 	if len(cmds) > maxCommands {
-		return []string{fmt.Sprintf("%d commands: one reply may give at most %d", len(cmds), maxCommands)}
+		return []Problem{{Format: "%d commands: one reply may give at most %d", Args: []any{len(cmds), maxCommands}}}
 	}
 	merges, escalations := 0, 0
 	resolved, resolutions := false, 0
@@ -228,14 +228,14 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 			}
 			link, bad := s.expandKBLinks(ctx, tx, "#kb-link "+c.arg)
 			for _, p := range bad {
-				wrong(*c, "%s", p)
+				wrong(*c, p.Format, p.Args...)
 			}
 			c.note = link
 		case "escalate":
 			escalations++
-			var bad string
-			if c.esc, bad = s.checkEscalation(t, c.arg); bad != "" {
-				wrong(*c, "%s", bad)
+			var bad *Problem
+			if c.esc, bad = s.checkEscalation(t, c.arg); bad != nil {
+				wrong(*c, bad.Format, bad.Args...)
 			} else if escalations > 1 {
 				wrong(*c, "only one #escalate per reply")
 			}

@@ -108,17 +108,18 @@ func (s *Service) contact(name string) *Contact {
 }
 
 // checkEscalation resolves the argument of an #escalate on t; it returns
-// what is wrong with it ("" when nothing is).
-func (s *Service) checkEscalation(t *Ticket, arg string) (escalation, string) {
+// what is wrong with it (nil when nothing is).
+func (s *Service) checkEscalation(t *Ticket, arg string) (escalation, *Problem) {
+	bad := func(format string, args ...any) *Problem { return &Problem{Format: format, Args: args} }
 	target, reason, _ := strings.Cut(strings.TrimSpace(arg), " ")
 	e := escalation{reason: strings.TrimSpace(reason)}
 	switch {
 	case target == "":
-		return e, "no target given (write #escalate QUEUE, #escalate manager, #escalate CONTACT or #escalate vendor@example.com, then the reason)"
+		return e, bad("no target given (write #escalate QUEUE, #escalate manager, #escalate CONTACT or #escalate vendor@example.com, then the reason)")
 	case strings.EqualFold(target, "manager"):
 		addr := s.queue(t.Queue).Escalation
 		if addr == "" {
-			return e, fmt.Sprintf("queue %s has no escalation address (the admin sets escalation in its [[queue]])", t.Queue)
+			return e, bad("queue %s has no escalation address (the admin sets escalation in its [[queue]])", t.Queue)
 		}
 		e.kind, e.target = "manager", EmailKey(addr)
 	case s.contact(target) != nil:
@@ -128,13 +129,13 @@ func (s *Service) checkEscalation(t *Ticket, arg string) (escalation, string) {
 		a, err := mail.ParseAddress(target)
 		switch {
 		case err != nil || a.Address != strings.Trim(target, "<>"):
-			return e, fmt.Sprintf("%q is not an address like vendor@example.com", target)
+			return e, bad("%q is not an address like vendor@example.com", target)
 		case s.isOwnAddress(a.Address):
-			return e, fmt.Sprintf("%s is the desk's own address", a.Address)
+			return e, bad("%s is the desk's own address", a.Address)
 		case UnanswerableAddress(a.Address) != "":
-			return e, fmt.Sprintf("%s: %s", a.Address, UnanswerableAddress(a.Address))
+			return e, bad("%s: %s", a.Address, UnanswerableAddress(a.Address))
 		case s.FindAgent(a.Address) != nil:
-			return e, fmt.Sprintf("%s is an agent: use #assign", a.Address)
+			return e, bad("%s is an agent: use #assign", a.Address)
 		}
 		e.kind, e.target = "vendor", EmailKey(a.Address)
 		for _, c := range s.opts.Contacts {
@@ -144,13 +145,13 @@ func (s *Service) checkEscalation(t *Ticket, arg string) (escalation, string) {
 		}
 	case s.knownQueue(target):
 		if target == t.Queue {
-			return e, fmt.Sprintf("the ticket is in queue %s already", target)
+			return e, bad("the ticket is in queue %s already", target)
 		}
 		e.kind, e.target = "queue", target
 	default:
-		return e, fmt.Sprintf("no queue, contact or address %q (queues: %s; contacts: %s; or manager, or an address)", target, s.queueList(), s.contactList())
+		return e, bad("no queue, contact or address %q (queues: %s; contacts: %s; or manager, or an address)", target, s.queueList(), s.contactList())
 	}
-	return e, ""
+	return e, nil
 }
 
 // queueList names the configured queues, for an agent's error.

@@ -361,25 +361,25 @@ var kbLinkRE = regexp.MustCompile(`#kb-link[ \t]+([^\s]*)`)
 // the published article's title and link, and says what is wrong with
 // each that cannot be: an unknown slug, an article not published, a desk
 // without a base_url.
-func (s *Service) expandKBLinks(ctx context.Context, tx Tx, text string) (string, []string) {
-	var problems []string
+func (s *Service) expandKBLinks(ctx context.Context, tx Tx, text string) (string, []Problem) {
+	var problems []Problem
 	out := kbLinkRE.ReplaceAllStringFunc(text, func(m string) string {
 		slug := strings.TrimRight(kbLinkRE.FindStringSubmatch(m)[1], ".,;:!)")
 		rest := kbLinkRE.FindStringSubmatch(m)[1][len(slug):]
 		if s.kb.BaseURL == "" {
-			problems = append(problems, fmt.Sprintf("%q: the desk has no [http] base_url, so articles have no link", m))
+			problems = append(problems, Problem{Text: m, Format: "the desk has no [http] base_url, so articles have no link"})
 			return m
 		}
 		a, err := tx.ArticleBySlug(ctx, slug)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			problems = append(problems, fmt.Sprintf("%q: no article %q", m, slug))
+			problems = append(problems, Problem{Text: m, Format: "no article %q", Args: []any{slug}})
 			return m
 		case err != nil:
-			problems = append(problems, fmt.Sprintf("%q: the article could not be read: %v", m, err))
+			problems = append(problems, Problem{Text: m, Format: "the article could not be read: %v", Args: []any{err}})
 			return m
 		case a.Status != ArticlePublished:
-			problems = append(problems, fmt.Sprintf("%q: the article %q is %s, not published", m, slug, a.Status))
+			problems = append(problems, Problem{Text: m, Format: "the article %q is %s, not published", Args: []any{slug, a.Status}})
 			return m
 		}
 		return a.Title + " <" + s.ArticleURL(a.Slug) + ">" + rest

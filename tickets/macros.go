@@ -3,7 +3,6 @@ package tickets
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -38,11 +37,11 @@ func macroName(l string) (string, bool) {
 // text for n. It returns the problems with the lines whose macro is
 // unknown or does not render, numbered by their line in full (the
 // reply's text the agent wrote).
-func (s *Service) expandMacros(ctx context.Context, full, text string, n Notice) (string, []string) {
+func (s *Service) expandMacros(ctx context.Context, full, text string, n Notice) (string, []Problem) {
 	if !strings.Contains(strings.ToLower(text), "#macro") {
 		return text, nil
 	}
-	var problems []string
+	var problems []Problem
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
 		name, ok := macroName(l)
@@ -51,19 +50,19 @@ func (s *Service) expandMacros(ctx context.Context, full, text string, n Notice)
 		}
 		line := lineOf(full, l)
 		if name == "" || strings.ContainsAny(name, " \t") {
-			problems = append(problems, fmt.Sprintf("line %d %q: write one macro name after #macro", line, strings.TrimSpace(l)))
+			problems = append(problems, Problem{Line: line, Text: strings.TrimSpace(l), Format: "write one macro name after #macro"})
 			continue
 		}
 		if s.opts.Macros == nil {
-			problems = append(problems, fmt.Sprintf("line %d %q: no macro %q (the desk has no macros)", line, strings.TrimSpace(l), name))
+			problems = append(problems, Problem{Line: line, Text: strings.TrimSpace(l), Format: "no macro %q (the desk has no macros)", Args: []any{name}})
 			continue
 		}
 		out, err := s.opts.Macros.Macro(ctx, name, n)
 		switch {
 		case errors.Is(err, ErrUnknownMacro):
-			problems = append(problems, fmt.Sprintf("line %d %q: no macro %q (`helpdesk macros list` shows them)", line, strings.TrimSpace(l), name))
+			problems = append(problems, Problem{Line: line, Text: strings.TrimSpace(l), Format: "no macro %q (`helpdesk macros list` shows them)", Args: []any{name}})
 		case err != nil:
-			problems = append(problems, fmt.Sprintf("line %d %q: %v", line, strings.TrimSpace(l), err))
+			problems = append(problems, Problem{Line: line, Text: strings.TrimSpace(l), Format: "%v", Args: []any{err}})
 		default:
 			lines[i] = out
 		}
