@@ -16,14 +16,15 @@ import (
 	"helpdesk/web"
 )
 
-// webHarness is a desk (the team of staffTOML) whose customer pages are
-// served at its base_url, with more TOML after the config.
+// webHarness is a desk (the team of staffTOML) whose customer pages and
+// survey pages are served at its base_url, with more TOML after the
+// config.
 func webHarness(t *testing.T, more string) (*harness, string) {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
 	h := agentHarness(t, "\n[http]\nbase_url = \""+base+"\"\n"+more)
-	srv, err := web.New(web.Options{BaseURL: base, Proxies: h.desk.Proxies()})
+	srv, err := web.New(web.Options{BaseURL: base, Surveys: h.desk.Service, Proxies: h.desk.Proxies()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,17 +564,7 @@ func TestAConfirmedWebTicketIsAssignedWithTheSkillItsRulesAskFor(t *testing.T) {
 }
 
 func TestTheCustomersPagesSpeakTheCustomersLanguage(t *testing.T) {
-	ts := httptest.NewUnstartedServer(nil)
-	base := "http://" + ts.Listener.Addr().String()
-	h := agentHarness(t, "\n[http]\nbase_url = \""+base+"\"\n")
-	srv, err := web.New(web.Options{BaseURL: base, Surveys: h.desk.Service, Proxies: h.desk.Proxies()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.desk.AddCustomerPages(srv)
-	ts.Config.Handler = srv
-	ts.Start()
-	t.Cleanup(ts.Close)
+	h, base := webHarness(t, "")
 
 	// A German customer's ticket page is German, whatever the browser.
 	mark := h.mark()
