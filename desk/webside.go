@@ -90,7 +90,7 @@ func (w webDesk) CloseByPage(ctx context.Context, token string) (*tickets.Custom
 // from the ticket's requester, and ingests it onto that ticket as a
 // reply by mail is: it reopens, and tells the assignee, by the usual
 // rules.
-func (w webDesk) ReplyByPage(ctx context.Context, token, text, source string) error {
+func (w webDesk) ReplyByPage(ctx context.Context, token, text, source string, files []web.Upload) error {
 	d := w.d
 	v, err := d.Service.TicketByPage(ctx, token)
 	if err != nil {
@@ -109,7 +109,7 @@ func (w webDesk) ReplyByPage(ctx context.Context, token, text, source string) er
 	}
 	raw, err := d.webMail(webMail{
 		From: gomail.Address{Name: t.Requester.Name, Address: t.Requester.Email}, To: box.Address,
-		Subject: "Re: [" + v.Ref + "] " + t.Subject, Text: text, Source: source, Origin: "web-page",
+		Subject: "Re: [" + v.Ref + "] " + t.Subject, Text: text, Files: files, Source: source, Origin: "web-page",
 	})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -615,6 +616,62 @@ func TestTheCustomersPagesSpeakTheCustomersLanguage(t *testing.T) {
 		code, _, page := do(t, http.MethodGet, base+c.path, nil, map[string]string{"Accept-Language": c.accept})
 		if !strings.Contains(page, c.want) || !strings.Contains(page, `<html lang="`+c.lang+`">`) {
 			t.Errorf("%s with Accept-Language %q (%d) lacks %q in %s:\n%s", c.path, c.accept, code, c.want, c.lang, page)
+		}
+	}
+}
+
+// replyWithFiles sends the reply form of the ticket page at link, as a
+// browser does: multipart, with files.
+func replyWithFiles(t *testing.T, base, link, ft, text string, files map[string]string) (int, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	mw.WriteField("ft", ft)
+	mw.WriteField("text", text)
+	for name, content := range files {
+		fw, _ := mw.CreateFormFile("files", name)
+		fw.Write([]byte(content))
+	}
+	mw.Close()
+	code, _, body := do(t, http.MethodPost, link+"/reply", &b, map[string]string{"Content-Type": mw.FormDataContentType(), "Origin": base})
+	return code, body
+}
+
+func TestAReplyOnTheTicketsPageTakesFilesWithinTheFormsLimits(t *testing.T) {
+	h, base := webHarness(t, "\n[web]\nmax_upload = \"64KB\"\n")
+	out, _, ack := assigned(h)
+	link := pageLink(t, ack.text)
+	_, _, page := get(t, link)
+	ft := formTokenRE.FindStringSubmatch(page)[1]
+
+	if code, body := replyWithFiles(t, base, link, ft, "The log you asked for.", map[string]string{"export.log": "row 65536: overflow"}); code != http.StatusSeeOther {
+		t.Fatalf("a reply with a file: %d\n%s", code, body)
+	}
+	var files []string
+	for _, m := range h.messages(out.TicketID) {
+		if m.Direction == tickets.In && strings.Contains(m.Text, "The log you asked for.") {
+			for _, a := range m.Attachments {
+				files = append(files, a.Filename)
+			}
+		}
+	}
+	if !slices.Equal(files, []string{"export.log"}) {
+		t.Errorf("the reply's files on the ticket: %v", files)
+	}
+
+	many := map[string]string{}
+	for i := range 11 {
+		many[fmt.Sprintf("f%d.txt", i)] = "x"
+	}
+	if code, body := replyWithFiles(t, base, link, ft, "Eleven files.", many); code != http.StatusBadRequest || !strings.Contains(body, "Please attach at most 10 files.") {
+		t.Errorf("eleven files: %d\n%s", code, body)
+	}
+	if code, body := replyWithFiles(t, base, link, ft, "Too big.", map[string]string{"big.bin": strings.Repeat("x", 70_000)}); code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "at most 64 KB") {
+		t.Errorf("a reply over max_upload: %d\n%s", code, body)
+	}
+	for _, m := range h.messages(out.TicketID) {
+		if strings.Contains(m.Text, "Eleven files.") || strings.Contains(m.Text, "Too big.") {
+			t.Errorf("a refused reply was stored: %q", m.Text)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ import (
 // A customer in a real browser: opens a ticket on the form (with a file),
 // gets the acknowledgement by mail (the in-process SMTP server), confirms
 // on the ticket's page, sees an agent's answer appear there, replies
-// there, and an altered link shows nothing.
+// there with a photo, and an altered link shows nothing.
 func TestACustomerOpensAndFollowsATicketInChromium(t *testing.T) {
 	chromium.Require(t)
 	h, base := webHarness(t, "")
@@ -95,9 +96,14 @@ func TestACustomerOpensAndFollowsATicketInChromium(t *testing.T) {
 		t.Fatalf("the conversation: %s", conversation)
 	}
 
-	// A reply on the page lands on the ticket.
+	// A reply on the page, with a photo, lands on the ticket.
+	photo := filepath.Join(t.TempDir(), "meter.jpg")
+	if err := os.WriteFile(photo, []byte("\xff\xd8\xff\xe0 a photo of the meter"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#reply"), "Thank you, he is here."),
+		chromedp.SetUploadFiles(`form[action$="/reply"] input[type=file]`, []string{photo}),
 		chromedp.Click(chromedp.CSS(`form[action$="/reply"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("#done")),
 	); err != nil {
@@ -105,6 +111,20 @@ func TestACustomerOpensAndFollowsATicketInChromium(t *testing.T) {
 	}
 	if conversation := eval(`[...document.querySelectorAll("article .text")].map(e => e.textContent).join(" | ")`); !strings.Contains(conversation, "he is here") {
 		t.Errorf("the reply is not on the page: %s", conversation)
+	}
+	if notes := text("body"); !strings.Contains(notes, "meter.jpg") {
+		t.Errorf("the page does not show the reply's file:\n%s", notes)
+	}
+	// The assignee gets it, the photo attached as sent.
+	h.flush()
+	var got []string
+	for _, m := range h.mailTo(tk.Assignee, mark) {
+		if strings.Contains(m.text, "he is here") {
+			got = append(got, m.files["meter.jpg"])
+		}
+	}
+	if !slices.Equal(got, []string{"\xff\xd8\xff\xe0 a photo of the meter"}) {
+		t.Errorf("the assignee's notices of the reply carry %q", got)
 	}
 
 	// An altered link shows nothing of the ticket.

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -39,8 +40,9 @@ type Customers interface {
 	// TicketByPage is what a ticket page's token shows
 	// (tickets.ErrTicketLinkInvalid for a token the desk did not make).
 	TicketByPage(ctx context.Context, token string) (*tickets.CustomerView, error)
-	// ReplyByPage stores text as the customer's reply on the ticket of token.
-	ReplyByPage(ctx context.Context, token, text, source string) error
+	// ReplyByPage stores text, with files, as the customer's reply on the
+	// ticket of token.
+	ReplyByPage(ctx context.Context, token, text, source string, files []Upload) error
 	// ConfirmByPage confirms an unverified ticket; CloseByPage closes one.
 	ConfirmByPage(ctx context.Context, token string) (*tickets.CustomerView, error)
 	CloseByPage(ctx context.Context, token string) (*tickets.CustomerView, error)
@@ -94,6 +96,7 @@ func (s *Server) AddCustomerPages(c Customers, f Forms, opts CustomerOptions) {
 		opts.Now = time.Now
 	}
 	p := &customerPages{s: s, c: c, f: f, opts: opts}
+	s.replyLimit = opts.MaxUpload
 	if opts.NewTicket {
 		s.bodyLimits["/new"] = opts.MaxUpload
 		s.Handle("GET /new", http.HandlerFunc(p.newForm))
@@ -185,10 +188,13 @@ var customerTemplates = template.Must(template.New("customer").Funcs(template.Fu
 {{- end}}
 {{- if .Open}}
 <h2>{{.L.T "Reply"}}</h2>
-<form method="post" action="{{.Base}}/t/{{.Token}}/reply" accept-charset="utf-8">
+<form method="post" action="{{.Base}}/t/{{.Token}}/reply" enctype="multipart/form-data" accept-charset="utf-8">
 <input type="hidden" name="ft" value="{{.FormToken}}">
 <p><label for="reply">{{.L.T "Your reply"}}</label><br>
 <textarea id="reply" name="text" rows="6" required></textarea></p>
+<p><label for="files">{{.L.T "Attachments (optional)"}}</label><br>
+<input type="file" id="files" name="files" multiple aria-describedby="files-hint"><br>
+<span id="files-hint" class="note">{{.L.T "Up to %d files, %s in all." .MaxFiles .MaxUpload}}</span></p>
 <p><button type="submit">{{.L.T "Send my reply"}}</button></p>
 </form>
 {{- if .Closable}}
@@ -220,6 +226,8 @@ type newForm struct {
 type ticketView struct {
 	*tickets.CustomerView
 	L                      locale
+	MaxFiles               int
+	MaxUpload              string
 	Base, Token, FormToken string
 	StatusText             string
 	Unverified             bool
@@ -294,30 +302,18 @@ func (p *customerPages) newTicket(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusBadRequest, customerPage{L: l, Title: l.T("Open a support request"), Problem: l.T(problem, args...), Form: p.form(l, nt)})
 		return
 	}
-	files := r.MultipartForm.File["files"]
-	if len(files) > maxFiles {
-		p.render(w, http.StatusBadRequest, customerPage{L: l, Title: l.T("Open a support request"),
-			Problem: l.T("Please attach at most %d files.", maxFiles), Form: p.form(l, nt)})
+	files, problem, err := uploads(r)
+	if err != nil {
+		p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
 		return
 	}
-	for _, fh := range files {
-		f, err := fh.Open()
-		if err != nil {
-			p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
-			return
-		}
-		data, err := io.ReadAll(f)
-		f.Close()
-		if err != nil {
-			p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
-			return
-		}
-		if len(data) == 0 && fh.Filename == "" {
-			continue // a file input left empty
-		}
-		nt.Files = append(nt.Files, Upload{Filename: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Data: data})
+	if problem != nil {
+		p.render(w, http.StatusBadRequest, customerPage{L: l, Title: l.T("Open a support request"),
+			Problem: l.T(problem[0].(string), problem[1:]...), Form: p.form(l, nt)})
+		return
 	}
-	err := p.c.OpenTicket(ctx, nt)
+	nt.Files = files
+	err = p.c.OpenTicket(ctx, nt)
 	var limited *tickets.RateLimitError
 	switch {
 	case errors.As(err, &limited):
@@ -340,6 +336,35 @@ func (p *customerPages) sent(w http.ResponseWriter, r *http.Request) {
 	l := localeFor(r, "")
 	p.s.render(w, http.StatusOK, page{L: l, Title: l.T("Check your email"),
 		Text: l.T("Thank you. We have sent an email to the address you gave: please confirm your request with the link in it, or by replying to it. If it does not arrive within a few minutes, look in your spam folder.")})
+}
+
+// uploads reads the files of a multipart form's "files" field. problem,
+// when not nil, is what is wrong for the customer (a text of pageTexts
+// and its values); err, a form that cannot be read.
+func uploads(r *http.Request) (files []Upload, problem []any, err error) {
+	if r.MultipartForm == nil {
+		return nil, nil, nil
+	}
+	fhs := r.MultipartForm.File["files"]
+	if len(fhs) > maxFiles {
+		return nil, []any{"Please attach at most %d files.", maxFiles}, nil
+	}
+	for _, fh := range fhs {
+		f, err := fh.Open()
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(data) == 0 && fh.Filename == "" {
+			continue // a file input left empty
+		}
+		files = append(files, Upload{Filename: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Data: data})
+	}
+	return files, nil, nil
 }
 
 // checkNewTicket says what is wrong with the form's fields ("" if nothing).
@@ -415,7 +440,7 @@ func (p *customerPages) view(w http.ResponseWriter, r *http.Request, v *tickets.
 	}
 	token := r.PathValue("token")
 	l := localeFor(r, v.Language)
-	tv := &ticketView{CustomerView: v, L: l, Base: p.s.base, Token: token, FormToken: p.f.FormToken("t:"+token, p.opts.Now()),
+	tv := &ticketView{CustomerView: v, L: l, MaxFiles: maxFiles, MaxUpload: humanBytes(p.opts.MaxUpload), Base: p.s.base, Token: token, FormToken: p.f.FormToken("t:"+token, p.opts.Now()),
 		StatusText: l.T(statusText(v.Status)), Unverified: v.Status == tickets.StatusUnverified}
 	tv.Open = !v.Status.Terminal()
 	tv.Closable = tv.Open && v.Status != tickets.StatusClosed
@@ -443,10 +468,18 @@ func (p *customerPages) post(w http.ResponseWriter, r *http.Request) bool {
 			"Nothing changed. Please open the link from our email and use the page it opens.")
 		return false
 	}
-	if err := r.ParseForm(); err != nil {
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(1 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			p.s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Your reply is too large", "Nothing was sent. Please shorten it, or reply by email with attachments.")
+			p.s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Your reply is too large",
+				"Nothing was sent. The page takes at most %s, attachments included: please leave out or shrink an attachment, or reply by email.",
+				humanBytes(p.opts.MaxUpload))
 			return false
 		}
 		p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing changed. Please open the link from our email again.")
@@ -474,14 +507,25 @@ func (p *customerPages) reply(w http.ResponseWriter, r *http.Request) {
 	if p.view(w, r, v, err) == nil {
 		return
 	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
 	text := strings.TrimSpace(strings.ToValidUTF8(r.PostForm.Get("text"), ""))
-	if text == "" || utf8.RuneCountInString(text) > maxTextRunes {
-		tv := p.view(w, r, v, nil)
-		p.render(w, http.StatusBadRequest, customerPage{L: tv.L, Title: tv.L.T("Your request %s", v.Ref), View: tv,
-			Problem: tv.L.T("Please write a reply of at most %d characters.", maxTextRunes)})
+	files, problem, err := uploads(r)
+	if err != nil {
+		p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing changed. Please open the link from our email again.")
 		return
 	}
-	if err := p.c.ReplyByPage(r.Context(), token, text, ClientIP(r)); err != nil {
+	if problem == nil && (text == "" || utf8.RuneCountInString(text) > maxTextRunes) {
+		problem = []any{"Please write a reply of at most %d characters.", maxTextRunes}
+	}
+	if problem != nil {
+		tv := p.view(w, r, v, nil)
+		p.render(w, http.StatusBadRequest, customerPage{L: tv.L, Title: tv.L.T("Your request %s", v.Ref), View: tv,
+			Problem: tv.L.T(problem[0].(string), problem[1:]...)})
+		return
+	}
+	if err := p.c.ReplyByPage(r.Context(), token, text, ClientIP(r), files); err != nil {
 		p.view(w, r, nil, err)
 		return
 	}

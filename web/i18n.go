@@ -183,10 +183,10 @@ var pageTexts = map[string][3]string{
 		"Rien n'a changé. Veuillez ouvrir le lien de notre e-mail et utiliser la page qu'il ouvre.",
 		"No ha cambiado nada. Abra el enlace de nuestro correo y use la página que abre."},
 	"Your reply is too large": {"Ihre Antwort ist zu groß", "Votre réponse est trop volumineuse", "Su respuesta es demasiado grande"},
-	"Nothing was sent. Please shorten it, or reply by email with attachments.": {
-		"Es wurde nichts gesendet. Bitte kürzen Sie sie, oder antworten Sie per E-Mail mit Anhängen.",
-		"Rien n'a été envoyé. Veuillez la raccourcir, ou répondre par e-mail avec des pièces jointes.",
-		"No se ha enviado nada. Acórtela o responda por correo con adjuntos."},
+	"Nothing was sent. The page takes at most %s, attachments included: please leave out or shrink an attachment, or reply by email.": {
+		"Es wurde nichts gesendet. Die Seite nimmt höchstens %s auf, Anhänge eingeschlossen: Bitte lassen Sie einen Anhang weg oder verkleinern Sie ihn, oder antworten Sie per E-Mail.",
+		"Rien n'a été envoyé. La page accepte %s au plus, pièces jointes comprises : veuillez retirer ou réduire une pièce jointe, ou répondre par e-mail.",
+		"No se ha enviado nada. La página admite %s como máximo, adjuntos incluidos: quite o reduzca un adjunto, o responda por correo."},
 	"Nothing changed. Please open the link from our email again.": {
 		"Es wurde nichts geändert. Bitte öffnen Sie den Link aus unserer E-Mail erneut.",
 		"Rien n'a changé. Veuillez rouvrir le lien de notre e-mail.",

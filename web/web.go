@@ -64,6 +64,9 @@ type Server struct {
 	// bodyLimits are the body limits of paths that take more than
 	// maxBody (the new ticket form's attachments), by exact path.
 	bodyLimits map[string]int64
+	// replyLimit is the body limit of a reply on a ticket's page, which
+	// may carry files (0: maxBody).
+	replyLimit int64
 }
 
 // New returns a server with the survey pages (when Options.Surveys is set).
@@ -125,6 +128,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	limit := s.maxBody
 	if n, ok := s.bodyLimits[r.URL.Path]; ok {
 		limit = n
+	} else if s.replyLimit > 0 && strings.HasPrefix(r.URL.Path, "/t/") && strings.HasSuffix(r.URL.Path, "/reply") {
+		limit = s.replyLimit
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	s.mux.ServeHTTP(w, s.withClient(r))
