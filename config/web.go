@@ -13,8 +13,9 @@ type Web struct {
 	// to its address: its queue, and its address as the sender of the
 	// desk's mail (default: the first [[mailbox]]).
 	Mailbox string `toml:"mailbox"`
-	// MaxUpload bounds the form's request, attachments included (default
-	// "10MB"); every other page keeps its 64 KiB. A web ticket is
+	// MaxUpload bounds the form's request and a reply on a ticket's page,
+	// attachments included (default "10MB"); every other page keeps its
+	// 64 KiB. A web ticket is
 	// stored as a mail: tickets.max_message_size bounds it too.
 	MaxUpload Size `toml:"max_upload"`
 	// PerAddress and PerSource are the most tickets one address, and one
