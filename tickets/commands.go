@@ -190,7 +190,8 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 			id, err := parseRef(c.arg)
 			switch {
 			case err != nil:
-				wrong(*c, "%v", err)
+				f, args := asProblem(err)
+				wrong(*c, f, args...)
 			case id == t.ID:
 				wrong(*c, "a ticket cannot be merged into itself")
 			case merges > 1:
@@ -213,7 +214,8 @@ func (s *Service) checkCommands(ctx context.Context, tx Tx, t *Ticket, a *Agent,
 		case "lang":
 			l, err := s.checkLanguage(c.arg)
 			if err != nil {
-				wrong(*c, "%v", err)
+				f, args := asProblem(err)
+				wrong(*c, f, args...)
 			}
 			c.arg = l
 		case "note":
@@ -281,7 +283,7 @@ func parseRef(s string) (int64, error) {
 	}
 	id, err := strconv.ParseInt(ref, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%q is not a ticket reference (write it as HD#1042 or 1042)", s)
+		return 0, &Problem{Format: "%q is not a ticket reference (write it as HD#1042 or 1042)", Args: []any{s}}
 	}
 	return id, nil
 }

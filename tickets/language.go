@@ -215,11 +215,11 @@ func (s *Service) guessLanguage(in *Inbound) (lang, why string) {
 func (s *Service) checkLanguage(arg string) (string, error) {
 	known := s.opts.Languages.Known
 	if len(known) == 0 {
-		return "", fmt.Errorf("the desk keeps no languages")
+		return "", &Problem{Format: "the desk keeps no languages"}
 	}
 	l := s.knownLanguage(arg)
 	if l == "" || strings.ContainsAny(arg, ",;") {
-		return "", fmt.Errorf("unknown language %q (use %s)", arg, strings.Join(known, ", "))
+		return "", &Problem{Format: "unknown language %q (use %s)", Args: []any{arg, strings.Join(known, ", ")}}
 	}
 	return l, nil
 }

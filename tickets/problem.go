@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -36,6 +37,20 @@ func (p Problem) In(lang string) string {
 
 // String writes p in English.
 func (p Problem) String() string { return p.In("") }
+
+// Error is String: a Problem returned as an error keeps its format, for
+// the mail in the agent's language (asProblem).
+func (p Problem) Error() string { return p.String() }
+
+// asProblem is err as a Problem of the line of c, keeping its format
+// when it is one, as "%v" otherwise.
+func asProblem(err error) (format string, args []any) {
+	var p *Problem
+	if errors.As(err, &p) && p.Line == 0 && p.Text == "" {
+		return p.Format, p.Args
+	}
+	return "%v", []any{err}
+}
 
 // joinProblems writes ps in lang, one a line.
 func joinProblems(ps []Problem, lang, sep string) string {
@@ -157,6 +172,14 @@ var problemTexts = map[string][3]string{
 		"l'article n'a pas pu être lu : %v", "no se ha podido leer el artículo: %v"},
 	"the article %q is %s, not published": {"der Artikel %q ist %s, nicht veröffentlicht",
 		"l'article %q est %s, non publié", "el artículo %q está %s, no publicado"},
+	"the desk keeps no languages": {"der Helpdesk führt keine Sprachen", "le support ne gère aucune langue",
+		"el servicio no gestiona ningún idioma"},
+	"unknown language %q (use %s)": {"unbekannte Sprache %q (möglich sind %s)", "langue inconnue %q (utilisez %s)",
+		"idioma desconocido %q (use %s)"},
+	"%q is not a ticket reference (write it as HD#1042 or 1042)": {
+		"%q ist keine Ticketnummer (schreiben Sie sie als HD#1042 oder 1042)",
+		"%q n'est pas une référence de ticket (écrivez-la HD#1042 ou 1042)",
+		"%q no es una referencia de ticket (escríbala como HD#1042 o 1042)"},
 	"%v": {"%v", "%v", "%v"},
 	"%s": {"%s", "%s", "%s"},
 }

@@ -1,6 +1,8 @@
 package tickets
 
 import (
+	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -96,5 +98,18 @@ func TestAProblemIsWrittenInTheAgentsLanguageWithItsLineAsWritten(t *testing.T) 
 		if got := p.In(lang); got != want {
 			t.Errorf("%q: got %s, want %s", lang, got, want)
 		}
+	}
+}
+
+func TestAProblemReturnedAsAnErrorKeepsItsFormat(t *testing.T) {
+	_, err := parseRef("HD#x")
+	if f, args := asProblem(err); f != "%q is not a ticket reference (write it as HD#1042 or 1042)" || len(args) != 1 {
+		t.Errorf("asProblem: %q %v", f, args)
+	}
+	if err.Error() != `"HD#x" is not a ticket reference (write it as HD#1042 or 1042)` {
+		t.Errorf("Error: %s", err)
+	}
+	if f, args := asProblem(errors.New("disk full")); f != "%v" || fmt.Sprint(args...) != "disk full" {
+		t.Errorf("another error: %q %v", f, args)
 	}
 }
