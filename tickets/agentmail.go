@@ -81,10 +81,10 @@ func (s *Service) agentMail(ctx context.Context, tx Tx, in *Inbound, msg *Messag
 			fmt.Sprintf("automatic mail from %s (%s) through the reply address of agent %s: nothing relayed", from, in.AutoReason, a.Email), now)
 	case !a.Writes(from):
 		res.Unverified = true
-		return true, s.forgedAgentMail(ctx, tx, t, a, in, msg, fmt.Sprintf("%s is not an address of agent %s", from, a.Email), now)
+		return true, s.forgedAgentMail(ctx, tx, t, a, in, msg, Problem{Format: "%s is not an address of agent %s", Args: []any{from, a.Email}}, now)
 	case in.Sender != nil && !in.Sender.FromVerified:
 		res.Unverified = true
-		return true, s.forgedAgentMail(ctx, tx, t, a, in, msg, fmt.Sprintf("the sender %s is not verified (%s)", from, in.Sender.Why), now)
+		return true, s.forgedAgentMail(ctx, tx, t, a, in, msg, Problem{Format: "the sender %s is not verified (%s)", Args: []any{from, in.Sender.Why}}, now)
 	}
 	return true, s.agentReply(ctx, tx, t, a, in, msg, now, res)
 }
@@ -93,7 +93,7 @@ func (s *Service) agentMail(ctx context.Context, tx Tx, in *Inbound, msg *Messag
 // an unverified note: no command runs, nothing reaches the customer, the
 // ticket stays as it is. It is a security event, and a is told (at most
 // once per securityNoticeEvery and ticket).
-func (s *Service) forgedAgentMail(ctx context.Context, tx Tx, t *Ticket, a *Agent, in *Inbound, msg *Message, why string, now time.Time) error {
+func (s *Service) forgedAgentMail(ctx context.Context, tx Tx, t *Ticket, a *Agent, in *Inbound, msg *Message, why Problem, now time.Time) error {
 	msg.Kind, msg.Unverified = KindNote, true
 	if err := tx.InsertMessage(ctx, msg, in.Raw); err != nil {
 		return fmt.Errorf("storing unverified mail on ticket %d: %w", t.ID, err)
@@ -112,8 +112,9 @@ func (s *Service) forgedAgentMail(ctx context.Context, tx Tx, t *Ticket, a *Agen
 			return nil // told within the hour
 		}
 	}
-	return s.notifyAgentWith(ctx, tx, t, a, Notice{Template: TemplateAgentSecurity, Trigger: msg,
-		Problem: fmt.Sprintf("A mail came through your reply address for %s, but %s. It is kept on the ticket as an unverified note; no command in it ran and nothing was sent to the customer.", s.Ref(t.ID), why)}, now)
+	told := Problem{Format: "A mail came through your reply address for %s, but %s. It is kept on the ticket as an unverified note; no command in it ran and nothing was sent to the customer.",
+		Args: []any{s.Ref(t.ID), why}}
+	return s.notifyAgentWith(ctx, tx, t, a, Notice{Template: TemplateAgentSecurity, Trigger: msg, Problem: told.String(), Problems: []Problem{told}}, now)
 }
 
 // agentReply takes agent a's own mail on ticket t: its #commands run, its

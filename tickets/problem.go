@@ -25,7 +25,16 @@ type Problem struct {
 // In writes p in language lang ("de", "fr-CH"); English where the
 // problem has no text in it.
 func (p Problem) In(lang string) string {
-	msg := fmt.Sprintf(problemText(lang, p.Format), p.Args...)
+	args, copied := p.Args, false
+	for i, a := range p.Args {
+		if q, ok := a.(Problem); ok { // a part of the problem, said in lang too
+			if !copied {
+				args, copied = append([]any(nil), p.Args...), true
+			}
+			args[i] = q.In(lang)
+		}
+	}
+	msg := fmt.Sprintf(problemText(lang, p.Format), args...)
 	switch {
 	case p.Line > 0:
 		return fmt.Sprintf(problemText(lang, "line %d %q: %s"), p.Line, p.Text, msg)
@@ -180,6 +189,14 @@ var problemTexts = map[string][3]string{
 		"%q ist keine Ticketnummer (schreiben Sie sie als HD#1042 oder 1042)",
 		"%q n'est pas une référence de ticket (écrivez-la HD#1042 ou 1042)",
 		"%q no es una referencia de ticket (escríbala como HD#1042 o 1042)"},
+	"%s is not an address of agent %s": {"%s ist keine Adresse des Agenten %s", "%s n'est pas une adresse de l'agent %s",
+		"%s no es una dirección del agente %s"},
+	"the sender %s is not verified (%s)": {"der Absender %s ist nicht verifiziert (%s)", "l'expéditeur %s n'est pas vérifié (%s)",
+		"el remitente %s no está verificado (%s)"},
+	"A mail came through your reply address for %s, but %s. It is kept on the ticket as an unverified note; no command in it ran and nothing was sent to the customer.": {
+		"Über Ihre Antwortadresse für %s kam eine E-Mail, aber %s. Sie steht als unbestätigte Notiz am Ticket; kein Befehl darin wurde ausgeführt, und an den Kunden wurde nichts gesendet.",
+		"Un e-mail est arrivé par votre adresse de réponse pour %s, mais %s. Il est gardé sur le ticket comme note non vérifiée ; aucune commande n'a été exécutée et rien n'a été envoyé au client.",
+		"Ha llegado un correo por su dirección de respuesta para %s, pero %s. Se guarda en el ticket como nota no verificada; no se ha ejecutado ningún comando y no se ha enviado nada al cliente."},
 	"%v": {"%v", "%v", "%v"},
 	"%s": {"%s", "%s", "%s"},
 }

@@ -113,3 +113,18 @@ func TestAProblemReturnedAsAnErrorKeepsItsFormat(t *testing.T) {
 		t.Errorf("another error: %q %v", f, args)
 	}
 }
+
+func TestAProblemInsideAProblemIsSaidInTheSameLanguage(t *testing.T) {
+	why := Problem{Format: "%s is not an address of agent %s", Args: []any{"eve@evil.test", "ann@example.com"}}
+	told := Problem{Format: "A mail came through your reply address for %s, but %s. It is kept on the ticket as an unverified note; no command in it ran and nothing was sent to the customer.",
+		Args: []any{"HD#1042", why}}
+	if got := told.In("de"); !strings.HasPrefix(got, "Über Ihre Antwortadresse für HD#1042 kam eine E-Mail, aber eve@evil.test ist keine Adresse des Agenten ann@example.com.") {
+		t.Errorf("German: %s", got)
+	}
+	if got := told.String(); !strings.Contains(got, "but eve@evil.test is not an address of agent ann@example.com.") {
+		t.Errorf("English: %s", got)
+	}
+	if _, ok := told.Args[1].(Problem); !ok {
+		t.Error("In changed the problem's values")
+	}
+}
