@@ -912,3 +912,33 @@ func TestTooManyCommandsAreAnErrorAndReachNoCustomer(t *testing.T) {
 		t.Errorf("tags %v", tags)
 	}
 }
+
+// clearsigned is reply with its body signed inline, as Thunderbird and
+// mutt sign it (RFC 4880 7): armour, dash-escaped text, signature.
+func clearsigned(reply string) string {
+	head, body, _ := strings.Cut(reply, "\r\n\r\n")
+	lines := strings.Split(body, "\r\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "-") {
+			lines[i] = "- " + l
+		}
+	}
+	return head + "\r\n\r\n-----BEGIN PGP SIGNED MESSAGE-----\r\nHash: SHA512\r\n\r\n" + strings.Join(lines, "\r\n") +
+		"\r\n-----BEGIN PGP SIGNATURE-----\r\n\r\niQEzBAEBCgAdFiEEexample\r\n=Zm9v\r\n-----END PGP SIGNATURE-----\r\n"
+}
+
+func TestAnInlineSignedAnswerRunsItsCommandsAndReachesTheCustomerClean(t *testing.T) {
+	h := agentHarness(t, "")
+	out, notice, _ := assigned(h)
+	mark := h.mark()
+	h.deliver("support", clearsigned(gmailReply("Ann Agent <ann@example.com>", notice, "pgp-1@example.com",
+		"#priority P1\n\nHi Alice, we are on our way.\n-- \nAnn")))
+	h.flush()
+	if tk := h.ticket(out.TicketID); tk.Priority != "P1" {
+		t.Errorf("priority %s: the signed answer's #priority did not run", tk.Priority)
+	}
+	got := h.oneMailTo("alice@a.test", mark)
+	if !strings.Contains(got.text, "Hi Alice, we are on our way.") || strings.Contains(got.text, "PGP") || strings.Contains(got.text, "#priority") {
+		t.Errorf("Alice got:\n%s", got.text)
+	}
+}

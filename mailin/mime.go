@@ -613,7 +613,7 @@ func (w *walker) leaf(fs []field, body []byte, mt string, params map[string]stri
 		if strings.EqualFold(params["format"], "flowed") {
 			text = unflow(text, strings.EqualFold(params["delsp"], "yes"))
 		}
-		w.texts = append(w.texts, text)
+		w.texts = append(w.texts, unwrapClearsigned(text))
 		return
 	}
 	cid := ""

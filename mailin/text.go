@@ -346,3 +346,52 @@ func attrOf(tag, attr string) string {
 		return rest[:e]
 	}
 }
+
+// Lines of an OpenPGP cleartext signature (RFC 4880 7), as Thunderbird,
+// mutt and Enigmail write inline-signed mail.
+const (
+	pgpSignedBegin    = "-----BEGIN PGP SIGNED MESSAGE-----"
+	pgpSignatureBegin = "-----BEGIN PGP SIGNATURE-----"
+	pgpSignatureEnd   = "-----END PGP SIGNATURE-----"
+)
+
+// unwrapClearsigned returns the signed text of a cleartext-signed body:
+// without the armour line and its Hash headers above, the signature
+// block below, and the dash-escaping of lines that begin with a dash. A
+// body that is not one is returned as it is. Only a body that starts
+// with the armour is read so (the text around a quoted one is a reply's);
+// what follows the signature (a list's footer) is kept. The raw mail
+// keeps the signature for whoever wants to check it.
+func unwrapClearsigned(text string) string {
+	rest := strings.TrimLeft(text, " \t\r\n")
+	if !strings.HasPrefix(rest, pgpSignedBegin) {
+		return text
+	}
+	lines := strings.Split(rest, "\n")
+	i := 1
+	for i < len(lines) && strings.TrimRight(lines[i], " \t\r") != "" { // armour headers: "Hash: SHA256"
+		if !strings.Contains(lines[i], ":") {
+			return text
+		}
+		i++
+	}
+	if i == len(lines) {
+		return text
+	}
+	var out []string
+	for j := i + 1; j < len(lines); j++ {
+		l := strings.TrimRight(lines[j], "\r")
+		if strings.TrimRight(l, " \t") == pgpSignatureBegin {
+			end := j + 1
+			for end < len(lines) && strings.TrimRight(lines[end], " \t\r") != pgpSignatureEnd {
+				end++
+			}
+			if end == len(lines) {
+				return text // no end: not a signature after all
+			}
+			return strings.Join(append(out, lines[end+1:]...), "\n")
+		}
+		out = append(out, strings.TrimPrefix(l, "- "))
+	}
+	return text // no signature: leave it as written
+}
