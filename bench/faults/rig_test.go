@@ -627,7 +627,8 @@ func (r *rig) readTrace() map[string][]traceEvent {
 // was when it died. It returns how many of the customers acknowledged
 // twice (extra copies) were only inside the RFC 1047 window: every sender but the one
 // that noted the delivery was killed after the end of the data went out
-// and before it read the server's reply. ok is false without a trace.
+// and before it read the server's reply (or read it only once its kill
+// had begun). ok is false without a trace.
 func (r *rig) whyTwice(twice []string) (inWindow int, report string, ok bool) {
 	events := r.readTrace()
 	if len(events) == 0 {
@@ -673,6 +674,12 @@ func (r *rig) whyTwice(twice []string) (inWindow int, report string, ok bool) {
 					}
 				}
 				fmt.Fprintf(&b, " pid %d sent the end of the data, %s, killed %v after sending it, the reply unread;", pid, took, k.Sub(e.at).Round(time.Microsecond))
+			case e.event == "250" && k.Before(e.at):
+				// The kill was under way (its time is taken before the
+				// signal is sent) while the reply was still unread: the
+				// process read it in the microseconds the signal took to
+				// land. The same RFC 1047 window as "dot".
+				fmt.Fprintf(&b, " pid %d read \"250\" %v after its kill began, before the note;", pid, e.at.Sub(k).Round(time.Microsecond))
 			default:
 				fmt.Fprintf(&b, " pid %d killed %v after %q, before the note;", pid, k.Sub(e.at).Round(time.Microsecond), e.event)
 				inside = false
