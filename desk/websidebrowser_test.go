@@ -49,6 +49,8 @@ func TestACustomerOpensAndFollowsATicketInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#text"), "Room 4, please hurry."),
 		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{file}),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		// The form's own h1 is visible until the next page replaces it.
+		chromedp.WaitNotPresent(chromedp.CSS("#email")),
 		chromedp.WaitVisible(chromedp.CSS("h1")),
 	); err != nil {
 		t.Fatalf("sending the form: %v", err)
