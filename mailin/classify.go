@@ -474,6 +474,10 @@ var outOfOfficeSubjects = []string{
 	"自动回复", "自動回覆", // Chinese
 	"자동 회신", "부재중", // Korean
 	"otomatik yanıt", // Turkish
+	"automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "automatická odpoveď", // Hungarian, Romanian, Greek, Slovak
+	"automatski odgovor", "samodejni odgovor", "автоматичен отговор", "автоматична відповідь", // Croatian, Slovenian, Bulgarian, Ukrainian
+	"automatinis atsakymas", "automātiskā atbilde", "automaatne vastus", "resposta automàtica", // Baltic, Catalan
+	"trả lời tự động", "balasan otomatis", "תשובה אוטומטית", "رد تلقائي", "ตอบกลับอัตโนมัติ", // Vietnamese, Indonesian, Hebrew, Arabic, Thai
 }
 
 // autoReplyHeaders mark auto-responders that predate RFC 3834.
