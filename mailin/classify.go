@@ -473,7 +473,7 @@ var outOfOfficeSubjects = []string{
 	"自動応答", "自動返信", "不在", // Japanese
 	"自动回复", "自動回覆", // Chinese
 	"자동 회신", "부재중", // Korean
-	"otomatik yanıt", // Turkish
+	"otomatik yanıt",                                                                    // Turkish
 	"automatikus válasz", "răspuns automat", "αυτόματη απάντηση", "automatická odpoveď", // Hungarian, Romanian, Greek, Slovak
 	"automatski odgovor", "samodejni odgovor", "автоматичен отговор", "автоматична відповідь", // Croatian, Slovenian, Bulgarian, Ukrainian
 	"automatinis atsakymas", "automātiskā atbilde", "automaatne vastus", "resposta automàtica", // Baltic, Catalan
