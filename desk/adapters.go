@@ -77,7 +77,6 @@ func (c *composer) data(n tickets.Notice) templates.Data {
 		},
 		Customer:    templates.Person{Name: n.To.Name, Email: n.To.Email},
 		ReplyMarker: templates.ReplyMarker,
-		Problem:     n.Problem,
 	}
 	if n.Template == tickets.TemplateCSATSurvey {
 		data.Links.CSAT = c.csatLinks(t.ID)
@@ -161,13 +160,7 @@ func (c *composer) data(n tickets.Notice) templates.Data {
 	if data.Language == "" {
 		data.Language = c.set.DefaultLanguage()
 	}
-	if len(n.Problems) > 0 {
-		lines := make([]string, len(n.Problems))
-		for i, p := range n.Problems {
-			lines[i] = p.In(data.Language)
-		}
-		data.Problem = strings.Join(lines, "\n")
-	}
+	data.Problem = tickets.JoinProblems(n.Problems, data.Language, "\n")
 	data.ReplyMarker = templates.ReplyMarkerIn(data.Language)
 	return data
 }

@@ -114,7 +114,7 @@ func (s *Service) forgedAgentMail(ctx context.Context, tx Tx, t *Ticket, a *Agen
 	}
 	told := Problem{Format: "A mail came through your reply address for %s, but %s. It is kept on the ticket as an unverified note; no command in it ran and nothing was sent to the customer.",
 		Args: []any{s.Ref(t.ID), why}}
-	return s.notifyAgentWith(ctx, tx, t, a, Notice{Template: TemplateAgentSecurity, Trigger: msg, Problem: told.String(), Problems: []Problem{told}}, now)
+	return s.notifyAgentWith(ctx, tx, t, a, Notice{Template: TemplateAgentSecurity, Trigger: msg, Problems: []Problem{told}}, now)
 }
 
 // agentReply takes agent a's own mail on ticket t: its #commands run, its
@@ -162,13 +162,10 @@ func (s *Service) agentReply(ctx context.Context, tx Tx, t *Ticket, a *Agent, in
 		return fmt.Errorf("storing the agent's mail on ticket %d: %w", t.ID, err)
 	}
 	if len(problems) > 0 {
-		if err := s.event(ctx, tx, t.ID, EventCommand, a.Email, "reply not taken, nothing changed or sent: "+joinProblems(problems, "", "; "), now); err != nil {
+		if err := s.event(ctx, tx, t.ID, EventCommand, a.Email, "reply not taken, nothing changed or sent: "+JoinProblems(problems, "", "; "), now); err != nil {
 			return err
 		}
-		// Problem is English for what reads it as text; the mail says the
-		// Problems in the agent's language.
-		return s.notifyAgentWith(ctx, tx, t, a, Notice{Template: TemplateCommandError, Trigger: msg,
-			Problem: joinProblems(problems, "", "\n"), Problems: problems}, now)
+		return s.notifyAgentWith(ctx, tx, t, a, Notice{Template: TemplateCommandError, Trigger: msg, Problems: problems}, now)
 	}
 	what := "answer from agent " + a.Email
 	switch {

@@ -3,6 +3,7 @@ package tickets
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -61,8 +62,8 @@ func asProblem(err error) (format string, args []any) {
 	return "%v", []any{err}
 }
 
-// joinProblems writes ps in lang, one a line.
-func joinProblems(ps []Problem, lang, sep string) string {
+// JoinProblems writes ps in lang ("" for English), sep between them.
+func JoinProblems(ps []Problem, lang, sep string) string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = p.In(lang)
@@ -73,14 +74,15 @@ func joinProblems(ps []Problem, lang, sep string) string {
 // problemText is format in lang, or format itself.
 func problemText(lang, format string) string {
 	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
-	i := map[string]int{"de": 0, "fr": 1, "es": 2}
-	if at, ok := i[base]; ok {
-		if t, ok := problemTexts[format]; ok && t[at] != "" {
-			return t[at]
-		}
+	at := slices.Index(problemLanguages, base)
+	if t, ok := problemTexts[format]; ok && at >= 0 && t[at] != "" {
+		return t[at]
 	}
 	return format
 }
+
+// problemLanguages are the languages of each problemTexts entry, in order.
+var problemLanguages = []string{"de", "fr", "es"}
 
 // problemTexts are the German, French and Spanish texts of each problem,
 // by its English format, in the formal register of the agent templates.

@@ -29,11 +29,9 @@ type Notice struct {
 	Agent *Agent
 	// Notes are the ticket's internal notes, for mail to agents only.
 	Notes []Message
-	// Problem says, in a mail to an agent about their own mail, what was
-	// wrong with it.
-	Problem string
-	// Problems are what was wrong with an agent's reply, each written in
-	// the language of the mail (Problem.In) in place of Problem.
+	// Problems say, in a mail to an agent about their own mail, what was
+	// wrong with it, each written in the language of the mail
+	// (JoinProblems).
 	Problems []Problem
 	// Unverified: the recipient's address is not verified, so the notice
 	// quotes the customer's words only defanged (see defangNotice).
