@@ -68,7 +68,7 @@ func (s *Service) SetStatus(ctx context.Context, id int64, st Status, note, acto
 			return s.errUnverified(t)
 		case t.Status == StatusUnverified:
 			out = t
-			return s.closeUnverified(ctx, tx, t, actor, now)
+			return s.closeUnverified(ctx, tx, t, actor, "closed before the customer confirmed the address: no mail", now)
 		}
 		if err := s.changeStatus(ctx, tx, t, st, note, actor, now); err != nil {
 			return err
@@ -88,13 +88,13 @@ func (s *Service) errUnverified(t *Ticket) error {
 		s.Ref(t.ID), t.Requester.Email)
 }
 
-// closeUnverified closes unverified ticket t as actor, without a mail, as
-// its expiry would.
-func (s *Service) closeUnverified(ctx context.Context, tx Tx, t *Ticket, actor string, now time.Time) error {
+// closeUnverified closes unverified ticket t as actor, without a mail:
+// its address may not be its writer's. why is the event's detail.
+func (s *Service) closeUnverified(ctx context.Context, tx Tx, t *Ticket, actor, why string, now time.Time) error {
 	if err := tx.CancelJob(ctx, t.ID, JobUnverifiedExpire); err != nil {
 		return fmt.Errorf("cancelling the expiry of ticket %d: %w", t.ID, err)
 	}
-	if err := s.event(ctx, tx, t.ID, EventNotAnswered, actor, "closed before the customer confirmed the address: no mail", now); err != nil {
+	if err := s.event(ctx, tx, t.ID, EventNotAnswered, actor, why, now); err != nil {
 		return err
 	}
 	if err := s.setStatus(ctx, tx, t, StatusClosed, actor, now); err != nil {

@@ -265,24 +265,13 @@ func (s *Service) confirmWeb(ctx context.Context, tx Tx, t *Ticket, actor, by st
 	return s.notifyNewTicket(ctx, tx, t, &Inbound{}, first, now)
 }
 
-// expireUnverified closes web ticket t, never confirmed, without a mail:
-// its address may not be its writer's.
+// expireUnverified closes web ticket t, never confirmed, without a mail.
 func (s *Service) expireUnverified(ctx context.Context, tx Tx, t *Ticket, now time.Time) (string, error) {
 	if t.Status != StatusUnverified {
 		return "ticket is " + string(t.Status), nil
 	}
-	if err := s.event(ctx, tx, t.ID, EventNotAnswered, "system",
-		fmt.Sprintf("closed: the customer did not confirm the address in %s", days(s.web.UnverifiedFor)), now); err != nil {
-		return "", err
-	}
-	if err := s.setStatus(ctx, tx, t, StatusClosed, "system", now); err != nil {
-		return "", err
-	}
-	t.UpdatedAt = now
-	if err := tx.UpdateTicket(ctx, t); err != nil {
-		return "", fmt.Errorf("updating ticket %d: %w", t.ID, err)
-	}
-	return "closed unconfirmed", nil
+	why := fmt.Sprintf("closed: the customer did not confirm the address in %s", days(s.web.UnverifiedFor))
+	return "closed unconfirmed", s.closeUnverified(ctx, tx, t, "system", why, now)
 }
 
 // PublicMessage is one message of a ticket as its customer sees it on
