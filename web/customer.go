@@ -96,14 +96,14 @@ func (s *Server) AddCustomerPages(c Customers, f Forms, opts CustomerOptions) {
 		opts.Now = time.Now
 	}
 	p := &customerPages{s: s, c: c, f: f, opts: opts}
-	s.replyLimit = opts.MaxUpload
 	if opts.NewTicket {
-		s.bodyLimits["/new"] = opts.MaxUpload
+		s.bodyLimits["POST /new"] = opts.MaxUpload
 		s.Handle("GET /new", http.HandlerFunc(p.newForm))
 		s.Handle("POST /new", http.HandlerFunc(p.newTicket))
 		s.Handle("GET /new/sent", http.HandlerFunc(p.sent))
 	}
 	s.Handle("GET /t/{token}", http.HandlerFunc(p.ticket))
+	s.bodyLimits["POST /t/{token}/reply"] = opts.MaxUpload
 	s.Handle("POST /t/{token}/reply", http.HandlerFunc(p.reply))
 	s.Handle("POST /t/{token}/confirm", http.HandlerFunc(p.confirm))
 	s.Handle("POST /t/{token}/close", http.HandlerFunc(p.close))
@@ -298,22 +298,22 @@ func (p *customerPages) newTicket(w http.ResponseWriter, r *http.Request) {
 		Source:  source,
 	}
 	l := localeFor(r, "")
-	if problem, args := checkNewTicket(nt); problem != "" {
-		p.render(w, http.StatusBadRequest, customerPage{L: l, Title: l.T("Open a support request"), Problem: l.T(problem, args...), Form: p.form(l, nt)})
-		return
-	}
-	files, problem, err := uploads(r)
-	if err != nil {
-		p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
-		return
+	problem := checkNewTicket(nt)
+	var files []Upload
+	if problem == nil {
+		var err error
+		if files, problem, err = uploads(r); err != nil {
+			p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing was sent. Please open the form again.")
+			return
+		}
 	}
 	if problem != nil {
 		p.render(w, http.StatusBadRequest, customerPage{L: l, Title: l.T("Open a support request"),
-			Problem: l.T(problem[0].(string), problem[1:]...), Form: p.form(l, nt)})
+			Problem: l.T(problem.key, problem.args...), Form: p.form(l, nt)})
 		return
 	}
 	nt.Files = files
-	err = p.c.OpenTicket(ctx, nt)
+	err := p.c.OpenTicket(ctx, nt)
 	var limited *tickets.RateLimitError
 	switch {
 	case errors.As(err, &limited):
@@ -338,16 +338,23 @@ func (p *customerPages) sent(w http.ResponseWriter, r *http.Request) {
 		Text: l.T("Thank you. We have sent an email to the address you gave: please confirm your request with the link in it, or by replying to it. If it does not arrive within a few minutes, look in your spam folder.")})
 }
 
+// wrongInput is what is wrong with a form for the customer: a text of
+// pageTexts and its values.
+type wrongInput struct {
+	key  string
+	args []any
+}
+
 // uploads reads the files of a multipart form's "files" field. problem,
-// when not nil, is what is wrong for the customer (a text of pageTexts
-// and its values); err, a form that cannot be read.
-func uploads(r *http.Request) (files []Upload, problem []any, err error) {
+// when not nil, is what is wrong for the customer; err, a form that
+// cannot be read.
+func uploads(r *http.Request) (files []Upload, problem *wrongInput, err error) {
 	if r.MultipartForm == nil {
 		return nil, nil, nil
 	}
 	fhs := r.MultipartForm.File["files"]
 	if len(fhs) > maxFiles {
-		return nil, []any{"Please attach at most %d files.", maxFiles}, nil
+		return nil, &wrongInput{"Please attach at most %d files.", []any{maxFiles}}, nil
 	}
 	for _, fh := range fhs {
 		f, err := fh.Open()
@@ -367,24 +374,24 @@ func uploads(r *http.Request) (files []Upload, problem []any, err error) {
 	return files, nil, nil
 }
 
-// checkNewTicket says what is wrong with the form's fields ("" if nothing).
-func checkNewTicket(nt NewTicket) (problem string, args []any) {
+// checkNewTicket says what is wrong with the form's fields (nil if nothing).
+func checkNewTicket(nt NewTicket) *wrongInput {
 	a, err := mail.ParseAddress(nt.Email)
 	switch {
 	case nt.Email == "" || err != nil || a.Address != nt.Email || a.Name != "" || !strings.Contains(nt.Email, "."):
-		return "Please give an email address like name@example.com: we answer there.", nil
+		return &wrongInput{key: "Please give an email address like name@example.com: we answer there."}
 	case nt.Subject == "":
-		return "Please give your request a subject.", nil
+		return &wrongInput{key: "Please give your request a subject."}
 	case utf8.RuneCountInString(nt.Subject) > maxSubjectRunes:
-		return "Please shorten the subject to %d characters.", []any{maxSubjectRunes}
+		return &wrongInput{"Please shorten the subject to %d characters.", []any{maxSubjectRunes}}
 	case utf8.RuneCountInString(nt.Name) > maxNameRunes:
-		return "Please shorten your name to %d characters.", []any{maxNameRunes}
+		return &wrongInput{"Please shorten your name to %d characters.", []any{maxNameRunes}}
 	case nt.Text == "":
-		return "Please tell us what you need in the message.", nil
+		return &wrongInput{key: "Please tell us what you need in the message."}
 	case utf8.RuneCountInString(nt.Text) > maxTextRunes:
-		return "Please shorten your message to %d characters, or attach the rest as a file.", []any{maxTextRunes}
+		return &wrongInput{"Please shorten your message to %d characters, or attach the rest as a file.", []any{maxTextRunes}}
 	}
-	return "", nil
+	return nil
 }
 
 // cleanLine makes a one-line field one line of valid text.
@@ -516,13 +523,13 @@ func (p *customerPages) reply(w http.ResponseWriter, r *http.Request) {
 		p.s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", "Nothing changed. Please open the link from our email again.")
 		return
 	}
-	if problem == nil && (text == "" || utf8.RuneCountInString(text) > maxTextRunes) {
-		problem = []any{"Please write a reply of at most %d characters.", maxTextRunes}
+	if text == "" || utf8.RuneCountInString(text) > maxTextRunes {
+		problem = &wrongInput{"Please write a reply of at most %d characters.", []any{maxTextRunes}}
 	}
 	if problem != nil {
 		tv := p.view(w, r, v, nil)
 		p.render(w, http.StatusBadRequest, customerPage{L: tv.L, Title: tv.L.T("Your request %s", v.Ref), View: tv,
-			Problem: tv.L.T(problem[0].(string), problem[1:]...)})
+			Problem: tv.L.T(problem.key, problem.args...)})
 		return
 	}
 	if err := p.c.ReplyByPage(r.Context(), token, text, ClientIP(r), files); err != nil {

@@ -34,7 +34,7 @@ func TestEveryPageTextIsTranslatedWithTheSameValues(t *testing.T) {
 }
 
 // TestEveryTextThePagesShowIsInTheCatalog reads the package's code for
-// the texts it translates (T and errorPage calls, the templates' .L.T,
+// the texts it translates (T and errorPage calls, wrongInput, the templates' .L.T,
 // the status, rating and done texts) and wants each in pageTexts, so
 // that no page shows English to a German customer.
 func TestEveryTextThePagesShowIsInTheCatalog(t *testing.T) {
@@ -81,6 +81,16 @@ func TestEveryTextThePagesShowIsInTheCatalog(t *testing.T) {
 					texts = n.Args[1:3]
 				}
 				for _, e := range texts {
+					if s, ok := stringOf(e); ok {
+						used[s] = fset.Position(e.Pos()).String()
+					}
+				}
+			case *ast.CompositeLit:
+				if id, ok := n.Type.(*ast.Ident); ok && id.Name == "wrongInput" && len(n.Elts) > 0 {
+					e := n.Elts[0]
+					if kv, ok := e.(*ast.KeyValueExpr); ok {
+						e = kv.Value
+					}
 					if s, ok := stringOf(e); ok {
 						used[s] = fset.Position(e.Pos()).String()
 					}

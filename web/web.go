@@ -61,12 +61,10 @@ type Server struct {
 	maxBody int64
 	surveys Surveys
 	proxies Proxies
-	// bodyLimits are the body limits of paths that take more than
-	// maxBody (the new ticket form's attachments), by exact path.
+	// bodyLimits are the body limits of pages that take more than
+	// maxBody (the forms that carry files), by the pattern they were
+	// added with.
 	bodyLimits map[string]int64
-	// replyLimit is the body limit of a reply on a ticket's page, which
-	// may carry files (0: maxBody).
-	replyLimit int64
 }
 
 // New returns a server with the survey pages (when Options.Surveys is set).
@@ -126,10 +124,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	limit := s.maxBody
-	if n, ok := s.bodyLimits[r.URL.Path]; ok {
-		limit = n
-	} else if s.replyLimit > 0 && strings.HasPrefix(r.URL.Path, "/t/") && strings.HasSuffix(r.URL.Path, "/reply") {
-		limit = s.replyLimit
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		if n, ok := s.bodyLimits[pattern]; ok {
+			limit = n
+		}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	s.mux.ServeHTTP(w, s.withClient(r))
